@@ -1,0 +1,7 @@
+export interface Env {
+  PERF_DO: DurableObjectNamespace;
+  /** The domain whose subdomains name namespaces; `perf.do` unless the deployment says otherwise. */
+  BASE_DOMAIN?: string;
+  /** "1" only on the embedded local target: enables the request counters under `/_perfdo/`. */
+  PERFDO_LOCAL?: string;
+}

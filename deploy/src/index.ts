@@ -1,0 +1,43 @@
+import { fail, json } from "./http";
+import { namespaceFromHost } from "./namespace";
+import { NAMESPACE_HEADER } from "./perf-do";
+import { routeKey } from "./route-key";
+import type { Env } from "./env";
+
+export { PerfDO } from "./perf-do";
+
+// Per-isolate counters of what this Worker served, keyed "namespace METHOD /route/:id". The local
+// target runs one isolate, so these are exact there; integration tests compare them with results.
+const served = new Map<string, number>();
+
+function localAdmin(url: URL, request: Request): Response | null {
+  if (url.pathname === "/_perfdo/requests" && request.method === "GET") {
+    return json({ requests: Object.fromEntries(served) });
+  }
+  if (url.pathname === "/_perfdo/requests" && request.method === "DELETE") {
+    served.clear();
+    return json({ reset: true });
+  }
+  return null;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const local = env.PERFDO_LOCAL === "1";
+    if (local && url.pathname.startsWith("/_perfdo/")) {
+      return localAdmin(url, request) ?? fail(404, `no admin route ${url.pathname}`);
+    }
+    const namespace = namespaceFromHost(request.headers.get("host") ?? url.host, env.BASE_DOMAIN ?? "perf.do");
+    if (local) {
+      const key = `${namespace ?? "-"} ${routeKey(request.method, url.pathname)}`;
+      served.set(key, (served.get(key) ?? 0) + 1);
+    }
+    if (url.pathname === "/health") return json({ status: "ok", namespace });
+    if (!namespace) return fail(400, `host ${request.headers.get("host") ?? url.host} names no namespace (expected <namespace>.${env.BASE_DOMAIN ?? "perf.do"})`);
+    const stub = env.PERF_DO.get(env.PERF_DO.idFromName(namespace));
+    const forwarded = new Request(request);
+    forwarded.headers.set(NAMESPACE_HEADER, namespace);
+    return stub.fetch(forwarded);
+  },
+} satisfies ExportedHandler<Env>;

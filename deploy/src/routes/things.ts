@@ -1,0 +1,199 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+
+// The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
+// Every write keeps the previous version so `?version=N` and `/versions` answer from real rows.
+
+export interface Thing {
+  $id: string;
+  $type: string;
+  name: string | null;
+  data: unknown;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface ThingRow extends Record<string, SqlStorageValue> {
+  id: string;
+  type: string;
+  name: string | null;
+  data: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const ORDER_COLUMNS: Record<string, string> = {
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  name: "name",
+  id: "id",
+  $id: "id",
+  version: "version",
+};
+const MAX_LIMIT = 1000;
+
+export function migrateThings(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS things (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT, data TEXT NOT NULL,
+    version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS thing_versions (
+    id TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, name TEXT, data TEXT NOT NULL,
+    updated_at TEXT NOT NULL, PRIMARY KEY (id, version))`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS things_type ON things (type, created_at)`);
+}
+
+function toThing(row: ThingRow): Thing {
+  return {
+    $id: row.id,
+    $type: row.type,
+    name: row.name,
+    data: JSON.parse(row.data) as unknown,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function parseNewThing(input: unknown): { id: string; type: string; name: string | null; data: unknown } | string {
+  if (!isObject(input)) return "a thing must be a JSON object";
+  const type = input.$type ?? input.type;
+  if (typeof type !== "string" || type.length === 0) return "a thing needs a string $type";
+  const id = input.$id ?? input.id;
+  if (id !== undefined && (typeof id !== "string" || id.length === 0)) return "$id must be a non-empty string";
+  const name = input.name;
+  if (name !== undefined && name !== null && typeof name !== "string") return "name must be a string";
+  return { id: (id as string | undefined) ?? crypto.randomUUID(), type, name: (name as string | undefined) ?? null, data: input.data ?? {} };
+}
+
+function insertThing(sql: SqlStorage, thing: { id: string; type: string; name: string | null; data: unknown }): Thing | null {
+  const now = new Date().toISOString();
+  const data = JSON.stringify(thing.data);
+  const existing = sql.exec("SELECT 1 FROM things WHERE id = ?", thing.id).toArray();
+  if (existing.length > 0) return null;
+  sql.exec(
+    "INSERT INTO things (id, type, name, data, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+    thing.id, thing.type, thing.name, data, now, now,
+  );
+  sql.exec(
+    "INSERT INTO thing_versions (id, version, type, name, data, updated_at) VALUES (?, 1, ?, ?, ?, ?)",
+    thing.id, thing.type, thing.name, data, now,
+  );
+  return { $id: thing.id, $type: thing.type, name: thing.name, data: thing.data, version: 1, createdAt: now, updatedAt: now };
+}
+
+function getRow(sql: SqlStorage, id: string): ThingRow | undefined {
+  return sql.exec<ThingRow>("SELECT * FROM things WHERE id = ?", id).toArray()[0];
+}
+
+function idParam(request: { params: Record<string, string | undefined> }): string {
+  const raw = request.params.id ?? "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a stray "%" is part of the id, not an encoding error worth a 500
+  }
+}
+
+export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+  router.post("/things/batch", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const items = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.things) ? body.things : null;
+    if (!items) return fail(400, "POST /things/batch needs a JSON array of things");
+    const parsed = items.map(parseNewThing);
+    const bad = parsed.findIndex((p) => typeof p === "string");
+    if (bad >= 0) return fail(400, `item ${bad}: ${parsed[bad] as string}`);
+    const created = transaction(() => parsed.map((p) => insertThing(sql, p as Exclude<typeof p, string>)));
+    const conflict = created.findIndex((t) => t === null);
+    if (conflict >= 0) return fail(409, `item ${conflict}: a thing with that $id exists`);
+    return json({ created: created.length, things: created }, 201);
+  });
+
+  router.post("/things", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const parsed = parseNewThing(body);
+    if (typeof parsed === "string") return fail(400, parsed);
+    const thing = insertThing(sql, parsed);
+    return thing ? json(thing, 201) : fail(409, `thing ${parsed.id} exists`);
+  });
+
+  router.get("/things", (request) => {
+    const url = new URL(request.url);
+    const limit = Math.min(Math.max(Number(url.searchParams.get("limit") ?? 100) || 100, 1), MAX_LIMIT);
+    const offset = Math.max(Number(url.searchParams.get("offset") ?? 0) || 0, 0);
+    const orderBy = ORDER_COLUMNS[url.searchParams.get("orderBy") ?? "createdAt"];
+    if (!orderBy) return fail(400, `orderBy must be one of ${Object.keys(ORDER_COLUMNS).join(", ")}`);
+    const order = (url.searchParams.get("order") ?? "asc").toLowerCase() === "desc" ? "DESC" : "ASC";
+    const type = url.searchParams.get("type");
+    const where = type ? "WHERE type = ?" : "";
+    const params: SqlStorageValue[] = type ? [type] : [];
+    const rows = sql
+      .exec<ThingRow>(`SELECT * FROM things ${where} ORDER BY ${orderBy} ${order}, id ASC LIMIT ? OFFSET ?`, ...params, limit, offset)
+      .toArray();
+    const total = sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM things ${where}`, ...params).one().n;
+    return json({ things: rows.map(toThing), total, limit, offset });
+  });
+
+  router.get("/things/:id/versions", (request) => {
+    const id = idParam(request);
+    if (!getRow(sql, id)) return fail(404, `thing ${id} not found`);
+    const versions = sql
+      .exec<ThingRow>("SELECT id, version, type, name, data, updated_at, updated_at AS created_at FROM thing_versions WHERE id = ? ORDER BY version", id)
+      .toArray()
+      .map((row) => ({ version: row.version, name: row.name, data: JSON.parse(row.data) as unknown, updatedAt: row.updated_at }));
+    return json({ $id: id, versions });
+  });
+
+  router.get("/things/:id", (request) => {
+    const id = idParam(request);
+    const row = getRow(sql, id);
+    if (!row) return fail(404, `thing ${id} not found`);
+    const versionParam = new URL(request.url).searchParams.get("version");
+    if (versionParam === null) return json(toThing(row));
+    const version = Number(versionParam);
+    if (!Number.isInteger(version) || version < 1) return fail(400, "version must be a positive integer");
+    const old = sql
+      .exec<ThingRow>("SELECT * FROM thing_versions WHERE id = ? AND version = ?", id, version)
+      .toArray()[0];
+    if (!old) return fail(404, `thing ${id} has no version ${version}`);
+    return json({ ...toThing({ ...old, created_at: row.created_at }), version });
+  });
+
+  router.patch("/things/:id", async (request) => {
+    const id = idParam(request);
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body)) return fail(400, "PATCH /things/:id needs a JSON object");
+    const merge = new URL(request.url).searchParams.get("merge") === "true";
+    return transaction(() => {
+      const row = getRow(sql, id);
+      if (!row) return fail(404, `thing ${id} not found`);
+      const current = JSON.parse(row.data) as unknown;
+      const patch = body.data;
+      const data = patch === undefined ? current : merge && isObject(current) && isObject(patch) ? { ...current, ...patch } : patch;
+      const name = typeof body.name === "string" ? body.name : row.name;
+      const version = row.version + 1;
+      const now = new Date().toISOString();
+      const text = JSON.stringify(data);
+      sql.exec("UPDATE things SET data = ?, name = ?, version = ?, updated_at = ? WHERE id = ?", text, name, version, now, id);
+      sql.exec(
+        "INSERT INTO thing_versions (id, version, type, name, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        id, version, row.type, name, text, now,
+      );
+      return json(toThing({ ...row, name, data: text, version, updated_at: now }));
+    });
+  });
+
+  router.delete("/things/:id", (request) => {
+    const id = idParam(request);
+    const deleted = transaction(() => {
+      const gone = sql.exec("DELETE FROM things WHERE id = ?", id).rowsWritten > 0;
+      sql.exec("DELETE FROM thing_versions WHERE id = ?", id);
+      return gone;
+    });
+    return deleted ? json({ $id: id, deleted: true }) : fail(404, `thing ${id} not found`);
+  });
+}
