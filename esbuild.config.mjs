@@ -1,0 +1,95 @@
+// Bundles every scenarios/**/*.ts into one self-contained k6 script in build/, and the reference
+// Worker in deploy/ into build/deploy/worker.mjs. Run it directly (`node esbuild.config.mjs`) or
+// through `perfdo build`; both validate thresholds first and compile them into each script's options.
+
+import { build } from "esbuild";
+import { mkdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { register } from "tsx/esm/api";
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+
+// Node-side modules written in TypeScript (threshold schemas, catalog) load through tsx.
+register();
+const { listScenarios } = await import("./lib/node/build/catalog.ts");
+const { loadThresholds } = await import("./lib/node/thresholds/load.ts");
+const { compileThresholds } = await import("./lib/node/thresholds/compile.ts");
+
+/** Packages that must never reach a k6 script: every VU would parse them. */
+const NODE_ONLY = /node_modules\/(zod|commander|miniflare|esbuild|cli-table3|tsx)\//;
+
+/** Shared options for k6 scripts: ESM, k6 modules and remote jslib imports left to k6, npm code bundled. */
+export const k6BuildOptions = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2020",
+  mainFields: ["module", "main"],
+  external: ["k6", "k6/*", "https://*", "http://*"],
+  logLevel: "warning",
+  legalComments: "none",
+  metafile: true,
+};
+
+/** Options for the reference Worker: workerd resolves `cloudflare:*` itself. */
+export const workerBuildOptions = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  logLevel: "warning",
+  metafile: false,
+};
+
+async function buildScenario(root, entry) {
+  // Validated before bundling: an invalid file stops the build with "file: field: reason".
+  const thresholds = loadThresholds(entry.thresholds, root);
+  const compiled = thresholds ? compileThresholds(thresholds) : {};
+  mkdirSync(dirname(entry.script), { recursive: true });
+  const result = await build({
+    ...k6BuildOptions,
+    entryPoints: [entry.source],
+    outfile: entry.script,
+    absWorkingDir: root,
+    banner: { js: `// Generated from scenarios/${entry.name}.ts by esbuild.config.mjs. Do not edit; run \`npm run build\`.` },
+    define: {
+      __PERFDO_THRESHOLDS__: JSON.stringify(compiled),
+      __PERFDO_SCENARIO__: JSON.stringify(entry.name),
+    },
+  });
+  const leaked = Object.keys(result.metafile.inputs).filter((input) => NODE_ONLY.test(input));
+  if (leaked.length > 0) {
+    throw new Error(`scenarios/${entry.name}.ts bundles Node-only code into a k6 script: ${leaked[0]}`);
+  }
+  return { name: entry.name, script: entry.script, thresholds: thresholds ? relative(root, entry.thresholds) : null, compiled };
+}
+
+/** Builds the named scenarios (all when `names` is omitted) and the Worker. */
+export async function buildAll({ root = ROOT, names } = {}) {
+  const all = listScenarios(root);
+  const selected = names ? all.filter((s) => names.includes(s.name)) : all;
+  const scenarios = await Promise.all(selected.map((entry) => buildScenario(root, entry)));
+  const worker = await buildWorker(root);
+  return { scenarios, worker };
+}
+
+export async function buildWorker(root = ROOT) {
+  const outfile = join(root, "build", "deploy", "worker.mjs");
+  await build({ ...workerBuildOptions, entryPoints: [join(root, "deploy", "src", "index.ts")], outfile, absWorkingDir: root });
+  return outfile;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const { scenarios, worker } = await buildAll();
+    for (const s of scenarios) console.log(`built ${relative(ROOT, s.script)}${s.thresholds ? ` (thresholds: ${s.thresholds})` : ""}`);
+    console.log(`built ${relative(ROOT, worker)}`);
+  } catch (err) {
+    console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+}

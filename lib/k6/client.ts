@@ -1,0 +1,94 @@
+// Runs inside k6, per request: keep it lean. One call = one measured operation, tagged `name`
+// (k6's own convention for grouping URLs), checked, and counted by the colo that served it.
+
+import http, { type RefinedResponse, type ResponseType } from "k6/http";
+import { check } from "k6";
+import { Counter } from "k6/metrics";
+import { baseUrl, hostFor, type Target } from "./target";
+
+/** Response-side colo (the text after the last "-" of `cf-ray`), counted per operation. */
+const coloServed = new Counter("perfdo_colo_served");
+
+/** Facts about an operation that results record (BenchmarkResult's optional fields). */
+export interface OperationMeta {
+  /** Sent as `cf-ipcolo` (the contract's colo hint) and recorded as the requested colo. */
+  colo?: string;
+  coldStart?: boolean;
+  datasetSize?: number;
+  shardCount?: number;
+  /** Statuses that count as success besides 2xx, e.g. 404 after a delete. */
+  expectStatus?: number[];
+}
+
+export type JsonResponse = RefinedResponse<ResponseType | undefined>;
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+const EXPECTED_2XX = http.expectedStatuses({ min: 200, max: 299 });
+
+function tagsFor(name: string, host: string, meta: OperationMeta | undefined): Record<string, string> {
+  // k6 replaces the url tag with `name`, so the host goes in a tag of its own for results.
+  const tags: Record<string, string> = { name, host };
+  if (!meta) return tags;
+  if (meta.colo) tags.colo = meta.colo;
+  if (meta.coldStart) tags.cold_start = "true";
+  if (meta.datasetSize !== undefined) tags.dataset_size = String(meta.datasetSize);
+  if (meta.shardCount !== undefined) tags.shard_count = String(meta.shardCount);
+  return tags;
+}
+
+export interface NamespaceClient {
+  readonly url: string;
+  get(name: string, path: string, meta?: OperationMeta): JsonResponse;
+  del(name: string, path: string, meta?: OperationMeta): JsonResponse;
+  post(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
+  put(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
+  patch(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
+}
+
+/** Parses a JSON body once; `undefined` for an empty body, `null`-free failure as `NOT_JSON`. */
+export const NOT_JSON = Symbol("not json");
+export function bodyJson(res: JsonResponse): unknown {
+  const body = res.body;
+  if (body === null || body === undefined || body === "") return undefined;
+  try {
+    return JSON.parse(body as string) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/**
+ * A client for one namespace (`fork` → `<scheme>://fork.<baseDomain>`). Every call is checked the
+ * way the contract's clients judge a call: an expected status and a JSON (or empty) body.
+ */
+export function namespaceClient(target: Target, namespace: string): NamespaceClient {
+  const root = baseUrl(target, namespace);
+  const host = hostFor(target, namespace);
+
+  function send(method: string, name: string, path: string, body: unknown, meta: OperationMeta | undefined): JsonResponse {
+    const headers: Record<string, string> = meta?.colo ? { ...JSON_HEADERS, "cf-ipcolo": meta.colo } : JSON_HEADERS;
+    const payload = body === undefined ? null : typeof body === "string" ? body : JSON.stringify(body);
+    const res = http.request(method, root + path, payload, {
+      headers,
+      tags: tagsFor(name, host, meta),
+      responseCallback: meta?.expectStatus ? http.expectedStatuses({ min: 200, max: 299 }, ...meta.expectStatus) : EXPECTED_2XX,
+    });
+    const okStatus = (res.status >= 200 && res.status < 300) || (meta?.expectStatus?.includes(res.status) ?? false);
+    check(res, {
+      [`${name}: status is ${meta?.expectStatus ? `2xx or ${meta.expectStatus.join("/")}` : "2xx"}`]: () => okStatus,
+      [`${name}: body is JSON`]: () => bodyJson(res) !== NOT_JSON,
+    }, { name });
+    const ray = res.headers["Cf-Ray"];
+    if (ray) coloServed.add(1, { name, colo: ray.slice(ray.lastIndexOf("-") + 1) });
+    return res;
+  }
+
+  return {
+    url: root,
+    get: (name, path, meta) => send("GET", name, path, undefined, meta),
+    del: (name, path, meta) => send("DELETE", name, path, undefined, meta),
+    post: (name, path, body, meta) => send("POST", name, path, body, meta),
+    put: (name, path, body, meta) => send("PUT", name, path, body, meta),
+    patch: (name, path, body, meta) => send("PATCH", name, path, body, meta),
+  };
+}

@@ -1,0 +1,140 @@
+// Load profiles: named shapes of load that every scenario can run under. Open model (arrival rate)
+// by default, so a slow target does not quietly lower the load it is offered.
+// Pure: the same functions build k6 options inside k6 and are unit-tested in Node.
+
+import { formatDuration, parseDuration } from "./duration";
+
+export const PROFILE_NAMES = ["smoke", "ramp", "sustain", "spike", "stress", "soak"] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** What a user may override from the CLI or env without editing code. */
+export interface ProfileOverrides {
+  rate?: number; // iterations per second (arrival-rate profiles); the base rate for spike/stress
+  peakRate?: number; // spike peak / stress top step
+  duration?: string; // whole run
+  vus?: number; // closed-model VUs (smoke, ramp) or pre-allocated VUs (open model)
+  maxVUs?: number;
+  iterations?: number; // smoke only
+}
+
+/** A k6 scenario definition (the subset of k6's executors the profiles use). */
+export type ProfileScenario =
+  | { executor: "per-vu-iterations"; vus: number; iterations: number; maxDuration: string }
+  | { executor: "ramping-vus"; startVUs: number; stages: Stage[]; gracefulRampDown: string }
+  | { executor: "constant-arrival-rate"; rate: number; timeUnit: string; duration: string; preAllocatedVUs: number; maxVUs: number }
+  | { executor: "ramping-arrival-rate"; startRate: number; timeUnit: string; stages: Stage[]; preAllocatedVUs: number; maxVUs: number };
+
+export interface Stage {
+  duration: string;
+  target: number;
+}
+
+export interface ProfileDefaults {
+  rate: number;
+  peakRate: number;
+  duration: string;
+  vus: number;
+  maxVUs: number;
+  iterations: number;
+}
+
+/** Defaults sized for a 2-core machine running both k6 and the local Worker. */
+export const DEFAULTS: Record<ProfileName, ProfileDefaults> = {
+  smoke: { rate: 1, peakRate: 1, duration: "1m", vus: 1, maxVUs: 1, iterations: 10 },
+  ramp: { rate: 0, peakRate: 0, duration: "90s", vus: 20, maxVUs: 20, iterations: 0 },
+  sustain: { rate: 100, peakRate: 100, duration: "1m", vus: 10, maxVUs: 100, iterations: 0 },
+  spike: { rate: 50, peakRate: 500, duration: "1m", vus: 20, maxVUs: 300, iterations: 0 },
+  stress: { rate: 50, peakRate: 1000, duration: "5m", vus: 20, maxVUs: 500, iterations: 0 },
+  soak: { rate: 50, peakRate: 50, duration: "30m", vus: 10, maxVUs: 100, iterations: 0 },
+};
+
+const STRESS_STEPS = 5;
+
+export function isProfileName(name: string): name is ProfileName {
+  return (PROFILE_NAMES as readonly string[]).includes(name);
+}
+
+function positive(label: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${label} must be a positive number, got ${value}`);
+  return value;
+}
+
+/** Builds the k6 scenario for a profile. Throws with a message naming the bad override. */
+export function buildProfile(name: ProfileName, overrides: ProfileOverrides = {}): ProfileScenario {
+  const d = DEFAULTS[name];
+  const rate = positive("rate", overrides.rate, d.rate);
+  const peakRate = positive("peak rate", overrides.peakRate, Math.max(d.peakRate, rate));
+  const durationText = overrides.duration ?? d.duration;
+  const total = parseDuration(durationText);
+  if (total <= 0) throw new Error(`duration must be positive, got "${durationText}"`);
+  const vus = Math.ceil(positive("vus", overrides.vus, d.vus));
+  const maxVUs = Math.max(vus, Math.ceil(positive("max VUs", overrides.maxVUs, d.maxVUs)));
+  const open = { timeUnit: "1s", preAllocatedVUs: vus, maxVUs };
+
+  switch (name) {
+    case "smoke":
+      return { executor: "per-vu-iterations", vus, iterations: Math.ceil(positive("iterations", overrides.iterations, d.iterations)), maxDuration: formatDuration(total) };
+    case "ramp":
+      // Closed model on purpose: "how does latency grow with concurrency" is a VU question.
+      return {
+        executor: "ramping-vus",
+        startVUs: 0,
+        gracefulRampDown: "5s",
+        stages: [
+          { duration: formatDuration(total / 3), target: vus },
+          { duration: formatDuration(total / 3), target: vus },
+          { duration: formatDuration(total / 3), target: 0 },
+        ],
+      };
+    case "sustain":
+    case "soak":
+      return { executor: "constant-arrival-rate", rate, duration: formatDuration(total), ...open };
+    case "spike":
+      // baseline → sudden peak → baseline: 30 % warm baseline, 5 % jump, 20 % at peak, 5 % drop, 40 % recovery.
+      return {
+        executor: "ramping-arrival-rate",
+        startRate: rate,
+        ...open,
+        stages: [
+          { duration: formatDuration(total * 0.3), target: rate },
+          { duration: formatDuration(total * 0.05), target: peakRate },
+          { duration: formatDuration(total * 0.2), target: peakRate },
+          { duration: formatDuration(total * 0.05), target: rate },
+          { duration: formatDuration(total * 0.4), target: rate },
+        ],
+      };
+    case "stress": {
+      // Equal steps from the base rate to the top rate; each step ramps for 10 % of its time, then holds.
+      const step = total / STRESS_STEPS;
+      const stages: Stage[] = [];
+      for (let i = 1; i <= STRESS_STEPS; i++) {
+        const target = Math.round(rate + ((peakRate - rate) * i) / STRESS_STEPS);
+        stages.push({ duration: formatDuration(step * 0.1), target }, { duration: formatDuration(step * 0.9), target });
+      }
+      return { executor: "ramping-arrival-rate", startRate: rate, ...open, stages };
+    }
+  }
+}
+
+/** Reads a profile and its overrides from k6's `__ENV` (or any string map). */
+export function profileFromEnv(env: Record<string, string | undefined>, fallback: ProfileName): { name: ProfileName; scenario: ProfileScenario } {
+  const name = env.PERFDO_PROFILE ?? fallback;
+  if (!isProfileName(name)) throw new Error(`PERFDO_PROFILE "${name}" is not a profile (one of ${PROFILE_NAMES.join(", ")})`);
+  const num = (key: string): number | undefined => {
+    const raw = env[key];
+    if (raw === undefined || raw === "") return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new Error(`${key} must be a number, got "${raw}"`);
+    return value;
+  };
+  const overrides: ProfileOverrides = {
+    rate: num("PERFDO_RATE"),
+    peakRate: num("PERFDO_PEAK_RATE"),
+    duration: env.PERFDO_DURATION || undefined,
+    vus: num("PERFDO_VUS"),
+    maxVUs: num("PERFDO_MAX_VUS"),
+    iterations: num("PERFDO_ITERATIONS"),
+  };
+  return { name, scenario: buildProfile(name, overrides) };
+}

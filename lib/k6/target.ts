@@ -1,0 +1,74 @@
+// Where load goes. A scenario names a namespace ("fork"); the target turns it into a URL.
+// Pure and free of k6 imports: k6 enforces it at init, and the Node CLI checks the same rule
+// before it starts k6, so load only ever reaches loopback or an allow-listed perf.do domain.
+
+export const DEFAULT_BASE_DOMAIN = "perf.do";
+export const DEFAULT_LOCAL_ADDRESS = "127.0.0.1:8787";
+
+export interface Target {
+  kind: "local" | "remote";
+  /** Namespaces are subdomains of this: `fork` → `fork.<baseDomain>`. */
+  baseDomain: string;
+  scheme: "http" | "https";
+  /** Local only: the loopback host:port every `*.baseDomain` name is pinned to via k6's `hosts`. */
+  address?: string;
+}
+
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export function isLoopbackAddress(address: string): boolean {
+  return LOOPBACK.test(address);
+}
+
+/** `perf.do` and its subdomains are always allowed; anything else only when listed explicitly. */
+export function isAllowedDomain(domain: string, extraAllowed: readonly string[] = []): boolean {
+  const d = domain.toLowerCase();
+  if (d === DEFAULT_BASE_DOMAIN || d.endsWith(`.${DEFAULT_BASE_DOMAIN}`)) return true;
+  return extraAllowed.some((allowed) => allowed.toLowerCase() === d);
+}
+
+export function splitList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * `local` (or `local=127.0.0.1:PORT`) → the loopback Worker; anything else is a base domain.
+ * Throws with a one-line reason for anything that is neither loopback nor allow-listed.
+ */
+export function resolveTarget(spec: string, options: { localAddress?: string; allowedDomains?: readonly string[] } = {}): Target {
+  const trimmed = spec.trim();
+  if (trimmed === "local" || trimmed.startsWith("local=")) {
+    const address = trimmed.startsWith("local=") ? trimmed.slice("local=".length) : options.localAddress || DEFAULT_LOCAL_ADDRESS;
+    if (!isLoopbackAddress(address)) throw new Error(`local target address "${address}" is not a loopback address (127.0.0.0/8, localhost or [::1])`);
+    return { kind: "local", baseDomain: DEFAULT_BASE_DOMAIN, scheme: "http", address };
+  }
+  const domain = trimmed.replace(/^https?:\/\//, "").replace(/\/+$/, "").toLowerCase();
+  if (!DOMAIN.test(domain)) throw new Error(`target "${spec}" is neither "local" nor a domain name like perf.do`);
+  if (!isAllowedDomain(domain, options.allowedDomains)) {
+    throw new Error(`target domain "${domain}" is not allow-listed (perf.do is; add your own with PERFDO_ALLOWED_DOMAINS)`);
+  }
+  return { kind: "remote", baseDomain: domain, scheme: "https" };
+}
+
+/** Reads the target the CLI passed to k6 (or a user passed with -e). Default: the real perf.do. */
+export function targetFromEnv(env: Record<string, string | undefined>): Target {
+  return resolveTarget(env.PERFDO_TARGET || DEFAULT_BASE_DOMAIN, {
+    localAddress: env.PERFDO_LOCAL_ADDRESS,
+    allowedDomains: splitList(env.PERFDO_ALLOWED_DOMAINS),
+  });
+}
+
+export function hostFor(target: Target, namespace: string): string {
+  return `${namespace}.${target.baseDomain}`;
+}
+
+export function baseUrl(target: Target, namespace: string): string {
+  return `${target.scheme}://${hostFor(target, namespace)}`;
+}
+
+/** k6 `hosts` entries that pin every namespace host to the local Worker, so requests carry the real Host. */
+export function k6Hosts(target: Target): Record<string, string> | undefined {
+  if (target.kind !== "local" || !target.address) return undefined;
+  return { [`*.${target.baseDomain}`]: target.address, [target.baseDomain]: target.address };
+}
