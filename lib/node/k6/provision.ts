@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { EXIT, PerfdoError } from "../errors";
+import { K6_MODULE, parseK6Version, pinnedK6Version } from "./version";
+
+// Finds a k6 of the pinned version, or builds one: K6_BIN, then `k6` on PATH, then the project's
+// .tools/bin/k6, then `go install` into .tools/bin. The version is checked every time.
+
+export interface K6 {
+  bin: string;
+  version: string;
+  source: "K6_BIN" | "PATH" | ".tools" | "go install";
+}
+
+export function toolsBin(root: string): string {
+  return join(root, ".tools", "bin");
+}
+
+export function k6VersionOf(bin: string): string | null {
+  const res = spawnSync(bin, ["version"], { encoding: "utf8", timeout: 20_000 });
+  if (res.error || res.status !== 0) return null;
+  return parseK6Version(`${res.stdout}\n${res.stderr}`);
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+export function installHelp(version: string): string {
+  return [
+    `No k6 ${version} is available and it could not be built here.`,
+    `Install k6 ${version} one of these ways, then run the command again:`,
+    `  - Go toolchain (1.24+):   GOBIN="$PWD/.tools/bin" go install ${K6_MODULE}@${version}`,
+    `  - Package manager:        brew install k6  |  sudo apt-get install k6 (Grafana's apt repo)  |  winget install k6 --source winget`,
+    `  - Container image:        docker run --rm -i grafana/k6:${version.replace(/^v/, "")} run - <build/<scenario>.js`,
+    `  - Release binary:         download k6-${version}-<os>-<arch> from github.com/grafana/k6/releases`,
+    `Then put it on PATH, or point at it: export K6_BIN=/path/to/k6 (its version must be ${version}).`,
+  ].join("\n");
+}
+
+/** The pinned k6 if one is already present; null otherwise. Throws if K6_BIN names a wrong one. */
+export function findK6(root: string, env: NodeJS.ProcessEnv = process.env): K6 | null {
+  const version = pinnedK6Version(root);
+  if (env.K6_BIN) {
+    const found = k6VersionOf(env.K6_BIN);
+    if (found === version) return { bin: env.K6_BIN, version, source: "K6_BIN" };
+    throw new PerfdoError(
+      `K6_BIN=${env.K6_BIN} ${found ? `is k6 ${found}` : "does not run as k6"}; this harness needs k6 ${version} (unset K6_BIN to build it)`,
+      EXIT.k6Missing,
+    );
+  }
+  const fromPath = onPath("k6", env);
+  if (fromPath && k6VersionOf(fromPath) === version) return { bin: fromPath, version, source: "PATH" };
+  const local = join(toolsBin(root), "k6");
+  if (existsSync(local) && k6VersionOf(local) === version) return { bin: local, version, source: ".tools" };
+  return null;
+}
+
+/** Builds the pinned k6 with `go install` from tools/k6 (checksummed by its go.sum). */
+export function installK6(root: string, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.error): K6 {
+  const version = pinnedK6Version(root);
+  const go = onPath("go", env) ?? (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : null);
+  if (!go) throw new PerfdoError(`no Go toolchain on PATH to build k6.\n${installHelp(version)}`, EXIT.k6Missing);
+  log(`perfdo: building k6 ${version} with go install into .tools/bin (a few minutes, once)…`);
+  const res = spawnSync(go, ["install", "-trimpath", K6_MODULE], {
+    cwd: join(root, "tools", "k6"),
+    env: { ...env, GOBIN: toolsBin(root), GOFLAGS: [env.GOFLAGS, "-mod=mod"].filter(Boolean).join(" ") },
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 20 * 60_000,
+  });
+  const bin = join(toolsBin(root), "k6");
+  const built = res.status === 0 ? k6VersionOf(bin) : null;
+  if (built !== version) {
+    throw new PerfdoError(`go install ${K6_MODULE}@${version} failed (exit ${res.status ?? res.signal}).\n${installHelp(version)}`, EXIT.k6Missing);
+  }
+  return { bin, version, source: "go install" };
+}
+
+export function ensureK6(root: string, env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): K6 {
+  return findK6(root, env) ?? installK6(root, env, log);
+}

@@ -1,0 +1,83 @@
+import { BenchmarkResultSchema, type BenchmarkResult } from "./schema";
+import { latencyStats } from "./stats";
+import type { RawRun, OperationSamples } from "./k6-output";
+import { testRunSeconds, thresholdOutcomes, type K6Summary } from "./k6-summary";
+
+// k6 output → one BenchmarkResult per measured operation. Pure: readers hand it parsed inputs.
+
+export interface RunContext {
+  scenario: string;
+  profile: string;
+  targetKind: "local" | "remote";
+  /** Used when an operation's samples carry no host tag. */
+  fallbackHost: string;
+  startedAt: Date;
+  k6Version: string;
+  gitCommit?: string;
+  runId: string;
+}
+
+function optionalInt(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+function mostFrequent(counts: Record<string, number>): string | undefined {
+  let best: string | undefined;
+  for (const [key, n] of Object.entries(counts)) if (best === undefined || n > (counts[best] ?? 0)) best = key;
+  return best;
+}
+
+function runSeconds(raw: RawRun, summary: K6Summary | null): number {
+  const fromSummary = summary ? testRunSeconds(summary) : null;
+  if (fromSummary && fromSummary > 0) return fromSummary;
+  if (raw.firstSampleMs !== null && raw.lastSampleMs !== null && raw.lastSampleMs > raw.firstSampleMs) {
+    return (raw.lastSampleMs - raw.firstSampleMs) / 1000;
+  }
+  return 1; // a single sample: report it over one second rather than divide by zero
+}
+
+export function toBenchmarkResults(raw: RawRun, summary: K6Summary | null, ctx: RunContext): BenchmarkResult[] {
+  const durationSec = runSeconds(raw, summary);
+  const thresholds = summary ? thresholdOutcomes(summary) : { byOperation: new Map(), scenarioWide: [] };
+  const ops = [...raw.operations.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return ops.map((op: OperationSamples) => {
+    const iterations = op.durations.length + op.failures;
+    const own = thresholds.byOperation.get(op.name) ?? [];
+    const applied = [...own, ...thresholds.scenarioWide];
+    const colos = Object.keys(op.colos).length > 0 ? op.colos : undefined;
+    const result: BenchmarkResult = {
+      schemaVersion: 1,
+      name: op.name,
+      scenario: ctx.scenario,
+      timestamp: ctx.startedAt.toISOString(),
+      target: op.host ?? ctx.fallbackHost,
+      targetKind: ctx.targetKind,
+      iterations,
+      latency: latencyStats(op.durations),
+      errors: op.failures,
+      errorRate: iterations > 0 ? op.failures / iterations : 0,
+      rps: iterations / durationSec,
+      durationSec,
+      profile: ctx.profile,
+      thresholds: applied,
+      thresholdsPassed: applied.every((t) => t.ok),
+      k6Version: ctx.k6Version,
+      runId: ctx.runId,
+    };
+    if (op.tags.cold_start === "true") result.coldStart = true;
+    const datasetSize = optionalInt(op.tags.dataset_size);
+    if (datasetSize !== undefined) result.datasetSize = datasetSize;
+    const shardCount = optionalInt(op.tags.shard_count);
+    if (shardCount !== undefined) result.shardCount = shardCount;
+    if (op.tags.colo) result.colo = op.tags.colo;
+    if (ctx.targetKind === "local") result.coloServed = "local";
+    else if (colos) {
+      result.coloServed = mostFrequent(colos);
+      result.colosServed = colos;
+    }
+    if (ctx.gitCommit) result.gitCommit = ctx.gitCommit;
+    return BenchmarkResultSchema.parse(result);
+  });
+}

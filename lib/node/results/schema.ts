@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+// One line of results/YYYY-MM-DD-benchmarks.jsonl: one measured operation of one run.
+// Every line is validated against this schema before it is appended, and again when read.
+
+const ms = z.number().finite().nonnegative();
+
+export const LatencySchema = z.strictObject({
+  p50: ms,
+  p95: ms,
+  p99: ms,
+  min: ms,
+  max: ms,
+  mean: ms,
+  stddev: ms,
+});
+
+export const ThresholdOutcomeSchema = z.strictObject({
+  /** k6 metric with its tag filter, e.g. `http_req_duration{name:echo.ping,expected_response:true}`. */
+  metric: z.string(),
+  /** k6 threshold expression, e.g. `p(95)<250`. */
+  threshold: z.string(),
+  ok: z.boolean(),
+  /** "operation" when the threshold names this operation, "scenario" when it covers every request. */
+  scope: z.enum(["operation", "scenario"]),
+});
+
+export const BenchmarkResultSchema = z
+  .strictObject({
+    schemaVersion: z.literal(1),
+    /** Operation name: the `name` tag of its requests, e.g. `things.create`. */
+    name: z.string().min(1),
+    /** Scenario that measured it: its path under scenarios/ without `.ts`. */
+    scenario: z.string().min(1),
+    /** When the run started, ISO 8601 with offset. */
+    timestamp: z.iso.datetime({ offset: true }),
+    /** Host the requests named, e.g. `stores.perf.do` (also for the local target; see targetKind). */
+    target: z.string().min(1),
+    /** `local`: the embedded Worker on loopback; `remote`: a real deployment. History keys on both. */
+    targetKind: z.enum(["local", "remote"]),
+    /** Requests measured for this operation, failed ones included. */
+    iterations: z.number().int().nonnegative(),
+    /** Over successful responses only (ms). null when none succeeded: there is no latency to report. */
+    latency: LatencySchema.nullable(),
+    errors: z.number().int().nonnegative(),
+    errorRate: z.number().min(0).max(1),
+    /** Requests per second over the whole test run. */
+    rps: z.number().finite().nonnegative(),
+    durationSec: z.number().finite().positive(),
+    profile: z.string().min(1),
+    coldStart: z.boolean().optional(),
+    datasetSize: z.number().int().nonnegative().optional(),
+    shardCount: z.number().int().positive().optional(),
+    /** Colo the requests asked for (`cf-ipcolo` hint). */
+    colo: z.string().optional(),
+    /** Colo that served most requests: the `cf-ray` suffix, or `local` for the local target. */
+    coloServed: z.string().optional(),
+    /** Every colo that served a request, with its count. */
+    colosServed: z.record(z.string(), z.number().int().positive()).optional(),
+    thresholds: z.array(ThresholdOutcomeSchema),
+    /** true when every threshold that applies to this operation held (true when there are none). */
+    thresholdsPassed: z.boolean(),
+    k6Version: z.string().min(1),
+    gitCommit: z.string().optional(),
+    /** Shared by every line of one k6 run. */
+    runId: z.string().min(1),
+  })
+  .refine((r) => r.errors <= r.iterations, { message: "errors exceeds iterations", path: ["errors"] })
+  .refine((r) => (r.latency === null) === (r.iterations === r.errors), {
+    message: "latency must be null exactly when no request succeeded",
+    path: ["latency"],
+  });
+
+export type BenchmarkResult = z.infer<typeof BenchmarkResultSchema>;
+export type ThresholdOutcome = z.infer<typeof ThresholdOutcomeSchema>;
+export type Latency = z.infer<typeof LatencySchema>;

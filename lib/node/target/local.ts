@@ -1,0 +1,75 @@
+import { dirname } from "node:path";
+import { Miniflare } from "miniflare";
+import { EXIT, PerfdoError } from "../errors";
+
+// The embedded local target: the reference Worker (build/deploy/worker.mjs) in workerd via
+// miniflare's API, on a free loopback port. miniflare rather than `wrangler dev`: same runtime,
+// no dev-server layers in the measured path (wrangler dev measured ~7x slower here).
+
+export interface LocalTarget {
+  /** host:port on loopback that k6's `hosts` pins `*.perf.do` to. */
+  address: string;
+  /** The Worker's own request counters ("namespace METHOD /route/:id" → count). */
+  served(): Promise<Record<string, number>>;
+  resetServed(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const COMPATIBILITY_DATE = "2026-07-01";
+const HEALTH_TIMEOUT_MS = 30_000;
+
+async function waitForHealth(base: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+      lastError = `HTTP ${res.status}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new PerfdoError(`local target did not answer /health within ${timeoutMs} ms (${lastError})`, EXIT.runFailed);
+}
+
+export async function startLocalTarget(workerScript: string, options: { port?: number } = {}): Promise<LocalTarget> {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: workerScript,
+    modulesRoot: dirname(workerScript),
+    compatibilityDate: COMPATIBILITY_DATE,
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
+    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do" },
+    // In memory: every run starts from empty objects, like a fresh deployment.
+    durableObjectsPersist: false,
+  });
+  let url: URL;
+  try {
+    url = await mf.ready;
+  } catch (err) {
+    await mf.dispose().catch(() => undefined);
+    throw new PerfdoError(`local target failed to start: ${(err as Error).message.split("\n")[0]}`, EXIT.runFailed);
+  }
+  const base = `http://127.0.0.1:${url.port}`;
+  try {
+    await waitForHealth(base, HEALTH_TIMEOUT_MS);
+  } catch (err) {
+    await mf.dispose().catch(() => undefined);
+    throw err;
+  }
+  return {
+    address: `127.0.0.1:${url.port}`,
+    async served() {
+      const res = await fetch(`${base}/_perfdo/requests`);
+      return ((await res.json()) as { requests: Record<string, number> }).requests;
+    },
+    async resetServed() {
+      await fetch(`${base}/_perfdo/requests`, { method: "DELETE" });
+    },
+    stop: () => mf.dispose(),
+  };
+}

@@ -1,0 +1,33 @@
+import type { ThresholdsFile } from "./schema";
+
+// thresholds file → k6 `options.thresholds`. Pure. Latency limits apply to successful responses
+// only (expected_response:true), as the contract's clients time only 2xx; failures are judged by
+// the error rate, so a run of fast failures cannot pass on latency alone.
+
+export type K6Threshold = string | { threshold: string; abortOnFail: boolean; delayAbortEval?: string };
+export type K6Thresholds = Record<string, K6Threshold[]>;
+
+const PERCENTILES = [
+  ["p50", "p(50)"],
+  ["p90", "p(90)"],
+  ["p95", "p(95)"],
+  ["p99", "p(99)"],
+  ["max", "max"],
+] as const;
+
+export function metricKey(metric: string, operation: string, extra?: string): string {
+  const tags = [operation === "*" ? null : `name:${operation}`, extra ?? null].filter((t): t is string => t !== null);
+  return tags.length === 0 ? metric : `${metric}{${tags.join(",")}}`;
+}
+
+export function compileThresholds(file: ThresholdsFile): K6Thresholds {
+  const out: K6Thresholds = {};
+  const wrap = (expr: string): K6Threshold => (file.abortOnFail ? { threshold: expr, abortOnFail: true, delayAbortEval: "10s" } : expr);
+  for (const [operation, limits] of Object.entries(file.operations)) {
+    const latency = PERCENTILES.filter(([key]) => limits[key] !== undefined).map(([key, stat]) => wrap(`${stat}<${limits[key]}`));
+    if (latency.length > 0) out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;
+    if (limits.errorRate !== undefined) out[metricKey("http_req_failed", operation)] = [wrap(`rate<=${limits.errorRate}`)];
+  }
+  if (file.checks !== undefined) out.checks = [wrap(`rate>=${file.checks}`)];
+  return out;
+}
