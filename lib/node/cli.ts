@@ -1,11 +1,10 @@
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
-// @ts-expect-error esbuild.config.mjs is plain JS by design (it is the esbuild config).
 import { buildAll } from "../../esbuild.config.mjs";
 import { PROFILE_NAMES, type ProfileOverrides } from "../k6/profile";
 import { parseDuration } from "../k6/duration";
-import { listScenarios } from "./build/catalog";
+import { findScenarios, listScenarios } from "./build/catalog";
 import { EXIT, PerfdoError } from "./errors";
 import { ensureK6, findK6, installHelp } from "./k6/provision";
 import { pinnedK6Version } from "./k6/version";
@@ -42,6 +41,7 @@ interface RunFlags {
   gate: boolean;
   results: boolean;
   resultsDir: string;
+  thresholdsDir?: string;
   quiet: boolean;
 }
 
@@ -61,6 +61,7 @@ async function runCommand(scenarios: string[], flags: RunFlags): Promise<number>
     overrides,
     target: flags.target,
     resultsDir: resolve(flags.resultsDir),
+    thresholdsDir: flags.thresholdsDir ? resolve(flags.thresholdsDir) : undefined,
     writeResults: flags.results,
     quiet: flags.quiet,
   });
@@ -91,15 +92,15 @@ export function program(): Command {
     .command("build")
     .description("bundle scenarios/**/*.ts into build/*.js (thresholds compiled in) and the reference Worker")
     .argument("[scenarios...]", "scenario names (default: all)")
-    .action(async (names: string[]) => {
-      const known = listScenarios(ROOT).map((s) => s.name);
-      const { findScenarios } = await import("./build/catalog");
-      const selected = names.length > 0 ? findScenarios(ROOT, names).map((s) => s.name) : known;
-      const { scenarios, worker } = await buildAll({ root: ROOT, names: selected });
-      for (const s of scenarios as Array<{ script: string; thresholds: string | null }>) {
+    .option("--thresholds-dir <dir>", "use thresholds from this folder instead of thresholds/")
+    .action(async (names: string[], flags: { thresholdsDir?: string }) => {
+      const selected = names.length > 0 ? findScenarios(ROOT, names).map((s) => s.name) : undefined;
+      const thresholdsDir = flags.thresholdsDir ? resolve(flags.thresholdsDir) : undefined;
+      const { scenarios, worker } = await buildAll({ root: ROOT, names: selected, thresholdsDir });
+      for (const s of scenarios) {
         console.log(`built ${relative(ROOT, s.script)}${s.thresholds ? ` (thresholds: ${s.thresholds})` : " (no thresholds file)"}`);
       }
-      console.log(`built ${relative(ROOT, worker as string)}`);
+      console.log(`built ${relative(ROOT, worker)}`);
     });
 
   cli
@@ -117,6 +118,7 @@ export function program(): Command {
     .option("--gate", "fail (exit 3) when a threshold is breached", false)
     .option("--no-results", "do not append to results/")
     .option("--results-dir <dir>", "where history lines go", resolve(ROOT, "results"))
+    .option("--thresholds-dir <dir>", "use thresholds from this folder instead of thresholds/")
     .option("-q, --quiet", "hide k6's own progress and summary", false)
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags);

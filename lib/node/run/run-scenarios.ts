@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-// @ts-expect-error esbuild.config.mjs is plain JS by design (it is the esbuild config).
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
 import { resolveTarget, splitList, type Target } from "../../k6/target";
@@ -24,6 +23,8 @@ export interface RunRequest {
   /** "local", "local=127.0.0.1:PORT" (an already running Worker) or a base domain. */
   target: string;
   resultsDir: string;
+  /** Replaces thresholds/ for this run. */
+  thresholdsDir?: string;
   writeResults: boolean;
   quiet: boolean;
   env?: NodeJS.ProcessEnv;
@@ -55,7 +56,7 @@ function gitCommit(root: string): string | undefined {
 /** Everything that can be wrong with the request is found here, before any k6 starts. */
 export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; target: Target; profile?: ProfileName } {
   if (req.scenarios.length === 0) throw inputError("name at least one scenario to run");
-  const entries = findScenarios(req.root, req.scenarios);
+  const entries = findScenarios(req.root, req.scenarios, req.thresholdsDir);
   let target: Target;
   try {
     target = resolveTarget(req.target, { allowedDomains: splitList((req.env ?? process.env).PERFDO_ALLOWED_DOMAINS) });
@@ -89,7 +90,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
   const log = req.log ?? ((line: string) => console.error(line));
   const { entries, target, profile } = validateRequest(req);
   try {
-    await buildAll({ root: req.root, names: entries.map((e) => e.name) });
+    await buildAll({ root: req.root, names: entries.map((e) => e.name), thresholdsDir: req.thresholdsDir });
   } catch (err) {
     if (err instanceof PerfdoError) throw err;
     throw inputError(`build: ${(err as Error).message.split("\n")[0]}`);

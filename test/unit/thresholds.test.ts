@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { PerfdoError } from "../../lib/node/errors";
+import { compileThresholds } from "../../lib/node/thresholds/compile";
+import { loadThresholds } from "../../lib/node/thresholds/load";
+import { ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
+import { listScenarios } from "../../lib/node/build/catalog";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+function writeTemp(content: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), "perfdo-thr-"));
+  const file = join(dir, "t.json");
+  writeFileSync(file, content);
+  return { dir, file };
+}
+
+function loadError(content: string): PerfdoError {
+  const { dir, file } = writeTemp(content);
+  try {
+    loadThresholds(file, dir);
+  } catch (err) {
+    assert.ok(err instanceof PerfdoError);
+    return err;
+  }
+  assert.fail("expected the thresholds file to be rejected");
+}
+
+describe("thresholds", () => {
+  it("every thresholds file in the repo is valid and names a real scenario", () => {
+    const scenarios = listScenarios(ROOT);
+    for (const s of scenarios) {
+      const file = loadThresholds(s.thresholds, ROOT);
+      if (file) assert.ok(Object.keys(compileThresholds(file)).length > 0, s.name);
+    }
+  });
+
+  it("compiles latency limits on successful responses and error rates on all requests", () => {
+    const compiled = compileThresholds(
+      ThresholdsFileSchema.parse({ operations: { "*": { errorRate: 0.01 }, "echo.ping": { p50: 10, p99: 50 } }, checks: 0.99 }),
+    );
+    assert.deepEqual(compiled, {
+      http_req_failed: ["rate<=0.01"],
+      "http_req_duration{name:echo.ping,expected_response:true}": ["p(50)<10", "p(99)<50"],
+      checks: ["rate>=0.99"],
+    });
+  });
+
+  it("compiles abortOnFail into k6's object form", () => {
+    const compiled = compileThresholds(ThresholdsFileSchema.parse({ operations: { "*": { p95: 100 } }, abortOnFail: true }));
+    assert.deepEqual(compiled["http_req_duration{expected_response:true}"], [{ threshold: "p(95)<100", abortOnFail: true, delayAbortEval: "10s" }]);
+  });
+
+  it("names the file and the field of the first problem, on one line", () => {
+    const wrongType = loadError(JSON.stringify({ operations: { "echo.ping": { p95: "fast" } } }));
+    assert.match(wrongType.message, /^t\.json: operations\.echo\.ping\.p95: .*number/);
+    assert.equal(wrongType.exitCode, 2);
+    assert.doesNotMatch(wrongType.message, /\n/);
+
+    assert.match(loadError(JSON.stringify({ operations: { x: { p95: 10, p96: 1 } } })).message, /^t\.json: operations\.x: .*p96/);
+    assert.match(loadError(JSON.stringify({ operations: { x: {} } })).message, /^t\.json: operations\.x: names no limit/);
+    assert.match(loadError(JSON.stringify({ checks: 2 })).message, /^t\.json: checks: /);
+    assert.match(loadError("{ not json").message, /^t\.json: not valid JSON/);
+  });
+
+  it("a scenario without a thresholds file has none", () => {
+    assert.equal(loadThresholds(join(tmpdir(), "no-such-thresholds.json")), null);
+  });
+});
