@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildWorker } from "../../esbuild.config.mjs";
+import { BenchmarkResultSchema, type BenchmarkResult } from "../../lib/node/results/schema";
+import { startLocalTarget, type LocalTarget } from "../../lib/node/target/local";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI (bin/perfdo.mjs) as a user would. Bounded: killed after `timeoutMs`. */
+export function perfdo(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin", "perfdo.mjs"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+export async function startWorker(): Promise<LocalTarget> {
+  return startLocalTarget(await buildWorker(ROOT));
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `perfdo-${prefix}-`));
+}
+
+/** Every line of every history file in `dir`, validated with the results schema. */
+export function readResults(dir: string): BenchmarkResult[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith("-benchmarks.jsonl"))
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter((l) => l.length > 0))
+    .map((line) => BenchmarkResultSchema.parse(JSON.parse(line)));
+}
+
+export const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { LocalTarget } from "../../lib/node/target/local";
+import { perfdo, readResults, startWorker, tempDir } from "./helpers";
+
+// Real k6 against the real local Worker (workerd): what the JSONL says must be what the Worker served.
+
+/** Operation → the Worker's route counter that serves it. */
+const ROUTE_OF: Record<string, string> = {
+  "echo.ping": "echo GET /ping",
+  "echo.echo-100b": "echo POST /echo",
+  "echo.echo-1kb": "echo POST /echo",
+  "echo.echo-10kb": "echo POST /echo",
+  "things.create": "stores POST /things",
+  "things.get": "stores GET /things/:id",
+  "things.update": "stores PATCH /things/:id",
+  "things.list": "stores GET /things",
+  "things.delete": "stores DELETE /things/:id",
+};
+
+describe("perfdo run against the local Worker", () => {
+  let worker: LocalTarget;
+  before(async () => {
+    worker = await startWorker();
+  });
+  after(async () => {
+    await worker?.stop();
+  });
+
+  it("sustains an arrival rate and appends results matching the Worker's request counts", async () => {
+    const results = tempDir("results");
+    await worker.resetServed();
+    const res = await perfdo([
+      "run", "network/echo", "stores/things",
+      "--target", `local=${worker.address}`,
+      "--profile", "sustain", "--rate", "20", "--duration", "4s",
+      "--quiet", "--results-dir", results,
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const served = await worker.served();
+    const lines = readResults(results);
+    assert.deepEqual(lines.map((l) => l.name).sort(), Object.keys(ROUTE_OF).sort());
+
+    const reported: Record<string, number> = {};
+    for (const line of lines) {
+      const route = ROUTE_OF[line.name] as string;
+      reported[route] = (reported[route] ?? 0) + line.iterations;
+      assert.equal(line.targetKind, "local");
+      assert.equal(line.coloServed, "local");
+      assert.equal(line.profile, "sustain");
+      assert.equal(line.errors, 0, `${line.name} errors`);
+      assert.ok(line.latency && line.latency.p50 > 0 && line.latency.p50 <= line.latency.p95 && line.latency.p95 <= line.latency.p99);
+      assert.ok(line.latency.stddev > 0);
+      // 20 iterations/s for 4 s, one request of each operation per iteration.
+      assert.ok(line.iterations >= 70 && line.iterations <= 81, `${line.name}: ${line.iterations} iterations`);
+      assert.ok(Math.abs(line.rps - 20) < 2, `${line.name}: ${line.rps} rps`);
+    }
+    for (const [route, count] of Object.entries(reported)) assert.equal(served[route], count, `Worker served ${route}`);
+    assert.equal(new Set(lines.map((l) => l.runId)).size, 2, "one runId per scenario run");
+
+    assert.match(res.stdout, /operation\s*│\s*iterations\s*│\s*rps\s*│\s*p50 ms\s*│\s*p95 ms\s*│\s*p99 ms\s*│\s*errors\s*│\s*thresholds/);
+    assert.match(res.stdout, /things\.create/);
+    assert.match(res.stdout, /5 result line\(s\) appended/);
+  });
+
+  it("reports a run in which every request failed as failed, with no latency", async () => {
+    const results = tempDir("results");
+    const res = await perfdo([
+      "run", "network/echo", "--target", "local=127.0.0.1:1", "--profile", "smoke", "--iterations", "2",
+      "--quiet", "--results-dir", results,
+    ]);
+    assert.equal(res.code, 0, "advisory thresholds: a breach alone does not fail the command");
+    assert.match(res.stdout, /THRESHOLDS BREACHED \(advisory/);
+    const lines = readResults(results);
+    assert.equal(lines.length, 4);
+    for (const line of lines) {
+      assert.equal(line.latency, null);
+      assert.equal(line.errorRate, 1);
+      assert.equal(line.thresholdsPassed, false);
+    }
+    assert.match(res.stdout, /echo\.ping\s*│\s*2\s*│\s*[\d.]+\s*│\s*—\s*│\s*—\s*│\s*—\s*│\s*2 \(100\.0%\)/);
+  });
+});
