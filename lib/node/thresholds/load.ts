@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { inputError } from "../errors";
 import { ThresholdsFileSchema, type ThresholdsFile } from "./schema";
 
@@ -14,7 +14,8 @@ function firstIssue(error: import("zod").ZodError): string {
 /** Reads and validates a thresholds file; null when the scenario has none. Throws a one-line input error. */
 export function loadThresholds(path: string, root: string = process.cwd()): ThresholdsFile | null {
   if (!existsSync(path)) return null;
-  const shown = relative(root, path) || path;
+  const inside = relative(root, path);
+  const shown = inside && !inside.startsWith("..") && !isAbsolute(inside) ? inside : path;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
