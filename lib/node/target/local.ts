@@ -15,7 +15,7 @@ export interface LocalTarget {
   stop(): Promise<void>;
 }
 
-export const COMPATIBILITY_DATE = "2026-07-01";
+export const COMPATIBILITY_DATE = "2026-04-01";
 const HEALTH_TIMEOUT_MS = 30_000;
 
 async function waitForHealth(base: string, timeoutMs: number): Promise<void> {

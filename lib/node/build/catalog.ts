@@ -1,0 +1,50 @@
+import { readdirSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { inputError } from "../errors";
+
+// Scenario names are their paths under scenarios/ without ".ts": scenarios/network/echo.ts is
+// "network/echo", built to build/network/echo.js, judged by thresholds/network/echo.json.
+
+export interface ScenarioEntry {
+  name: string;
+  source: string;
+  script: string;
+  thresholds: string;
+}
+
+export function scenarioEntry(root: string, name: string, thresholdsDir: string = join(root, "thresholds")): ScenarioEntry {
+  return {
+    name,
+    source: join(root, "scenarios", `${name}.ts`),
+    script: join(root, "build", `${name}.js`),
+    thresholds: join(thresholdsDir, `${name}.json`),
+  };
+}
+
+export function listScenarios(root: string, thresholdsDir?: string): ScenarioEntry[] {
+  const dir = join(root, "scenarios");
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+    .map((file) => relative(dir, join(dir, file)).split(sep).join("/").replace(/\.ts$/, ""))
+    .sort()
+    .map((name) => scenarioEntry(root, name, thresholdsDir));
+}
+
+/** Accepts "network/echo", a unique basename ("echo"), or a path to the source or built script. */
+export function resolveScenarioName(input: string, known: readonly string[]): string {
+  const cleaned = input
+    .replace(/\\/g, "/")
+    .replace(/^\.\//, "")
+    .replace(/^(scenarios|build)\//, "")
+    .replace(/\.(ts|js)$/, "");
+  if (known.includes(cleaned)) return cleaned;
+  const byBase = known.filter((name) => name.split("/").pop() === cleaned);
+  if (byBase.length === 1) return byBase[0] as string;
+  if (byBase.length > 1) throw inputError(`scenario "${input}" is ambiguous: ${byBase.join(", ")}`);
+  throw inputError(`unknown scenario "${input}" (known: ${known.join(", ") || "none"})`);
+}
+
+export function findScenarios(root: string, inputs: readonly string[], thresholdsDir?: string): ScenarioEntry[] {
+  const known = listScenarios(root).map((s) => s.name);
+  return inputs.map((input) => scenarioEntry(root, resolveScenarioName(input, known), thresholdsDir));
+}
