@@ -1,5 +1,4 @@
 import { BenchmarkResultSchema, type BenchmarkResult } from "./schema";
-import { latencyStats } from "./stats";
 import type { RawRun, OperationSamples } from "./k6-output";
 import { testRunSeconds, thresholdOutcomes, type K6Summary } from "./k6-summary";
 
@@ -43,7 +42,7 @@ export function toBenchmarkResults(raw: RawRun, summary: K6Summary | null, ctx: 
   const thresholds = summary ? thresholdOutcomes(summary) : { byOperation: new Map(), scenarioWide: [] };
   const ops = [...raw.operations.values()].sort((a, b) => a.name.localeCompare(b.name));
   return ops.map((op: OperationSamples) => {
-    const iterations = op.durations.length + op.failures;
+    const iterations = op.latency.count + op.failures;
     const own = thresholds.byOperation.get(op.name) ?? [];
     const applied = [...own, ...thresholds.scenarioWide];
     const colos = Object.keys(op.colos).length > 0 ? op.colos : undefined;
@@ -55,7 +54,7 @@ export function toBenchmarkResults(raw: RawRun, summary: K6Summary | null, ctx: 
       target: op.host ?? ctx.fallbackHost,
       targetKind: ctx.targetKind,
       iterations,
-      latency: latencyStats(op.durations),
+      latency: op.latency.stats(),
       errors: op.failures,
       errorRate: iterations > 0 ? op.failures / iterations : 0,
       rps: iterations / durationSec,

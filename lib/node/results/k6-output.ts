@@ -1,89 +1,282 @@
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { z } from "zod";
+import { LatencyAccumulator } from "./accumulator";
 
-// Reads k6's raw JSON output (`--out json=file[.gz]`) in one streaming pass and keeps, per
-// operation, what results need: successful durations, failure count, the tags that describe it and
-// the colos that served it. Only two metrics matter, so other lines are skipped before parsing.
+// Reads k6's raw JSON output (`--out json=file[.gz]`) in one streaming pass, in bounded memory.
+// Of k6's ~12 lines per request only http_req_duration points (and checks, and our colo counter)
+// matter, so lines are matched on raw bytes and the rest are never decoded. Matched lines are taken
+// apart by position (k6 writes {"metric","type","data":{"time","value","tags"}} in that order);
+// the tags object repeats across samples and is parsed once per distinct text.
 
-const DURATION_PREFIX = '{"metric":"http_req_duration","type":"Point"';
-const COLO_PREFIX = '{"metric":"perfdo_colo_served","type":"Point"';
+const DURATION_PREFIX = Buffer.from('{"metric":"http_req_duration","type":"Point","data":{"time":"');
+const CHECKS_PREFIX = Buffer.from('{"metric":"checks","type":"Point","data":{"time":"');
+const COLO_PREFIX = Buffer.from('{"metric":"perfdo_colo_served","type":"Point"');
+const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
+const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
+const TAG_CACHE_LIMIT = 10_000;
 
 const PointSchema = z.object({
   metric: z.string(),
   type: z.literal("Point"),
-  data: z.object({
-    time: z.string(),
-    value: z.number(),
-    tags: z.record(z.string(), z.string()).default({}),
-  }),
+  data: z.object({ time: z.string(), value: z.number(), tags: z.record(z.string(), z.string()).nullable().default({}) }),
 });
+const TagsSchema = z.record(z.string(), z.string());
+type Tags = z.infer<typeof TagsSchema>;
 
 export interface OperationSamples {
   name: string;
   host: string | null;
   /** Durations (ms) of responses k6 counted as expected (2xx unless the scenario said otherwise). */
-  durations: number[];
+  latency: LatencyAccumulator;
   failures: number;
   /** Tags of the operation's first sample: cold_start, dataset_size, shard_count, colo. */
-  tags: Record<string, string>;
+  tags: Tags;
   colos: Record<string, number>;
 }
 
 export interface RawRun {
   operations: Map<string, OperationSamples>;
+  checks: { passes: number; fails: number };
   /** First and last sample time (ms since epoch) over every operation. */
   firstSampleMs: number | null;
   lastSampleMs: number | null;
   lines: number;
 }
 
-function operation(run: RawRun, tags: Record<string, string>): OperationSamples {
+export function emptyRawRun(): RawRun {
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, firstSampleMs: null, lastSampleMs: null, lines: 0 };
+}
+
+function operation(run: RawRun, tags: Tags): OperationSamples {
   const name = tags.name ?? tags.url ?? "unnamed";
   let op = run.operations.get(name);
   if (!op) {
-    op = { name, host: tags.host ?? null, durations: [], failures: 0, tags: { ...tags }, colos: {} };
+    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, tags: { ...tags }, colos: {} };
     run.operations.set(name, op);
   }
   return op;
 }
 
-/** Applies one NDJSON line to the run. Exported for tests and for readers of other sources. */
-export function applyLine(run: RawRun, line: string, where: () => string): void {
-  run.lines++;
-  const isDuration = line.startsWith(DURATION_PREFIX);
-  if (!isDuration && !line.startsWith(COLO_PREFIX)) return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    throw new Error(`${where()}: not a JSON line`);
+// Every point line starts `{"metric":"`; the byte after it (and for http_req_* the byte after
+// `http_req_`) tells the metrics apart, so most lines are dismissed by one or two byte reads.
+const METRIC_AT = '{"metric":"'.length;
+const HTTP_REQ_SUFFIX_AT = '{"metric":"http_req_'.length;
+const VALUE_KEY = Buffer.from('"value":');
+
+/** A plain byte loop: for ~50-byte prefixes it beats Buffer#compare, whose argument checks dominate. */
+function startsWith(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  const n = prefix.length;
+  if (end - start < n) return false;
+  for (let i = 0; i < n; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Streaming reader state: one instance per file. */
+class RawOutputReader {
+  readonly run = emptyRawRun();
+  private readonly tagCache = new Map<string, Tags>();
+  private durationDeclared = false;
+  private durationPoints = 0;
+  private secondText = "";
+  private secondMs = NaN;
+
+  constructor(private readonly source: string) {}
+
+  private where(): string {
+    return `${this.source}:${this.run.lines}`;
   }
-  const point = PointSchema.safeParse(parsed);
-  if (!point.success) throw new Error(`${where()}: not a k6 metric point (${point.error.issues[0]?.message ?? "invalid"})`);
-  const { tags, value, time } = point.data.data;
-  const op = operation(run, tags);
-  if (isDuration) {
-    if (tags.expected_response === "false") op.failures++;
-    else op.durations.push(value);
-    const t = Date.parse(time);
-    if (run.firstSampleMs === null || t < run.firstSampleMs) run.firstSampleMs = t;
-    if (run.lastSampleMs === null || t > run.lastSampleMs) run.lastSampleMs = t;
-  } else if (tags.colo) {
-    op.colos[tags.colo] = (op.colos[tags.colo] ?? 0) + value;
+
+  private tags(text: string): Tags {
+    const cached = this.tagCache.get(text);
+    if (cached) return cached;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error(`${this.where()}: tags are not a JSON object`);
+    }
+    const tags = TagsSchema.safeParse(parsed);
+    if (!tags.success) throw new Error(`${this.where()}: tags are not a string map`);
+    if (this.tagCache.size < TAG_CACHE_LIMIT) this.tagCache.set(text, tags.data);
+    return tags.data;
+  }
+
+  /** time, value and the tags text of a Point line, by position; null if the line is not shaped so. */
+  private slice(line: string): { time: string; value: number; tags: string } | null {
+    const timeStart = line.indexOf('"time":"') + 8;
+    const timeEnd = line.indexOf('"', timeStart);
+    const valueStart = line.indexOf('"value":', timeEnd) + 8;
+    const valueEnd = line.indexOf(',"tags":', valueStart);
+    if (timeStart < 8 || timeEnd < 0 || valueStart < 8 || valueEnd < 0 || !line.endsWith("}}}")) return null;
+    const value = Number(line.slice(valueStart, valueEnd));
+    if (!Number.isFinite(value)) return null;
+    return { time: line.slice(timeStart, timeEnd), value, tags: line.slice(valueEnd + 8, line.length - 2) };
+  }
+
+  /** Slow path for lines the positional reader does not recognise, and for rare metrics. */
+  private parsePoint(line: string): { time: string; value: number; tags: Tags } {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new Error(`${this.where()}: not a JSON line`);
+    }
+    const point = PointSchema.safeParse(parsed);
+    if (!point.success) throw new Error(`${this.where()}: not a k6 metric point (${point.error.issues[0]?.message ?? "invalid"})`);
+    return { time: point.data.data.time, value: point.data.data.value, tags: point.data.data.tags ?? {} };
+  }
+
+  private duration(line: string): void {
+    const fast = this.slice(line);
+    const point = fast ? { time: fast.time, value: fast.value, tags: this.tags(fast.tags) } : this.parsePoint(line);
+    const op = operation(this.run, point.tags);
+    if (point.tags.expected_response === "false") op.failures++;
+    else op.latency.record(point.value);
+    this.durationPoints++;
+    const t = this.timeMs(point.time);
+    if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
+    if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
+  }
+
+  /** A check's value is 0 or 1: read the digit after `"value":` without decoding the line. */
+  private check(buf: Buffer, start: number, end: number): void {
+    const at = buf.indexOf(VALUE_KEY, start);
+    const digit = at >= 0 && at < end ? buf[at + VALUE_KEY.length] : undefined;
+    const value = digit === 0x31 ? 1 : digit === 0x30 ? 0 : this.parsePoint(buf.toString("utf8", start, end)).value;
+    if (value > 0) this.run.checks.passes++;
+    else this.run.checks.fails++;
+  }
+
+  /**
+   * RFC 3339 time → ms. The whole-second part ("2026-11-23T12:51:34" plus zone) changes once a
+   * second of run, so it is parsed once per second and the fraction added; Date.parse otherwise.
+   */
+  private timeMs(time: string): number {
+    const dot = time.indexOf(".", 19);
+    if (dot !== 19) return Date.parse(time);
+    let zone = dot + 1;
+    while (zone < time.length && time.charCodeAt(zone) >= 48 && time.charCodeAt(zone) <= 57) zone++;
+    const second = time.slice(0, 19) + time.slice(zone);
+    if (second !== this.secondText) {
+      this.secondText = second;
+      this.secondMs = Date.parse(second);
+    }
+    return this.secondMs + Number(`0.${time.slice(dot + 1, zone)}`) * 1000;
+  }
+
+  line(buf: Buffer, start: number, end: number): void {
+    this.run.lines++;
+    const kind = buf[start + METRIC_AT];
+    if (kind === 0x68 /* h */ && buf[start + HTTP_REQ_SUFFIX_AT] === 0x64 /* d */ && startsWith(buf, start, end, DURATION_PREFIX)) {
+      this.duration(buf.toString("utf8", start, end));
+    } else if (kind === 0x63 /* c */ && startsWith(buf, start, end, CHECKS_PREFIX)) {
+      this.check(buf, start, end);
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, COLO_PREFIX)) {
+      const point = this.parsePoint(buf.toString("utf8", start, end));
+      const colo = point.tags.colo;
+      if (colo) {
+        const op = operation(this.run, point.tags);
+        op.colos[colo] = (op.colos[colo] ?? 0) + point.value;
+      }
+    } else if (buf[start + 2] === 0x74 /* {"t */ && startsWith(buf, start, end, METRIC_DECLARATION) && buf.subarray(start, end).includes(DURATION_DECLARED)) {
+      this.durationDeclared = true;
+    }
+  }
+
+  finish(): RawRun {
+    if (this.durationDeclared && this.durationPoints === 0) {
+      // Never report "no requests" because k6 changed how it writes points.
+      throw new Error(`${this.source}: declares http_req_duration but no point was recognised; has k6's JSON output format changed?`);
+    }
+    return this.run;
   }
 }
 
-export function emptyRawRun(): RawRun {
-  return { operations: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
+/** Splits a byte stream into lines without decoding them; `onLine` gets [start, end) of each. */
+export async function forEachLine(input: AsyncIterable<Buffer>, onLine: (buf: Buffer, start: number, end: number) => void): Promise<void> {
+  const emit = (buf: Buffer, start: number, nl: number): void => {
+    const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+    if (end > start) onLine(buf, start, end);
+  };
+  let carry: Buffer | null = null; // the unfinished last line of the previous chunk (small)
+  for await (const chunk of input) {
+    let start = 0;
+    if (carry) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const line = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
+      emit(line, 0, line.length - 1);
+      carry = null;
+      start = nl + 1;
+    }
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      emit(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (start < chunk.length) carry = Buffer.from(chunk.subarray(start)); // copy: the chunk is not kept alive
+  }
+  if (carry && carry.length > 0) onLine(carry, 0, carry.length);
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Plain files are read into two reused buffers, the next read running while the current chunk is
+ * processed: I/O overlaps parsing as with a stream, but no chunk is allocated (or collected) per
+ * megabyte. The consumer handles each chunk's lines before asking for the next, so reuse is safe.
+ */
+async function* plainChunks(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, "r");
+  try {
+    let ready = Buffer.allocUnsafe(CHUNK);
+    let spare = Buffer.allocUnsafe(CHUNK);
+    let pending = file.read(ready, 0, CHUNK, null);
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      pending = file.read(spare, 0, CHUNK, null);
+      yield ready.subarray(0, bytesRead);
+      [ready, spare] = [spare, ready];
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 export async function readRawOutput(path: string): Promise<RawRun> {
-  const run = emptyRawRun();
-  const file = createReadStream(path);
-  const input = path.endsWith(".gz") ? file.pipe(createGunzip()) : file;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) applyLine(run, line, () => `${path}:${run.lines}`);
-  return run;
+  const reader = new RawOutputReader(path);
+  const input: AsyncIterable<Buffer> = path.endsWith(".gz")
+    ? createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }))
+    : plainChunks(path);
+  await forEachLine(input, (buf, start, end) => reader.line(buf, start, end));
+  return reader.finish();
+}
+
+/** Reads several outputs of one distributed run (k6 execution segments) as one: the union of samples. */
+export async function readRawOutputs(paths: readonly string[]): Promise<RawRun> {
+  const runs = await Promise.all(paths.map((p) => readRawOutput(p)));
+  return mergeRawRuns(runs);
+}
+
+export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
+  const merged = emptyRawRun();
+  for (const run of runs) {
+    merged.lines += run.lines;
+    merged.checks.passes += run.checks.passes;
+    merged.checks.fails += run.checks.fails;
+    if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
+    if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);
+    for (const op of run.operations.values()) {
+      const into = operation(merged, op.tags);
+      into.latency.merge(op.latency);
+      into.failures += op.failures;
+      for (const [colo, n] of Object.entries(op.colos)) into.colos[colo] = (into.colos[colo] ?? 0) + n;
+    }
+  }
+  return merged;
 }
