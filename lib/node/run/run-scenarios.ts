@@ -9,7 +9,7 @@ import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
 import { K6_THRESHOLDS_FAILED, runK6 } from "../k6/run";
 import { toBenchmarkResults } from "../results/convert";
-import { appendResults } from "../results/history";
+import { appendResults } from "../history/append";
 import { readRawOutput } from "../results/k6-output";
 import { readK6Summary } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
@@ -138,7 +138,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
         gitCommit: commit,
         runId,
       });
-      const historyFile = req.writeResults ? appendResults(req.resultsDir, results, startedAt) : null;
+      const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
       runs.push({
         scenario: entry.name,
         k6ExitCode: code,
