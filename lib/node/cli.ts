@@ -42,6 +42,7 @@ interface RunFlags {
   results: boolean;
   resultsDir: string;
   thresholdsDir?: string;
+  instances: number;
   quiet: boolean;
 }
 
@@ -63,6 +64,7 @@ async function runCommand(scenarios: string[], flags: RunFlags): Promise<number>
     resultsDir: resolve(flags.resultsDir),
     thresholdsDir: flags.thresholdsDir ? resolve(flags.thresholdsDir) : undefined,
     writeResults: flags.results,
+    instances: flags.instances,
     quiet: flags.quiet,
   });
   let breached = false;
@@ -115,6 +117,7 @@ export function program(): Command {
     .option("--vus <n>", "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", positiveNumber)
     .option("--max-vus <n>", "VU ceiling for arrival-rate profiles", positiveNumber)
     .option("--iterations <n>", "iterations per VU (smoke)", positiveNumber)
+    .option("--instances <n>", "k6 processes per scenario, each one execution segment; results merged from their samples", (v) => Math.trunc(positiveNumber(v)), 1)
     .option("--gate", "fail (exit 3) when a threshold is breached", false)
     .option("--no-results", "do not append to results/")
     .option("--results-dir <dir>", "where history lines go", resolve(ROOT, "results"))

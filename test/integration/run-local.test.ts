@@ -63,6 +63,32 @@ describe("perfdo run against the local Worker", () => {
     assert.match(res.stdout, /5 result line\(s\) appended/);
   });
 
+  it("merges a 2-instance run (k6 execution segments) into one result per operation", async () => {
+    const results = tempDir("results");
+    await worker.resetServed();
+    const res = await perfdo([
+      "run", "network/echo", "--target", `local=${worker.address}`, "--profile", "sustain", "--rate", "20", "--duration", "4s",
+      "--instances", "2", "--quiet", "--results-dir", results,
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const served = await worker.served();
+    const lines = readResults(results);
+    assert.equal(lines.length, 4, "one line per operation, not per instance");
+    assert.equal(new Set(lines.map((l) => l.runId)).size, 1);
+    const ping = lines.find((l) => l.name === "echo.ping");
+    const echoes = lines.filter((l) => l.name.startsWith("echo.echo-"));
+    assert.equal(ping?.iterations, served["echo GET /ping"], "merged iterations are the union of both instances");
+    assert.equal(echoes.reduce((sum, l) => sum + l.iterations, 0), served["echo POST /echo"]);
+    for (const line of lines) {
+      assert.equal(line.instances, 2);
+      assert.ok(Math.abs(line.rps - 20) < 2, `${line.name}: ${line.rps} rps over both instances`);
+      // Thresholds are judged on the merged samples: every one from thresholds/network/echo.json is there.
+      assert.ok(line.thresholds.some((t) => t.scope === "operation" && t.threshold.startsWith("p(95)<")), line.name);
+      assert.ok(line.thresholds.some((t) => t.metric === "checks"));
+      assert.equal(line.thresholdsPassed, true);
+    }
+  });
+
   it("reports a run in which every request failed as failed, with no latency", async () => {
     const results = tempDir("results");
     const res = await perfdo([

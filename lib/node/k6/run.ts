@@ -15,11 +15,24 @@ export interface K6Invocation {
   rawOutput: string;
   summaryExport: string;
   quiet: boolean;
+  /** Extra k6 run flags, e.g. execution segments for one instance of a distributed run. */
+  extraArgs?: string[];
+}
+
+/**
+ * k6 execution segments splitting a run into `n` equal parts, as k6-operator does:
+ * instance i runs `i/n:(i+1)/n` of the shared sequence `0,1/n,…,1`.
+ */
+export function executionSegments(n: number): Array<{ segment: string; sequence: string }> {
+  const point = (i: number): string => (i === 0 ? "0" : i === n ? "1" : `${i}/${n}`);
+  const sequence = Array.from({ length: n + 1 }, (_, i) => point(i)).join(",");
+  return Array.from({ length: n }, (_, i) => ({ segment: `${point(i)}:${point(i + 1)}`, sequence }));
 }
 
 export function k6Args(run: K6Invocation): string[] {
   const args = ["run", `--out=json=${run.rawOutput}`, `--summary-export=${run.summaryExport}`, `--system-tags=${SYSTEM_TAGS.join(",")}`, "--no-color"];
   if (run.quiet) args.push("--quiet"); // the summary is still exported; stdout is discarded
+  if (run.extraArgs) args.push(...run.extraArgs);
   for (const [key, value] of Object.entries(run.env)) args.push("-e", `${key}=${value}`);
   args.push(run.script);
   return args;

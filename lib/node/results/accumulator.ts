@@ -37,11 +37,13 @@ export class LatencyAccumulator {
   max = -Infinity;
   private exact: Float64Array | null = new Float64Array(256);
   private histogram: hdr.Histogram | null = null;
+  private sorted: Float64Array | null = null; // cache of the exact samples, sorted; dropped on record
   private reservoir = new Float64Array(RESERVOIR_SIZE);
   private reservoirLength = 0;
   private readonly random = prng(0x5eed);
 
   record(ms: number): void {
+    this.sorted = null;
     this.count++;
     const delta = ms - this.mean;
     this.mean += delta / this.count;
@@ -87,6 +89,7 @@ export class LatencyAccumulator {
   /** Adds every sample of `other` (the union), as if they had been recorded here. */
   merge(other: LatencyAccumulator): void {
     if (other.count === 0) return;
+    this.sorted = null;
     const n = this.count + other.count;
     const delta = other.mean - this.mean;
     const m2 = this.m2 + other.m2 + (delta * delta * this.count * other.count) / n;
@@ -161,31 +164,30 @@ export class LatencyAccumulator {
     return lo + (valueAtRank(Math.min(lower + 1, n - 1)) - lo) * (rank - lower);
   }
 
+  private sortedExact(): Float64Array {
+    this.sorted ??= (this.exact as Float64Array).slice(0, this.count).sort();
+    return this.sorted;
+  }
+
+  /** Any percentile (0–100) the k6 way; null without samples. */
+  percentile(p: number): number | null {
+    if (this.count === 0) return null;
+    return this.exact ? percentile(this.sortedExact(), p) : this.histogramPercentile(p);
+  }
+
   stats(): LatencyStats | null {
     if (this.count === 0) return null;
-    const stddev = Math.sqrt(this.m2 / this.count);
-    if (this.exact) {
-      const sorted = this.exact.slice(0, this.count).sort();
-      // Same pass as results/stats.ts so exact runs agree with k6 digit for digit.
-      const exactMoments = meanAndStddev(sorted);
-      return {
-        p50: percentile(sorted, 50),
-        p95: percentile(sorted, 95),
-        p99: percentile(sorted, 99),
-        min: this.min,
-        max: this.max,
-        mean: exactMoments.mean,
-        stddev: exactMoments.stddev,
-      };
-    }
+    // Exact runs take mean and stddev from the sorted samples, the same pass as results/stats.ts,
+    // so they agree with k6 digit for digit; histogram runs use the running (Welford) moments.
+    const moments = this.exact ? meanAndStddev(this.sortedExact()) : { mean: this.mean, stddev: Math.sqrt(this.m2 / this.count) };
     return {
-      p50: this.histogramPercentile(50),
-      p95: this.histogramPercentile(95),
-      p99: this.histogramPercentile(99),
+      p50: this.percentile(50) as number,
+      p95: this.percentile(95) as number,
+      p99: this.percentile(99) as number,
       min: this.min,
       max: this.max,
-      mean: this.mean,
-      stddev,
+      mean: moments.mean,
+      stddev: moments.stddev,
     };
   }
 }

@@ -1,6 +1,6 @@
 import { BenchmarkResultSchema, type BenchmarkResult } from "./schema";
 import type { RawRun, OperationSamples } from "./k6-output";
-import { testRunSeconds, thresholdOutcomes, type K6Summary } from "./k6-summary";
+import { testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
 
 // k6 output → one BenchmarkResult per measured operation. Pure: readers hand it parsed inputs.
 
@@ -14,6 +14,8 @@ export interface RunContext {
   k6Version: string;
   gitCommit?: string;
   runId: string;
+  /** k6 instances whose samples this run merges (execution segments); 1 for a plain run. */
+  instances?: number;
 }
 
 function optionalInt(value: string | undefined): number | undefined {
@@ -28,8 +30,8 @@ function mostFrequent(counts: Record<string, number>): string | undefined {
   return best;
 }
 
-function runSeconds(raw: RawRun, summary: K6Summary | null): number {
-  const fromSummary = summary ? testRunSeconds(summary) : null;
+function runSeconds(raw: RawRun, summaries: readonly K6Summary[]): number {
+  const fromSummary = summaries.length > 0 ? Math.max(0, ...summaries.map((s) => testRunSeconds(s) ?? 0)) : null;
   if (fromSummary && fromSummary > 0) return fromSummary;
   if (raw.firstSampleMs !== null && raw.lastSampleMs !== null && raw.lastSampleMs > raw.firstSampleMs) {
     return (raw.lastSampleMs - raw.firstSampleMs) / 1000;
@@ -37,14 +39,24 @@ function runSeconds(raw: RawRun, summary: K6Summary | null): number {
   return 1; // a single sample: report it over one second rather than divide by zero
 }
 
-export function toBenchmarkResults(raw: RawRun, summary: K6Summary | null, ctx: RunContext): BenchmarkResult[] {
-  const durationSec = runSeconds(raw, summary);
-  const thresholds = summary ? thresholdOutcomes(summary) : { byOperation: new Map(), scenarioWide: [] };
+/**
+ * `summaries`: one per k6 process (several for a merged run, whose duration is the longest).
+ * `thresholds`: the outcomes to record; by default k6's own, from a single run's summary.
+ */
+export function toBenchmarkResults(
+  raw: RawRun,
+  summaries: K6Summary | readonly K6Summary[] | null,
+  ctx: RunContext,
+  thresholds?: ThresholdReport,
+): BenchmarkResult[] {
+  const list = summaries === null ? [] : Array.isArray(summaries) ? (summaries as readonly K6Summary[]) : [summaries as K6Summary];
+  const durationSec = runSeconds(raw, list);
+  const outcomes: ThresholdReport = thresholds ?? (list.length === 1 ? thresholdOutcomes(list[0] as K6Summary) : { byOperation: new Map(), scenarioWide: [] });
   const ops = [...raw.operations.values()].sort((a, b) => a.name.localeCompare(b.name));
   return ops.map((op: OperationSamples) => {
     const iterations = op.latency.count + op.failures;
-    const own = thresholds.byOperation.get(op.name) ?? [];
-    const applied = [...own, ...thresholds.scenarioWide];
+    const own = outcomes.byOperation.get(op.name) ?? [];
+    const applied = [...own, ...outcomes.scenarioWide];
     const colos = Object.keys(op.colos).length > 0 ? op.colos : undefined;
     const result: BenchmarkResult = {
       schemaVersion: 1,
@@ -77,6 +89,7 @@ export function toBenchmarkResults(raw: RawRun, summary: K6Summary | null, ctx: 
       result.colosServed = colos;
     }
     if (ctx.gitCommit) result.gitCommit = ctx.gitCommit;
+    if (ctx.instances && ctx.instances > 1) result.instances = ctx.instances;
     return BenchmarkResultSchema.parse(result);
   });
 }

@@ -60,6 +60,8 @@ export const BenchmarkResultSchema = z
     thresholds: z.array(ThresholdOutcomeSchema),
     /** true when every threshold that applies to this operation held (true when there are none). */
     thresholdsPassed: z.boolean(),
+    /** k6 processes (execution segments) merged into this result; absent for a single process. */
+    instances: z.number().int().min(2).optional(),
     k6Version: z.string().min(1),
     gitCommit: z.string().optional(),
     /** Shared by every line of one k6 run. */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
@@ -7,10 +7,12 @@ import { resolveTarget, splitList, type Target } from "../../k6/target";
 import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
-import { K6_THRESHOLDS_FAILED, runK6 } from "../k6/run";
+import { executionSegments, K6_THRESHOLDS_FAILED, runK6 } from "../k6/run";
+import { evaluateThresholds } from "../thresholds/evaluate";
+import type { K6Thresholds } from "../thresholds/compile";
 import { toBenchmarkResults } from "../results/convert";
 import { appendResults } from "../history/append";
-import { readRawOutput } from "../results/k6-output";
+import { readRawOutputs, type RawRun } from "../results/k6-output";
 import { readK6Summary } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
@@ -27,6 +29,8 @@ export interface RunRequest {
   thresholdsDir?: string;
   writeResults: boolean;
   quiet: boolean;
+  /** k6 processes per scenario, each running one execution segment; results are merged. Default 1. */
+  instances?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -37,7 +41,8 @@ export interface ScenarioRun {
   results: BenchmarkResult[];
   historyFile: string | null;
   thresholdsBreached: boolean;
-  artifacts: { rawOutput: string; summaryExport: string };
+  /** One raw output and summary export per k6 instance, plus the sample sidecar for comparisons. */
+  artifacts: { rawOutputs: string[]; summaryExports: string[]; samples: string; dir: string };
 }
 
 export interface RunReport {
@@ -56,6 +61,8 @@ function gitCommit(root: string): string | undefined {
 /** Everything that can be wrong with the request is found here, before any k6 starts. */
 export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; target: Target; profile?: ProfileName } {
   if (req.scenarios.length === 0) throw inputError("name at least one scenario to run");
+  const instances = req.instances ?? 1;
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw inputError(`instances must be a whole number from 1 to 16, got ${instances}`);
   const entries = findScenarios(req.root, req.scenarios, req.thresholdsDir);
   let target: Target;
   try {
@@ -89,8 +96,10 @@ function profileEnv(profile: ProfileName | undefined, o: ProfileOverrides): Reco
 export async function runScenarios(req: RunRequest): Promise<RunReport> {
   const log = req.log ?? ((line: string) => console.error(line));
   const { entries, target, profile } = validateRequest(req);
+  let compiled: Map<string, K6Thresholds>;
   try {
-    await buildAll({ root: req.root, names: entries.map((e) => e.name), thresholdsDir: req.thresholdsDir });
+    const built = await buildAll({ root: req.root, names: entries.map((e) => e.name), thresholdsDir: req.thresholdsDir });
+    compiled = new Map(built.scenarios.map((s) => [s.name, s.compiled]));
   } catch (err) {
     if (err instanceof PerfdoError) throw err;
     throw inputError(`build: ${(err as Error).message.split("\n")[0]}`);
@@ -106,47 +115,16 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
       address = local.address;
       log(`perfdo: local perf.do Worker (workerd) on ${address}`);
     }
+    const env: Record<string, string> = {
+      ...profileEnv(profile, req.overrides),
+      PERFDO_TARGET: target.kind === "local" ? "local" : target.baseDomain,
+    };
+    if (address) env.PERFDO_LOCAL_ADDRESS = address;
+    const allowed = (req.env ?? process.env).PERFDO_ALLOWED_DOMAINS;
+    if (allowed) env.PERFDO_ALLOWED_DOMAINS = allowed;
     const commit = gitCommit(req.root);
     for (const entry of entries) {
-      const startedAt = new Date();
-      const runId = `${startedAt.toISOString().replace(/[:.]/g, "-")}-${entry.name.replace(/\//g, "-")}`;
-      const dir = join(req.root, "build", "runs", runId);
-      mkdirSync(dir, { recursive: true });
-      const artifacts = { rawOutput: join(dir, "raw.json.gz"), summaryExport: join(dir, "summary.json") };
-      const env: Record<string, string> = {
-        ...profileEnv(profile, req.overrides),
-        PERFDO_TARGET: target.kind === "local" ? "local" : target.baseDomain,
-      };
-      if (address) env.PERFDO_LOCAL_ADDRESS = address;
-      const allowed = (req.env ?? process.env).PERFDO_ALLOWED_DOMAINS;
-      if (allowed) env.PERFDO_ALLOWED_DOMAINS = allowed;
-
-      log(`perfdo: k6 run ${entry.name} (${profile ?? "scenario default"} profile) → ${target.kind === "local" ? `local ${address}` : target.baseDomain}`);
-      const code = await runK6({ bin: k6.bin, script: entry.script, env, ...artifacts, quiet: req.quiet });
-      if (code !== 0 && code !== K6_THRESHOLDS_FAILED) {
-        throw new PerfdoError(`k6 run ${entry.name} failed with exit code ${code}; no results written (k6 output above; artifacts in ${dir})`, EXIT.runFailed);
-      }
-      const summary = readK6Summary(artifacts.summaryExport);
-      const raw = await readRawOutput(artifacts.rawOutput);
-      const results = toBenchmarkResults(raw, summary, {
-        scenario: entry.name,
-        profile: profileTag(raw) ?? profile ?? "unknown",
-        targetKind: target.kind,
-        fallbackHost: target.baseDomain,
-        startedAt,
-        k6Version: k6.version,
-        gitCommit: commit,
-        runId,
-      });
-      const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
-      runs.push({
-        scenario: entry.name,
-        k6ExitCode: code,
-        results,
-        historyFile,
-        thresholdsBreached: code === K6_THRESHOLDS_FAILED || results.some((r) => !r.thresholdsPassed),
-        artifacts,
-      });
+      runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log }));
     }
   } finally {
     await local?.stop();
@@ -154,8 +132,89 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
   return { runs, k6, target };
 }
 
+interface ScenarioJob {
+  entry: ScenarioEntry;
+  env: Record<string, string>;
+  k6: K6;
+  target: Target;
+  commit: string | undefined;
+  profile: ProfileName | undefined;
+  compiled: K6Thresholds;
+  log: (line: string) => void;
+}
+
+/** Writes a bounded sample of each operation's durations, for rank tests in later comparisons. */
+function writeSamples(path: string, raw: RawRun): void {
+  const samples = Object.fromEntries([...raw.operations.values()].map((op) => [op.name, op.latency.samples()]));
+  writeFileSync(path, JSON.stringify({ samples }));
+}
+
+async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioRun> {
+  const { entry, k6, target, log } = job;
+  const instances = req.instances ?? 1;
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[:.]/g, "-")}-${entry.name.replace(/\//g, "-")}`;
+  const dir = join(req.root, "build", "runs", runId);
+  mkdirSync(dir, { recursive: true });
+  const segments = instances > 1 ? executionSegments(instances) : [null];
+  const artifacts = {
+    rawOutputs: segments.map((_, i) => join(dir, instances > 1 ? `raw-${i}.json.gz` : "raw.json.gz")),
+    summaryExports: segments.map((_, i) => join(dir, instances > 1 ? `summary-${i}.json` : "summary.json")),
+    samples: join(dir, "samples.json"),
+    dir,
+  };
+  const where = target.kind === "local" ? `local ${job.env.PERFDO_LOCAL_ADDRESS}` : target.baseDomain;
+  log(`perfdo: k6 run ${entry.name} (${job.profile ?? "scenario default"} profile${instances > 1 ? `, ${instances} instances` : ""}) → ${where}`);
+  const codes = await Promise.all(
+    segments.map((seg, i) =>
+      runK6({
+        bin: k6.bin,
+        script: entry.script,
+        env: job.env,
+        rawOutput: artifacts.rawOutputs[i] as string,
+        summaryExport: artifacts.summaryExports[i] as string,
+        quiet: req.quiet || i > 0, // one instance's progress is enough on screen
+        extraArgs: seg ? [`--execution-segment=${seg.segment}`, `--execution-segment-sequence=${seg.sequence}`] : undefined,
+      }),
+    ),
+  );
+  const failed = codes.find((code) => code !== 0 && code !== K6_THRESHOLDS_FAILED);
+  if (failed !== undefined) {
+    throw new PerfdoError(`k6 run ${entry.name} failed with exit code ${failed}; no results written (k6 output above; artifacts in ${dir})`, EXIT.runFailed);
+  }
+  const summaries = artifacts.summaryExports.map(readK6Summary);
+  const raw = await readRawOutputs(artifacts.rawOutputs);
+  writeSamples(artifacts.samples, raw);
+  const results = toBenchmarkResults(
+    raw,
+    summaries,
+    {
+      scenario: entry.name,
+      profile: profileTag(raw) ?? job.profile ?? "unknown",
+      targetKind: target.kind,
+      fallbackHost: target.baseDomain,
+      startedAt,
+      k6Version: k6.version,
+      gitCommit: job.commit,
+      runId,
+      instances,
+    },
+    // A single k6 judged the whole run; segments each judged a part, so the union is judged here.
+    instances > 1 ? evaluateThresholds(job.compiled, raw) : undefined,
+  );
+  const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
+  return {
+    scenario: entry.name,
+    k6ExitCode: codes.includes(K6_THRESHOLDS_FAILED) ? K6_THRESHOLDS_FAILED : 0,
+    results,
+    historyFile,
+    thresholdsBreached: results.some((r) => !r.thresholdsPassed) || (instances === 1 && codes[0] === K6_THRESHOLDS_FAILED),
+    artifacts,
+  };
+}
+
 /** The profile a run used is the k6 scenario's name, which every sample carries as its `scenario` tag. */
-function profileTag(raw: Awaited<ReturnType<typeof readRawOutput>>): string | undefined {
+function profileTag(raw: RawRun): string | undefined {
   for (const op of raw.operations.values()) if (op.tags.scenario) return op.tags.scenario;
   return undefined;
 }

@@ -55,6 +55,14 @@ export async function startLocalTarget(workerScript: string, options: { port?: n
     throw new PerfdoError(`local target failed to start: ${(err as Error).message.split("\n")[0]}`, EXIT.runFailed);
   }
   const base = `http://127.0.0.1:${url.port}`;
+  // A pooled keep-alive socket may have been closed by workerd while the caller was busy: retry once.
+  const admin = async (init?: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(`${base}/_perfdo/requests`, init);
+    } catch {
+      return fetch(`${base}/_perfdo/requests`, init);
+    }
+  };
   try {
     await waitForHealth(base, HEALTH_TIMEOUT_MS);
   } catch (err) {
@@ -64,11 +72,11 @@ export async function startLocalTarget(workerScript: string, options: { port?: n
   return {
     address: `127.0.0.1:${url.port}`,
     async served() {
-      const res = await fetch(`${base}/_perfdo/requests`);
+      const res = await admin();
       return ((await res.json()) as { requests: Record<string, number> }).requests;
     },
     async resetServed() {
-      await fetch(`${base}/_perfdo/requests`, { method: "DELETE" });
+      await admin({ method: "DELETE" });
     },
     stop: () => mf.dispose(),
   };

@@ -1,0 +1,102 @@
+import { LatencyAccumulator } from "../results/accumulator";
+import type { RawRun } from "../results/k6-output";
+import type { ThresholdReport } from "../results/k6-summary";
+import type { ThresholdOutcome } from "../results/schema";
+import type { K6Thresholds } from "./compile";
+
+// Evaluates compiled thresholds on a run's samples. k6 judges a single run itself; a merged run
+// (several k6 processes over execution segments) has only partial verdicts per instance, so its
+// thresholds are judged here, on the union of every instance's samples.
+
+const EXPRESSION = /^\s*(p\((\d+(?:\.\d+)?)\)|avg|min|max|med|rate|count)\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
+export interface ParsedExpression {
+  stat: string;
+  percentile?: number;
+  op: "<" | "<=" | ">" | ">=" | "==" | "===" | "!=";
+  value: number;
+}
+
+export function parseExpression(expression: string): ParsedExpression {
+  const m = EXPRESSION.exec(expression);
+  if (!m) throw new Error(`threshold "${expression}" is not of the form <stat> <op> <number>`);
+  const stat = m[2] ? "p" : (m[1] as string);
+  return { stat, percentile: m[2] ? Number(m[2]) : undefined, op: m[3] as ParsedExpression["op"], value: Number(m[4]) };
+}
+
+function holds(actual: number, { op, value }: ParsedExpression): boolean {
+  switch (op) {
+    case "<": return actual < value;
+    case "<=": return actual <= value;
+    case ">": return actual > value;
+    case ">=": return actual >= value;
+    case "!=": return actual !== value;
+    default: return actual === value;
+  }
+}
+
+/** `http_req_duration{name:x,expected_response:true}` → { metric, tags }. */
+export function parseMetricKey(key: string): { metric: string; tags: Record<string, string> } {
+  const brace = key.indexOf("{");
+  if (brace < 0) return { metric: key, tags: {} };
+  const tags: Record<string, string> = {};
+  for (const pair of key.slice(brace + 1, -1).split(",")) {
+    const colon = pair.indexOf(":");
+    if (colon > 0) tags[pair.slice(0, colon).trim()] = pair.slice(colon + 1).trim();
+  }
+  return { metric: key.slice(0, brace), tags };
+}
+
+function selectOperations(run: RawRun, name: string | undefined) {
+  const all = [...run.operations.values()];
+  return name === undefined ? all : all.filter((op) => op.name === name);
+}
+
+/** The value a threshold looks at, or null when the metric has no samples (k6 then passes it vacuously). */
+function measure(run: RawRun, key: string, expr: ParsedExpression): number | null {
+  const { metric, tags } = parseMetricKey(key);
+  const ops = selectOperations(run, tags.name);
+  if (metric === "checks") {
+    const total = run.checks.passes + run.checks.fails;
+    return total === 0 ? null : run.checks.passes / total;
+  }
+  if (metric === "http_req_failed") {
+    const failures = ops.reduce((sum, op) => sum + op.failures, 0);
+    const total = ops.reduce((sum, op) => sum + op.failures + op.latency.count, 0);
+    return total === 0 ? null : failures / total;
+  }
+  if (metric === "http_req_duration") {
+    if (tags.expected_response !== "true") throw new Error(`${key}: only successful-response latency (expected_response:true) can be judged from merged samples`);
+    const latency = new LatencyAccumulator();
+    for (const op of ops) latency.merge(op.latency);
+    const stats = latency.stats();
+    if (!stats) return null;
+    switch (expr.stat) {
+      case "p": return latency.percentile(expr.percentile as number);
+      case "avg": return stats.mean;
+      case "min": return stats.min;
+      case "max": return stats.max;
+      case "med": return stats.p50;
+      case "count": return latency.count;
+      default: throw new Error(`${key}: "${expr.stat}" does not apply to a trend`);
+    }
+  }
+  throw new Error(`${key}: cannot judge metric "${metric}" from raw samples`);
+}
+
+export function evaluateThresholds(compiled: K6Thresholds, run: RawRun): ThresholdReport {
+  const byOperation = new Map<string, ThresholdOutcome[]>();
+  const scenarioWide: ThresholdOutcome[] = [];
+  for (const [key, list] of Object.entries(compiled)) {
+    const name = parseMetricKey(key).tags.name;
+    for (const entry of list) {
+      const threshold = typeof entry === "string" ? entry : entry.threshold;
+      const expr = parseExpression(threshold);
+      const actual = measure(run, key, expr);
+      const outcome: ThresholdOutcome = { metric: key, threshold, ok: actual === null ? true : holds(actual, expr), scope: name ? "operation" : "scenario" };
+      if (name) byOperation.set(name, [...(byOperation.get(name) ?? []), outcome]);
+      else scenarioWide.push(outcome);
+    }
+  }
+  return { byOperation, scenarioWide };
+}
