@@ -4,4 +4,6 @@ export interface Env {
   BASE_DOMAIN?: string;
   /** "1" only on the embedded local target: enables the request counters under `/_perfdo/`. */
   PERFDO_LOCAL?: string;
+  /** Local only: milliseconds added before every namespace request, to prove regressions get caught. */
+  PERFDO_DELAY_MS?: string;
 }

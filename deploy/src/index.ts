@@ -35,6 +35,8 @@ export default {
     }
     if (url.pathname === "/health") return json({ status: "ok", namespace });
     if (!namespace) return fail(400, `host ${request.headers.get("host") ?? url.host} names no namespace (expected <namespace>.${env.BASE_DOMAIN ?? "perf.do"})`);
+    const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const stub = env.PERF_DO.get(env.PERF_DO.idFromName(namespace));
     const forwarded = new Request(request);
     forwarded.headers.set(NAMESPACE_HEADER, namespace);

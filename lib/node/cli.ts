@@ -11,6 +11,17 @@ import { pinnedK6Version } from "./k6/version";
 import { runScenarios } from "./run/run-scenarios";
 import { resultsTable } from "./results/table";
 import { startLocalTarget } from "./target/local";
+import { writeFileSync } from "node:fs";
+import { baselinePath, makeBaseline, saveBaseline } from "./compare/baseline";
+import { worst } from "./compare/compare";
+import { judge, runsDir, type JudgeRequest } from "./compare/judge";
+import { samplesOf } from "./compare/select";
+import { consoleComparison, consoleMatrix } from "./report/console";
+import { githubBenchmarkEntries } from "./report/github-benchmark";
+import { htmlReport } from "./report/html";
+import { junitReport } from "./report/junit";
+import { markdownReport } from "./report/markdown";
+import { matrixRows } from "./report/matrix";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -132,9 +143,10 @@ export function program(): Command {
     .description("start the local perf.do Worker on loopback so plain `k6 run build/<name>.js -e PERFDO_TARGET=local` can use it")
     .option("--port <n>", "port on 127.0.0.1", (v) => Math.trunc(positiveNumber(v)), 8787)
     .option("--for <d>", "stop by itself after this long (k6 units)", duration)
-    .action(async (flags: { port: number; for?: string }) => {
+    .option("--delay-ms <n>", "add this many ms before every request (to see a regression get caught)", positiveNumber)
+    .action(async (flags: { port: number; for?: string; delayMs?: number }) => {
       await buildAll({ root: ROOT, names: [] });
-      const local = await startLocalTarget(resolve(ROOT, "build", "deploy", "worker.mjs"), { port: flags.port });
+      const local = await startLocalTarget(resolve(ROOT, "build", "deploy", "worker.mjs"), { port: flags.port, delayMs: flags.delayMs });
       console.log(`perf.do Worker on ${local.address}; run: k6 run -e PERFDO_TARGET=local -e PERFDO_LOCAL_ADDRESS=${local.address} build/<scenario>.js`);
       await new Promise<void>((done) => {
         const stop = (): void => done();
@@ -157,6 +169,108 @@ export function program(): Command {
         if (!flags.soft || !(err instanceof PerfdoError)) throw err;
         console.error(`perfdo: warning: ${err.message}`);
       }
+    });
+
+  const judgeOptions = (command: Command): Command =>
+    command
+      .option("--run <runIds...>", "the runs to judge (default: the newest run of every scenario)")
+      .option("--baseline <name>", "a saved baseline (results/baselines/<name>.json, or a path) instead of history")
+      .option("--last <n>", "compare against this many earlier comparable runs of history", (v) => Math.trunc(positiveNumber(v)))
+      .option("--rules <file>", "regression rules (default thresholds/regression.json)")
+      .option("--results-dir <dir>", "the history folder", resolve(ROOT, "results"))
+      .option("--out <file>", "write the output to a file instead of stdout");
+
+  interface JudgeFlags {
+    run?: string[];
+    baseline?: string;
+    last?: number;
+    rules?: string;
+    resultsDir: string;
+    out?: string;
+    format: string;
+    gate?: boolean;
+    all?: boolean;
+  }
+
+  const judgeFrom = (flags: JudgeFlags) => {
+    const req: JudgeRequest = {
+      root: ROOT,
+      resultsDir: resolve(flags.resultsDir),
+      runIds: flags.run,
+      baseline: flags.baseline,
+      last: flags.last,
+      rulesPath: flags.rules ? resolve(flags.rules) : undefined,
+      all: flags.all,
+    };
+    const judgement = judge(req);
+    for (const problem of judgement.problems) console.error(`perfdo: warning: ${problem} (line skipped)`);
+    if (judgement.current.length === 0) throw new PerfdoError(`no results in ${relative(process.cwd(), req.resultsDir) || "."} to judge`, EXIT.usage);
+    return judgement;
+  };
+
+  const emit = (text: string, out: string | undefined): void => {
+    if (out) {
+      writeFileSync(out, text);
+      console.error(`perfdo: wrote ${out}`);
+    } else process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  };
+
+  judgeOptions(
+    cli
+      .command("compare")
+      .description("compare runs against a saved baseline or the history; a change counts only when significant"),
+  )
+    .addOption(new Option("--format <format>", "output format").choices(["console", "markdown", "junit", "json"]).default("console"))
+    .option("--gate", "fail (exit 3) when any rule fails", false)
+    .action((flags: JudgeFlags) => {
+      const j = judgeFrom(flags);
+      const text =
+        flags.format === "markdown" ? markdownReport(matrixRows(j.current, j.comparisons), j.comparisons)
+        : flags.format === "junit" ? junitReport(j.current, j.comparisons)
+        : flags.format === "json" ? `${JSON.stringify({ baseline: j.baselineSource, comparisons: j.comparisons }, null, 2)}\n`
+        : `compared with ${j.baselineSource}\n${consoleComparison(j.comparisons)}`;
+      emit(text, flags.out);
+      const verdict = worst(j.comparisons.map((c) => c.verdict));
+      console.error(`perfdo: overall verdict: ${verdict === "skipped" ? "no baseline to compare with" : verdict}`);
+      if (verdict === "fail") {
+        if (flags.gate) process.exitCode = EXIT.thresholds;
+        else console.error("perfdo: regression found (advisory: exit code 0; pass --gate to fail)");
+      }
+    });
+
+  judgeOptions(
+    cli
+      .command("report")
+      .description("report runs (or the whole history): console matrix, Markdown, JUnit XML, github-action-benchmark JSON, HTML trends"),
+  )
+    .addOption(new Option("--format <format>", "output format").choices(["console", "markdown", "junit", "json", "html"]).default("console"))
+    .option("--all", "every run in history, not only the newest of each scenario", false)
+    .action((flags: JudgeFlags) => {
+      const j = judgeFrom(flags);
+      const rows = matrixRows(j.current, j.comparisons);
+      const text =
+        flags.format === "markdown" ? markdownReport(rows, j.comparisons)
+        : flags.format === "junit" ? junitReport(j.current, j.comparisons)
+        : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
+        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons)
+        : consoleMatrix(rows);
+      emit(text, flags.out);
+    });
+
+  const baseline = cli.command("baseline").description("saved baselines for `perfdo compare --baseline`");
+  baseline
+    .command("save")
+    .description("save runs (default: the newest of every scenario) with their samples as a named baseline")
+    .option("--name <name>", "baseline name (results/baselines/<name>.json) or a path", "default")
+    .option("--run <runIds...>", "the runs to save")
+    .option("--results-dir <dir>", "the history folder", resolve(ROOT, "results"))
+    .action((flags: { name: string; run?: string[]; resultsDir: string }) => {
+      const j = judgeFrom({ ...flags, format: "console" });
+      const samples = samplesOf(runsDir(ROOT), j.current);
+      const file = makeBaseline(flags.name.replace(/\.json$/, "").split("/").pop() as string, j.current, samples);
+      const path = baselinePath(resolve(flags.resultsDir), flags.name);
+      saveBaseline(path, file);
+      console.log(`saved baseline ${relative(process.cwd(), path)}: ${file.results.length} results from ${file.runIds.length} run(s), samples for ${Object.keys(file.samples).length} benchmarks`);
     });
 
   cli

@@ -35,8 +35,8 @@ export function perfdo(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   });
 }
 
-export async function startWorker(): Promise<LocalTarget> {
-  return startLocalTarget(await buildWorker(ROOT));
+export async function startWorker(options: { delayMs?: number } = {}): Promise<LocalTarget> {
+  return startLocalTarget(await buildWorker(ROOT), options);
 }
 
 export function tempDir(prefix: string): string {

@@ -34,7 +34,13 @@ async function waitForHealth(base: string, timeoutMs: number): Promise<void> {
   throw new PerfdoError(`local target did not answer /health within ${timeoutMs} ms (${lastError})`, EXIT.runFailed);
 }
 
-export async function startLocalTarget(workerScript: string, options: { port?: number } = {}): Promise<LocalTarget> {
+export interface LocalTargetOptions {
+  port?: number;
+  /** Milliseconds the Worker waits before every namespace request: a known slowdown for tests. */
+  delayMs?: number;
+}
+
+export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
   const mf = new Miniflare({
     modules: true,
     scriptPath: workerScript,
@@ -43,7 +49,7 @@ export async function startLocalTarget(workerScript: string, options: { port?: n
     host: "127.0.0.1",
     port: options.port ?? 0,
     durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do" },
+    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do", PERFDO_DELAY_MS: String(options.delayMs ?? 0) },
     // In memory: every run starts from empty objects, like a fresh deployment.
     durableObjectsPersist: false,
   });

@@ -1,0 +1,25 @@
+import type { BenchmarkComparison } from "../compare/compare";
+import { fmtChange, fmtMs, fmtTest, fmtValue, type MatrixRow } from "./matrix";
+
+// Markdown fit for $GITHUB_STEP_SUMMARY: the matrix, then every rule that did not simply pass.
+
+const cell = (s: string): string => s.replace(/\|/g, "\\|");
+
+export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = []): string {
+  const out: string[] = ["## perf.do benchmarks", ""];
+  out.push("| scenario / operation | target | profile | completed | failed | success | rps | p50 ms | p95 ms | p99 ms | thresholds | verdict |");
+  out.push("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
+  for (const r of rows) {
+    out.push(
+      `| ${cell(`${r.scenario} / ${r.operation}`)} | ${cell(r.target)}${r.targetKind === "local" ? " (local)" : ""} | ${r.profile} | ${r.completed} | ${r.failed} | ${r.successPct.toFixed(1)} % | ${r.rps.toFixed(1)} | ${fmtMs(r.p50)} | ${fmtMs(r.p95)} | ${fmtMs(r.p99)} | ${r.thresholdsPassed ? "ok" : `**FAIL** ${cell(r.failedThresholds.join(", "))}`} | ${r.verdict === "fail" || r.verdict === "warn" ? `**${r.verdict}**` : r.verdict} |`,
+    );
+  }
+  const notable = comparisons.flatMap((c) => c.outcomes.filter((o) => o.verdict !== "pass").map((o) => ({ c, o })));
+  if (notable.length > 0) {
+    out.push("", "### Changes against the baseline", "", "| benchmark | metric | baseline | current | change | significance | verdict |", "|---|---|--:|--:|--:|---|---|");
+    for (const { c, o } of notable) {
+      out.push(`| ${cell(c.key)} | ${o.metric} | ${fmtValue(o.baseline, o.metric)} | ${fmtValue(o.current, o.metric)} | ${fmtChange(o.change, o.metric)} | ${cell(fmtTest(o))} | ${o.verdict} |`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
