@@ -96,6 +96,22 @@ describe("regression verdicts", () => {
     assert.equal(c?.outcomes.find((o) => o.metric === "mean")?.test.test, "history-spread");
   });
 
+  it("with samples and 3+ runs of history, a change must beat both the rank test and the run-to-run spread", async () => {
+    const { result, samples } = await realRun();
+    const key = benchmarkKey(result);
+    // Runs that wander ±25 % from one another: a +20 % run is significant by ranks but not unusual.
+    const noisy = [1.0, 1.25, 0.8, 1.2, 0.85].map((f, i) => scaled(result, f, `h${i}`));
+    const baseline = { results: noisy, samples: new Map([[key, samples]]) };
+    const [c] = compareResults([scaled(result, 1.25, "now")], new Map([[key, samples.map((x) => x * 1.25)]]), baseline, DEFAULT_RULES);
+    const mean = c?.outcomes.find((o) => o.metric === "mean");
+    assert.ok((mean?.test.p ?? 1) < 0.05, "the rank test alone would call it");
+    assert.equal(mean?.verdict, "pass");
+    assert.match(mean?.test.note ?? "", /history spread: within/);
+    // A 3x slowdown stands out from both.
+    const [slow] = compareResults([scaled(result, 3, "now")], new Map([[key, samples.map((x) => x * 3)]]), baseline, DEFAULT_RULES);
+    assert.equal(slow?.verdict, "fail");
+  });
+
   it("a run with no successful responses fails its latency rules", async () => {
     const { result } = await realRun();
     const dead: BenchmarkResult = { ...result, runId: "now", latency: null, errors: result.iterations, errorRate: 1 };

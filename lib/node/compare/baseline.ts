@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { inputError } from "../errors";
+import { loadJsonFile } from "../json-file";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../results/schema";
 import { benchmarkKey } from "./key";
 
@@ -69,16 +70,5 @@ export function saveBaseline(path: string, baseline: BaselineFile): void {
 
 export function loadBaseline(path: string): BaselineFile {
   if (!existsSync(path)) throw inputError(`baseline ${path} does not exist (save one with \`perfdo baseline save\`)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw inputError(`${path}: not valid JSON`);
-  }
-  const parsed = BaselineFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw inputError(`${path}: ${issue?.path.join(".") || "file"}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data;
+  return loadJsonFile(path, BaselineFileSchema);
 }

@@ -43,6 +43,30 @@ export function worst(verdicts: readonly Verdict[]): Verdict {
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/**
+ * A rank test sees only the noise within runs; on a shared or busy machine whole runs also shift.
+ * So with samples on both sides Mann-Whitney decides, and when the baseline also has three or
+ * more runs the change must stand out from their run-to-run spread as well.
+ */
+function significance(
+  current: number,
+  history: readonly number[],
+  samples: { current?: readonly number[]; baseline?: readonly number[] },
+  direction: "greater" | "less",
+  alpha: number,
+): TestResult {
+  const spread = historySpread(current, history, direction, alpha);
+  if (!samples.current || !samples.baseline || samples.current.length < 8 || samples.baseline.length < 8) return spread;
+  const rank = mannWhitney(samples.current, samples.baseline, direction, alpha);
+  if (history.length < 3) return rank;
+  return {
+    test: "mann-whitney",
+    p: rank.p,
+    significant: rank.significant && spread.significant,
+    note: `and history spread: ${spread.significant ? "outside" : "within"} (${spread.note ?? ""})`,
+  };
+}
+
 function latencyOutcome(
   metric: LatencyMetric,
   rule: Rule,
@@ -60,10 +84,7 @@ function latencyOutcome(
   const change = baseline > 0 ? (cur - baseline) / baseline : 0;
   if (Math.abs(change) <= rule.warn) return { metric, baseline, current: cur, change, test: none, verdict: "pass" };
   const direction = change > 0 ? "greater" : "less";
-  const test =
-    samples.current && samples.baseline && samples.current.length >= 8 && samples.baseline.length >= 8
-      ? mannWhitney(samples.current, samples.baseline, direction, alpha)
-      : historySpread(cur, history, direction, alpha);
+  const test = significance(cur, history, samples, direction, alpha);
   if (!test.significant) return { metric, baseline, current: cur, change, test, verdict: "pass", note: "change within noise" };
   if (change < 0) return { metric, baseline, current: cur, change, test, verdict: "improved" };
   return { metric, baseline, current: cur, change, test, verdict: rule.fail !== null && change > rule.fail ? "fail" : "warn" };

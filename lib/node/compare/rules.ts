@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { existsSync } from "node:fs";
 import { z } from "zod";
-import { inputError } from "../errors";
+import { loadJsonFile } from "../json-file";
 
 // thresholds/regression.json: when a change against a baseline warns or fails. Latency metrics
 // are relative changes (0.10 = +10 %); errorRate is an absolute change (0 = any increase).
@@ -44,18 +43,5 @@ export const DEFAULT_RULES: RegressionRules = RegressionRulesSchema.parse({
 });
 
 export function loadRegressionRules(path: string, root: string = process.cwd()): RegressionRules {
-  if (!existsSync(path)) return DEFAULT_RULES;
-  const shown = relative(root, path).startsWith("..") ? path : relative(root, path);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw inputError(`${shown}: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = RegressionRulesSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw inputError(`${shown}: ${issue?.path.join(".") || "file"}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data;
+  return existsSync(path) ? loadJsonFile(path, RegressionRulesSchema, root) : DEFAULT_RULES;
 }

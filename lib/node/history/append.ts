@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
+import { firstIssue } from "../json-file";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../results/schema";
 
 // results/YYYY-MM-DD-benchmarks.jsonl is history: only ever appended to, never rewritten.
@@ -14,10 +15,7 @@ export function serialiseResults(results: readonly BenchmarkResult[]): string {
   return results
     .map((result, i) => {
       const parsed = BenchmarkResultSchema.safeParse(result);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new Error(`result ${i} (${result.name}): ${issue?.path.join(".") || "line"}: ${issue?.message ?? "invalid"}`);
-      }
+      if (!parsed.success) throw new Error(`result ${i} (${result.name}): ${firstIssue(parsed.error)}`);
       return `${JSON.stringify(parsed.data)}\n`;
     })
     .join("");

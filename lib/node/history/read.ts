@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { firstIssue } from "../json-file";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../results/schema";
 
 // Reads the history (results/*-benchmarks.jsonl). Every line is validated; a bad line is reported
@@ -28,8 +29,7 @@ export function parseHistoryText(text: string, file: string): History {
     }
     const parsed = BenchmarkResultSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      problems.push(`${where}: ${issue?.path.join(".") || "line"}: ${issue?.message ?? "invalid"}`);
+      problems.push(`${where}: ${firstIssue(parsed.error)}`);
       return;
     }
     results.push(parsed.data);
