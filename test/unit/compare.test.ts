@@ -65,17 +65,44 @@ describe("regression verdicts", () => {
     assert.deepEqual(c?.outcomes.map((o) => o.metric), ["mean", "p95", "errorRate"]);
   });
 
-  it("a significant +30 % fails, +12 % warns, and -30 % is an improvement", async () => {
+  it("with a one-run baseline, a significant but small-effect shift is not called a regression", async () => {
+    const { result, samples } = await realRun();
+    const key = benchmarkKey(result);
+    // Half the samples 40 % slower: the mean moves ~20 % and ranks say "significant", but most pairs overlap.
+    const shifted = samples.map((x, i) => (i % 2 === 0 ? x * 1.4 : x));
+    const [c] = compareResults([scaled(result, 1.2, "now")], new Map([[key, shifted]]), { results: [result], samples: new Map([[key, samples]]) }, DEFAULT_RULES);
+    const mean = c?.outcomes.find((o) => o.metric === "mean");
+    assert.ok((mean?.test.effect ?? 1) < 0.71, `effect ${mean?.test.effect}`);
+    assert.equal(mean?.verdict, "pass");
+    assert.match(mean?.test.note ?? "", /below 0\.71 needed with < 3 baseline runs/);
+  });
+
+  it("against one baseline run: a large +30 % shift fails, -30 % is an improvement, +12 % is too small to call", async () => {
     const { result, samples } = await realRun();
     const key = benchmarkKey(result);
     const baseline = { results: [result], samples: new Map([[key, samples]]) };
+    const meanFor = (factor: number) => {
+      const [c] = compareResults([scaled(result, factor, "now")], new Map([[key, samples.map((x) => x * factor)]]), baseline, DEFAULT_RULES);
+      return c?.outcomes.find((o) => o.metric === "mean");
+    };
+    assert.equal(meanFor(1.3)?.verdict, "fail");
+    assert.equal(meanFor(1 / 1.3)?.verdict, "improved");
+    const small = meanFor(1.12);
+    assert.ok((small?.test.p ?? 1) < 0.05 && (small?.test.effect ?? 1) < 0.71, JSON.stringify(small?.test));
+    assert.equal(small?.verdict, "pass");
+  });
+
+  it("against steady history, +12 % warns and +30 % fails", async () => {
+    const { result, samples } = await realRun();
+    const key = benchmarkKey(result);
+    const steady = [1.0, 1.01, 0.99, 1.0, 1.005].map((f, i) => scaled(result, f, `h${i}`));
+    const baseline = { results: steady, samples: new Map([[key, samples]]) };
     const verdictFor = (factor: number): string | undefined => {
       const [c] = compareResults([scaled(result, factor, "now")], new Map([[key, samples.map((x) => x * factor)]]), baseline, DEFAULT_RULES);
       return c?.outcomes.find((o) => o.metric === "mean")?.verdict;
     };
-    assert.equal(verdictFor(1.3), "fail");
     assert.equal(verdictFor(1.12), "warn");
-    assert.equal(verdictFor(0.7), "improved");
+    assert.equal(verdictFor(1.3), "fail");
   });
 
   it("a large change without evidence of significance is not called a regression", async () => {

@@ -44,9 +44,16 @@ export function worst(verdicts: readonly Verdict[]): Verdict {
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
- * A rank test sees only the noise within runs; on a shared or busy machine whole runs also shift.
- * So with samples on both sides Mann-Whitney decides, and when the baseline also has three or
- * more runs the change must stand out from their run-to-run spread as well.
+ * Vargha-Delaney A a rank-test change needs when run-to-run spread cannot be measured (fewer than
+ * three baseline runs): "large" on their scale, i.e. the current run is slower in ≥ 71 % of pairs.
+ */
+export const LARGE_EFFECT = 0.71;
+
+/**
+ * A rank test sees only the noise within runs; on a shared or busy machine whole runs also shift
+ * (identical runs here moved 12 % in mean, which a rank test over a few hundred samples calls
+ * significant). So with samples on both sides Mann-Whitney decides, and the change must also
+ * stand out from the run-to-run spread of 3+ baseline runs, or, with fewer, be a large effect.
  */
 function significance(
   current: number,
@@ -58,7 +65,11 @@ function significance(
   const spread = historySpread(current, history, direction, alpha);
   if (!samples.current || !samples.baseline || samples.current.length < 8 || samples.baseline.length < 8) return spread;
   const rank = mannWhitney(samples.current, samples.baseline, direction, alpha);
-  if (history.length < 3) return rank;
+  if (history.length < 3) {
+    const large = (rank.effect ?? 0) >= LARGE_EFFECT;
+    const note = `effect A=${(rank.effect ?? 0).toFixed(2)}${large ? "" : `, below ${LARGE_EFFECT} needed with < 3 baseline runs`}`;
+    return { ...rank, significant: rank.significant && large, note };
+  }
   return {
     test: "mann-whitney",
     p: rank.p,

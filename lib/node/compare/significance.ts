@@ -11,6 +11,8 @@ export interface TestResult {
   test: "mann-whitney" | "history-spread" | "two-proportion" | "none";
   /** One-sided p-value, where the test gives one. */
   p?: number;
+  /** Mann-Whitney only: Vargha-Delaney A, the share of (current, baseline) pairs in the tested direction. */
+  effect?: number;
   significant: boolean;
   note?: string;
 }
@@ -53,7 +55,8 @@ export function mannWhitney(current: readonly number[], baseline: readonly numbe
   if (variance <= 0) return { test: "mann-whitney", p: 1, significant: false, note: "all values equal" };
   const z = (u - (n1 * n2) / 2) / Math.sqrt(variance);
   const p = direction === "greater" ? 1 - normalCdf(z) : normalCdf(z);
-  return { test: "mann-whitney", p, significant: p < alpha };
+  const a = u / (n1 * n2);
+  return { test: "mann-whitney", p, effect: direction === "greater" ? a : 1 - a, significant: p < alpha };
 }
 
 /** One-sided critical t values, df 1..30, for alpha 0.10 / 0.05 / 0.01 (then the normal's). */
