@@ -16,6 +16,7 @@ import { readRawOutputs, type RawRun } from "../results/k6-output";
 import { readK6Summary } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
+import { DEFAULT_KEEP_RAW_RUNS, pruneRunArtifacts } from "./prune";
 
 export interface RunRequest {
   root: string;
@@ -128,6 +129,8 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
     }
   } finally {
     await local?.stop();
+    const keep = Number((req.env ?? process.env).PERFDO_KEEP_RAW_RUNS ?? DEFAULT_KEEP_RAW_RUNS);
+    pruneRunArtifacts(join(req.root, "build", "runs"), Number.isInteger(keep) && keep >= 0 ? keep : DEFAULT_KEEP_RAW_RUNS);
   }
   return { runs, k6, target };
 }
