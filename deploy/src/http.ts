@@ -23,6 +23,4 @@ export async function readJson(request: Request): Promise<unknown | Response> {
   }
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject } from "./values";

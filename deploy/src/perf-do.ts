@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { Router, type RouterType } from "itty-router";
 import { fail } from "./http";
+import { actionRoutes, migrateActions } from "./routes/actions";
+import { dlqRoutes, migrateDlq } from "./routes/dlq";
+import { eventRoutes, migrateEvents } from "./routes/events";
 import { networkRoutes } from "./routes/network";
+import { doCallRoutes, wsReply } from "./routes/network-do";
+import { migrateObjects, objectRoutes } from "./routes/objects";
+import { migrateRelationships, relationshipRoutes } from "./routes/relationships";
+import { migrateSearch, searchRoutes } from "./routes/search";
 import { migrateThings, thingsRoutes } from "./routes/things";
 import type { Env } from "./env";
 
@@ -12,22 +19,53 @@ export const NAMESPACE_HEADER = "x-perfdo-namespace";
  * namespace has its own isolated state exactly as on the platform.
  */
 export class PerfDO extends DurableObject<Env> {
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    ws.send(wsReply(message));
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    ws.close(code, reason);
+  }
+
   private readonly router: RouterType;
   private namespace = "";
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    migrateThings(sql);
+    for (const migrate of [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq]) migrate(sql);
     const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
     this.router = Router();
     networkRoutes(this.router, () => this.namespace);
+    doCallRoutes(this.router, {
+      namespace: () => this.namespace,
+      baseDomain: env.BASE_DOMAIN ?? "perf.do",
+      sockets: () => ctx.getWebSockets().length,
+      call: (namespace, request) => {
+        const forwarded = new Request(request);
+        forwarded.headers.set(NAMESPACE_HEADER, namespace);
+        return env.PERF_DO.get(env.PERF_DO.idFromName(namespace)).fetch(forwarded);
+      },
+    });
     thingsRoutes(this.router, sql, transaction);
+    relationshipRoutes(this.router, sql);
+    actionRoutes(this.router, sql);
+    eventRoutes(this.router, sql, transaction);
+    searchRoutes(this.router, sql, transaction);
+    objectRoutes(this.router, sql);
+    dlqRoutes(this.router, sql);
     this.router.all("*", (request) => fail(404, `no route ${request.method} ${new URL(request.url).pathname} on ${this.namespace}`));
   }
 
   override async fetch(request: Request): Promise<Response> {
     this.namespace = request.headers.get(NAMESPACE_HEADER) ?? this.namespace;
+    if (new URL(request.url).pathname === "/ws") {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return fail(426, "GET /ws needs a WebSocket upgrade");
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      // Hibernation API: the object may sleep between messages without dropping the socket.
+      this.ctx.acceptWebSocket(server);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     try {
       return (await this.router.fetch(request)) as Response;
     } catch (err) {

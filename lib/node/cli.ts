@@ -9,7 +9,7 @@ import { EXIT, PerfdoError } from "./errors";
 import { ensureK6, findK6, installHelp } from "./k6/provision";
 import { pinnedK6Version } from "./k6/version";
 import { runScenarios } from "./run/run-scenarios";
-import { resultsTable } from "./results/table";
+import { checksTable, resultsTable } from "./results/table";
 import { startLocalTarget } from "./target/local";
 import { writeFileSync } from "node:fs";
 import { baselinePath, makeBaseline, saveBaseline } from "./compare/baseline";
@@ -83,6 +83,7 @@ async function runCommand(scenarios: string[], flags: RunFlags): Promise<number>
     console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${report.target.kind === "local" ? "local target" : report.target.baseDomain})`);
     console.log(resultsTable(run.results));
     if (run.results.length === 0) console.log("no requests were measured");
+    if (run.checks.length > 0) console.log(checksTable(run.checks));
     if (run.historyFile) console.log(`${run.results.length} result line(s) appended to ${relative(process.cwd(), run.historyFile)}`);
     breached ||= run.thresholdsBreached;
   }

@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
+import { param } from "../sql";
 
 // The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
 // Every write keeps the previous version so `?version=N` and `/versions` answer from real rows.
@@ -87,15 +88,6 @@ function getRow(sql: SqlStorage, id: string): ThingRow | undefined {
   return sql.exec<ThingRow>("SELECT * FROM things WHERE id = ?", id).toArray()[0];
 }
 
-function idParam(request: { params: Record<string, string | undefined> }): string {
-  const raw = request.params.id ?? "";
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw; // a stray "%" is part of the id, not an encoding error worth a 500
-  }
-}
-
 export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
   router.post("/things/batch", async (request) => {
     const body = await readJson(request);
@@ -138,7 +130,7 @@ export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <
   });
 
   router.get("/things/:id/versions", (request) => {
-    const id = idParam(request);
+    const id = param(request, "id");
     if (!getRow(sql, id)) return fail(404, `thing ${id} not found`);
     const versions = sql
       .exec<ThingRow>("SELECT id, version, type, name, data, updated_at, updated_at AS created_at FROM thing_versions WHERE id = ? ORDER BY version", id)
@@ -148,7 +140,7 @@ export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <
   });
 
   router.get("/things/:id", (request) => {
-    const id = idParam(request);
+    const id = param(request, "id");
     const row = getRow(sql, id);
     if (!row) return fail(404, `thing ${id} not found`);
     const versionParam = new URL(request.url).searchParams.get("version");
@@ -163,7 +155,7 @@ export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <
   });
 
   router.patch("/things/:id", async (request) => {
-    const id = idParam(request);
+    const id = param(request, "id");
     const body = await readJson(request);
     if (body instanceof Response) return body;
     if (!isObject(body)) return fail(400, "PATCH /things/:id needs a JSON object");
@@ -188,7 +180,7 @@ export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <
   });
 
   router.delete("/things/:id", (request) => {
-    const id = idParam(request);
+    const id = param(request, "id");
     const deleted = transaction(() => {
       const gone = sql.exec("DELETE FROM things WHERE id = ?", id).rowsWritten > 0;
       sql.exec("DELETE FROM thing_versions WHERE id = ?", id);

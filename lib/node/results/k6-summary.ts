@@ -12,8 +12,18 @@ const MetricSchema = z.looseObject({
   thresholds: z.record(z.string(), z.boolean()).optional(),
 });
 
+const CheckSchema = z.looseObject({ name: z.string(), passes: z.number(), fails: z.number() });
+interface Group {
+  checks?: Record<string, z.infer<typeof CheckSchema>>;
+  groups?: Record<string, Group>;
+}
+const GroupSchema: z.ZodType<Group> = z.lazy(() =>
+  z.looseObject({ checks: z.record(z.string(), CheckSchema).optional(), groups: z.record(z.string(), GroupSchema).optional() }),
+);
+
 export const K6SummarySchema = z.looseObject({
   metrics: z.record(z.string(), MetricSchema),
+  root_group: GroupSchema.optional(),
 });
 
 export type K6Summary = z.infer<typeof K6SummarySchema>;
@@ -62,4 +72,42 @@ export function testRunSeconds(summary: K6Summary): number | null {
   const reqs = summary.metrics.http_reqs;
   if (!reqs?.count || !reqs.rate) return null;
   return reqs.count / reqs.rate;
+}
+
+export interface CheckCount {
+  name: string;
+  passes: number;
+  fails: number;
+}
+
+/** Every check of the run (all groups), summed over several summaries (instances) by name. */
+export function checkCounts(summaries: readonly K6Summary[]): CheckCount[] {
+  const counts = new Map<string, CheckCount>();
+  const walk = (group: Group | undefined): void => {
+    if (!group) return;
+    for (const check of Object.values(group.checks ?? {})) {
+      const c = counts.get(check.name) ?? { name: check.name, passes: 0, fails: 0 };
+      c.passes += check.passes;
+      c.fails += check.fails;
+      counts.set(check.name, c);
+    }
+    for (const child of Object.values(group.groups ?? {})) walk(child);
+  };
+  for (const s of summaries) walk(s.root_group);
+  return [...counts.values()];
+}
+
+/** "things.create: status is 2xx" and "things: patch keeps old fields" → area "things". */
+export function checksByArea(checks: readonly CheckCount[]): Array<{ area: string; checks: number; passes: number; fails: number }> {
+  const areas = new Map<string, { area: string; checks: number; passes: number; fails: number }>();
+  for (const c of checks) {
+    const colon = c.name.indexOf(":");
+    const area = (colon > 0 ? c.name.slice(0, colon) : c.name).split(".")[0] as string;
+    const a = areas.get(area) ?? { area, checks: 0, passes: 0, fails: 0 };
+    a.checks++;
+    a.passes += c.passes;
+    a.fails += c.fails;
+    areas.set(area, a);
+  }
+  return [...areas.values()].sort((x, y) => x.area.localeCompare(y.area));
 }

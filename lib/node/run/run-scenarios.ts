@@ -13,7 +13,7 @@ import type { K6Thresholds } from "../thresholds/compile";
 import { toBenchmarkResults } from "../results/convert";
 import { appendResults } from "../history/append";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
-import { readK6Summary } from "../results/k6-summary";
+import { checkCounts, readK6Summary, type CheckCount } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
 import { DEFAULT_KEEP_RAW_RUNS, pruneRunArtifacts } from "./prune";
@@ -42,6 +42,8 @@ export interface ScenarioRun {
   results: BenchmarkResult[];
   historyFile: string | null;
   thresholdsBreached: boolean;
+  /** k6's own count of every check (name: passes/fails), over all instances. */
+  checks: CheckCount[];
   /** One raw output and summary export per k6 instance, plus the sample sidecar for comparisons. */
   artifacts: { rawOutputs: string[]; summaryExports: string[]; samples: string; dir: string };
 }
@@ -212,6 +214,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     results,
     historyFile,
     thresholdsBreached: results.some((r) => !r.thresholdsPassed) || (instances === 1 && codes[0] === K6_THRESHOLDS_FAILED),
+    checks: checkCounts(summaries),
     artifacts,
   };
 }

@@ -1,0 +1,79 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
+
+// Events store (contract §5): an append-only log with a monotonic, unique sequence, and replay from
+// a sequence (a negative `fromSequence` means "the last N").
+
+interface EventRow extends Row {
+  id: string;
+  sequence: number;
+  verb: string;
+  source: string;
+  data: string;
+  action_id: string | null;
+  streamed: number;
+  created_at: string;
+}
+
+export function migrateEvents(sql: SqlStorage): void {
+  // INTEGER PRIMARY KEY AUTOINCREMENT never reuses a sequence, even after deletes.
+  sql.exec(`CREATE TABLE IF NOT EXISTS events (sequence INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, verb TEXT NOT NULL,
+    source TEXT NOT NULL, data TEXT NOT NULL, action_id TEXT, streamed INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)`);
+}
+
+const view = (r: EventRow) => ({ id: r.id, sequence: r.sequence, verb: r.verb, source: r.source, data: parseJson(r.data), actionId: r.action_id ?? undefined, streamed: r.streamed === 1, createdAt: r.created_at });
+
+/** Appends one event; also used by the DLQ's replay. Returns null for an invalid event. */
+export function appendEvent(sql: SqlStorage, input: unknown): ReturnType<typeof view> | string {
+  if (!isObject(input) || typeof input.verb !== "string" || typeof input.source !== "string") return "an event needs {verb, source} strings";
+  const id = crypto.randomUUID();
+  const row = first<EventRow>(
+    sql,
+    "INSERT INTO events (id, verb, source, data, action_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+    id, input.verb, input.source, JSON.stringify(input.data ?? {}), typeof input.actionId === "string" ? input.actionId : null, now(),
+  );
+  return view(row as EventRow);
+}
+
+export function eventRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+  router.post("/events/batch", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const items = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.events) ? body.events : null;
+    if (!items) return fail(400, "POST /events/batch needs a JSON array of events");
+    const created = transaction(() => items.map((item) => appendEvent(sql, item)));
+    const bad = created.findIndex((e) => typeof e === "string");
+    if (bad >= 0) return fail(400, `item ${bad}: ${created[bad] as string}`);
+    return json({ created: created.length, events: created }, 201);
+  });
+  router.post("/events", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const event = appendEvent(sql, body);
+    return typeof event === "string" ? fail(400, event) : json(event, 201);
+  });
+  router.get("/events/replay", (request) => {
+    const url = new URL(request.url);
+    const from = Number(url.searchParams.get("fromSequence") ?? 0);
+    if (!Number.isInteger(from)) return fail(400, "fromSequence must be an integer");
+    const limit = limitParam(url);
+    const start = from < 0 ? Math.max(0, ((first<{ m: number }>(sql, "SELECT COALESCE(MAX(sequence), 0) AS m FROM events")?.m ?? 0) as number) + from + 1) : from;
+    const rows = all<EventRow>(sql, "SELECT * FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?", start, limit);
+    return json({ events: rows.map(view), fromSequence: start, nextSequence: rows.length > 0 ? (rows[rows.length - 1] as EventRow).sequence + 1 : start });
+  });
+  router.get("/events", (request) => {
+    const url = new URL(request.url);
+    const { where, params } = filters(url, { source: "source", verb: "verb" });
+    const streamed = url.searchParams.get("streamed");
+    const clause = streamed === null ? where : `${where ? `${where} AND` : "WHERE"} streamed = ?`;
+    if (streamed !== null) params.push(streamed === "true" ? 1 : 0);
+    const order = (url.searchParams.get("order") ?? "asc").toLowerCase() === "desc" ? "DESC" : "ASC";
+    return json(all<EventRow>(sql, `SELECT * FROM events ${clause} ORDER BY sequence ${order} LIMIT ?`, ...params, limitParam(url)).map(view));
+  });
+  router.post("/events/:id/streamed", (request) => {
+    const id = param(request, "id");
+    const row = first<EventRow>(sql, "UPDATE events SET streamed = 1 WHERE id = ? RETURNING *", id);
+    return row ? json(view(row)) : fail(404, `event ${id} not found`);
+  });
+}

@@ -1,0 +1,83 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { all, filters, first, limitParam, now, param, type Row } from "../sql";
+
+// Objects registry (contract §5): which Durable Object lives where (class, region, colo, shard).
+// `resolve` answers how a source object reaches a destination: directly, or through the shard or
+// region they share.
+
+interface ObjectRow extends Row {
+  ns: string;
+  id: string;
+  class: string;
+  region: string;
+  relation: string | null;
+  shard_key: string | null;
+  shard_index: number | null;
+  colo: string | null;
+  is_primary: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function migrateObjects(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS objects (ns TEXT PRIMARY KEY, id TEXT NOT NULL, class TEXT NOT NULL, region TEXT NOT NULL, relation TEXT,
+    shard_key TEXT, shard_index INTEGER, colo TEXT, is_primary INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+  sql.exec("CREATE INDEX IF NOT EXISTS objects_shard ON objects (shard_key, shard_index)");
+}
+
+const view = (r: ObjectRow) => ({
+  ns: r.ns, id: r.id, class: r.class, region: r.region, relation: r.relation ?? undefined, shardKey: r.shard_key ?? undefined,
+  shardIndex: r.shard_index ?? undefined, colo: r.colo ?? undefined, primary: r.is_primary === 1, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+export function objectRoutes(router: RouterType, sql: SqlStorage): void {
+  router.post("/objects", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.ns !== "string" || typeof body.class !== "string" || typeof body.region !== "string") {
+      return fail(400, "POST /objects needs {ns, id, class, region}");
+    }
+    if (first(sql, "SELECT 1 AS x FROM objects WHERE ns = ?", body.ns)) return fail(409, `object ${body.ns} is registered`);
+    const at = now();
+    const row = first<ObjectRow>(
+      sql,
+      "INSERT INTO objects (ns, id, class, region, relation, shard_key, shard_index, colo, is_primary, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+      body.ns, typeof body.id === "string" ? body.id : body.ns, body.class, body.region, typeof body.relation === "string" ? body.relation : null,
+      typeof body.shardKey === "string" ? body.shardKey : null, typeof body.shardIndex === "number" ? body.shardIndex : null,
+      typeof body.colo === "string" ? body.colo : null, body.primary === false ? 0 : 1, at, at,
+    );
+    return json(view(row as ObjectRow), 201);
+  });
+  router.get("/objects/shards/:shardKey", (request) => {
+    const rows = all<ObjectRow>(sql, "SELECT * FROM objects WHERE shard_key = ? ORDER BY shard_index, ns", param(request, "shardKey"));
+    return json({ shardKey: param(request, "shardKey"), shards: rows.map(view) });
+  });
+  router.get("/objects/:src/resolve/:dst", (request) => {
+    const src = first<ObjectRow>(sql, "SELECT * FROM objects WHERE ns = ?", param(request, "src"));
+    const dst = first<ObjectRow>(sql, "SELECT * FROM objects WHERE ns = ?", param(request, "dst"));
+    if (!src || !dst) return fail(404, `object ${!src ? param(request, "src") : param(request, "dst")} not found`);
+    const via = src.shard_key !== null && src.shard_key === dst.shard_key ? "shard" : src.region === dst.region ? "region" : "direct";
+    return json({ source: view(src), target: view(dst), via, sameColo: src.colo !== null && src.colo === dst.colo });
+  });
+  router.get("/objects/:ns", (request) => {
+    const row = first<ObjectRow>(sql, "SELECT * FROM objects WHERE ns = ?", param(request, "ns"));
+    return row ? json(view(row)) : fail(404, `object ${param(request, "ns")} not found`);
+  });
+  router.get("/objects", (request) => {
+    const url = new URL(request.url);
+    const { where, params } = filters(url, { class: "class", region: "region", colo: "colo" });
+    return json(all<ObjectRow>(sql, `SELECT * FROM objects ${where} ORDER BY ns LIMIT ?`, ...params, limitParam(url)).map(view));
+  });
+  router.patch("/objects/:ns", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.colo !== "string") return fail(400, "PATCH /objects/:ns needs {colo}");
+    const row = first<ObjectRow>(sql, "UPDATE objects SET colo = ?, updated_at = ? WHERE ns = ? RETURNING *", body.colo, now(), param(request, "ns"));
+    return row ? json(view(row)) : fail(404, `object ${param(request, "ns")} not found`);
+  });
+  router.delete("/objects/:ns", (request) => {
+    const ns = param(request, "ns");
+    return sql.exec("DELETE FROM objects WHERE ns = ?", ns).rowsWritten > 0 ? json({ ns, deleted: true }) : fail(404, `object ${ns} not found`);
+  });
+}

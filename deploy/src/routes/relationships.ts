@@ -1,0 +1,52 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { all, filters, limitParam, now, param, parseJson, type Row } from "../sql";
+
+// Relationships store (contract §5): directed, verb-labelled edges between things.
+
+interface RelRow extends Row {
+  id: string;
+  verb: string;
+  src: string;
+  dst: string;
+  data: string;
+  created_at: string;
+}
+
+export function migrateRelationships(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS relationships (id TEXT PRIMARY KEY, verb TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, data TEXT NOT NULL, created_at TEXT NOT NULL)`);
+  sql.exec("CREATE INDEX IF NOT EXISTS relationships_src ON relationships (src, verb)");
+  sql.exec("CREATE INDEX IF NOT EXISTS relationships_dst ON relationships (dst, verb)");
+}
+
+const view = (r: RelRow) => ({ id: r.id, verb: r.verb, from: r.src, to: r.dst, data: parseJson(r.data), createdAt: r.created_at });
+
+export function relationshipRoutes(router: RouterType, sql: SqlStorage): void {
+  router.post("/relationships", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.verb !== "string" || typeof body.from !== "string" || typeof body.to !== "string") {
+      return fail(400, "POST /relationships needs {verb, from, to} strings");
+    }
+    const rel: RelRow = { id: crypto.randomUUID(), verb: body.verb, src: body.from, dst: body.to, data: JSON.stringify(body.data ?? {}), created_at: now() };
+    sql.exec("INSERT INTO relationships (id, verb, src, dst, data, created_at) VALUES (?, ?, ?, ?, ?, ?)", rel.id, rel.verb, rel.src, rel.dst, rel.data, rel.created_at);
+    return json(view(rel), 201);
+  });
+  const edges = (column: "src" | "dst") => (request: { url: string; params: Record<string, string | undefined> }) => {
+    const url = new URL(request.url);
+    const verb = url.searchParams.get("verb");
+    const rows = all<RelRow>(sql, `SELECT * FROM relationships WHERE ${column} = ? ${verb ? "AND verb = ?" : ""} ORDER BY created_at LIMIT ?`, param(request, "id"), ...(verb ? [verb] : []), limitParam(url));
+    return json(rows.map(view));
+  };
+  router.get("/relationships/from/:id", edges("src"));
+  router.get("/relationships/to/:id", edges("dst"));
+  router.get("/relationships", (request) => {
+    const url = new URL(request.url);
+    const { where, params } = filters(url, { verb: "verb", from: "src", to: "dst" });
+    return json(all<RelRow>(sql, `SELECT * FROM relationships ${where} ORDER BY created_at LIMIT ?`, ...params, limitParam(url)).map(view));
+  });
+  router.delete("/relationships/:id", (request) => {
+    const id = param(request, "id");
+    return sql.exec("DELETE FROM relationships WHERE id = ?", id).rowsWritten > 0 ? json({ id, deleted: true }) : fail(404, `relationship ${id} not found`);
+  });
+}

@@ -1,0 +1,120 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { cosine, ftsQuery, termVector } from "../search-text";
+import { all, limitParam, param, type Row } from "../sql";
+
+// Search store (contract §5). Full-text search is SQLite FTS5 with BM25 ranking. The reference
+// Worker has no embedding model, so "semantic" is a documented, deterministic stand-in: cosine
+// similarity of term-frequency vectors, which rewards shared vocabulary regardless of word order.
+// "hybrid" blends the two scores (normalised BM25 and cosine, half each).
+
+interface DocRow extends Row {
+  id: string;
+  type: string;
+  content: string;
+}
+
+export function migrateSearch(sql: SqlStorage): void {
+  sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_docs USING fts5(id UNINDEXED, type UNINDEXED, content, tokenize = 'porter unicode61')");
+}
+
+function indexDoc(sql: SqlStorage, input: unknown): string | null {
+  if (!isObject(input) || typeof (input.$id ?? input.id) !== "string" || typeof input.content !== "string") return "a document needs {$id, content} strings";
+  const id = (input.$id ?? input.id) as string;
+  const type = typeof (input.$type ?? input.type) === "string" ? ((input.$type ?? input.type) as string) : "Document";
+  sql.exec("DELETE FROM search_docs WHERE id = ?", id); // re-indexing replaces
+  sql.exec("INSERT INTO search_docs (id, type, content) VALUES (?, ?, ?)", id, type, input.content);
+  return null;
+}
+
+interface Hit {
+  $id: string;
+  $type: string;
+  score: number;
+  snippet?: string;
+}
+
+function keywordHits(sql: SqlStorage, q: string, type: string | null, limit: number): Hit[] {
+  const match = ftsQuery(q);
+  if (!match) return [];
+  const rows = all<{ id: string; type: string; rank: number; snippet: string }>(
+    sql,
+    `SELECT id, type, bm25(search_docs) AS rank, snippet(search_docs, 2, '<mark>', '</mark>', '…', 12) AS snippet
+       FROM search_docs WHERE search_docs MATCH ? ${type ? "AND type = ?" : ""} ORDER BY rank LIMIT ?`,
+    match, ...(type ? [type] : []), limit,
+  );
+  return rows.map((r) => ({ $id: r.id, $type: r.type, score: -r.rank, snippet: r.snippet })); // bm25() is lower-is-better
+}
+
+function semanticHits(sql: SqlStorage, q: string, type: string | null, limit: number): Hit[] {
+  const query = termVector(q);
+  const docs = all<DocRow>(sql, `SELECT id, type, content FROM search_docs ${type ? "WHERE type = ?" : ""}`, ...(type ? [type] : []));
+  return docs
+    .map((d) => ({ $id: d.id, $type: d.type, score: cosine(query, termVector(d.content)) }))
+    .filter((h) => h.score > 0)
+    .sort((a, b) => b.score - a.score || a.$id.localeCompare(b.$id))
+    .slice(0, limit);
+}
+
+export function searchRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+  router.post("/search/index/batch", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const items = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.documents) ? body.documents : null;
+    if (!items) return fail(400, "POST /search/index/batch needs a JSON array of documents");
+    const errors = transaction(() => items.map((item) => indexDoc(sql, item)));
+    const bad = errors.findIndex((e) => e !== null);
+    if (bad >= 0) return fail(400, `item ${bad}: ${errors[bad] as string}`);
+    return json({ indexed: items.length }, 201);
+  });
+  router.post("/search/index", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const error = indexDoc(sql, body);
+    return error ? fail(400, error) : json({ indexed: 1, $id: (isObject(body) ? (body.$id ?? body.id) : undefined) as string }, 201);
+  });
+  router.delete("/search/index/:id", (request) => {
+    const id = param(request, "id");
+    return sql.exec("DELETE FROM search_docs WHERE id = ?", id).rowsWritten > 0 ? json({ $id: id, deleted: true }) : fail(404, `document ${id} not indexed`);
+  });
+  const query = (request: { url: string }) => {
+    const url = new URL(request.url);
+    const q = url.searchParams.get("q") ?? "";
+    if (q.trim() === "") return { error: fail(400, "q is required") };
+    return { url, q, type: url.searchParams.get("type"), limit: limitParam(url, 10, 100) };
+  };
+  router.get("/search/semantic", (request) => {
+    const p = query(request);
+    if ("error" in p) return p.error;
+    return json({ query: p.q, mode: "semantic", results: semanticHits(sql, p.q, p.type, p.limit) });
+  });
+  router.get("/search/hybrid", (request) => {
+    const p = query(request);
+    if ("error" in p) return p.error;
+    const keyword = keywordHits(sql, p.q, p.type, 100);
+    const top = Math.max(...keyword.map((h) => h.score), 0) || 1;
+    const scores = new Map<string, Hit>();
+    for (const h of keyword) scores.set(h.$id, { ...h, score: (0.5 * h.score) / top });
+    for (const h of semanticHits(sql, p.q, p.type, 100)) {
+      const prior = scores.get(h.$id);
+      scores.set(h.$id, { ...(prior ?? h), score: (prior?.score ?? 0) + 0.5 * h.score });
+    }
+    const results = [...scores.values()].sort((a, b) => b.score - a.score || a.$id.localeCompare(b.$id)).slice(0, p.limit);
+    return json({ query: p.q, mode: "hybrid", results });
+  });
+  router.get("/search", (request) => {
+    const p = query(request);
+    if ("error" in p) return p.error;
+    const results = keywordHits(sql, p.q, p.type, p.limit);
+    const body: Record<string, unknown> = { query: p.q, mode: "keyword", results, total: results.length };
+    if (p.url.searchParams.get("facets") === "true") {
+      const match = ftsQuery(p.q);
+      body.facets = {
+        type: Object.fromEntries(
+          all<{ type: string; n: number }>(sql, "SELECT type, COUNT(*) AS n FROM search_docs WHERE search_docs MATCH ? GROUP BY type ORDER BY n DESC", match ?? '""').map((r) => [r.type, r.n]),
+        ),
+      };
+    }
+    return json(body);
+  });
+}

@@ -1,0 +1,43 @@
+// Small helpers over a Durable Object's SqlStorage shared by the store modules.
+
+export type Row = Record<string, SqlStorageValue>;
+
+export function all<T extends Row>(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): T[] {
+  return sql.exec<T>(query, ...params).toArray();
+}
+
+export function first<T extends Row>(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): T | undefined {
+  return all<T>(sql, query, ...params)[0];
+}
+
+/** `?limit=` clamped to 1..max (default `fallback`). */
+export function limitParam(url: URL, fallback = 100, max = 1000): number {
+  const n = Number(url.searchParams.get("limit") ?? fallback);
+  return Math.min(Math.max(Number.isFinite(n) ? Math.trunc(n) : fallback, 1), max);
+}
+
+/** WHERE clause from optional equality filters (only those present in the query string). */
+export function filters(url: URL, columns: Record<string, string>): { where: string; params: SqlStorageValue[] } {
+  const clauses: string[] = [];
+  const params: SqlStorageValue[] = [];
+  for (const [param, column] of Object.entries(columns)) {
+    const value = url.searchParams.get(param);
+    if (value !== null) {
+      clauses.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  return { where: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", params };
+}
+
+export function param(request: { params: Record<string, string | undefined> }, name: string): string {
+  const raw = request.params[name] ?? "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a stray "%" is part of the id, not an encoding error worth a 500
+  }
+}
+
+export const now = (): string => new Date().toISOString();
+export const parseJson = (text: SqlStorageValue): unknown => (typeof text === "string" ? (JSON.parse(text) as unknown) : null);
