@@ -34,6 +34,8 @@ export default {
       served.set(key, (served.get(key) ?? 0) + 1);
     }
     if (url.pathname === "/health") return json({ status: "ok", namespace });
+    // Object-to-object routes (snapshot import) are reachable only from other objects.
+    if (url.pathname.startsWith("/_lifecycle/")) return fail(404, `no route ${url.pathname}`);
     if (!namespace) return fail(400, `host ${request.headers.get("host") ?? url.host} names no namespace (expected <namespace>.${env.BASE_DOMAIN ?? "perf.do"})`);
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

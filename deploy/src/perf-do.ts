@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { Router, type RouterType } from "itty-router";
 import { fail } from "./http";
 import { actionRoutes, migrateActions } from "./routes/actions";
+import { advanceCloneJobs, copyRoutes, migrateCopy, type CopyContext } from "./routes/copy";
+import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
 import { dlqRoutes, migrateDlq } from "./routes/dlq";
 import { eventRoutes, migrateEvents } from "./routes/events";
 import { networkRoutes } from "./routes/network";
@@ -28,25 +30,32 @@ export class PerfDO extends DurableObject<Env> {
   }
 
   private readonly router: RouterType;
+  private readonly copy: CopyContext;
   private namespace = "";
+
+  /** Eventual clones advance one chunk per alarm until done. */
+  override async alarm(): Promise<void> {
+    if (await advanceCloneJobs(this.ctx.storage.sql, this.copy)) await this.ctx.storage.setAlarm(Date.now() + 10);
+  }
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    for (const migrate of [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq]) migrate(sql);
+    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy];
+    for (const migrate of migrations) migrate(sql);
     const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
     this.router = Router();
     networkRoutes(this.router, () => this.namespace);
-    doCallRoutes(this.router, {
-      namespace: () => this.namespace,
-      baseDomain: env.BASE_DOMAIN ?? "perf.do",
-      sockets: () => ctx.getWebSockets().length,
-      call: (namespace, request) => {
-        const forwarded = new Request(request);
-        forwarded.headers.set(NAMESPACE_HEADER, namespace);
-        return env.PERF_DO.get(env.PERF_DO.idFromName(namespace)).fetch(forwarded);
-      },
-    });
+    const call = (namespace: string, request: Request): Promise<Response> => {
+      const forwarded = new Request(request);
+      forwarded.headers.set(NAMESPACE_HEADER, namespace);
+      return env.PERF_DO.get(env.PERF_DO.idFromName(namespace)).fetch(forwarded);
+    };
+    const baseDomain = env.BASE_DOMAIN ?? "perf.do";
+    this.copy = { namespace: () => this.namespace, baseDomain, call, setAlarm: (at) => ctx.storage.setAlarm(at) };
+    doCallRoutes(this.router, { namespace: () => this.namespace, baseDomain, sockets: () => ctx.getWebSockets().length, call });
+    lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
+    copyRoutes(this.router, sql, this.copy);
     thingsRoutes(this.router, sql, transaction);
     relationshipRoutes(this.router, sql);
     actionRoutes(this.router, sql);

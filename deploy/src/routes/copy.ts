@@ -1,0 +1,204 @@
+import type { RouterType } from "itty-router";
+import { tokenState, tokenTtl } from "../clone-token";
+import { fail, isObject, json, readJson } from "../http";
+import { first, now, param, parseJson, type Row } from "../sql";
+import { emit, exportSnapshot, getMeta, importSnapshot, LOCAL_COLO, setMeta, type Snapshot, type SnapshotFilter } from "./lifecycle";
+
+// Lifecycle operations that move or copy an object's state (contract §3): fork, move, and clone
+// (atomic; staged with expiring tokens; eventual as a job advanced by the object's alarm).
+// Resumable clones are not built yet and say so (501).
+
+export const IMPORT_PATH = "/_lifecycle/import";
+const NAMESPACE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const COLO = /^[A-Za-z]{3,4}$/;
+const EVENTUAL_CHUNK = 100;
+
+export interface CopyContext {
+  namespace(): string;
+  baseDomain: string;
+  /** A request to another namespace's object (bypassing the entry Worker). */
+  call(namespace: string, request: Request): Promise<Response>;
+  setAlarm(at: number): Promise<void>;
+}
+
+interface TokenRow extends Row {
+  token: string;
+  target_id: string;
+  snapshot: string;
+  status: string;
+  expires_at: number;
+}
+
+interface JobRow extends Row {
+  id: string;
+  target_id: string;
+  status: string;
+  snapshot: string;
+  cursor: number;
+  total: number;
+  created_at: string;
+}
+
+export function migrateCopy(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS clone_tokens (token TEXT PRIMARY KEY, target_id TEXT NOT NULL, snapshot TEXT NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS clone_jobs (id TEXT PRIMARY KEY, target_id TEXT NOT NULL, status TEXT NOT NULL, snapshot TEXT NOT NULL, cursor INTEGER NOT NULL, total INTEGER NOT NULL, created_at TEXT NOT NULL)");
+}
+
+function filterOf(body: Record<string, unknown>): SnapshotFilter {
+  const filter = isObject(body.filter) ? body.filter : {};
+  const tables = isObject(body.tables) ? body.tables : {};
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : undefined);
+  return { include: strings(filter.include), exclude: strings(filter.exclude), tables: { include: strings(tables.include), exclude: strings(tables.exclude) }, shallow: body.shallow === true };
+}
+
+async function sendSnapshot(ctx: CopyContext, target: string, snapshot: Snapshot, kind: string): Promise<Response | null> {
+  const res = await ctx.call(target, new Request(`https://${target}.${ctx.baseDomain}${IMPORT_PATH}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ snapshot, origin: ctx.namespace(), kind }),
+  }));
+  return res.ok ? null : fail(502, `copy to ${target} failed: HTTP ${res.status}`);
+}
+
+function targetNamespace(value: unknown, self: string): string | Response {
+  if (typeof value !== "string" || !NAMESPACE.test(value)) return fail(400, "the target must be a namespace label (a-z, 0-9, -)");
+  if (value === self) return fail(400, "the target must differ from the source namespace");
+  return value;
+}
+
+export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext): void {
+  router.post(IMPORT_PATH, async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || !isObject(body.snapshot)) return fail(400, "import needs {snapshot}");
+    importSnapshot(sql, body.snapshot as unknown as Snapshot);
+    if (typeof body.origin === "string") setMeta(sql, "origin", body.origin);
+    return json({ imported: true });
+  });
+
+  router.post("/fork", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const input = isObject(body) ? body : {};
+    const target = targetNamespace(input.namespace ?? input.id ?? `${ctx.namespace()}-fork-${crypto.randomUUID().slice(0, 8)}`, ctx.namespace());
+    if (target instanceof Response) return target;
+    const snapshot = exportSnapshot(sql, filterOf(input));
+    const failed = await sendSnapshot(ctx, target, snapshot, "fork");
+    if (failed) return failed;
+    emit(sql, "fork.completed", { target, asBranch: input.asBranch === true });
+    return json({ forkUrl: `https://${target}.${ctx.baseDomain}`, namespace: target, copied: { state: snapshot.state.length, records: snapshot.records.length } }, 201);
+  });
+
+  router.post("/move", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.colo !== "string" || !COLO.test(body.colo)) return fail(400, "POST /move needs {colo: a 3–4 letter colo code}");
+    const sourceColo = getMeta(sql, "colo", LOCAL_COLO);
+    const targetColo = body.colo.toUpperCase();
+    emit(sql, "move.started", { sourceColo, targetColo, testRunId: body.testRunId });
+    setMeta(sql, "colo", targetColo);
+    emit(sql, "move.completed", { sourceColo, targetColo, testRunId: body.testRunId });
+    return json({ moved: true, sourceColo, targetColo, status: "active" });
+  });
+
+  router.post("/clone/prepare", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const input = isObject(body) ? body : {};
+    const target = targetNamespace(input.targetId, ctx.namespace());
+    if (target instanceof Response) return target;
+    const snapshot = exportSnapshot(sql);
+    const token = crypto.randomUUID();
+    const expiresAt = Date.now() + tokenTtl(input.tokenTtl);
+    sql.exec("INSERT INTO clone_tokens (token, target_id, snapshot, status, expires_at) VALUES (?, ?, ?, 'pending', ?)", token, target, JSON.stringify(snapshot), expiresAt);
+    return json({ token, targetId: target, expiresAt: new Date(expiresAt).toISOString(), snapshot: { state: snapshot.state.length, records: snapshot.records.length } });
+  });
+  router.post("/clone/commit", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const input = isObject(body) ? body : {};
+    const row = first<TokenRow>(sql, "SELECT * FROM clone_tokens WHERE token = ?", typeof input.token === "string" ? input.token : "");
+    if (!row) return fail(404, "unknown clone token");
+    const state = tokenState(row.status, row.expires_at, Date.now());
+    if (state === "expired") return fail(410, `clone token expired at ${new Date(row.expires_at).toISOString()}; prepare again`);
+    if (state !== "valid") return fail(409, `clone token was already ${state}`);
+    if (input.targetId !== undefined && input.targetId !== row.target_id) return fail(409, `the token was prepared for ${row.target_id}`);
+    const failed = await sendSnapshot(ctx, row.target_id, parseJson(row.snapshot) as Snapshot, "clone");
+    if (failed) return failed;
+    sql.exec("UPDATE clone_tokens SET status = 'committed' WHERE token = ?", row.token);
+    emit(sql, "clone.completed", { target: row.target_id, mode: "staged" });
+    return json({ committed: true, targetId: row.target_id, cloneUrl: `https://${row.target_id}.${ctx.baseDomain}` });
+  });
+  router.post("/clone/abort", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const token = isObject(body) && typeof body.token === "string" ? body.token : "";
+    const aborted = sql.exec("UPDATE clone_tokens SET status = 'aborted' WHERE token = ? AND status = 'pending'", token).rowsWritten > 0;
+    return aborted ? json({ aborted: true, token }) : fail(404, "no pending clone token to abort");
+  });
+
+  router.get("/clone/status/:jobId", (request) => {
+    const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", param(request, "jobId"));
+    if (!job) return fail(404, `no clone job ${param(request, "jobId")}`);
+    return json({ jobId: job.id, targetId: job.target_id, status: job.status, progress: job.total === 0 ? 1 : job.cursor / job.total, copied: job.cursor, total: job.total });
+  });
+  router.post("/clone/cancel", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const jobId = isObject(body) && typeof body.jobId === "string" ? body.jobId : "";
+    const cancelled = sql.exec("UPDATE clone_jobs SET status = 'cancelled' WHERE id = ? AND status IN ('pending', 'running')", jobId).rowsWritten > 0;
+    return cancelled ? json({ jobId, status: "cancelled" }) : fail(409, `clone job ${jobId} is not running`);
+  });
+  router.post("/clone", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const input = isObject(body) ? body : {};
+    const mode = input.mode ?? "atomic";
+    const target = targetNamespace(input.targetId, ctx.namespace());
+    if (target instanceof Response) return target;
+    if (mode === "atomic") {
+      const failed = await sendSnapshot(ctx, target, exportSnapshot(sql), "clone");
+      if (failed) return failed;
+      emit(sql, "clone.completed", { target, mode });
+      return json({ mode, targetId: target, status: "completed", cloneUrl: `https://${target}.${ctx.baseDomain}` }, 201);
+    }
+    if (mode === "eventual") {
+      const snapshot = exportSnapshot(sql);
+      const id = crypto.randomUUID();
+      sql.exec("INSERT INTO clone_jobs (id, target_id, status, snapshot, cursor, total, created_at) VALUES (?, ?, 'pending', ?, 0, ?, ?)", id, target, JSON.stringify(snapshot), snapshot.records.length, now());
+      await ctx.setAlarm(Date.now() + 10);
+      return json({ jobId: id, status: "pending", targetId: target }, 202);
+    }
+    if (mode === "resumable") return fail(501, "resumable clones are not implemented in the reference Worker yet");
+    return fail(400, "mode must be atomic, eventual or resumable (staged clones use /clone/prepare)");
+  });
+}
+
+/**
+ * One step of every running eventual clone: state and the counter go first, then records in
+ * chunks. Returns true while work remains, so the object re-arms its alarm.
+ */
+export async function advanceCloneJobs(sql: SqlStorage, ctx: CopyContext): Promise<boolean> {
+  const jobs = sql.exec<JobRow>("SELECT * FROM clone_jobs WHERE status IN ('pending', 'running')").toArray();
+  for (const job of jobs) {
+    const snapshot = parseJson(job.snapshot) as Snapshot;
+    const chunk: Snapshot = {
+      state: job.cursor === 0 ? snapshot.state : [],
+      records: snapshot.records.slice(job.cursor, job.cursor + EVENTUAL_CHUNK),
+      counter: snapshot.counter,
+    };
+    const failed = await sendSnapshot(ctx, job.target_id, chunk, "clone");
+    // A cancel that arrived while the chunk was in flight wins.
+    const current = first<{ status: string }>(sql, "SELECT status FROM clone_jobs WHERE id = ?", job.id)?.status;
+    if (current === "cancelled") continue;
+    if (failed) {
+      sql.exec("UPDATE clone_jobs SET status = 'failed' WHERE id = ?", job.id);
+      continue;
+    }
+    const cursor = Math.min(job.cursor + EVENTUAL_CHUNK, job.total);
+    const done = cursor >= job.total;
+    sql.exec("UPDATE clone_jobs SET cursor = ?, status = ? WHERE id = ?", cursor, done ? "completed" : "running", job.id);
+    if (done) emit(sql, "clone.completed", { target: job.target_id, mode: "eventual", jobId: job.id });
+  }
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM clone_jobs WHERE status IN ('pending', 'running')").one().n > 0;
+}

@@ -1,0 +1,175 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { seedRecords as seedRecordsOf } from "../snapshot";
+import { keyPasses, type Snapshot, type SnapshotFilter } from "../snapshot";
+import { all, first, now, parseJson, type Row } from "../sql";
+
+export { seedRecords, type Snapshot, type SnapshotFilter } from "../snapshot";
+
+// Helpers every lifecycle namespace has (contract §3): key/value state, SQLite rows seeded by the
+// tests, lifecycle events, status and counters. Also the snapshot export/import that fork, clone
+// and move are built on.
+//
+// Local colo model: a local object cannot change colo for real, so its colo is recorded state
+// (`LOCAL` until moved); `move` changes it and emits the events, and state survives as it would.
+
+export const LOCAL_COLO = "LOCAL";
+
+interface KvRow extends Row {
+  key: string;
+  value: string;
+}
+
+interface RecordRow extends Row {
+  id: string;
+  active: number;
+  amount: number;
+  data: string;
+}
+
+export function migrateLifecycle(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, active INTEGER NOT NULL, amount REAL NOT NULL, data TEXT NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS lifecycle_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, metadata TEXT NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+}
+
+export function getMeta(sql: SqlStorage, key: string, fallback: string): string {
+  return first<{ value: string }>(sql, "SELECT value FROM meta WHERE key = ?", key)?.value ?? fallback;
+}
+
+export function setMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+}
+
+export function emit(sql: SqlStorage, type: string, metadata: Record<string, unknown> = {}): void {
+  sql.exec("INSERT INTO lifecycle_events (type, metadata) VALUES (?, ?)", type, JSON.stringify({ timestamp: now(), ...metadata }));
+}
+
+export function exportSnapshot(sql: SqlStorage, filter: SnapshotFilter = {}): Snapshot {
+  const table = (name: string): boolean => keyPasses(name, filter.tables?.include, filter.tables?.exclude) && (name === "state" || !filter.shallow);
+  return {
+    state: table("state")
+      ? all<KvRow>(sql, "SELECT key, value FROM kv ORDER BY key").filter((r) => keyPasses(r.key, filter.include, filter.exclude)).map((r) => [r.key, parseJson(r.value)])
+      : [],
+    records: table("records") ? all<RecordRow>(sql, "SELECT * FROM records ORDER BY id").map((r) => ({ id: r.id, active: r.active === 1, amount: r.amount, data: parseJson(r.data) })) : [],
+    counter: Number(getMeta(sql, "counter", "0")),
+  };
+}
+
+export function importSnapshot(sql: SqlStorage, snapshot: Snapshot): void {
+  for (const [key, value] of snapshot.state) {
+    sql.exec("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+  }
+  insertRecords(sql, snapshot.records);
+  setMeta(sql, "counter", String(snapshot.counter));
+}
+
+export function insertRecords(sql: SqlStorage, records: Snapshot["records"]): void {
+  for (const r of records) {
+    sql.exec(
+      "INSERT INTO records (id, active, amount, data) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET active = excluded.active, amount = excluded.amount, data = excluded.data",
+      r.id, r.active ? 1 : 0, r.amount, JSON.stringify(r.data ?? {}),
+    );
+  }
+}
+
+export function lifecycleRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T, namespace: () => string): void {
+  router.put("/state/batch", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const items = isObject(body) && Array.isArray(body.items) ? body.items : null;
+    if (!items || !items.every((i) => isObject(i) && typeof i.key === "string")) return fail(400, "PUT /state/batch needs {items: [{key, value}]}");
+    transaction(() => importSnapshot(sql, { state: items.map((i) => [(i as { key: string }).key, (i as { value?: unknown }).value ?? null]), records: [], counter: Number(getMeta(sql, "counter", "0")) }));
+    return json({ written: items.length });
+  });
+  router.put("/state", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.key !== "string") return fail(400, "PUT /state needs {key, value}");
+    sql.exec("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", body.key, JSON.stringify(body.value ?? null));
+    return json({ key: body.key, written: true });
+  });
+  router.get("/state", (request) => {
+    const key = new URL(request.url).searchParams.get("key");
+    if (!key) return fail(400, "GET /state needs ?key=");
+    const row = first<KvRow>(sql, "SELECT value FROM kv WHERE key = ?", key);
+    return row ? json({ key, value: parseJson(row.value) }) : fail(404, `no state ${key} in ${namespace()}`);
+  });
+  router.delete("/state", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const key = isObject(body) && typeof body.key === "string" ? body.key : new URL(request.url).searchParams.get("key");
+    if (!key) return fail(400, "DELETE /state needs {key}");
+    return json({ key, deleted: sql.exec("DELETE FROM kv WHERE key = ?", key).rowsWritten > 0 });
+  });
+
+  router.post("/db/exec", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.sql !== "string") return fail(400, "POST /db/exec needs {sql}");
+    try {
+      const cursor = sql.exec(body.sql);
+      cursor.toArray();
+      return json({ rowsWritten: cursor.rowsWritten });
+    } catch (err) {
+      return fail(400, `sql: ${(err as Error).message}`);
+    }
+  });
+  router.post("/db/query", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    if (!isObject(body) || typeof body.sql !== "string") return fail(400, "POST /db/query needs {sql}");
+    try {
+      return json({ rows: sql.exec(body.sql).toArray() });
+    } catch (err) {
+      return fail(400, `sql: ${(err as Error).message}`);
+    }
+  });
+  const seed = async (request: Request): Promise<Response> => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const records = seedRecordsOf(isObject(body) ? body.records : body);
+    if (typeof records === "string") return fail(400, records);
+    transaction(() => insertRecords(sql, records));
+    return json({ seeded: records.length, total: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM records")?.n ?? 0 });
+  };
+  router.post("/db/seed", seed);
+  router.post("/seed", seed);
+  router.post("/db/truncate", () => json({ truncated: sql.exec("DELETE FROM records").rowsWritten }));
+
+  router.post("/events/subscribe", async (request) => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const events = isObject(body) && Array.isArray(body.events) ? body.events.filter((e): e is string => typeof e === "string") : [];
+    setMeta(sql, "subscriptions", JSON.stringify(events));
+    return json({ subscribed: true, events });
+  });
+  router.get("/events/recent", (request) => {
+    const limit = Math.min(Number(new URL(request.url).searchParams.get("limit") ?? 50) || 50, 500);
+    const rows = all<{ type: string }>(sql, "SELECT type FROM lifecycle_events ORDER BY seq DESC LIMIT ?", limit);
+    return json({ events: rows.map((r) => r.type).reverse() });
+  });
+  router.get("/events/last", (request) => {
+    const type = new URL(request.url).searchParams.get("type");
+    const row = first<{ type: string; metadata: string }>(sql, `SELECT type, metadata FROM lifecycle_events ${type ? "WHERE type = ?" : ""} ORDER BY seq DESC LIMIT 1`, ...(type ? [type] : []));
+    return row ? json({ type: row.type, metadata: parseJson(row.metadata) }) : fail(404, `no ${type ?? ""} event yet`);
+  });
+
+  router.get("/status", () => json({ namespace: namespace(), colo: getMeta(sql, "colo", LOCAL_COLO), status: getMeta(sql, "status", "active") }));
+
+  const counter = (delta: number) => async (request: Request): Promise<Response> => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    const by = isObject(body) && typeof body.by === "number" ? body.by : 1;
+    const value = transaction(() => {
+      const next = Number(getMeta(sql, "counter", "0")) + delta * by;
+      setMeta(sql, "counter", String(next));
+      return next;
+    });
+    return json({ value });
+  };
+  router.post("/counter/increment", counter(1));
+  router.post("/counter/decrement", counter(-1));
+  router.get("/counter", () => json({ value: Number(getMeta(sql, "counter", "0")) }));
+}

@@ -1,0 +1,89 @@
+// E2E: lifecycle operations (contract §3) on fresh namespaces per iteration: move, fork and clone
+// (atomic, staged with expiring tokens, eventual). Every assertion is a named check; gate 100 %.
+
+import { sleep } from "k6";
+import exec from "k6/execution";
+import { namespaceClient, type NamespaceClient } from "../../lib/k6/client";
+import { body, expect } from "../../lib/k6/expect";
+import { scenarioOptions, target } from "../../lib/k6/options";
+
+export const options = scenarioOptions({ profile: "smoke" });
+
+const GONE = { expectStatus: [410] };
+const POLL_TRIES = 50;
+const POLL_INTERVAL_S = 0.02;
+
+/** A client for the namespace named by a fork or clone URL (`https://<ns>.<domain>`). */
+const clientFor = (url: string): NamespaceClient => namespaceClient(target, url.replace(/^https?:\/\//, "").split(".")[0] as string);
+const count = (c: NamespaceClient, op: string): number => body<{ rows: Array<{ n: number }> }>(c.post(op, "/db/query", { sql: "SELECT COUNT(*) AS n FROM records" })).rows?.[0]?.n ?? -1;
+
+function move(run: string): void {
+  const ns = namespaceClient(target, `move-${run}`);
+  ns.put("lifecycle.state-put", "/state", { key: "session", value: { user: run } });
+  ns.post("lifecycle.db-seed", "/db/seed", { records: 20 });
+  const moved = body<{ targetColo: string }>(ns.post("move.move", "/move", { colo: "EWR", testRunId: run }));
+  expect("move", "reports the target colo", moved.targetColo === "EWR");
+  expect("move", "state survives the move", body<{ value: { user: string } }>(ns.get("lifecycle.state-get", "/state?key=session")).value?.user === run);
+  expect("move", "SQLite rows survive the move", count(ns, "lifecycle.db-query") === 20);
+  const recent = body<{ events: string[] }>(ns.get("lifecycle.events-recent", "/events/recent")).events ?? [];
+  expect("move", "emits move.started then move.completed", recent.indexOf("move.started") >= 0 && recent.indexOf("move.started") < recent.indexOf("move.completed"));
+  const last = body<{ metadata: { sourceColo: string; targetColo: string; timestamp: string } }>(ns.get("lifecycle.events-last", "/events/last?type=move.completed"));
+  expect("move", "move.completed carries source and target colo", last.metadata?.targetColo === "EWR" && typeof last.metadata?.sourceColo === "string");
+  expect("move", "/status shows the new colo", body<{ colo: string; status: string }>(ns.get("lifecycle.status", "/status")).colo === "EWR");
+}
+
+function fork(run: string): void {
+  const source = namespaceClient(target, `fork-${run}`);
+  source.put("lifecycle.state-put", "/state", { key: "keep:a", value: 1 });
+  source.put("lifecycle.state-put", "/state", { key: "drop:b", value: 2 });
+  source.post("lifecycle.db-seed", "/db/seed", { records: 30 });
+  source.post("lifecycle.counter", "/counter/increment", { by: 10 });
+  const forked = body<{ forkUrl: string }>(source.post("fork.fork", "/fork", { filter: { exclude: ["drop:"] } }));
+  if (!expect("fork", "returns a forkUrl", typeof forked.forkUrl === "string")) return;
+  const child = clientFor(forked.forkUrl);
+  expect("fork", "the fork has the source's state", body<{ value: number }>(child.get("lifecycle.state-get", "/state?key=keep:a")).value === 1);
+  expect("fork", "a filtered-out key is not copied", child.get("lifecycle.state-get", "/state?key=drop:b", { expectStatus: [404] }).status === 404);
+  expect("fork", "the fork has the source's rows", count(child, "lifecycle.db-query") === 30);
+  source.post("lifecycle.counter", "/counter/increment");
+  child.post("lifecycle.counter", "/counter/decrement");
+  const a = body<{ value: number }>(source.get("lifecycle.counter-get", "/counter")).value;
+  const b = body<{ value: number }>(child.get("lifecycle.counter-get", "/counter")).value;
+  expect("fork", "source and fork counters diverge (isolated)", a === 11 && b === 9);
+  expect("fork", "the source emits fork.completed", (body<{ events: string[] }>(source.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("fork.completed"));
+  expect("fork", "the fork starts with no connections", body<{ connections: number }>(child.get("lifecycle.ws-stats", "/ws/stats")).connections === 0);
+}
+
+function clone(run: string): void {
+  const source = namespaceClient(target, `clone-${run}`);
+  source.post("lifecycle.db-seed", "/db/seed", { records: 250 });
+  source.post("lifecycle.counter", "/counter/increment", { by: 7 });
+
+  const atomic = body<{ cloneUrl: string; status: string }>(source.post("clone.atomic", "/clone", { mode: "atomic", targetId: `clone-${run}-a` }));
+  const copy = clientFor(atomic.cloneUrl ?? "");
+  expect("clone", "atomic: source counter equals clone counter", body<{ value: number }>(copy.get("lifecycle.counter-get", "/counter")).value === 7);
+  expect("clone", "atomic: every row is copied", count(copy, "lifecycle.db-query") === 250);
+
+  const p1 = body<{ token: string }>(source.post("clone.prepare", "/clone/prepare", { targetId: `clone-${run}-s`, tokenTtl: 100 }));
+  const p2 = body<{ token: string }>(source.post("clone.prepare", "/clone/prepare", { targetId: `clone-${run}-s` }));
+  expect("clone", "staged: two prepares get different tokens", typeof p1.token === "string" && p1.token !== p2.token);
+  sleep(0.3);
+  expect("clone", "staged: commit fails once the token has expired", source.post("clone.commit", "/clone/commit", { token: p1.token, targetId: `clone-${run}-s` }, GONE).status === 410);
+  expect("clone", "staged: commit with a live token succeeds", body<{ committed: boolean }>(source.post("clone.commit", "/clone/commit", { token: p2.token, targetId: `clone-${run}-s` })).committed === true);
+
+  const job = body<{ jobId: string }>(source.post("clone.eventual", "/clone", { mode: "eventual", targetId: `clone-${run}-e` }));
+  let status = "pending";
+  for (let i = 0; i < POLL_TRIES && status !== "completed" && status !== "failed"; i++) {
+    status = body<{ status: string }>(source.get("clone.status", `/clone/status/${job.jobId}`)).status;
+    if (status !== "completed") sleep(POLL_INTERVAL_S);
+  }
+  expect("clone", "eventual: the job completes", status === "completed");
+  expect("clone", "eventual: every row arrives", count(namespaceClient(target, `clone-${run}-e`), "lifecycle.db-query") === 250);
+  expect("clone", "clone.completed is emitted", (body<{ events: string[] }>(source.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("clone.completed"));
+}
+
+export default function (): void {
+  const run = `${exec.vu.idInTest}x${exec.scenario.iterationInTest}x${Date.now().toString(36)}`;
+  move(run);
+  fork(run);
+  clone(run);
+}
