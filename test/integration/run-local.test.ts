@@ -89,6 +89,20 @@ describe("perfdo run against the local Worker", () => {
     }
   });
 
+  it("records coldStart and datasetSize from the operations that declare them", async () => {
+    const results = tempDir("results");
+    const res = await perfdo([
+      "run", "perf/lifecycle", "--target", `local=${worker.address}`, "--profile", "smoke", "--iterations", "2",
+      "--quiet", "--results-dir", results,
+    ], { PERFDO_DATASET_SIZE: "40" });
+    assert.equal(res.code, 0, res.stderr);
+    const byName = new Map(readResults(results).map((l) => [l.name, l]));
+    assert.equal(byName.get("lifecycle.status.cold")?.coldStart, true);
+    assert.equal(byName.get("lifecycle.status")?.coldStart, undefined, "warm operations are not marked cold");
+    assert.equal(byName.get("lifecycle.fork")?.datasetSize, 40, "k6 passes the environment to __ENV: PERFDO_DATASET_SIZE reached the scenario");
+    assert.equal(byName.get("lifecycle.clone-atomic")?.iterations, 2);
+  });
+
   it("reports a run in which every request failed as failed, with no latency", async () => {
     const results = tempDir("results");
     const res = await perfdo([
