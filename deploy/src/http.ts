@@ -23,4 +23,15 @@ export async function readJson(request: Request): Promise<unknown | Response> {
   }
 }
 
-export { isObject } from "./values";
+import { isObject } from "./values";
+
+export { isObject };
+
+/** A batch body: a JSON array, or an object holding one under `key`; else a 400 naming the route. */
+export async function readBatch(request: Request, key: string, route: string): Promise<unknown[] | Response> {
+  const body = await readJson(request);
+  if (body instanceof Response) return body;
+  if (Array.isArray(body)) return body;
+  if (isObject(body) && Array.isArray(body[key])) return body[key] as unknown[];
+  return fail(400, `${route} needs a JSON array of ${key}`);
+}

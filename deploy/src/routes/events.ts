@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readBatch, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
 
 // Events store (contract §5): an append-only log with a monotonic, unique sequence, and replay from
@@ -38,10 +38,8 @@ export function appendEvent(sql: SqlStorage, input: unknown): ReturnType<typeof 
 
 export function eventRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
   router.post("/events/batch", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.events) ? body.events : null;
-    if (!items) return fail(400, "POST /events/batch needs a JSON array of events");
+    const items = await readBatch(request, "events", "POST /events/batch");
+    if (items instanceof Response) return items;
     const created = transaction(() => items.map((item) => appendEvent(sql, item)));
     const bad = created.findIndex((e) => typeof e === "string");
     if (bad >= 0) return fail(400, `item ${bad}: ${created[bad] as string}`);

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readBatch, readJson } from "../http";
 import { cosine, ftsQuery, termVector } from "../search-text";
 import { all, limitParam, param, type Row } from "../sql";
 
@@ -58,10 +58,8 @@ function semanticHits(sql: SqlStorage, q: string, type: string | null, limit: nu
 
 export function searchRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
   router.post("/search/index/batch", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.documents) ? body.documents : null;
-    if (!items) return fail(400, "POST /search/index/batch needs a JSON array of documents");
+    const items = await readBatch(request, "documents", "POST /search/index/batch");
+    if (items instanceof Response) return items;
     const errors = transaction(() => items.map((item) => indexDoc(sql, item)));
     const bad = errors.findIndex((e) => e !== null);
     if (bad >= 0) return fail(400, `item ${bad}: ${errors[bad] as string}`);

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readBatch, readJson } from "../http";
 import { param } from "../sql";
 
 // The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
@@ -90,10 +90,8 @@ function getRow(sql: SqlStorage, id: string): ThingRow | undefined {
 
 export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
   router.post("/things/batch", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.things) ? body.things : null;
-    if (!items) return fail(400, "POST /things/batch needs a JSON array of things");
+    const items = await readBatch(request, "things", "POST /things/batch");
+    if (items instanceof Response) return items;
     const parsed = items.map(parseNewThing);
     const bad = parsed.findIndex((p) => typeof p === "string");
     if (bad >= 0) return fail(400, `item ${bad}: ${parsed[bad] as string}`);
