@@ -4,6 +4,7 @@ import { fail } from "./http";
 import { actionRoutes, migrateActions } from "./routes/actions";
 import { advanceCloneJobs, copyRoutes, migrateCopy, type CopyContext } from "./routes/copy";
 import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
+import { migrateShard, shardRoutes } from "./routes/shard";
 import { dlqRoutes, migrateDlq } from "./routes/dlq";
 import { eventRoutes, migrateEvents } from "./routes/events";
 import { networkRoutes } from "./routes/network";
@@ -41,7 +42,7 @@ export class PerfDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy];
+    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard];
     for (const migrate of migrations) migrate(sql);
     const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
     this.router = Router();
@@ -56,6 +57,7 @@ export class PerfDO extends DurableObject<Env> {
     doCallRoutes(this.router, { namespace: () => this.namespace, baseDomain, sockets: () => ctx.getWebSockets().length, call });
     lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
     copyRoutes(this.router, sql, this.copy);
+    shardRoutes(this.router, sql, { namespace: () => this.namespace, call });
     thingsRoutes(this.router, sql, transaction);
     relationshipRoutes(this.router, sql);
     actionRoutes(this.router, sql);

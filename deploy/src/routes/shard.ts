@@ -1,0 +1,262 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { distribution, isStrategy, route, type Range, type Strategy } from "../shard-routing";
+import { all, first, parseJson, type Row } from "../sql";
+import { emit } from "./lifecycle";
+
+// shard.perf.do (contract §3): this object coordinates; every shard is an object of its own
+// (`<coordinator>/<namespace>/shard-<i>`) reached through the internal /_shard/* routes below.
+
+export const SHARD_PREFIX = "/_shard/";
+const DEFAULT_SHARDS = 4;
+
+export interface ShardContext {
+  namespace(): string;
+  call(namespace: string, request: Request): Promise<Response>;
+}
+
+interface ConfigRow extends Row {
+  ns: string;
+  strategy: string;
+  shard_count: number;
+  ranges: string;
+  writes: number;
+  rr_next: number;
+  unsharded_to: string | null;
+}
+
+interface ShardRow {
+  id: string;
+  data: Record<string, unknown>;
+}
+
+export function migrateShard(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS shard_configs (ns TEXT PRIMARY KEY, strategy TEXT NOT NULL, shard_count INTEGER NOT NULL, ranges TEXT NOT NULL,
+    writes INTEGER NOT NULL DEFAULT 0, rr_next INTEGER NOT NULL DEFAULT 0, unsharded_to TEXT)`);
+  sql.exec("CREATE TABLE IF NOT EXISTS shard_sticky (ns TEXT NOT NULL, key TEXT NOT NULL, shard INTEGER NOT NULL, PRIMARY KEY (ns, key))");
+  sql.exec("CREATE TABLE IF NOT EXISTS shard_rows (id TEXT PRIMARY KEY, data TEXT NOT NULL)");
+}
+
+// ---- the shard side: rows of one shard -------------------------------------------------------
+
+function shardSideRoutes(router: RouterType, sql: SqlStorage): void {
+  router.post(`${SHARD_PREFIX}put`, async (request) => {
+    const body = await readJson(request);
+    const rows = isObject(body) && Array.isArray(body.rows) ? (body.rows as ShardRow[]) : [];
+    for (const r of rows) sql.exec("INSERT INTO shard_rows (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", r.id, JSON.stringify(r.data ?? {}));
+    return json({ written: rows.length });
+  });
+  router.post(`${SHARD_PREFIX}get`, async (request) => {
+    const body = await readJson(request);
+    const id = isObject(body) && typeof body.id === "string" ? body.id : "";
+    const row = first<{ id: string; data: string }>(sql, "SELECT id, data FROM shard_rows WHERE id = ?", id);
+    return json({ row: row ? { id: row.id, data: parseJson(row.data) } : null });
+  });
+  router.post(`${SHARD_PREFIX}dump`, () => json({ rows: all<{ id: string; data: string }>(sql, "SELECT id, data FROM shard_rows ORDER BY id").map((r) => ({ id: r.id, data: parseJson(r.data) })) }));
+  router.post(`${SHARD_PREFIX}clear`, () => json({ cleared: sql.exec("DELETE FROM shard_rows").rowsWritten }));
+}
+
+// ---- the coordinator ------------------------------------------------------------------------------
+
+function configOf(sql: SqlStorage, ns: string): ConfigRow | undefined {
+  return first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
+}
+
+export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: ShardContext): void {
+  const shardName = (ns: string, i: number): string => `${ctx.namespace()}/${ns}/shard-${i}`;
+  const toShard = async <T>(ns: string, i: number, op: string, payload: unknown = {}): Promise<T> => {
+    const res = await ctx.call(shardName(ns, i), new Request(`https://shard.internal${SHARD_PREFIX}${op}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) }));
+    if (!res.ok) throw new Error(`shard ${i} ${op}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+  };
+  const dumpAll = async (c: ConfigRow): Promise<Array<ShardRow & { shard: number }>> => {
+    const dumps = await Promise.all(Array.from({ length: c.shard_count }, (_, i) => toShard<{ rows: ShardRow[] }>(c.ns, i, "dump")));
+    return dumps.flatMap((d, shard) => d.rows.map((r) => ({ ...r, shard })));
+  };
+  /** Routes a key with the namespace's strategy; roundRobin assignments persist (stable routes). */
+  const routeKey = (c: ConfigRow, key: string, strategy: Strategy = c.strategy as Strategy, shardCount = c.shard_count): number => {
+    if (strategy !== "roundRobin") return route(key, { strategy, shardCount, ranges: parseJson(c.ranges) as Range[] });
+    const known = first<{ shard: number }>(sql, "SELECT shard FROM shard_sticky WHERE ns = ? AND key = ?", c.ns, key);
+    if (known && known.shard < shardCount) return known.shard;
+    const shard = c.rr_next % shardCount;
+    sql.exec("UPDATE shard_configs SET rr_next = ? WHERE ns = ?", (shard + 1) % shardCount, c.ns);
+    c.rr_next = (shard + 1) % shardCount;
+    sql.exec("INSERT INTO shard_sticky (ns, key, shard) VALUES (?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET shard = excluded.shard", c.ns, key, shard);
+    return shard;
+  };
+  const requireConfig = (ns: unknown): ConfigRow | Response => {
+    const name = typeof ns === "string" ? ns : "default";
+    return configOf(sql, name) ?? fail(404, `namespace ${name} is not sharded (POST /shard first)`);
+  };
+  const bodyOf = async (request: Request): Promise<Record<string, unknown> | Response> => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    return isObject(body) ? body : {};
+  };
+
+  router.post("/shard/rebalance", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const newCount = Number(body.newShardCount);
+    if (!Number.isInteger(newCount) || newCount < 1 || newCount > 64) return fail(400, "newShardCount must be 1–64");
+    const rows = await dumpAll(c);
+    await Promise.all(Array.from({ length: c.shard_count }, (_, i) => toShard(c.ns, i, "clear")));
+    sql.exec("DELETE FROM shard_sticky WHERE ns = ?", c.ns);
+    sql.exec("UPDATE shard_configs SET shard_count = ?, rr_next = 0 WHERE ns = ?", newCount, c.ns);
+    const updated = configOf(sql, c.ns) as ConfigRow;
+    const placed = new Map<number, ShardRow[]>();
+    let moved = 0;
+    for (const r of rows) {
+      const shard = routeKey(updated, r.id);
+      if (shard !== r.shard) moved++;
+      placed.set(shard, [...(placed.get(shard) ?? []), { id: r.id, data: r.data }]);
+    }
+    await Promise.all([...placed].map(([i, list]) => toShard(c.ns, i, "put", { rows: list })));
+    emit(sql, "shard.rebalanced", { namespace: c.ns, from: c.shard_count, to: newCount });
+    return json({ namespace: c.ns, shardCount: newCount, rows: rows.length, moved });
+  });
+
+  const distributionRoute = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const body = request.method === "POST" ? await bodyOf(request) : {};
+    if (body instanceof Response) return body;
+    const shardCount = Number(body.shardCount ?? url.searchParams.get("shardCount") ?? DEFAULT_SHARDS);
+    const strategy = body.strategy ?? url.searchParams.get("strategy") ?? "hash";
+    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64) return fail(400, "shardCount must be 1–64");
+    if (!isStrategy(strategy)) return fail(400, "strategy must be hash, range, roundRobin or consistent");
+    const keys = Array.isArray(body.keys) ? body.keys.map(String) : Array.from({ length: Number(url.searchParams.get("count") ?? 1000) }, (_, i) => `key-${i}`);
+    const d = distribution(keys, { strategy, shardCount, sticky: new Map(), next: { value: 0 } });
+    return json({ ...d, distribution: d.shardCounts, strategy, keys: keys.length });
+  };
+  router.post("/shard/distribution", distributionRoute);
+  router.get("/shard/distribution", distributionRoute);
+
+  router.get("/shard/counter", (request) => {
+    const c = configOf(sql, new URL(request.url).searchParams.get("namespace") ?? "default");
+    return json({ value: c?.writes ?? 0 });
+  });
+
+  router.post("/shard", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const strategy = body.strategy ?? "hash";
+    const shardCount = Number(body.shardCount ?? DEFAULT_SHARDS);
+    if (!isStrategy(strategy)) return fail(400, "strategy must be hash, range, roundRobin or consistent");
+    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64) return fail(400, "shardCount must be 1–64");
+    const ns = typeof body.namespace === "string" ? body.namespace : "default";
+    const ranges = Array.isArray(body.ranges) ? body.ranges.filter((r): r is Range => isObject(r) && typeof r.min === "number" && typeof r.max === "number") : [];
+    sql.exec(
+      "INSERT INTO shard_configs (ns, strategy, shard_count, ranges) VALUES (?, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET strategy = excluded.strategy, shard_count = excluded.shard_count, ranges = excluded.ranges, unsharded_to = NULL",
+      ns, strategy, shardCount, JSON.stringify(ranges),
+    );
+    emit(sql, "shard.created", { namespace: ns, strategy, shardCount });
+    return json({ namespace: ns, strategy, shardCount, shards: Array.from({ length: shardCount }, (_, i) => shardName(ns, i)) }, 201);
+  });
+
+  router.post("/route", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    if (typeof body.key !== "string" && typeof body.key !== "number") return fail(400, "POST /route needs {key}");
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const strategy = isStrategy(body.strategy) ? body.strategy : (c.strategy as Strategy);
+    return json({ key: body.key, shardId: routeKey(c, String(body.key), strategy), strategy, shardCount: c.shard_count });
+  });
+
+  const write = async (c: ConfigRow, id: string, data: unknown, shard: number): Promise<Response> => {
+    await toShard(c.ns, shard, "put", { rows: [{ id, data }] });
+    sql.exec("UPDATE shard_configs SET writes = writes + 1 WHERE ns = ?", c.ns);
+    return json({ id, shardId: shard }, 201);
+  };
+  router.post("/write/direct", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const shard = Number(body.shardId);
+    if (!Number.isInteger(shard) || shard < 0 || shard >= c.shard_count) return fail(400, `shardId must be 0–${c.shard_count - 1}`);
+    return write(c, typeof body.id === "string" ? body.id : crypto.randomUUID(), body.data ?? {}, shard);
+  });
+  router.post("/write", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const id = typeof body.id === "string" ? body.id : crypto.randomUUID();
+    return write(c, id, body.data ?? {}, routeKey(c, id));
+  });
+
+  const fanOut = async (c: ConfigRow, keep: (r: ShardRow) => boolean, limit = 1000): Promise<Response> => {
+    const rows = (await dumpAll(c)).filter(keep);
+    return json({ results: rows.slice(0, limit).map(({ id, data, shard }) => ({ id, data, shardId: shard })), shardsQueried: c.shard_count, total: rows.length });
+  };
+  const amount = (r: ShardRow, field = "amount"): number => Number(r.data?.[field]);
+  router.post("/query/range", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const min = Number(body.min ?? -Infinity);
+    const max = Number(body.max ?? Infinity);
+    return fanOut(c, (r) => amount(r) >= min && amount(r) <= max);
+  });
+  router.post("/query/all", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const filter = isObject(body.filter) ? body.filter : {};
+    return fanOut(c, (r) => Object.entries(filter).every(([k, v]) => r.data?.[k] === v), typeof body.limit === "number" ? body.limit : 1000);
+  });
+  router.post("/query", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const id = body.id ?? body.user_id;
+    if (typeof id !== "string" && typeof id !== "number") return fanOut(c, () => true);
+    const shard = routeKey(c, String(id));
+    const { row } = await toShard<{ row: ShardRow | null }>(c.ns, shard, "get", { id: String(id) });
+    return json({ shardId: shard, shardsQueried: 1, results: row ? [row] : [], operation: body.operation ?? "get" });
+  });
+  router.post("/aggregate", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    const field = typeof body.field === "string" ? body.field : "amount";
+    const values = (await dumpAll(c)).map((r) => amount(r, field)).filter(Number.isFinite);
+    const sum = values.reduce((a, b) => a + b, 0);
+    return json({ field, sum, count: values.length, avg: values.length > 0 ? sum / values.length : 0, shardsQueried: c.shard_count });
+  });
+  router.post("/unshard", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const c = requireConfig(body.namespace);
+    if (c instanceof Response) return c;
+    if (typeof body.targetId !== "string" || body.targetId.length === 0) return fail(400, "POST /unshard needs {targetId}");
+    const rows = await dumpAll(c);
+    const records = rows.map((r) => ({ id: r.id, active: r.data?.active !== false, amount: Number.isFinite(amount(r)) ? amount(r) : 0, data: r.data }));
+    const res = await ctx.call(body.targetId, new Request(`https://${body.targetId}.internal/_lifecycle/import`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ snapshot: { state: [], records, counter: 0 }, origin: ctx.namespace(), kind: "unshard" }),
+    }));
+    if (!res.ok) return fail(502, `unshard into ${body.targetId} failed: HTTP ${res.status}`);
+    sql.exec("UPDATE shard_configs SET unsharded_to = ? WHERE ns = ?", body.targetId, c.ns);
+    emit(sql, "shard.unsharded", { namespace: c.ns, targetId: body.targetId, rows: rows.length });
+    return json({ namespace: c.ns, targetId: body.targetId, rows: rows.length });
+  });
+  router.get("/count", async (request) => {
+    const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? "default");
+    if (c instanceof Response) return c;
+    return json({ namespace: c.ns, count: (await dumpAll(c)).length, shards: c.shard_count, unshardedTo: c.unsharded_to ?? undefined });
+  });
+}
+
+export function shardRoutes(router: RouterType, sql: SqlStorage, ctx: ShardContext): void {
+  shardSideRoutes(router, sql);
+  coordinatorRoutes(router, sql, ctx);
+}
