@@ -1,5 +1,5 @@
 // E2E: lifecycle operations (contract §3) on fresh namespaces per iteration: move, fork and clone
-// (atomic, staged with expiring tokens, eventual). Every assertion is a named check; gate 100 %.
+// (atomic, staged with expiring tokens, eventual, resumable). Every assertion is a named check; gate 100 %.
 
 import { sleep } from "k6";
 import exec from "k6/execution";
@@ -81,9 +81,35 @@ function clone(run: string): void {
   expect("clone", "clone.completed is emitted", (body<{ events: string[] }>(source.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("clone.completed"));
 }
 
+function resumable(run: string): void {
+  const source = namespaceClient(target, `resume-${run}`);
+  source.post("lifecycle.db-seed", "/db/seed", { records: 600 });
+  const targetId = `resume-${run}-r`;
+  const started = body<{ jobId: string; checkpointId: string }>(source.post("clone.resumable", "/clone", { mode: "resumable", targetId, checkpointInterval: 10 }));
+  expect("clone", "resumable: returns a job and a first checkpoint", typeof started.jobId === "string" && typeof started.checkpointId === "string");
+  const paused = body<{ status: string; progress: number; checkpointId: string }>(source.post("clone.pause", "/clone/pause", { jobId: started.jobId }));
+  expect("clone", "resumable: pauses part-way", paused.status === "paused" && paused.progress < 1);
+  const statusWhilePaused = body<{ status: string; copied: number }>(source.get("clone.status", `/clone/status/${started.jobId}`));
+  sleep(0.1);
+  expect("clone", "resumable: a paused job copies nothing more", body<{ copied: number }>(source.get("clone.status", `/clone/status/${started.jobId}`)).copied === statusWhilePaused.copied);
+  const checkpoints = body<{ checkpoints: Array<{ id: string; progress: number }> }>(source.get("clone.checkpoints", `/clone/checkpoints/${started.jobId}`)).checkpoints ?? [];
+  expect("clone", "resumable: lists checkpoints with progress", checkpoints.length >= 2 && checkpoints.every((c, i) => i === 0 || c.progress >= (checkpoints[i - 1] as { progress: number }).progress));
+  source.post("clone.resume", "/clone/resume", { jobId: started.jobId, checkpointId: paused.checkpointId });
+  let status = "running";
+  for (let i = 0; i < POLL_TRIES * 4 && status !== "completed"; i++) {
+    status = body<{ status: string }>(source.get("clone.status", `/clone/status/${started.jobId}`)).status;
+    if (status !== "completed") sleep(POLL_INTERVAL_S);
+  }
+  expect("clone", "resumable: completes after resume", status === "completed");
+  expect("clone", "resumable: every row arrives exactly once", count(namespaceClient(target, targetId), "lifecycle.db-query") === 600);
+  const cleaned = body<{ cleaned: boolean; checkpointsDeleted: number }>(source.post("clone.cleanup", "/clone/cleanup", { jobId: started.jobId, deleteCheckpoints: true }));
+  expect("clone", "resumable: cleanup deletes the checkpoints", cleaned.cleaned === true && cleaned.checkpointsDeleted >= 2);
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}x${exec.scenario.iterationInTest}x${Date.now().toString(36)}`;
   move(run);
   fork(run);
   clone(run);
+  resumable(run);
 }

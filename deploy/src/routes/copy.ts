@@ -5,13 +5,21 @@ import { first, now, param, parseJson, type Row } from "../sql";
 import { emit, exportSnapshot, getMeta, importSnapshot, LOCAL_COLO, setMeta, type Snapshot, type SnapshotFilter } from "./lifecycle";
 
 // Lifecycle operations that move or copy an object's state (contract §3): fork, move, and clone
-// (atomic; staged with expiring tokens; eventual as a job advanced by the object's alarm).
-// Resumable clones are not built yet and say so (501).
+// (atomic; staged with expiring tokens; eventual and resumable as jobs advanced by the object's
+// alarm, resumable ones recording a checkpoint per chunk so they can pause and resume from one).
 
 export const IMPORT_PATH = "/_lifecycle/import";
 const NAMESPACE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const COLO = /^[A-Za-z]{3,4}$/;
 const EVENTUAL_CHUNK = 100;
+
+const progressOf = (cursor: number, total: number): number => (total === 0 ? 1 : cursor / total);
+
+function checkpoint(sql: SqlStorage, jobId: string, cursor: number, total: number): string {
+  const id = crypto.randomUUID();
+  sql.exec("INSERT INTO clone_checkpoints (id, job_id, cursor, progress, created_at) VALUES (?, ?, ?, ?, ?)", id, jobId, cursor, progressOf(cursor, total), now());
+  return id;
+}
 
 export interface CopyContext {
   namespace(): string;
@@ -32,16 +40,20 @@ interface TokenRow extends Row {
 interface JobRow extends Row {
   id: string;
   target_id: string;
+  mode: string;
   status: string;
   snapshot: string;
   cursor: number;
   total: number;
+  chunk: number;
   created_at: string;
 }
 
 export function migrateCopy(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS clone_tokens (token TEXT PRIMARY KEY, target_id TEXT NOT NULL, snapshot TEXT NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL)");
-  sql.exec("CREATE TABLE IF NOT EXISTS clone_jobs (id TEXT PRIMARY KEY, target_id TEXT NOT NULL, status TEXT NOT NULL, snapshot TEXT NOT NULL, cursor INTEGER NOT NULL, total INTEGER NOT NULL, created_at TEXT NOT NULL)");
+  sql.exec(`CREATE TABLE IF NOT EXISTS clone_jobs (id TEXT PRIMARY KEY, target_id TEXT NOT NULL, mode TEXT NOT NULL, status TEXT NOT NULL, snapshot TEXT NOT NULL,
+    cursor INTEGER NOT NULL, total INTEGER NOT NULL, chunk INTEGER NOT NULL, created_at TEXT NOT NULL)`);
+  sql.exec("CREATE TABLE IF NOT EXISTS clone_checkpoints (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, cursor INTEGER NOT NULL, progress REAL NOT NULL, created_at TEXT NOT NULL)");
 }
 
 function filterOf(body: Record<string, unknown>): SnapshotFilter {
@@ -140,7 +152,51 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext
   router.get("/clone/status/:jobId", (request) => {
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", param(request, "jobId"));
     if (!job) return fail(404, `no clone job ${param(request, "jobId")}`);
-    return json({ jobId: job.id, targetId: job.target_id, status: job.status, progress: job.total === 0 ? 1 : job.cursor / job.total, copied: job.cursor, total: job.total });
+    return json({ jobId: job.id, targetId: job.target_id, mode: job.mode, status: job.status, progress: progressOf(job.cursor, job.total), copied: job.cursor, total: job.total });
+  });
+  router.get("/clone/checkpoints/:jobId", (request) => {
+    const jobId = param(request, "jobId");
+    if (!first(sql, "SELECT 1 AS x FROM clone_jobs WHERE id = ?", jobId)) return fail(404, `no clone job ${jobId}`);
+    const rows = sql.exec<{ id: string; cursor: number; progress: number; created_at: string }>("SELECT * FROM clone_checkpoints WHERE job_id = ? ORDER BY cursor", jobId).toArray();
+    return json({ jobId, checkpoints: rows.map((r) => ({ id: r.id, progress: r.progress, copied: r.cursor, createdAt: r.created_at })) });
+  });
+  const jobBody = async (request: Request): Promise<Record<string, unknown> | Response> => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    return isObject(body) ? body : {};
+  };
+  router.post("/clone/pause", async (request) => {
+    const body = await jobBody(request);
+    if (body instanceof Response) return body;
+    const jobId = typeof body.jobId === "string" ? body.jobId : "";
+    const paused = sql.exec("UPDATE clone_jobs SET status = 'paused' WHERE id = ? AND mode = 'resumable' AND status IN ('pending', 'running')", jobId).rowsWritten > 0;
+    if (!paused) return fail(409, `clone job ${jobId} is not a running resumable job`);
+    const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId) as JobRow;
+    return json({ jobId, status: "paused", progress: progressOf(job.cursor, job.total), checkpointId: checkpoint(sql, jobId, job.cursor, job.total) });
+  });
+  router.post("/clone/resume", async (request) => {
+    const body = await jobBody(request);
+    if (body instanceof Response) return body;
+    const jobId = typeof body.jobId === "string" ? body.jobId : "";
+    const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId);
+    if (!job || job.mode !== "resumable") return fail(404, `no resumable clone job ${jobId}`);
+    if (job.status !== "paused") return fail(409, `clone job ${jobId} is ${job.status}, not paused`);
+    const from = typeof body.checkpointId === "string" ? first<{ cursor: number }>(sql, "SELECT cursor FROM clone_checkpoints WHERE id = ? AND job_id = ?", body.checkpointId, jobId) : { cursor: job.cursor };
+    if (!from) return fail(404, `no checkpoint ${String(body.checkpointId)} for job ${jobId}`);
+    sql.exec("UPDATE clone_jobs SET status = 'running', cursor = ? WHERE id = ?", from.cursor, jobId);
+    await ctx.setAlarm(Date.now() + 10);
+    return json({ jobId, status: "running", resumedFrom: progressOf(from.cursor, job.total) });
+  });
+  router.post("/clone/cleanup", async (request) => {
+    const body = await jobBody(request);
+    if (body instanceof Response) return body;
+    const jobId = typeof body.jobId === "string" ? body.jobId : "";
+    const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId);
+    if (!job) return fail(404, `no clone job ${jobId}`);
+    if (job.status === "running" || job.status === "pending") return fail(409, `clone job ${jobId} is still ${job.status}; pause or cancel it first`);
+    const deleted = body.deleteCheckpoints === false ? 0 : sql.exec("DELETE FROM clone_checkpoints WHERE job_id = ?", jobId).rowsWritten;
+    sql.exec("UPDATE clone_jobs SET snapshot = '{\"state\":[],\"records\":[],\"counter\":0}' WHERE id = ?", jobId);
+    return json({ jobId, cleaned: true, checkpointsDeleted: deleted });
   });
   router.post("/clone/cancel", async (request) => {
     const body = await readJson(request);
@@ -162,14 +218,19 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext
       emit(sql, "clone.completed", { target, mode });
       return json({ mode, targetId: target, status: "completed", cloneUrl: `https://${target}.${ctx.baseDomain}` }, 201);
     }
-    if (mode === "eventual") {
+    if (mode === "eventual" || mode === "resumable") {
       const snapshot = exportSnapshot(sql);
       const id = crypto.randomUUID();
-      sql.exec("INSERT INTO clone_jobs (id, target_id, status, snapshot, cursor, total, created_at) VALUES (?, ?, 'pending', ?, 0, ?, ?)", id, target, JSON.stringify(snapshot), snapshot.records.length, now());
+      const interval = Number(input.checkpointInterval);
+      const chunk = mode === "resumable" && Number.isInteger(interval) && interval > 0 ? Math.min(interval, 10_000) : EVENTUAL_CHUNK;
+      sql.exec(
+        "INSERT INTO clone_jobs (id, target_id, mode, status, snapshot, cursor, total, chunk, created_at) VALUES (?, ?, ?, 'pending', ?, 0, ?, ?, ?)",
+        id, target, mode, JSON.stringify(snapshot), snapshot.records.length, chunk, now(),
+      );
       await ctx.setAlarm(Date.now() + 10);
-      return json({ jobId: id, status: "pending", targetId: target }, 202);
+      if (mode === "eventual") return json({ jobId: id, status: "pending", targetId: target }, 202);
+      return json({ jobId: id, status: "pending", targetId: target, checkpointId: checkpoint(sql, id, 0, snapshot.records.length), progress: 0 }, 202);
     }
-    if (mode === "resumable") return fail(501, "resumable clones are not implemented in the reference Worker yet");
     return fail(400, "mode must be atomic, eventual or resumable (staged clones use /clone/prepare)");
   });
 }
@@ -184,21 +245,22 @@ export async function advanceCloneJobs(sql: SqlStorage, ctx: CopyContext): Promi
     const snapshot = parseJson(job.snapshot) as Snapshot;
     const chunk: Snapshot = {
       state: job.cursor === 0 ? snapshot.state : [],
-      records: snapshot.records.slice(job.cursor, job.cursor + EVENTUAL_CHUNK),
+      records: snapshot.records.slice(job.cursor, job.cursor + job.chunk),
       counter: snapshot.counter,
     };
     const failed = await sendSnapshot(ctx, job.target_id, chunk, "clone");
     // A cancel that arrived while the chunk was in flight wins.
     const current = first<{ status: string }>(sql, "SELECT status FROM clone_jobs WHERE id = ?", job.id)?.status;
-    if (current === "cancelled") continue;
+    if (current === "cancelled" || current === "paused") continue;
     if (failed) {
       sql.exec("UPDATE clone_jobs SET status = 'failed' WHERE id = ?", job.id);
       continue;
     }
-    const cursor = Math.min(job.cursor + EVENTUAL_CHUNK, job.total);
+    const cursor = Math.min(job.cursor + job.chunk, job.total);
     const done = cursor >= job.total;
     sql.exec("UPDATE clone_jobs SET cursor = ?, status = ? WHERE id = ?", cursor, done ? "completed" : "running", job.id);
-    if (done) emit(sql, "clone.completed", { target: job.target_id, mode: "eventual", jobId: job.id });
+    if (job.mode === "resumable") checkpoint(sql, job.id, cursor, job.total);
+    if (done) emit(sql, "clone.completed", { target: job.target_id, mode: job.mode, jobId: job.id });
   }
   return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM clone_jobs WHERE status IN ('pending', 'running')").one().n > 0;
 }
