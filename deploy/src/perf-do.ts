@@ -4,6 +4,7 @@ import { fail } from "./http";
 import { actionRoutes, migrateActions } from "./routes/actions";
 import { advanceCloneJobs, copyRoutes, migrateCopy, type CopyContext } from "./routes/copy";
 import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
+import { historyOf, migratePromote, promoteRoutes } from "./routes/promote";
 import { migrateShard, shardRoutes } from "./routes/shard";
 import { dlqRoutes, migrateDlq } from "./routes/dlq";
 import { eventRoutes, migrateEvents } from "./routes/events";
@@ -42,7 +43,7 @@ export class PerfDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard];
+    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard, migratePromote];
     for (const migrate of migrations) migrate(sql);
     const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
     this.router = Router();
@@ -58,7 +59,9 @@ export class PerfDO extends DurableObject<Env> {
     lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
     copyRoutes(this.router, sql, this.copy);
     shardRoutes(this.router, sql, { namespace: () => this.namespace, call });
-    thingsRoutes(this.router, sql, transaction);
+    // Promote/demote routes first: their `POST /objects {id, data}` must be seen before the registry's.
+    promoteRoutes(this.router, sql, transaction);
+    thingsRoutes(this.router, sql, transaction, (id) => historyOf(sql, id));
     relationshipRoutes(this.router, sql);
     actionRoutes(this.router, sql);
     eventRoutes(this.router, sql, transaction);

@@ -1,5 +1,6 @@
-// E2E: lifecycle operations (contract §3) on fresh namespaces per iteration: move, fork and clone
-// (atomic, staged with expiring tokens, eventual, resumable). Every assertion is a named check; gate 100 %.
+// E2E: lifecycle operations (contract §3) on fresh namespaces per iteration: move, fork, clone
+// (atomic, staged with expiring tokens, eventual, resumable), promote and demote.
+// Every assertion is a named check; gate 100 %.
 
 import { sleep } from "k6";
 import exec from "k6/execution";
@@ -106,10 +107,51 @@ function resumable(run: string): void {
   expect("clone", "resumable: cleanup deletes the checkpoints", cleaned.cleaned === true && cleaned.checkpointsDeleted >= 2);
 }
 
+function promote(run: string): void {
+  const ns = namespaceClient(target, `promote-${run}`);
+  const id = `acct-${run}`;
+  ns.post("promote.thing", "/things", { id, type: "Account", data: { value: 1 } });
+  ns.post("promote.history-batch", `/things/${id}/history/batch`, { entries: [1, 2, 3, 4].map((n) => ({ event: "deposit", data: { n } })) });
+  const prepared = body<{ token: string }>(ns.post("promote.prepare", `/things/${id}/promote/prepare`, {}));
+  expect("promote", "prepare returns a token", typeof prepared.token === "string");
+  expect("promote", "commit with the token promotes", body<{ promoted: boolean }>(ns.post("promote.commit", `/things/${id}/promote/commit`, { token: prepared.token })).promoted === true);
+  expect("promote", "history is kept (at least 5 entries)", (body<{ entries: unknown[] }>(ns.get("promote.history", `/objects/${id}/history`)).entries ?? []).length >= 5);
+  expect("promote", "the object is active", body<{ active: boolean }>(ns.get("promote.status", `/objects/${id}/status`)).active === true);
+  expect("promote", "promoting twice is refused (409)", ns.post("promote.promote", `/things/${id}/promote`, {}, { expectStatus: [409] }).status === 409);
+  expect("promote", "emits thing.promoted", (body<{ events: string[] }>(ns.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("thing.promoted"));
+  const other = `acct-${run}-b`;
+  ns.post("promote.thing", "/things", { id: other, type: "Account", data: {} });
+  const withAlarm = body<{ alarm?: { action: string } }>(ns.post("promote.promote", `/things/${other}/promote`, { mode: "atomic", scheduleAlarm: { after: 1000, action: "expire" } }));
+  expect("promote", "an atomic promote schedules the requested alarm", withAlarm.alarm?.action === "expire");
+}
+
+function demote(run: string): void {
+  const ns = namespaceClient(target, `demote-${run}`);
+  const cycled = `bal-${run}`;
+  ns.post("demote.thing", "/things", { id: cycled, type: "Balance", data: { value: 100 } });
+  ns.post("demote.promote", `/things/${cycled}/promote`, {});
+  expect("demote", "the active object increments", body<{ value: number }>(ns.post("demote.increment", `/objects/${cycled}/increment`, { amount: 50 })).value === 150);
+  ns.post("demote.demote", `/objects/${cycled}/demote`, { archive: { destination: "r2", bucket: "archive", compress: true }, cleanup: { cancelAlarms: true } });
+  const back = body<{ data: { value: number }; history: unknown[] }>(ns.get("demote.thing-get", `/things/${cycled}`));
+  expect("demote", "promote, +50, demote ends at data.value 150", back.data?.value === 150);
+  expect("demote", "the thing keeps its history (at least 3 entries)", (back.history ?? []).length >= 3);
+  expect("demote", "emits do.deactivated", (body<{ events: string[] }>(ns.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("do.deactivated"));
+
+  const kept = `obj-${run}`;
+  ns.post("demote.object", "/objects", { id: kept, data: { value: 5 } });
+  ns.post("demote.action", `/objects/${kept}/action`, { action: "set", value: 7 });
+  const prepared = body<{ token: string; snapshot: { data: { value: number } } }>(ns.post("demote.prepare", `/objects/${kept}/demote/prepare`, {}));
+  expect("demote", "prepare returns a token and a snapshot", typeof prepared.token === "string" && prepared.snapshot?.data?.value === 7);
+  ns.post("demote.abort", `/objects/${kept}/demote/abort`, { token: prepared.token });
+  expect("demote", "after abort the object is still active", body<{ active: boolean }>(ns.get("demote.status", `/objects/${kept}/status`)).active === true);
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}x${exec.scenario.iterationInTest}x${Date.now().toString(36)}`;
   move(run);
   fork(run);
   clone(run);
   resumable(run);
+  promote(run);
+  demote(run);
 }

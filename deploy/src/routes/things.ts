@@ -88,7 +88,38 @@ function getRow(sql: SqlStorage, id: string): ThingRow | undefined {
   return sql.exec<ThingRow>("SELECT * FROM things WHERE id = ?", id).toArray()[0];
 }
 
-export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+/** The type and data of a thing, for promote; undefined if there is none. */
+export function getThingData(sql: SqlStorage, id: string): { type: string; data: unknown } | undefined {
+  const row = getRow(sql, id);
+  return row ? { type: row.type, data: JSON.parse(row.data) as unknown } : undefined;
+}
+
+export function deleteThing(sql: SqlStorage, id: string): boolean {
+  const gone = sql.exec("DELETE FROM things WHERE id = ?", id).rowsWritten > 0;
+  sql.exec("DELETE FROM thing_versions WHERE id = ?", id);
+  return gone;
+}
+
+/** Creates or replaces a thing (a demoted object coming back), keeping its version count going. */
+export function putThing(sql: SqlStorage, thing: { id: string; type: string; name: string | null; data: unknown }): void {
+  const last = sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM thing_versions WHERE id = ?", thing.id).one().v ?? 0;
+  const version = last + 1;
+  const at = new Date().toISOString();
+  const text = JSON.stringify(thing.data);
+  sql.exec(
+    "INSERT INTO things (id, type, name, data, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, version = excluded.version, updated_at = excluded.updated_at",
+    thing.id, thing.type, thing.name, text, version, at, at,
+  );
+  sql.exec("INSERT INTO thing_versions (id, version, type, name, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)", thing.id, version, thing.type, thing.name, text, at);
+}
+
+export function thingsRoutes(
+  router: RouterType,
+  sql: SqlStorage,
+  transaction: <T>(fn: () => T) => T,
+  /** Lifecycle history of an entity (promote/demote), shown with the thing when it has any. */
+  historyOf: (id: string) => unknown[] = () => [],
+): void {
   router.post("/things/batch", async (request) => {
     const items = await readBatch(request, "things", "POST /things/batch");
     if (items instanceof Response) return items;
@@ -142,7 +173,10 @@ export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <
     const row = getRow(sql, id);
     if (!row) return fail(404, `thing ${id} not found`);
     const versionParam = new URL(request.url).searchParams.get("version");
-    if (versionParam === null) return json(toThing(row));
+    if (versionParam === null) {
+      const history = historyOf(id);
+      return json(history.length > 0 ? { ...toThing(row), history } : toThing(row));
+    }
     const version = Number(versionParam);
     if (!Number.isInteger(version) || version < 1) return fail(400, "version must be a positive integer");
     const old = sql
@@ -179,11 +213,7 @@ export function thingsRoutes(router: RouterType, sql: SqlStorage, transaction: <
 
   router.delete("/things/:id", (request) => {
     const id = param(request, "id");
-    const deleted = transaction(() => {
-      const gone = sql.exec("DELETE FROM things WHERE id = ?", id).rowsWritten > 0;
-      sql.exec("DELETE FROM thing_versions WHERE id = ?", id);
-      return gone;
-    });
+    const deleted = transaction(() => deleteThing(sql, id));
     return deleted ? json({ $id: id, deleted: true }) : fail(404, `thing ${id} not found`);
   });
 }

@@ -1,0 +1,201 @@
+import type { RouterType } from "itty-router";
+import { tokenState, tokenTtl } from "../clone-token";
+import { fail, isObject, json, readJson } from "../http";
+import { all, first, now, param, parseJson, type Row } from "../sql";
+import { emit } from "./lifecycle";
+import { deleteThing, getThingData, putThing } from "./things";
+
+// promote.perf.do / demote.perf.do (contract §3): a passive thing becomes an active object and back.
+// History is kept across both moves (`preserveHistory`, `historyLimit`); both have prepare → commit
+// (or abort) with expiring tokens. The things store's `POST /things` creates the thing; demoting
+// writes it back there, so `GET /things/:id` shows the data and the history.
+
+interface ActiveRow extends Row {
+  id: string;
+  type: string;
+  data: string;
+  alarm: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TokenRow extends Row {
+  token: string;
+  entity_id: string;
+  kind: string;
+  status: string;
+  expires_at: number;
+}
+
+export function migratePromote(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS active_objects (id TEXT PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL, alarm TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS entity_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL)");
+  sql.exec("CREATE INDEX IF NOT EXISTS entity_history_id ON entity_history (id, seq)");
+  sql.exec("CREATE TABLE IF NOT EXISTS entity_tokens (token TEXT PRIMARY KEY, entity_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+}
+
+export function historyOf(sql: SqlStorage, id: string): Array<{ event: string; data: unknown; at: string }> {
+  return all<{ event: string; data: string; at: string }>(sql, "SELECT event, data, at FROM entity_history WHERE id = ? ORDER BY seq", id).map((h) => ({ event: h.event, data: parseJson(h.data), at: h.at }));
+}
+
+function record(sql: SqlStorage, id: string, event: string, data: unknown = {}): void {
+  sql.exec("INSERT INTO entity_history (id, event, data, at) VALUES (?, ?, ?, ?)", id, event, JSON.stringify(data ?? {}), now());
+}
+
+const active = (sql: SqlStorage, id: string): ActiveRow | undefined => first<ActiveRow>(sql, "SELECT * FROM active_objects WHERE id = ?", id);
+
+function activate(sql: SqlStorage, id: string, type: string, data: unknown): void {
+  const at = now();
+  sql.exec("INSERT INTO active_objects (id, type, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", id, type, JSON.stringify(data ?? {}), at, at);
+}
+
+export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+  const bodyOf = async (request: Request): Promise<Record<string, unknown> | Response> => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    return isObject(body) ? body : {};
+  };
+
+  const promote = (id: string, opts: Record<string, unknown>): Response => {
+    const thing = getThingData(sql, id);
+    if (!thing) return active(sql, id) ? fail(409, `${id} is already an active object`) : fail(404, `thing ${id} not found`);
+    const alarm = isObject(opts.scheduleAlarm) ? { at: new Date(Date.now() + Number(opts.scheduleAlarm.after ?? 0)).toISOString(), action: opts.scheduleAlarm.action ?? null } : null;
+    transaction(() => {
+      if (opts.preserveHistory === false) sql.exec("DELETE FROM entity_history WHERE id = ?", id);
+      else if (typeof opts.historyLimit === "number" && opts.historyLimit >= 0) {
+        sql.exec("DELETE FROM entity_history WHERE id = ? AND seq NOT IN (SELECT seq FROM entity_history WHERE id = ? ORDER BY seq DESC LIMIT ?)", id, id, Math.trunc(opts.historyLimit));
+      }
+      activate(sql, id, thing.type, thing.data);
+      if (alarm) sql.exec("UPDATE active_objects SET alarm = ? WHERE id = ?", JSON.stringify(alarm), id);
+      deleteThing(sql, id);
+      record(sql, id, "promoted", { mode: opts.mode ?? "atomic" });
+      if (opts.onInit !== undefined) record(sql, id, "init", opts.onInit);
+    });
+    emit(sql, "thing.promoted", { id });
+    emit(sql, "do.activated", { id });
+    return json({ id, promoted: true, status: "active", alarm: alarm ?? undefined, historyEntries: historyOf(sql, id).length });
+  };
+
+  const demote = (id: string, opts: Record<string, unknown>): Response => {
+    const row = active(sql, id);
+    if (!row) return fail(404, `no active object ${id}`);
+    transaction(() => {
+      putThing(sql, { id, type: row.type, name: null, data: parseJson(row.data) });
+      sql.exec("DELETE FROM active_objects WHERE id = ?", id);
+      record(sql, id, "demoted", { archive: opts.archive ?? null, cleanup: opts.cleanup ?? null });
+    });
+    emit(sql, "do.deactivated", { id });
+    return json({ id, demoted: true, status: "archived", archive: opts.archive ?? undefined });
+  };
+
+  const prepare = (kind: "promote" | "demote", id: string, opts: Record<string, unknown>): Response => {
+    const exists = kind === "promote" ? getThingData(sql, id) : active(sql, id);
+    if (!exists) return fail(404, kind === "promote" ? `thing ${id} not found` : `no active object ${id}`);
+    const token = crypto.randomUUID();
+    const expiresAt = Date.now() + tokenTtl(opts.tokenTtl);
+    sql.exec("INSERT INTO entity_tokens (token, entity_id, kind, status, expires_at) VALUES (?, ?, ?, 'pending', ?)", token, id, kind, expiresAt);
+    const snapshot = kind === "demote" ? { id, data: parseJson((exists as ActiveRow).data), historyEntries: historyOf(sql, id).length } : undefined;
+    return json({ token, expiresAt: new Date(expiresAt).toISOString(), snapshot });
+  };
+
+  const settle = (kind: "promote" | "demote", id: string, token: unknown, outcome: "commit" | "abort", opts: Record<string, unknown>): Response => {
+    const row = first<TokenRow>(sql, "SELECT * FROM entity_tokens WHERE token = ? AND entity_id = ? AND kind = ?", typeof token === "string" ? token : "", id, kind);
+    if (!row) return fail(404, `unknown ${kind} token for ${id}`);
+    const state = tokenState(row.status, row.expires_at, Date.now());
+    if (state === "expired") return fail(410, `${kind} token expired; prepare again`);
+    if (state !== "valid") return fail(409, `${kind} token was already ${state}`);
+    sql.exec("UPDATE entity_tokens SET status = ? WHERE token = ?", outcome === "commit" ? "committed" : "aborted", row.token);
+    if (outcome === "abort") return json({ id, aborted: true });
+    return kind === "promote" ? promote(id, opts) : demote(id, opts);
+  };
+
+  router.post("/things/:id/promote/prepare", async (request) => {
+    const opts = await bodyOf(request);
+    return opts instanceof Response ? opts : prepare("promote", param(request, "id"), opts);
+  });
+  router.post("/things/:id/promote/:outcome", async (request) => {
+    const opts = await bodyOf(request);
+    if (opts instanceof Response) return opts;
+    const outcome = param(request, "outcome");
+    if (outcome !== "commit" && outcome !== "abort") return fail(404, `no promote step ${outcome}`);
+    return settle("promote", param(request, "id"), opts.token, outcome, opts);
+  });
+  router.post("/things/:id/promote", async (request) => {
+    const opts = await bodyOf(request);
+    return opts instanceof Response ? opts : promote(param(request, "id"), opts);
+  });
+  router.post("/things/:id/history/batch", async (request) => {
+    const opts = await bodyOf(request);
+    if (opts instanceof Response) return opts;
+    const entries = Array.isArray(opts.entries) ? opts.entries.filter(isObject) : [];
+    const id = param(request, "id");
+    transaction(() => entries.forEach((e) => record(sql, id, typeof e.event === "string" ? e.event : "event", e.data)));
+    return json({ id, added: entries.length, total: historyOf(sql, id).length });
+  });
+  router.post("/things/:id/history", async (request) => {
+    const opts = await bodyOf(request);
+    if (opts instanceof Response) return opts;
+    if (typeof opts.event !== "string") return fail(400, "history entries need {event}");
+    record(sql, param(request, "id"), opts.event, opts.data);
+    return json({ id: param(request, "id"), total: historyOf(sql, param(request, "id")).length }, 201);
+  });
+
+  // `POST /objects {id, data}` creates an active object; registry bodies ({ns, class, region}) fall
+  // through to the objects store (itty-router moves on when a handler returns nothing).
+  router.post("/objects", async (request) => {
+    const peek = await readJson(request.clone());
+    if (!isObject(peek) || "ns" in peek || typeof peek.id !== "string") return undefined;
+    if (active(sql, peek.id)) return fail(409, `object ${peek.id} exists`);
+    activate(sql, peek.id, typeof peek.type === "string" ? peek.type : "Object", peek.data ?? {});
+    record(sql, peek.id, "created", peek.data ?? {});
+    emit(sql, "do.activated", { id: peek.id });
+    return json({ id: peek.id, status: "active" }, 201);
+  });
+  router.get("/objects/:id/status", (request) => {
+    const id = param(request, "id");
+    if (active(sql, id)) return json({ id, active: true, status: "active" });
+    return getThingData(sql, id) ? json({ id, active: false, status: "archived" }) : fail(404, `no object ${id}`);
+  });
+  router.get("/objects/:id/history", (request) => json({ id: param(request, "id"), entries: historyOf(sql, param(request, "id")) }));
+  router.post("/objects/:id/action", async (request) => {
+    const opts = await bodyOf(request);
+    if (opts instanceof Response) return opts;
+    const id = param(request, "id");
+    const row = active(sql, id);
+    if (!row) return fail(404, `no active object ${id}`);
+    if (typeof opts.action !== "string") return fail(400, "POST /objects/:id/action needs {action}");
+    const data = parseJson(row.data) as Record<string, unknown>;
+    if (opts.action === "set") data.value = opts.value;
+    sql.exec("UPDATE active_objects SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(data), now(), id);
+    record(sql, id, opts.action, { value: opts.value });
+    return json({ id, action: opts.action, data });
+  });
+  router.post("/objects/:id/increment", async (request) => {
+    const opts = await bodyOf(request);
+    if (opts instanceof Response) return opts;
+    const id = param(request, "id");
+    const row = active(sql, id);
+    if (!row) return fail(404, `no active object ${id}`);
+    const amount = typeof opts.amount === "number" ? opts.amount : 1;
+    const data = parseJson(row.data) as Record<string, unknown>;
+    data.value = (typeof data.value === "number" ? data.value : 0) + amount;
+    sql.exec("UPDATE active_objects SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(data), now(), id);
+    record(sql, id, "increment", { amount });
+    return json({ id, value: data.value });
+  });
+  router.post("/objects/:id/demote/prepare", async (request) => {
+    const opts = await bodyOf(request);
+    return opts instanceof Response ? opts : prepare("demote", param(request, "id"), opts);
+  });
+  router.post("/objects/:id/demote/:outcome", async (request) => {
+    const opts = await bodyOf(request);
+    if (opts instanceof Response) return opts;
+    const outcome = param(request, "outcome");
+    if (outcome !== "commit" && outcome !== "abort") return fail(404, `no demote step ${outcome}`);
+    return settle("demote", param(request, "id"), opts.token, outcome, opts);
+  });
+  router.post("/objects/:id/demote", async (request) => {
+    const opts = await bodyOf(request);
+    return opts instanceof Response ? opts : demote(param(request, "id"), opts);
+  });
+}
