@@ -5,6 +5,7 @@ import { actionRoutes, migrateActions } from "./routes/actions";
 import { advanceCloneJobs, copyRoutes, migrateCopy, type CopyContext } from "./routes/copy";
 import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
 import { historyOf, migratePromote, promoteRoutes } from "./routes/promote";
+import { migrateReplicate, replicateRoutes } from "./routes/replicate";
 import { migrateShard, shardRoutes } from "./routes/shard";
 import { dlqRoutes, migrateDlq } from "./routes/dlq";
 import { eventRoutes, migrateEvents } from "./routes/events";
@@ -43,7 +44,7 @@ export class PerfDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard, migratePromote];
+    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard, migratePromote, migrateReplicate];
     for (const migrate of migrations) migrate(sql);
     const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
     this.router = Router();
@@ -58,6 +59,8 @@ export class PerfDO extends DurableObject<Env> {
     doCallRoutes(this.router, { namespace: () => this.namespace, baseDomain, sockets: () => ctx.getWebSockets().length, call });
     lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
     copyRoutes(this.router, sql, this.copy);
+    // Replication before sharding: its `POST /write {key, value}` must be seen before the coordinator's.
+    replicateRoutes(this.router, sql, transaction);
     shardRoutes(this.router, sql, { namespace: () => this.namespace, call });
     // Promote/demote routes first: their `POST /objects {id, data}` must be seen before the registry's.
     promoteRoutes(this.router, sql, transaction);

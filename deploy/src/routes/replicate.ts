@@ -1,0 +1,258 @@
+import type { RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { all, first, parseJson, type Row } from "../sql";
+import { emit } from "./lifecycle";
+
+// Replication (contract §3) with a deterministic local lag model: one machine has no regions, so a
+// replica is a named copy inside this object with a lag (`config.maxLagMs`, default 30 ms async; 0
+// for sync). A write lands on the primary and is queued for each replica, due after its lag; reads
+// apply whatever is due first, so a replica really trails the primary by its lag. Pause and simulated
+// partitions hold a replica's queue back; failover promotes a replica to primary.
+
+const DEFAULT_ASYNC_LAG_MS = 30;
+const COLO = /^[A-Za-z]{3,4}$/;
+
+interface ReplicaRow extends Row {
+  id: string;
+  region: string;
+  mode: string;
+  lag_ms: number;
+  status: string;
+  partitioned_until: number;
+  applied: number;
+}
+
+export function migrateReplicate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS repl_replicas (id TEXT PRIMARY KEY, region TEXT NOT NULL, mode TEXT NOT NULL, lag_ms INTEGER NOT NULL, status TEXT NOT NULL, partitioned_until INTEGER NOT NULL DEFAULT 0, applied INTEGER NOT NULL DEFAULT 0)");
+  sql.exec("CREATE TABLE IF NOT EXISTS repl_primary (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, written_at INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS repl_values (replica_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (replica_id, key))");
+  sql.exec("CREATE TABLE IF NOT EXISTS repl_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, replica_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL, written_at INTEGER NOT NULL, due_at INTEGER NOT NULL)");
+}
+
+const healthy = (r: ReplicaRow, at: number): boolean => r.status === "active" && r.partitioned_until <= at;
+
+/** Applies every due write to every replica that can take it (active, not partitioned). */
+function applyDue(sql: SqlStorage, at = Date.now()): void {
+  for (const r of all<ReplicaRow>(sql, "SELECT * FROM repl_replicas")) {
+    if (!healthy(r, at)) continue;
+    const due = all<{ seq: number; key: string; value: string; version: number }>(sql, "SELECT seq, key, value, version FROM repl_queue WHERE replica_id = ? AND due_at <= ? ORDER BY seq", r.id, at);
+    for (const d of due) {
+      sql.exec("INSERT INTO repl_values (replica_id, key, value, version) VALUES (?, ?, ?, ?) ON CONFLICT(replica_id, key) DO UPDATE SET value = excluded.value, version = excluded.version WHERE excluded.version >= repl_values.version", r.id, d.key, d.value, d.version);
+      sql.exec("DELETE FROM repl_queue WHERE seq = ?", d.seq);
+    }
+    if (due.length > 0) sql.exec("UPDATE repl_replicas SET applied = applied + ? WHERE id = ?", due.length, r.id);
+  }
+}
+
+/** Time since the oldest write this replica has not applied yet (0 when caught up). */
+function lagMs(sql: SqlStorage, replicaId: string, at = Date.now()): number {
+  const oldest = first<{ w: number | null }>(sql, "SELECT MIN(written_at) AS w FROM repl_queue WHERE replica_id = ?", replicaId)?.w;
+  return oldest === null || oldest === undefined ? 0 : at - oldest;
+}
+
+function view(sql: SqlStorage, r: ReplicaRow, at = Date.now()) {
+  return { id: r.id, replicaId: r.id, region: r.region, mode: r.mode, status: r.status, healthy: healthy(r, at), lagMs: lagMs(sql, r.id, at), configuredLagMs: r.lag_ms };
+}
+
+function write(sql: SqlStorage, key: string, value: unknown, waitFor: string | true | null): { version: number; replicated: string[] } {
+  const at = Date.now();
+  const version = (first<{ v: number }>(sql, "SELECT version AS v FROM repl_primary WHERE key = ?", key)?.v ?? 0) + 1;
+  const text = JSON.stringify(value ?? null);
+  sql.exec("INSERT INTO repl_primary (key, value, version, written_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, written_at = excluded.written_at", key, text, version, at);
+  const replicated: string[] = [];
+  for (const r of all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed'")) {
+    const immediate = r.mode === "sync" || waitFor === true || waitFor === r.id || waitFor === r.region;
+    sql.exec("INSERT INTO repl_queue (replica_id, key, value, version, written_at, due_at) VALUES (?, ?, ?, ?, ?, ?)", r.id, key, text, version, at, immediate ? at : at + r.lag_ms);
+    if (immediate && healthy(r, at)) replicated.push(r.id);
+  }
+  applyDue(sql, at);
+  return { version, replicated };
+}
+
+export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+  const bodyOf = async (request: Request): Promise<Record<string, unknown> | Response> => {
+    const body = await readJson(request);
+    if (body instanceof Response) return body;
+    return isObject(body) ? body : {};
+  };
+  const replica = (idOrRegion: string | null): ReplicaRow | undefined =>
+    idOrRegion === null ? undefined : first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE (id = ? OR region = ?) AND status != 'removed' ORDER BY lag_ms LIMIT 1", idOrRegion, idOrRegion.toUpperCase());
+  const create = (mode: unknown, replicaId: unknown, region: unknown, config: unknown): ReplicaRow | string => {
+    if (mode !== "async" && mode !== "sync") return "mode must be async or sync";
+    if (typeof replicaId !== "string" || replicaId.length === 0) return "replicaId is required";
+    if (typeof region !== "string" || !COLO.test(region)) return "targetRegion must be a 3–4 letter colo code";
+    const lag = mode === "sync" ? 0 : isObject(config) && typeof config.maxLagMs === "number" && config.maxLagMs >= 0 ? Math.min(config.maxLagMs, 60_000) : DEFAULT_ASYNC_LAG_MS;
+    sql.exec("INSERT INTO repl_replicas (id, region, mode, lag_ms, status) VALUES (?, ?, ?, ?, 'active') ON CONFLICT(id) DO UPDATE SET region = excluded.region, mode = excluded.mode, lag_ms = excluded.lag_ms, status = 'active'", replicaId, region.toUpperCase(), mode, lag);
+    // A new replica starts from the primary's current data.
+    sql.exec("INSERT INTO repl_values (replica_id, key, value, version) SELECT ?, key, value, version FROM repl_primary WHERE true ON CONFLICT(replica_id, key) DO UPDATE SET value = excluded.value, version = excluded.version", replicaId);
+    emit(sql, "replica.created", { replicaId, region: region.toUpperCase(), mode });
+    return first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE id = ?", replicaId) as ReplicaRow;
+  };
+
+  router.post("/replicate/multi", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const regions = Array.isArray(body.regions) ? body.regions.filter(isObject) : [];
+    if (regions.length === 0) return fail(400, "POST /replicate/multi needs {mode, regions: [{colo, replicaId}]}");
+    const made = transaction(() => regions.map((r) => create(body.mode, r.replicaId, r.colo, body.config)));
+    const bad = made.find((m) => typeof m === "string");
+    if (bad) return fail(400, bad as string);
+    return json({ replicas: (made as ReplicaRow[]).map((r) => view(sql, r)) }, 201);
+  });
+  router.post("/replicate/pause", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
+    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+    sql.exec("UPDATE repl_replicas SET status = 'paused' WHERE id = ?", r.id);
+    return json({ replicaId: r.id, status: "paused" });
+  });
+  router.post("/replicate/resume", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
+    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+    sql.exec("UPDATE repl_replicas SET status = 'active' WHERE id = ?", r.id);
+    applyDue(sql);
+    return json({ replicaId: r.id, status: "active", lagMs: lagMs(sql, r.id) });
+  });
+  router.delete("/replicate/remove", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const r = replica(typeof body.replicaId === "string" ? body.replicaId : new URL(request.url).searchParams.get("replicaId"));
+    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+    transaction(() => {
+      sql.exec("UPDATE repl_replicas SET status = 'removed' WHERE id = ?", r.id);
+      sql.exec("DELETE FROM repl_queue WHERE replica_id = ?", r.id);
+      sql.exec("DELETE FROM repl_values WHERE replica_id = ?", r.id);
+    });
+    return json({ replicaId: r.id, removed: true });
+  });
+  router.get("/replicate/metrics", () => {
+    applyDue(sql);
+    const at = Date.now();
+    const replicas = all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed'");
+    const lags = replicas.map((r) => lagMs(sql, r.id, at));
+    const applied = replicas.reduce((s, r) => s + r.applied, 0);
+    return json({
+      totalReplicas: replicas.length,
+      healthyReplicas: replicas.filter((r) => healthy(r, at)).length,
+      avgLagMs: lags.length > 0 ? lags.reduce((a, b) => a + b, 0) / lags.length : 0,
+      maxLagMs: lags.length > 0 ? Math.max(...lags) : 0,
+      replicationThroughput: applied,
+    });
+  });
+  router.post("/replicate", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const made = create(body.mode, body.replicaId, body.targetRegion, body.config);
+    return typeof made === "string" ? fail(400, made) : json(view(sql, made), 201);
+  });
+
+  // Replication writes are {key, value}; other bodies (the shard coordinator's {id, data}) fall through.
+  router.post("/write", async (request) => {
+    const peek = await readJson(request.clone());
+    if (!isObject(peek) || typeof peek.key !== "string" || !("value" in peek)) return undefined;
+    const waitFor = peek.waitForReplica === true ? (typeof peek.targetReplica === "string" ? peek.targetReplica : true) : null;
+    const { version, replicated } = transaction(() => write(sql, peek.key as string, peek.value, waitFor));
+    return json({ key: peek.key, version, replicated }, 201);
+  });
+  router.post("/write/batch", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const items = Array.isArray(body.items) ? body.items.filter((i) => isObject(i) && typeof i.key === "string") : [];
+    if (items.length === 0) return fail(400, "POST /write/batch needs {items: [{key, value}]}");
+    transaction(() => items.forEach((i) => write(sql, (i as { key: string }).key, (i as { value?: unknown }).value, body.waitForReplica === true ? true : null)));
+    return json({ written: items.length }, 201);
+  });
+
+  /** Resolves where a read is served from, applying due writes first. */
+  const read = (key: string, q: URLSearchParams): Response => {
+    applyDue(sql);
+    const at = Date.now();
+    const primary = () => {
+      const row = first<{ value: string; version: number }>(sql, "SELECT value, version FROM repl_primary WHERE key = ?", key);
+      return { value: row ? parseJson(row.value) : null, version: row?.version ?? 0 };
+    };
+    const wanted = q.get("replica") ?? (q.get("source") === "replica" ? (q.get("replicaId") ?? "") : null);
+    const loadbalance = q.get("strategy") === "loadbalance";
+    if (wanted === null && !loadbalance) {
+      const p = primary();
+      return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
+    }
+    const candidates = all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY lag_ms, id");
+    let r = wanted ? (replica(wanted) ?? (wanted === "" ? candidates[0] : undefined)) : candidates[Math.floor(Math.random() * (candidates.length + 1))];
+    if (wanted === "primary") r = undefined;
+    const failing = q.get("simulateReplicaFailure") === "true";
+    if (r && (failing || !healthy(r, at))) {
+      if (q.get("allowFallback") === "true" || q.get("autoFailover") === "true") {
+        const p = primary();
+        return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", fallback: true, failedOver: q.get("autoFailover") === "true", lagMs: 0 });
+      }
+      return fail(503, `replica ${r.id} is unavailable (pass allowFallback=true to read the primary)`);
+    }
+    if (!r) {
+      if (wanted && wanted !== "primary") return fail(404, `no replica ${wanted}`);
+      const p = primary();
+      return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
+    }
+    const row = first<{ value: string; version: number }>(sql, "SELECT value, version FROM repl_values WHERE replica_id = ? AND key = ?", r.id, key);
+    const value = row ? parseJson(row.value) : null;
+    return json({ key, value, data: value, version: row?.version ?? 0, source: "replica", servedBy: r.id, region: r.region, lagMs: lagMs(sql, r.id, at) });
+  };
+  router.get("/read/nearest", (request) => {
+    const url = new URL(request.url);
+    const key = url.searchParams.get("key");
+    if (!key) return fail(400, "GET /read/nearest needs ?key=");
+    const nearest = first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status = 'active' ORDER BY lag_ms, id LIMIT 1");
+    const q = new URLSearchParams(url.search);
+    if (nearest) q.set("replica", nearest.id);
+    return read(key, q);
+  });
+  router.get("/read", (request) => {
+    const url = new URL(request.url);
+    const key = url.searchParams.get("key");
+    return key ? read(key, url.searchParams) : fail(400, "GET /read needs ?key=");
+  });
+  router.post("/read/batch", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const keys = Array.isArray(body.keys) ? body.keys.filter((k): k is string => typeof k === "string") : [];
+    const q = new URLSearchParams(typeof body.source === "string" && body.source !== "primary" ? { source: "replica" } : {});
+    const results = await Promise.all(keys.map((k) => read(k, q).json()));
+    return json({ results });
+  });
+  router.post("/failover", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const r = replica(typeof body.promoteReplica === "string" ? body.promoteReplica : null);
+    if (!r) return fail(404, `no replica ${String(body.promoteReplica)}`);
+    // The promoted replica's data becomes the primary's; it leaves the replica set.
+    transaction(() => {
+      sql.exec("DELETE FROM repl_primary");
+      sql.exec("INSERT INTO repl_primary (key, value, version, written_at) SELECT key, value, version, ? FROM repl_values WHERE replica_id = ?", Date.now(), r.id);
+      sql.exec("UPDATE repl_replicas SET status = 'removed' WHERE id = ?", r.id);
+      sql.exec("DELETE FROM repl_queue WHERE replica_id = ?", r.id);
+    });
+    emit(sql, "replica.promoted", { replicaId: r.id, region: r.region, reason: body.reason ?? null });
+    return json({ newPrimary: r.id, region: r.region, reason: body.reason ?? null });
+  });
+  router.post("/simulate/partition", async (request) => {
+    const body = await bodyOf(request);
+    if (body instanceof Response) return body;
+    const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
+    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+    const duration = typeof body.durationMs === "number" && body.durationMs >= 0 ? Math.min(body.durationMs, 600_000) : 1_000;
+    sql.exec("UPDATE repl_replicas SET partitioned_until = ? WHERE id = ?", Date.now() + duration, r.id);
+    return json({ replicaId: r.id, partitionedForMs: duration });
+  });
+  router.get("/replica/status", (request) => {
+    applyDue(sql);
+    const r = replica(new URL(request.url).searchParams.get("replicaId"));
+    return r ? json(view(sql, r)) : fail(404, "no such replica");
+  });
+  router.get("/replicas", () => {
+    applyDue(sql);
+    return json(all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY id").map((r) => view(sql, r)));
+  });
+}
