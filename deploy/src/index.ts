@@ -35,7 +35,7 @@ export default {
     }
     if (url.pathname === "/health") return json({ status: "ok", namespace });
     // Object-to-object routes (snapshot import) are reachable only from other objects.
-    if (url.pathname.startsWith("/_lifecycle/") || url.pathname.startsWith("/_shard/")) return fail(404, `no route ${url.pathname}`);
+    if (/^\/_(lifecycle|shard|target)\//.test(url.pathname)) return fail(404, `no route ${url.pathname}`);
     if (!namespace) return fail(400, `host ${request.headers.get("host") ?? url.host} names no namespace (expected <namespace>.${env.BASE_DOMAIN ?? "perf.do"})`);
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -7,6 +7,7 @@ import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
 import { historyOf, migratePromote, promoteRoutes } from "./routes/promote";
 import { migrateReplicate, replicateRoutes } from "./routes/replicate";
 import { migrateShard, shardRoutes } from "./routes/shard";
+import { isTargetingNamespace, migrateTargeting, targetingRouter } from "./routes/targeting";
 import { dlqRoutes, migrateDlq } from "./routes/dlq";
 import { eventRoutes, migrateEvents } from "./routes/events";
 import { networkRoutes } from "./routes/network";
@@ -33,6 +34,8 @@ export class PerfDO extends DurableObject<Env> {
   }
 
   private readonly router: RouterType;
+  /** sharded./replicated. answer §4's targeting first; anything they leave goes to `router`. */
+  private readonly targeting: RouterType;
   private readonly copy: CopyContext;
   private namespace = "";
 
@@ -44,7 +47,7 @@ export class PerfDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard, migratePromote, migrateReplicate];
+    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard, migratePromote, migrateReplicate, migrateTargeting];
     for (const migrate of migrations) migrate(sql);
     const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
     this.router = Router();
@@ -56,6 +59,7 @@ export class PerfDO extends DurableObject<Env> {
     };
     const baseDomain = env.BASE_DOMAIN ?? "perf.do";
     this.copy = { namespace: () => this.namespace, baseDomain, call, setAlarm: (at) => ctx.storage.setAlarm(at) };
+    this.targeting = targetingRouter(sql, { namespace: () => this.namespace, call });
     doCallRoutes(this.router, { namespace: () => this.namespace, baseDomain, sockets: () => ctx.getWebSockets().length, call });
     lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
     copyRoutes(this.router, sql, this.copy);
@@ -84,6 +88,10 @@ export class PerfDO extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     }
     try {
+      if (isTargetingNamespace(this.namespace)) {
+        const targeted = (await this.targeting.fetch(request.clone())) as Response | undefined;
+        if (targeted) return targeted;
+      }
       return (await this.router.fetch(request)) as Response;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

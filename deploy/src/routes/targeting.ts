@@ -1,0 +1,151 @@
+import { Router, type RouterType } from "itty-router";
+import { fail, isObject, json, readJson } from "../http";
+import { isReadOnlySql, NEAREST_REGION, REGION_COLOS, REGIONS, replicaChoice, SHARDS } from "../regions";
+import { fnv1a, mix } from "../shard-routing";
+import { all, first, parseJson } from "../sql";
+
+// Shard and replica targeting (contract §4) on sharded.perf.do and replicated.perf.do.
+// sharded: five shard objects (`sharded/shard-<n>`), each with its own `items` table;
+// `?shard=N`, `?shardKey=X`, `?scatter=true[&shards=N]`, `&failover=true` for a missing shard.
+// replicated: the object named `replicated` is the primary; each region is an object of its own
+// (`replicated/<region>`) written synchronously, read by `?replica=primary|nearest|<region>`, with
+// `&failover=true` and `&simulateFailure=primary`. Failure modes answer below 500.
+
+const TARGET_PREFIX = "/_target/";
+const ITEMS_PER_SHARD = 100;
+
+export interface TargetingContext {
+  namespace(): string;
+  call(namespace: string, request: Request): Promise<Response>;
+}
+
+export function isTargetingNamespace(ns: string): boolean {
+  return ns === "sharded" || ns === "replicated" || ns.startsWith("sharded/") || ns.startsWith("replicated/");
+}
+
+export function migrateTargeting(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, shard INTEGER NOT NULL, category TEXT NOT NULL, value REAL NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS region_data (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL)");
+}
+
+const internal = (path: string, body: unknown): Request =>
+  new Request(`https://target.internal${TARGET_PREFIX}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+export function targetingRouter(sql: SqlStorage, ctx: TargetingContext): RouterType {
+  const router = Router();
+  const shardOf = (ns: string): number => Number(ns.slice("sharded/shard-".length));
+  const seed = (): void => {
+    if ((first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM items")?.n ?? 0) > 0) return;
+    const shard = shardOf(ctx.namespace());
+    for (let i = 0; i < ITEMS_PER_SHARD; i++) sql.exec("INSERT INTO items (id, shard, category, value) VALUES (?, ?, ?, ?)", shard * 1000 + i, shard, `c${i % 5}`, i);
+  };
+  const shardCall = async (n: number, path: string, body: unknown): Promise<Record<string, unknown>> =>
+    (await (await ctx.call(`sharded/shard-${n}`, internal(path, body))).json()) as Record<string, unknown>;
+  const regionCall = async (region: string, path: string, body: unknown): Promise<Record<string, unknown>> =>
+    (await (await ctx.call(`replicated/${region}`, internal(path, body))).json()) as Record<string, unknown>;
+  const served = (region: string | "primary", extra: Record<string, unknown> = {}): Response => {
+    const colo = region === "primary" ? (REGION_COLOS[NEAREST_REGION]?.[0] as string) : (REGION_COLOS[region]?.[0] as string);
+    return json({ ...extra, servedBy: region, region: region === "primary" ? NEAREST_REGION : region, colo }, 200, { "x-perfdo-served-by": `${region}/${colo}` });
+  };
+
+  // ---- inside a shard or region object --------------------------------------------------------
+  router.post(`${TARGET_PREFIX}query`, async (request) => {
+    seed();
+    const body = await readJson(request);
+    const text = isObject(body) && typeof body.sql === "string" ? body.sql : "SELECT * FROM items LIMIT 10";
+    try {
+      return json({ shard: shardOf(ctx.namespace()), rows: sql.exec(text).toArray() });
+    } catch (err) {
+      return fail(400, `sql: ${(err as Error).message}`);
+    }
+  });
+  router.post(`${TARGET_PREFIX}thing`, async (request) => {
+    seed();
+    const body = await readJson(request);
+    const key = isObject(body) && typeof body.key === "string" ? body.key : "";
+    return json({ shard: shardOf(ctx.namespace()), key, item: first(sql, "SELECT * FROM items WHERE id = ?", (fnv1a(key) % ITEMS_PER_SHARD) + shardOf(ctx.namespace()) * 1000) ?? null });
+  });
+  router.post(`${TARGET_PREFIX}put`, async (request) => {
+    const body = await readJson(request);
+    if (!isObject(body) || typeof body.key !== "string") return fail(400, "put needs {key, value}");
+    sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", body.key, JSON.stringify(body.value ?? null));
+    return json({ ok: true });
+  });
+  router.post(`${TARGET_PREFIX}get`, async (request) => {
+    const body = await readJson(request);
+    const key = isObject(body) && typeof body.key === "string" ? body.key : null;
+    if (key === null) return json({ values: Object.fromEntries(all<{ key: string; value: string }>(sql, "SELECT key, value FROM region_data").map((r) => [r.key, parseJson(r.value)])) });
+    const row = first<{ value: string }>(sql, "SELECT value FROM region_data WHERE key = ?", key);
+    return json({ key, value: row ? parseJson(row.value) : null });
+  });
+
+  // ---- sharded.perf.do --------------------------------------------------------------------------
+  router.post("/query", async (request) => {
+    if (ctx.namespace() !== "sharded") return undefined;
+    const url = new URL(request.url);
+    const body = await readJson(request);
+    const text = isObject(body) && typeof body.sql === "string" ? body.sql : "SELECT * FROM items LIMIT 10";
+    if (!isReadOnlySql(text)) return fail(400, "only a single read-only SELECT is accepted here");
+    if (url.searchParams.get("scatter") === "true") {
+      const n = Math.min(Math.max(Number(url.searchParams.get("shards") ?? SHARDS) || SHARDS, 1), SHARDS);
+      const parts = await Promise.all(Array.from({ length: n }, (_, i) => shardCall(i, "query", { sql: text })));
+      const results = parts.flatMap((p) => (Array.isArray(p.rows) ? p.rows : []).map((row) => ({ ...(row as object), shard: p.shard })));
+      return json({ results, shardsQueried: n, aggregated: { totalCount: results.length } });
+    }
+    const shard = Number(url.searchParams.get("shard") ?? 0);
+    if (!Number.isInteger(shard) || shard < 0) return fail(400, "shard must be a whole number");
+    if (shard >= SHARDS) {
+      if (url.searchParams.get("failover") !== "true") return fail(404, `shard ${shard} does not exist (0–${SHARDS - 1}); add failover=true to fall back`);
+      return json({ ...(await shardCall(shard % SHARDS, "query", { sql: text })), requestedShard: shard, failedOver: true });
+    }
+    return json(await shardCall(shard, "query", { sql: text }));
+  });
+  router.get("/things/:key", async (request) => {
+    if (ctx.namespace() !== "sharded") return undefined;
+    const shardKey = new URL(request.url).searchParams.get("shardKey") ?? request.params.key ?? "";
+    return json(await shardCall(mix(fnv1a(shardKey)) % SHARDS, "thing", { key: shardKey }));
+  });
+
+  // ---- replicated.perf.do -----------------------------------------------------------------------
+  const choose = (url: URL): { region: string | "primary"; failedOver?: boolean } | Response => {
+    const choice = replicaChoice(url.searchParams.get("replica"));
+    if (choice.kind === "invalid") return fail(400, choice.reason);
+    if (url.searchParams.get("simulateFailure") === "primary" && choice.kind === "primary") return { region: NEAREST_REGION, failedOver: true };
+    return choice.kind === "primary" ? { region: "primary" } : { region: choice.region, failedOver: undefined };
+  };
+  router.post("/data", async (request) => {
+    if (ctx.namespace() !== "replicated") return undefined;
+    const url = new URL(request.url);
+    const body = await readJson(request);
+    if (!isObject(body) || !("value" in body)) return fail(400, "POST /data needs {key?, value}");
+    const key = typeof body.key === "string" ? body.key : crypto.randomUUID();
+    const where = choose(url);
+    if (where instanceof Response) return where;
+    // Writes always go to the primary (or, when it is failing, to the nearest region) and then to every region.
+    if (where.region === "primary") sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", key, JSON.stringify(body.value));
+    await Promise.all(REGIONS.map((r) => regionCall(r, "put", { key, value: body.value })));
+    return served(where.region === "primary" ? "primary" : where.region, { key, value: body.value, written: true, failedOver: where.failedOver });
+  });
+  const readData = async (request: Request & { params: Record<string, string | undefined> }): Promise<Response | undefined> => {
+    if (ctx.namespace() !== "replicated") return undefined;
+    const url = new URL(request.url);
+    const where = choose(url);
+    if (where instanceof Response) return where;
+    const key = request.params.key ?? url.searchParams.get("key");
+    if (where.region === "primary") {
+      if (!key) return served("primary", { values: Object.fromEntries(all<{ key: string; value: string }>(sql, "SELECT key, value FROM region_data").map((r) => [r.key, parseJson(r.value)])) });
+      const row = first<{ value: string }>(sql, "SELECT value FROM region_data WHERE key = ?", key);
+      return served("primary", { key, value: row ? parseJson(row.value) : null });
+    }
+    return served(where.region, { ...(await regionCall(where.region, "get", key ? { key } : {})), failedOver: where.failedOver });
+  };
+  router.get("/data/:key", readData);
+  router.get("/data", readData);
+  router.get("/ping", (request) => {
+    if (ctx.namespace() !== "replicated") return undefined;
+    const where = choose(new URL(request.url));
+    if (where instanceof Response) return where;
+    return served(where.region, { ok: true, failedOver: where.failedOver });
+  });
+  return router;
+}
