@@ -6,4 +6,9 @@ export interface Env {
   PERFDO_LOCAL?: string;
   /** Local only: milliseconds added before every namespace request, to prove regressions get caught. */
   PERFDO_DELAY_MS?: string;
+  /**
+   * Local only: break one behaviour on purpose, to prove the E2E suites catch it.
+   * `fork-shares-state`: a fork's host is served by its source object, as if forks shared state.
+   */
+  PERFDO_FAULT?: string;
 }

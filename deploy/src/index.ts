@@ -39,7 +39,8 @@ export default {
     if (!namespace) return fail(400, `host ${request.headers.get("host") ?? url.host} names no namespace (expected <namespace>.${env.BASE_DOMAIN ?? "perf.do"})`);
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const stub = env.PERF_DO.get(env.PERF_DO.idFromName(namespace));
+    const routed = local && env.PERFDO_FAULT === "fork-shares-state" ? namespace.replace(/-fork-[0-9a-f]{8}$/, "") : namespace;
+    const stub = env.PERF_DO.get(env.PERF_DO.idFromName(routed));
     const forwarded = new Request(request);
     forwarded.headers.set(NAMESPACE_HEADER, namespace);
     return stub.fetch(forwarded);

@@ -25,7 +25,7 @@ export type JsonResponse = RefinedResponse<ResponseType | undefined>;
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const EXPECTED_2XX = http.expectedStatuses({ min: 200, max: 299 });
 
-function tagsFor(name: string, host: string, meta: OperationMeta | undefined): Record<string, string> {
+export function tagsFor(name: string, host: string, meta: OperationMeta | undefined): Record<string, string> {
   // k6 replaces the url tag with `name`, so the host goes in a tag of its own for results.
   const tags: Record<string, string> = { name, host };
   if (!meta) return tags;

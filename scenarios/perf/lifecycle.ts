@@ -1,6 +1,6 @@
 // Per-operation latency of lifecycle operations (contract §3), warm and cold.
-// Warm: one long-lived namespace per VU. Cold: a never-seen namespace per iteration, whose first
-// request is tagged coldStart (results carry `coldStart: true` for those operations).
+// Warm: one long-lived namespace per VU. Cold (`*.cold`): a never-seen namespace per sample, the
+// operation being its first request, tagged coldStart (results carry `coldStart: true`).
 // Copy operations run over a seeded dataset whose size is recorded (`datasetSize`).
 
 import exec from "k6/execution";
@@ -18,9 +18,11 @@ export default function (): void {
   const it = exec.scenario.iterationInTest;
   const run = `${vu}x${it}x${Date.now().toString(36)}`;
 
-  // Cold: the first request to a brand-new object.
-  const cold = namespaceClient(target, `cold-${run}`);
-  cold.get("lifecycle.status.cold", "/status", { coldStart: true });
+  // Cold: each operation is the very first request a brand-new object sees.
+  namespaceClient(target, `cold-${run}`).get("lifecycle.status.cold", "/status", { coldStart: true });
+  namespaceClient(target, `cold-mv-${run}`).post("lifecycle.move.cold", "/move", { colo: "IAD" }, { coldStart: true });
+  namespaceClient(target, `cold-fk-${run}`).post("lifecycle.fork.cold", "/fork", { namespace: `cold-fk-${run}-f` }, { coldStart: true });
+  namespaceClient(target, `cold-cl-${run}`).post("lifecycle.clone-atomic.cold", "/clone", { mode: "atomic", targetId: `cold-cl-${run}-c` }, { coldStart: true });
 
   // Warm: the same object every iteration of this VU, seeded once.
   const warmName = `perf-lc-${vu}`;
@@ -36,4 +38,11 @@ export default function (): void {
   warm.post("lifecycle.move", "/move", { colo: COLOS[it % COLOS.length] });
   warm.post("lifecycle.fork", "/fork", { namespace: `fork-${run}` }, { datasetSize: DATASET });
   warm.post("lifecycle.clone-atomic", "/clone", { mode: "atomic", targetId: `clone-${run}` }, { datasetSize: DATASET });
+
+  // promote → increment → demote on one entity per iteration.
+  const entity = `ent-${run}`;
+  warm.post("lifecycle.thing-create", "/things", { id: entity, type: "Counter", data: { value: 0 } });
+  warm.post("lifecycle.promote", `/things/${entity}/promote`, {});
+  warm.post("lifecycle.object-increment", `/objects/${entity}/increment`, { amount: 1 });
+  warm.post("lifecycle.demote", `/objects/${entity}/demote`, {});
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { perfdo } from "./helpers";
+import { perfdo, startWorker } from "./helpers";
 
 // The E2E suites (scenarios/e2e) against the real local Worker: every contract assertion holds.
 
@@ -13,6 +13,18 @@ describe("E2E suites against the local Worker", () => {
       const row = new RegExp(`│ ${area.replace("-", "\\-")}\\s+│\\s+(\\d+) │\\s+(\\d+) │\\s+0 │`).exec(res.stdout);
       assert.ok(row, `area ${area} has checks and none failed`);
       assert.ok(Number(row[1]) > 0 && Number(row[2]) >= Number(row[1]), `${area}: ${row[0]}`);
+    }
+  });
+
+  it("fails, naming the broken behaviour, when the Worker makes forks share state", async () => {
+    const broken = await startWorker({ fault: "fork-shares-state" });
+    try {
+      const res = await perfdo(["run", "e2e/lifecycle", "--target", `local=${broken.address}`, "--profile", "smoke", "--iterations", "1", "--gate", "--quiet", "--no-results"]);
+      assert.equal(res.code, 3, "the 100 % checks gate fails the run");
+      assert.match(res.stdout, /FAILED fork: source and fork counters diverge \(isolated\)/);
+      assert.match(res.stdout, /│ move\s+│\s+\d+ │\s+\d+ │\s+0 │/, "unrelated areas still pass");
+    } finally {
+      await broken.stop();
     }
   });
 });

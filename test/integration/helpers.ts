@@ -35,7 +35,7 @@ export function perfdo(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   });
 }
 
-export async function startWorker(options: { delayMs?: number } = {}): Promise<LocalTarget> {
+export async function startWorker(options: { delayMs?: number; fault?: string } = {}): Promise<LocalTarget> {
   return startLocalTarget(await buildWorker(ROOT), options);
 }
 

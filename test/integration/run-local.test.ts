@@ -103,6 +103,18 @@ describe("perfdo run against the local Worker", () => {
     assert.equal(byName.get("lifecycle.clone-atomic")?.iterations, 2);
   });
 
+  it("reports replication lag, measured in the scenario, as an operation of its own", async () => {
+    const results = tempDir("results");
+    const res = await perfdo([
+      "run", "perf/replicate", "--target", `local=${worker.address}`, "--profile", "smoke", "--iterations", "3",
+      "--quiet", "--results-dir", results,
+    ], { PERFDO_REPLICA_LAG_MS: "40" });
+    assert.equal(res.code, 0, res.stderr);
+    const lag = readResults(results).find((l) => l.name === "replicate.lag");
+    assert.equal(lag?.iterations, 3);
+    assert.ok(lag?.latency && lag.latency.min >= 40 && lag.latency.max < 500, JSON.stringify(lag?.latency));
+  });
+
   it("reports a run in which every request failed as failed, with no latency", async () => {
     const results = tempDir("results");
     const res = await perfdo([

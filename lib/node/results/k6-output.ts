@@ -5,14 +5,15 @@ import { z } from "zod";
 import { LatencyAccumulator } from "./accumulator";
 
 // Reads k6's raw JSON output (`--out json=file[.gz]`) in one streaming pass, in bounded memory.
-// Of k6's ~12 lines per request only http_req_duration points (and checks, and our colo counter)
-// matter, so lines are matched on raw bytes and the rest are never decoded. Matched lines are taken
+// Of k6's ~12 lines per request only http_req_duration points (and checks, our colo counter, and
+// perfdo_latency: measured latencies that are not one request, such as replication lag) matter, so lines are matched on raw bytes and the rest are never decoded. Matched lines are taken
 // apart by position (k6 writes {"metric","type","data":{"time","value","tags"}} in that order);
 // the tags object repeats across samples and is parsed once per distinct text.
 
 const DURATION_PREFIX = Buffer.from('{"metric":"http_req_duration","type":"Point","data":{"time":"');
 const CHECKS_PREFIX = Buffer.from('{"metric":"checks","type":"Point","data":{"time":"');
 const COLO_PREFIX = Buffer.from('{"metric":"perfdo_colo_served","type":"Point"');
+const LATENCY_PREFIX = Buffer.from('{"metric":"perfdo_latency","type":"Point","data":{"time":"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
 const TAG_CACHE_LIMIT = 10_000;
@@ -128,13 +129,14 @@ class RawOutputReader {
     return { time: point.data.data.time, value: point.data.data.value, tags: point.data.data.tags ?? {} };
   }
 
-  private duration(line: string): void {
+  /** An http_req_duration point, or (`measured`) a perfdo_latency point, which is always a success. */
+  private duration(line: string, measured = false): void {
     const fast = this.slice(line);
     const point = fast ? { time: fast.time, value: fast.value, tags: this.tags(fast.tags) } : this.parsePoint(line);
     const op = operation(this.run, point.tags);
-    if (point.tags.expected_response === "false") op.failures++;
+    if (!measured && point.tags.expected_response === "false") op.failures++;
     else op.latency.record(point.value);
-    this.durationPoints++;
+    if (!measured) this.durationPoints++;
     const t = this.timeMs(point.time);
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
@@ -173,6 +175,8 @@ class RawOutputReader {
       this.duration(buf.toString("utf8", start, end));
     } else if (kind === 0x63 /* c */ && startsWith(buf, start, end, CHECKS_PREFIX)) {
       this.check(buf, start, end);
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, LATENCY_PREFIX)) {
+      this.duration(buf.toString("utf8", start, end), true);
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, COLO_PREFIX)) {
       const point = this.parsePoint(buf.toString("utf8", start, end));
       const colo = point.tags.colo;

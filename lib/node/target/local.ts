@@ -38,6 +38,8 @@ export interface LocalTargetOptions {
   port?: number;
   /** Milliseconds the Worker waits before every namespace request: a known slowdown for tests. */
   delayMs?: number;
+  /** A deliberate fault (see deploy/src/env.ts), to prove the E2E suites catch it. */
+  fault?: string;
 }
 
 export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
@@ -49,7 +51,7 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     host: "127.0.0.1",
     port: options.port ?? 0,
     durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do", PERFDO_DELAY_MS: String(options.delayMs ?? 0) },
+    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do", PERFDO_DELAY_MS: String(options.delayMs ?? 0), PERFDO_FAULT: options.fault ?? "" },
     // In memory: every run starts from empty objects, like a fresh deployment.
     durableObjectsPersist: false,
   });
