@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Router, type RouterType } from "itty-router";
 import { fail } from "./http";
 import { actionRoutes, migrateActions } from "./routes/actions";
+import { compactRoutes } from "./routes/compact";
 import { advanceCloneJobs, copyRoutes, migrateCopy, type CopyContext } from "./routes/copy";
 import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
 import { historyOf, migratePromote, promoteRoutes } from "./routes/promote";
@@ -63,6 +64,7 @@ export class PerfDO extends DurableObject<Env> {
     doCallRoutes(this.router, { namespace: () => this.namespace, baseDomain, sockets: () => ctx.getWebSockets().length, call });
     lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
     copyRoutes(this.router, sql, this.copy);
+    compactRoutes(this.router, sql, transaction);
     // Replication before sharding: its `POST /write {key, value}` must be seen before the coordinator's.
     replicateRoutes(this.router, sql, transaction);
     shardRoutes(this.router, sql, { namespace: () => this.namespace, call });

@@ -146,6 +146,25 @@ function demote(run: string): void {
   expect("demote", "after abort the object is still active", body<{ active: boolean }>(ns.get("demote.status", `/objects/${kept}/status`)).active === true);
 }
 
+function compact(run: string): void {
+  const ns = namespaceClient(target, `compact-${run}`);
+  ns.post("lifecycle.db-seed", "/db/seed", { records: 400 });
+  const id = `doc-${run}`;
+  const thing = body<{ $id: string }>(ns.post("compact.thing", "/things", { id, $type: "Doc", data: { rev: 0, text: "x".repeat(2000) } }));
+  for (let rev = 1; rev <= 30; rev++) ns.patch("compact.update", `/things/${thing.$id}`, { data: { rev, text: "x".repeat(2000) } });
+  const job = body<{ jobId: string }>(ns.post("clone.eventual", "/clone", { mode: "eventual", targetId: `compact-${run}-c` }));
+  let status = "pending";
+  for (let i = 0; i < POLL_TRIES && status !== "completed"; i++) {
+    status = body<{ status: string }>(ns.get("clone.status", `/clone/status/${job.jobId}`)).status;
+    if (status !== "completed") sleep(POLL_INTERVAL_S);
+  }
+  const result = body<{ before: number; after: number }>(ns.post("compact.compact", "/compact", { keepVersions: 5 }));
+  expect("compact", "storage shrinks", result.after < result.before);
+  expect("compact", "current data is kept", body<{ data: { rev: number } }>(ns.get("compact.thing-get", `/things/${thing.$id}`)).data?.rev === 30);
+  expect("compact", "only the newest versions are kept", (body<{ versions: unknown[] }>(ns.get("compact.versions", `/things/${thing.$id}/versions`)).versions ?? []).length === 5);
+  expect("compact", "rows are kept", count(ns, "lifecycle.db-query") === 400);
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}x${exec.scenario.iterationInTest}x${Date.now().toString(36)}`;
   move(run);
@@ -154,4 +173,5 @@ export default function (): void {
   resumable(run);
   promote(run);
   demote(run);
+  compact(run);
 }

@@ -1,5 +1,6 @@
 // Per-operation latency of the core 7 stores on stores.perf.do (contract §5: p50 ceilings 3–150 ms).
-// One write and one read path per store each iteration; ids are unique per iteration.
+// One write and one read path per store each iteration; ids are unique per iteration. Cold: a write
+// and a read as the first requests a never-seen store object gets (`*.cold`, coldStart: true).
 
 import exec from "k6/execution";
 import { bodyJson, namespaceClient } from "../../lib/k6/client";
@@ -11,6 +12,9 @@ const s = namespaceClient(target, "stores");
 
 export default function (): void {
   const run = `${exec.vu.idInTest}x${exec.scenario.iterationInTest}`;
+  const cold = namespaceClient(target, `stores-cold-${run}x${Date.now().toString(36)}`);
+  cold.post("things.create.cold", "/things", { $type: "PerfThing", name: run }, { coldStart: true });
+  cold.get("events.replay.cold", "/events/replay?fromSequence=-10", { coldStart: true });
   const thing = bodyJson(s.post("things.create", "/things", { $type: "PerfThing", name: run, data: { n: 1 } })) as { $id?: string } | undefined;
   if (thing?.$id) s.get("things.get", `/things/${thing.$id}`);
   s.post("relationships.create", "/relationships", { verb: "links", from: `a-${run}`, to: `b-${run}` });
