@@ -2,7 +2,7 @@
 // pinning, and the thresholds compiled at build time. Runs once per VU at init.
 
 import type { Options } from "k6/options";
-import { profileFromEnv, type ProfileName } from "./profile";
+import { profileFromEnv, type ProfileName, type ProfileOverrides } from "./profile";
 import { k6Hosts, targetFromEnv, type Target } from "./target";
 
 /** Thresholds compiled from `thresholds/<scenario>.json` by esbuild.config.mjs (`define`). */
@@ -16,10 +16,12 @@ export const target: Target = targetFromEnv(__ENV);
 export interface ScenarioConfig {
   /** The profile used when neither the CLI nor PERFDO_PROFILE names one. */
   profile?: ProfileName;
+  /** This scenario's own defaults (a heavy scenario's lower rate); the CLI and env override them. */
+  defaults?: ProfileOverrides;
 }
 
 export function scenarioOptions(config: ScenarioConfig = {}): Options {
-  const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain");
+  const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain", config.defaults);
   const options: Options = {
     scenarios: { [name]: { ...scenario, tags: { profile: name } } } as Options["scenarios"],
     thresholds: __PERFDO_THRESHOLDS__ as Options["thresholds"],

@@ -117,8 +117,15 @@ export function buildProfile(name: ProfileName, overrides: ProfileOverrides = {}
   }
 }
 
-/** Reads a profile and its overrides from k6's `__ENV` (or any string map). */
-export function profileFromEnv(env: Record<string, string | undefined>, fallback: ProfileName): { name: ProfileName; scenario: ProfileScenario } {
+/**
+ * Reads a profile and its overrides from k6's `__ENV` (or any string map). `scenarioDefaults` are
+ * the scenario's own (e.g. a heavy scenario's lower rate); env still wins over them.
+ */
+export function profileFromEnv(
+  env: Record<string, string | undefined>,
+  fallback: ProfileName,
+  scenarioDefaults: ProfileOverrides = {},
+): { name: ProfileName; scenario: ProfileScenario } {
   const name = env.PERFDO_PROFILE ?? fallback;
   if (!isProfileName(name)) throw new Error(`PERFDO_PROFILE "${name}" is not a profile (one of ${PROFILE_NAMES.join(", ")})`);
   const num = (key: string): number | undefined => {
@@ -129,12 +136,12 @@ export function profileFromEnv(env: Record<string, string | undefined>, fallback
     return value;
   };
   const overrides: ProfileOverrides = {
-    rate: num("PERFDO_RATE"),
-    peakRate: num("PERFDO_PEAK_RATE"),
-    duration: env.PERFDO_DURATION || undefined,
-    vus: num("PERFDO_VUS"),
-    maxVUs: num("PERFDO_MAX_VUS"),
-    iterations: num("PERFDO_ITERATIONS"),
+    rate: num("PERFDO_RATE") ?? scenarioDefaults.rate,
+    peakRate: num("PERFDO_PEAK_RATE") ?? scenarioDefaults.peakRate,
+    duration: env.PERFDO_DURATION || scenarioDefaults.duration,
+    vus: num("PERFDO_VUS") ?? scenarioDefaults.vus,
+    maxVUs: num("PERFDO_MAX_VUS") ?? scenarioDefaults.maxVUs,
+    iterations: num("PERFDO_ITERATIONS") ?? scenarioDefaults.iterations,
   };
   return { name, scenario: buildProfile(name, overrides) };
 }

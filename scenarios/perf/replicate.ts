@@ -9,7 +9,8 @@ import { recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { hostFor } from "../../lib/k6/target";
 
-export const options = scenarioOptions({ profile: "sustain" });
+// Each iteration polls the replica every 10 ms until the write shows: 5/s keeps polls from piling up.
+export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 5 } });
 
 const LAG_MS = Number(__ENV.PERFDO_REPLICA_LAG_MS ?? 50);
 const POLL_TRIES = 50;

@@ -5,7 +5,8 @@ import exec from "k6/execution";
 import { namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
-export const options = scenarioOptions({ profile: "sustain" });
+// Writes and point queries fan out to shard objects: 20/s is well inside local capacity.
+export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 20 } });
 
 const SHARDS = Number(__ENV.PERFDO_SHARD_COUNT ?? 4);
 const shard = namespaceClient(target, "shard");

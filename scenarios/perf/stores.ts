@@ -6,7 +6,8 @@ import exec from "k6/execution";
 import { bodyJson, namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
-export const options = scenarioOptions({ profile: "sustain" });
+// Sixteen requests per iteration: 20/s is about 320 requests/s.
+export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 20 } });
 
 const s = namespaceClient(target, "stores");
 

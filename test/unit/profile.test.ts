@@ -89,4 +89,11 @@ describe("profiles", () => {
     assert.throws(() => profileFromEnv({ PERFDO_PROFILE: "burst" }, "sustain"), /PERFDO_PROFILE "burst" is not a profile/);
     assert.throws(() => profileFromEnv({ PERFDO_RATE: "fast" }, "sustain"), /PERFDO_RATE must be a number/);
   });
+
+  it("applies a scenario's own defaults, which env still overrides", () => {
+    const own = profileFromEnv({}, "sustain", { rate: 3 }).scenario as Extract<ProfileScenario, { executor: "constant-arrival-rate" }>;
+    assert.equal(own.rate, 3);
+    const overridden = profileFromEnv({ PERFDO_RATE: "40" }, "sustain", { rate: 3 }).scenario as Extract<ProfileScenario, { executor: "constant-arrival-rate" }>;
+    assert.equal(overridden.rate, 40);
+  });
 });
