@@ -27,6 +27,13 @@ import { isObject } from "./values";
 
 export { isObject };
 
+/** A JSON object body ({} when empty or not an object), or the 400 reply for malformed JSON. */
+export async function readObject(request: Request): Promise<Record<string, unknown> | Response> {
+  const body = await readJson(request);
+  if (body instanceof Response) return body;
+  return isObject(body) ? body : {};
+}
+
 /** A batch body: a JSON array, or an object holding one under `key`; else a 400 naming the route. */
 export async function readBatch(request: Request, key: string, route: string): Promise<unknown[] | Response> {
   const body = await readJson(request);

@@ -11,6 +11,8 @@ export const options = scenarioOptions({ profile: "smoke" });
 const sharded = namespaceClient(target, "sharded");
 const replicated = namespaceClient(target, "replicated");
 const SHARDS = 5;
+// The contract's region → colo lists (§4), kept here rather than imported from the Worker: this
+// suite checks the Worker (and the real service) against the contract, not against itself.
 const REGIONS: Record<string, string[]> = {
   "us-east": ["IAD", "EWR", "ATL", "MIA"],
   "us-west": ["SJC", "LAX", "SEA", "PDX"],

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readJson, readObject } from "../http";
 import { first, now, param, parseJson, type Row } from "../sql";
 import { emit, exportSnapshot, getMeta, importSnapshot, LOCAL_COLO, setMeta, type Snapshot, type SnapshotFilter } from "./lifecycle";
 
@@ -160,13 +160,8 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext
     const rows = sql.exec<{ id: string; cursor: number; progress: number; created_at: string }>("SELECT * FROM clone_checkpoints WHERE job_id = ? ORDER BY cursor", jobId).toArray();
     return json({ jobId, checkpoints: rows.map((r) => ({ id: r.id, progress: r.progress, copied: r.cursor, createdAt: r.created_at })) });
   });
-  const jobBody = async (request: Request): Promise<Record<string, unknown> | Response> => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    return isObject(body) ? body : {};
-  };
   router.post("/clone/pause", async (request) => {
-    const body = await jobBody(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const jobId = typeof body.jobId === "string" ? body.jobId : "";
     const paused = sql.exec("UPDATE clone_jobs SET status = 'paused' WHERE id = ? AND mode = 'resumable' AND status IN ('pending', 'running')", jobId).rowsWritten > 0;
@@ -175,7 +170,7 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext
     return json({ jobId, status: "paused", progress: progressOf(job.cursor, job.total), checkpointId: checkpoint(sql, jobId, job.cursor, job.total) });
   });
   router.post("/clone/resume", async (request) => {
-    const body = await jobBody(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const jobId = typeof body.jobId === "string" ? body.jobId : "";
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId);
@@ -188,7 +183,7 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext
     return json({ jobId, status: "running", resumedFrom: progressOf(from.cursor, job.total) });
   });
   router.post("/clone/cleanup", async (request) => {
-    const body = await jobBody(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const jobId = typeof body.jobId === "string" ? body.jobId : "";
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId);

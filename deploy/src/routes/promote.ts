@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
 import { deleteThing, getThingData, putThing } from "./things";
@@ -50,11 +50,6 @@ function activate(sql: SqlStorage, id: string, type: string, data: unknown): voi
 }
 
 export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
-  const bodyOf = async (request: Request): Promise<Record<string, unknown> | Response> => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    return isObject(body) ? body : {};
-  };
 
   const promote = (id: string, opts: Record<string, unknown>): Response => {
     const thing = getThingData(sql, id);
@@ -110,22 +105,22 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
   };
 
   router.post("/things/:id/promote/prepare", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     return opts instanceof Response ? opts : prepare("promote", param(request, "id"), opts);
   });
   router.post("/things/:id/promote/:outcome", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     if (opts instanceof Response) return opts;
     const outcome = param(request, "outcome");
     if (outcome !== "commit" && outcome !== "abort") return fail(404, `no promote step ${outcome}`);
     return settle("promote", param(request, "id"), opts.token, outcome, opts);
   });
   router.post("/things/:id/promote", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     return opts instanceof Response ? opts : promote(param(request, "id"), opts);
   });
   router.post("/things/:id/history/batch", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     if (opts instanceof Response) return opts;
     const entries = Array.isArray(opts.entries) ? opts.entries.filter(isObject) : [];
     const id = param(request, "id");
@@ -133,7 +128,7 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
     return json({ id, added: entries.length, total: historyOf(sql, id).length });
   });
   router.post("/things/:id/history", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     if (opts instanceof Response) return opts;
     if (typeof opts.event !== "string") return fail(400, "history entries need {event}");
     record(sql, param(request, "id"), opts.event, opts.data);
@@ -158,7 +153,7 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
   });
   router.get("/objects/:id/history", (request) => json({ id: param(request, "id"), entries: historyOf(sql, param(request, "id")) }));
   router.post("/objects/:id/action", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     if (opts instanceof Response) return opts;
     const id = param(request, "id");
     const row = active(sql, id);
@@ -171,7 +166,7 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
     return json({ id, action: opts.action, data });
   });
   router.post("/objects/:id/increment", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     if (opts instanceof Response) return opts;
     const id = param(request, "id");
     const row = active(sql, id);
@@ -184,18 +179,18 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
     return json({ id, value: data.value });
   });
   router.post("/objects/:id/demote/prepare", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     return opts instanceof Response ? opts : prepare("demote", param(request, "id"), opts);
   });
   router.post("/objects/:id/demote/:outcome", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     if (opts instanceof Response) return opts;
     const outcome = param(request, "outcome");
     if (outcome !== "commit" && outcome !== "abort") return fail(404, `no demote step ${outcome}`);
     return settle("demote", param(request, "id"), opts.token, outcome, opts);
   });
   router.post("/objects/:id/demote", async (request) => {
-    const opts = await bodyOf(request);
+    const opts = await readObject(request);
     return opts instanceof Response ? opts : demote(param(request, "id"), opts);
   });
 }

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
 
@@ -70,11 +70,6 @@ function write(sql: SqlStorage, key: string, value: unknown, waitFor: string | t
 }
 
 export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
-  const bodyOf = async (request: Request): Promise<Record<string, unknown> | Response> => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    return isObject(body) ? body : {};
-  };
   const replica = (idOrRegion: string | null): ReplicaRow | undefined =>
     idOrRegion === null ? undefined : first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE (id = ? OR region = ?) AND status != 'removed' ORDER BY lag_ms LIMIT 1", idOrRegion, idOrRegion.toUpperCase());
   const create = (mode: unknown, replicaId: unknown, region: unknown, config: unknown): ReplicaRow | string => {
@@ -90,7 +85,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
   };
 
   router.post("/replicate/multi", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const regions = Array.isArray(body.regions) ? body.regions.filter(isObject) : [];
     if (regions.length === 0) return fail(400, "POST /replicate/multi needs {mode, regions: [{colo, replicaId}]}");
@@ -100,7 +95,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json({ replicas: (made as ReplicaRow[]).map((r) => view(sql, r)) }, 201);
   });
   router.post("/replicate/pause", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
     if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
@@ -108,7 +103,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json({ replicaId: r.id, status: "paused" });
   });
   router.post("/replicate/resume", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
     if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
@@ -117,7 +112,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json({ replicaId: r.id, status: "active", lagMs: lagMs(sql, r.id) });
   });
   router.delete("/replicate/remove", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const r = replica(typeof body.replicaId === "string" ? body.replicaId : new URL(request.url).searchParams.get("replicaId"));
     if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
@@ -143,7 +138,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     });
   });
   router.post("/replicate", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const made = create(body.mode, body.replicaId, body.targetRegion, body.config);
     return typeof made === "string" ? fail(400, made) : json(view(sql, made), 201);
@@ -158,7 +153,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json({ key: peek.key, version, replicated }, 201);
   });
   router.post("/write/batch", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const items = Array.isArray(body.items) ? body.items.filter((i) => isObject(i) && typeof i.key === "string") : [];
     if (items.length === 0) return fail(400, "POST /write/batch needs {items: [{key, value}]}");
@@ -215,7 +210,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return key ? read(key, url.searchParams) : fail(400, "GET /read needs ?key=");
   });
   router.post("/read/batch", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const keys = Array.isArray(body.keys) ? body.keys.filter((k): k is string => typeof k === "string") : [];
     const q = new URLSearchParams(typeof body.source === "string" && body.source !== "primary" ? { source: "replica" } : {});
@@ -223,7 +218,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json({ results });
   });
   router.post("/failover", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const r = replica(typeof body.promoteReplica === "string" ? body.promoteReplica : null);
     if (!r) return fail(404, `no replica ${String(body.promoteReplica)}`);
@@ -238,7 +233,7 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json({ newPrimary: r.id, region: r.region, reason: body.reason ?? null });
   });
   router.post("/simulate/partition", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
     if (!r) return fail(404, `no replica ${String(body.replicaId)}`);

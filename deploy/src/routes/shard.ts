@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { fail, isObject, json, readJson, readObject } from "../http";
 import { distribution, isStrategy, route, type Range, type Strategy } from "../shard-routing";
 import { all, first, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
@@ -88,17 +88,18 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
     const name = typeof ns === "string" ? ns : "default";
     return configOf(sql, name) ?? fail(404, `namespace ${name} is not sharded (POST /shard first)`);
   };
-  const bodyOf = async (request: Request): Promise<Record<string, unknown> | Response> => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    return isObject(body) ? body : {};
-  };
 
-  router.post("/shard/rebalance", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  /** Routes that act on one sharded namespace: the body names it, and it must have been sharded. */
+  const withConfig =
+    (handler: (body: Record<string, unknown>, c: ConfigRow) => Promise<Response>) =>
+    async (request: Request): Promise<Response> => {
+      const body = await readObject(request);
+      if (body instanceof Response) return body;
+      const c = requireConfig(body.namespace);
+      return c instanceof Response ? c : handler(body, c);
+    };
+
+  router.post("/shard/rebalance", withConfig(async (body, c) => {
     const newCount = Number(body.newShardCount);
     if (!Number.isInteger(newCount) || newCount < 1 || newCount > 64) return fail(400, "newShardCount must be 1–64");
     const rows = await dumpAll(c);
@@ -116,11 +117,11 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
     await Promise.all([...placed].map(([i, list]) => toShard(c.ns, i, "put", { rows: list })));
     emit(sql, "shard.rebalanced", { namespace: c.ns, from: c.shard_count, to: newCount });
     return json({ namespace: c.ns, shardCount: newCount, rows: rows.length, moved });
-  });
+  }));
 
   const distributionRoute = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
-    const body = request.method === "POST" ? await bodyOf(request) : {};
+    const body = request.method === "POST" ? await readObject(request) : {};
     if (body instanceof Response) return body;
     const shardCount = Number(body.shardCount ?? url.searchParams.get("shardCount") ?? DEFAULT_SHARDS);
     const strategy = body.strategy ?? url.searchParams.get("strategy") ?? "hash";
@@ -139,7 +140,7 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
   });
 
   router.post("/shard", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     const strategy = body.strategy ?? "hash";
     const shardCount = Number(body.shardCount ?? DEFAULT_SHARDS);
@@ -156,7 +157,7 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
   });
 
   router.post("/route", async (request) => {
-    const body = await bodyOf(request);
+    const body = await readObject(request);
     if (body instanceof Response) return body;
     if (typeof body.key !== "string" && typeof body.key !== "number") return fail(400, "POST /route needs {key}");
     const c = requireConfig(body.namespace);
@@ -170,72 +171,44 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
     sql.exec("UPDATE shard_configs SET writes = writes + 1 WHERE ns = ?", c.ns);
     return json({ id, shardId: shard }, 201);
   };
-  router.post("/write/direct", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  router.post("/write/direct", withConfig(async (body, c) => {
     const shard = Number(body.shardId);
     if (!Number.isInteger(shard) || shard < 0 || shard >= c.shard_count) return fail(400, `shardId must be 0–${c.shard_count - 1}`);
     return write(c, typeof body.id === "string" ? body.id : crypto.randomUUID(), body.data ?? {}, shard);
-  });
-  router.post("/write", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  }));
+  router.post("/write", withConfig(async (body, c) => {
     const id = typeof body.id === "string" ? body.id : crypto.randomUUID();
     return write(c, id, body.data ?? {}, routeKey(c, id));
-  });
+  }));
 
   const fanOut = async (c: ConfigRow, keep: (r: ShardRow) => boolean, limit = 1000): Promise<Response> => {
     const rows = (await dumpAll(c)).filter(keep);
     return json({ results: rows.slice(0, limit).map(({ id, data, shard }) => ({ id, data, shardId: shard })), shardsQueried: c.shard_count, total: rows.length });
   };
   const amount = (r: ShardRow, field = "amount"): number => Number(r.data?.[field]);
-  router.post("/query/range", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  router.post("/query/range", withConfig(async (body, c) => {
     const min = Number(body.min ?? -Infinity);
     const max = Number(body.max ?? Infinity);
     return fanOut(c, (r) => amount(r) >= min && amount(r) <= max);
-  });
-  router.post("/query/all", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  }));
+  router.post("/query/all", withConfig(async (body, c) => {
     const filter = isObject(body.filter) ? body.filter : {};
     return fanOut(c, (r) => Object.entries(filter).every(([k, v]) => r.data?.[k] === v), typeof body.limit === "number" ? body.limit : 1000);
-  });
-  router.post("/query", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  }));
+  router.post("/query", withConfig(async (body, c) => {
     const id = body.id ?? body.user_id;
     if (typeof id !== "string" && typeof id !== "number") return fanOut(c, () => true);
     const shard = routeKey(c, String(id));
     const { row } = await toShard<{ row: ShardRow | null }>(c.ns, shard, "get", { id: String(id) });
     return json({ shardId: shard, shardsQueried: 1, results: row ? [row] : [], operation: body.operation ?? "get" });
-  });
-  router.post("/aggregate", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  }));
+  router.post("/aggregate", withConfig(async (body, c) => {
     const field = typeof body.field === "string" ? body.field : "amount";
     const values = (await dumpAll(c)).map((r) => amount(r, field)).filter(Number.isFinite);
     const sum = values.reduce((a, b) => a + b, 0);
     return json({ field, sum, count: values.length, avg: values.length > 0 ? sum / values.length : 0, shardsQueried: c.shard_count });
-  });
-  router.post("/unshard", async (request) => {
-    const body = await bodyOf(request);
-    if (body instanceof Response) return body;
-    const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
+  }));
+  router.post("/unshard", withConfig(async (body, c) => {
     if (typeof body.targetId !== "string" || body.targetId.length === 0) return fail(400, "POST /unshard needs {targetId}");
     const rows = await dumpAll(c);
     const records = rows.map((r) => ({ id: r.id, active: r.data?.active !== false, amount: Number.isFinite(amount(r)) ? amount(r) : 0, data: r.data }));
@@ -248,7 +221,7 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
     sql.exec("UPDATE shard_configs SET unsharded_to = ? WHERE ns = ?", body.targetId, c.ns);
     emit(sql, "shard.unsharded", { namespace: c.ns, targetId: body.targetId, rows: rows.length });
     return json({ namespace: c.ns, targetId: body.targetId, rows: rows.length });
-  });
+  }));
   router.get("/count", async (request) => {
     const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? "default");
     if (c instanceof Response) return c;
