@@ -104,21 +104,26 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
     return kind === "promote" ? promote(id, opts) : demote(id, opts);
   };
 
-  router.post("/things/:id/promote/prepare", async (request) => {
-    const opts = await readObject(request);
-    return opts instanceof Response ? opts : prepare("promote", param(request, "id"), opts);
-  });
-  router.post("/things/:id/promote/:outcome", async (request) => {
-    const opts = await readObject(request);
-    if (opts instanceof Response) return opts;
-    const outcome = param(request, "outcome");
-    if (outcome !== "commit" && outcome !== "abort") return fail(404, `no promote step ${outcome}`);
-    return settle("promote", param(request, "id"), opts.token, outcome, opts);
-  });
-  router.post("/things/:id/promote", async (request) => {
-    const opts = await readObject(request);
-    return opts instanceof Response ? opts : promote(param(request, "id"), opts);
-  });
+  /** One direction's routes: `<path>/prepare`, then `<path>/commit` or `/abort`, or `<path>` at once. */
+  const steps = (path: string, kind: "promote" | "demote", move: (id: string, opts: Record<string, unknown>) => Response): void => {
+    router.post(`${path}/prepare`, async (request) => {
+      const opts = await readObject(request);
+      return opts instanceof Response ? opts : prepare(kind, param(request, "id"), opts);
+    });
+    router.post(`${path}/:outcome`, async (request) => {
+      const opts = await readObject(request);
+      if (opts instanceof Response) return opts;
+      const outcome = param(request, "outcome");
+      if (outcome !== "commit" && outcome !== "abort") return fail(404, `no ${kind} step ${outcome}`);
+      return settle(kind, param(request, "id"), opts.token, outcome, opts);
+    });
+    router.post(path, async (request) => {
+      const opts = await readObject(request);
+      return opts instanceof Response ? opts : move(param(request, "id"), opts);
+    });
+  };
+  steps("/things/:id/promote", "promote", promote);
+  steps("/objects/:id/demote", "demote", demote);
   router.post("/things/:id/history/batch", async (request) => {
     const opts = await readObject(request);
     if (opts instanceof Response) return opts;
@@ -177,20 +182,5 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
     sql.exec("UPDATE active_objects SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(data), now(), id);
     record(sql, id, "increment", { amount });
     return json({ id, value: data.value });
-  });
-  router.post("/objects/:id/demote/prepare", async (request) => {
-    const opts = await readObject(request);
-    return opts instanceof Response ? opts : prepare("demote", param(request, "id"), opts);
-  });
-  router.post("/objects/:id/demote/:outcome", async (request) => {
-    const opts = await readObject(request);
-    if (opts instanceof Response) return opts;
-    const outcome = param(request, "outcome");
-    if (outcome !== "commit" && outcome !== "abort") return fail(404, `no demote step ${outcome}`);
-    return settle("demote", param(request, "id"), opts.token, outcome, opts);
-  });
-  router.post("/objects/:id/demote", async (request) => {
-    const opts = await readObject(request);
-    return opts instanceof Response ? opts : demote(param(request, "id"), opts);
   });
 }
