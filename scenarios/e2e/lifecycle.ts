@@ -79,6 +79,13 @@ function clone(run: string): void {
   }
   expect("clone", "eventual: the job completes", status === "completed");
   expect("clone", "eventual: every row arrives", count(namespaceClient(target, `clone-${run}-e`), "lifecycle.db-query") === 250);
+  const big = namespaceClient(target, `cancel-${run}`);
+  big.post("lifecycle.db-seed", "/db/seed", { records: 3000 });
+  const cancelled = body<{ jobId: string }>(big.post("clone.eventual", "/clone", { mode: "eventual", targetId: `cancel-${run}-e` }));
+  expect("clone", "eventual: a running job can be cancelled", body<{ status: string }>(big.post("clone.cancel", "/clone/cancel", { jobId: cancelled.jobId })).status === "cancelled");
+  sleep(0.1);
+  const after = body<{ status: string; copied: number }>(big.get("clone.status", `/clone/status/${cancelled.jobId}`));
+  expect("clone", "eventual: a cancelled job stops copying", after.status === "cancelled" && count(namespaceClient(target, `cancel-${run}-e`), "lifecycle.db-query") < 3000);
   expect("clone", "clone.completed is emitted", (body<{ events: string[] }>(source.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("clone.completed"));
 }
 

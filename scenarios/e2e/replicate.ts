@@ -33,6 +33,9 @@ export default function (): void {
   const lag = Date.now() - started;
   expect("replicate", `an async replica catches up after about its lag (${LAG_MS} ms), within 500 ms`, seen && lag >= LAG_MS / 2 && lag < 500);
 
+  const nearest = body<Read>(ns.get("replicate.read-nearest", "/read?key=k1&replica=nearest"));
+  expect("replicate", "?replica=nearest reads the replica with the least lag", nearest.source === "replica" && nearest.servedBy === "r-cdg" && nearest.value === "v1");
+
   ns.post("replicate.write", "/write", { key: "k2", value: "v2", waitForReplica: true, targetReplica: "r-ewr" });
   expect("replicate", "waitForReplica makes the write visible there at once", body<Read>(ns.get("replicate.read-replica", "/read?key=k2&replica=r-ewr")).value === "v2");
 

@@ -176,7 +176,8 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
       return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
     }
     const candidates = all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY lag_ms, id");
-    let r = wanted ? (replica(wanted) ?? (wanted === "" ? candidates[0] : undefined)) : candidates[Math.floor(Math.random() * (candidates.length + 1))];
+    // "nearest" (and a bare source=replica) is the replica with the least lag; otherwise by id or colo.
+    let r = wanted ? (replica(wanted) ?? (wanted === "" || wanted === "nearest" ? candidates[0] : undefined)) : candidates[Math.floor(Math.random() * (candidates.length + 1))];
     if (wanted === "primary") r = undefined;
     const failing = q.get("simulateReplicaFailure") === "true";
     if (r && (failing || !healthy(r, at))) {
