@@ -8,6 +8,7 @@ import { findScenarios, listScenarios } from "./build/catalog";
 import { EXIT, PerfdoError } from "./errors";
 import { ensureK6, findK6, installHelp } from "./k6/provision";
 import { pinnedK6Version } from "./k6/version";
+import { ingest } from "./run/ingest";
 import { runScenarios } from "./run/run-scenarios";
 import { checksTable, resultsTable } from "./results/table";
 import { startLocalTarget } from "./target/local";
@@ -137,6 +138,33 @@ export function program(): Command {
     .option("-q, --quiet", "hide k6's own progress and summary", false)
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags);
+    });
+
+  cli
+    .command("ingest")
+    .description("merge k6 raw outputs made elsewhere (k6-operator pods, execution segments) into results")
+    .argument("<raw-outputs...>", "k6 --out json files (.json or .json.gz), one per process")
+    .requiredOption("-s, --scenario <name>", "the scenario that produced them (for its thresholds and name)")
+    .option("--summary <files...>", "their --summary-export files (for k6's test-run duration)", [])
+    .option("-t, --target <target>", 'where the load went: "local" or a base domain like perf.do', "perf.do")
+    .option("-p, --profile <name>", "load profile (default: the k6 scenario tag in the samples)")
+    .option("--k6-version <v>", "the k6 version that produced them", "unknown")
+    .option("--no-results", "print only, do not append to results/")
+    .option("--results-dir <dir>", "where history lines go", resolve(ROOT, "results"))
+    .action(async (files: string[], flags: { scenario: string; summary: string[]; target: string; profile?: string; k6Version: string; results: boolean; resultsDir: string }) => {
+      const { results, historyFile } = await ingest({
+        root: ROOT,
+        scenario: flags.scenario,
+        rawOutputs: files.map((f) => resolve(f)),
+        summaries: flags.summary.map((f) => resolve(f)),
+        target: flags.target,
+        profile: flags.profile,
+        resultsDir: resolve(flags.resultsDir),
+        writeResults: flags.results,
+        k6Version: flags.k6Version,
+      });
+      console.log(resultsTable(results));
+      if (historyFile) console.log(`${results.length} result line(s) appended to ${relative(process.cwd(), historyFile)}`);
     });
 
   cli

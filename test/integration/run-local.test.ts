@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { LocalTarget } from "../../lib/node/target/local";
-import { perfdo, readResults, startWorker, tempDir } from "./helpers";
+import { join } from "node:path";
+import { perfdo, readResults, ROOT, startWorker, tempDir } from "./helpers";
 
 // Real k6 against the real local Worker (workerd): what the JSONL says must be what the Worker served.
 
@@ -87,6 +88,34 @@ describe("perfdo run against the local Worker", () => {
       assert.ok(line.thresholds.some((t) => t.metric === "checks"));
       assert.equal(line.thresholdsPassed, true);
     }
+  });
+
+  it("ingest merges raw outputs made elsewhere exactly as a merged run does", async () => {
+    const results = tempDir("results");
+    const run = await perfdo([
+      "run", "network/echo", "--target", `local=${worker.address}`, "--profile", "sustain", "--rate", "20", "--duration", "3s",
+      "--instances", "2", "--quiet", "--results-dir", results,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const merged = readResults(results);
+    const dir = join(ROOT, "build", "runs", merged[0]?.runId as string);
+    const again = tempDir("ingested");
+    const res = await perfdo([
+      "ingest", join(dir, "raw-0.json.gz"), join(dir, "raw-1.json.gz"), "--summary", join(dir, "summary-0.json"), join(dir, "summary-1.json"),
+      "--scenario", "network/echo", "--target", "local", "--k6-version", "v2.2.0", "--results-dir", again,
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const ingested = new Map(readResults(again).map((l) => [l.name, l]));
+    for (const line of merged) {
+      const twin = ingested.get(line.name);
+      assert.equal(twin?.iterations, line.iterations, line.name);
+      assert.deepEqual(twin?.latency, line.latency, `${line.name}: identical statistics`);
+      assert.equal(twin?.instances, 2);
+      assert.deepEqual(twin?.thresholds.map((t) => `${t.threshold} ${t.ok}`).sort(), line.thresholds.map((t) => `${t.threshold} ${t.ok}`).sort());
+    }
+    const missing = await perfdo(["ingest", "/nonexistent/raw.json.gz", "--scenario", "network/echo"]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr.trim(), "perfdo: /nonexistent/raw.json.gz: no such file");
   });
 
   it("records coldStart and datasetSize from the operations that declare them", async () => {

@@ -1,0 +1,72 @@
+import { existsSync } from "node:fs";
+import { resolveTarget, splitList } from "../../k6/target";
+import { findScenarios } from "../build/catalog";
+import { inputError } from "../errors";
+import { appendResults } from "../history/append";
+import { toBenchmarkResults } from "../results/convert";
+import { readRawOutputs } from "../results/k6-output";
+import { readK6Summary } from "../results/k6-summary";
+import type { BenchmarkResult } from "../results/schema";
+import { compileThresholds } from "../thresholds/compile";
+import { evaluateThresholds } from "../thresholds/evaluate";
+import { loadThresholds } from "../thresholds/load";
+
+// Results from k6 runs made elsewhere: the `--out json` files of k6-operator pods, or of several
+// machines running one test with execution segments. Merged like `perfdo run --instances`: the union
+// of every file's samples, thresholds judged on that union, one result line per operation.
+
+export interface IngestRequest {
+  root: string;
+  scenario: string;
+  rawOutputs: string[];
+  summaries: string[];
+  /** Where the load went: "local" or a base domain (decides target kind and colo reporting). */
+  target: string;
+  profile?: string;
+  resultsDir: string;
+  writeResults: boolean;
+  k6Version: string;
+  thresholdsDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkResult[]; historyFile: string | null }> {
+  if (req.rawOutputs.length === 0) throw inputError("name at least one k6 raw output file (--out json=…)");
+  for (const file of [...req.rawOutputs, ...req.summaries]) if (!existsSync(file)) throw inputError(`${file}: no such file`);
+  const [entry] = findScenarios(req.root, [req.scenario], req.thresholdsDir);
+  let target;
+  try {
+    target = resolveTarget(req.target, { allowedDomains: splitList((req.env ?? process.env).PERFDO_ALLOWED_DOMAINS) });
+  } catch (err) {
+    throw inputError((err as Error).message);
+  }
+  const thresholds = entry ? loadThresholds(entry.thresholds, req.root) : null;
+  let raw;
+  try {
+    raw = await readRawOutputs(req.rawOutputs);
+  } catch (err) {
+    throw inputError((err as Error).message);
+  }
+  if (raw.operations.size === 0) throw inputError(`${req.rawOutputs.join(", ")}: no http_req_duration or perfdo_latency samples`);
+  const summaries = req.summaries.map(readK6Summary);
+  const startedAt = new Date(raw.firstSampleMs ?? Date.now());
+  const profile = req.profile ?? [...raw.operations.values()].find((op) => op.tags.scenario)?.tags.scenario ?? "unknown";
+  const results = toBenchmarkResults(
+    raw,
+    summaries,
+    {
+      scenario: entry?.name ?? req.scenario,
+      profile,
+      targetKind: target.kind,
+      fallbackHost: target.baseDomain,
+      startedAt,
+      k6Version: req.k6Version,
+      runId: `ingest-${startedAt.toISOString().replace(/[:.]/g, "-")}-${(entry?.name ?? req.scenario).replace(/\//g, "-")}`,
+      instances: req.rawOutputs.length,
+    },
+    // One file with its own summary: k6 judged the whole run. Anything else is judged here, on the union.
+    req.rawOutputs.length === 1 && summaries.length === 1 ? undefined : evaluateThresholds(thresholds ? compileThresholds(thresholds) : {}, raw),
+  );
+  const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
+  return { results, historyFile };
+}
