@@ -45,16 +45,28 @@ export interface NamespaceClient {
   patch(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
 }
 
-/** Parses a JSON body once; `undefined` for an empty body, `null`-free failure as `NOT_JSON`. */
+/** `bodyJson`'s answer for a body that is not JSON. */
 export const NOT_JSON = Symbol("not json");
+
+// Every request's body is parsed for its "body is JSON" check, and scenarios read most bodies too:
+// remember the parse per response so no body is parsed twice.
+const parsed = new WeakMap<JsonResponse, unknown>();
+
+/** The response body as JSON: `undefined` for an empty body, `NOT_JSON` when it does not parse. */
 export function bodyJson(res: JsonResponse): unknown {
+  if (parsed.has(res)) return parsed.get(res);
   const body = res.body;
-  if (body === null || body === undefined || body === "") return undefined;
-  try {
-    return JSON.parse(body as string) as unknown;
-  } catch {
-    return NOT_JSON;
+  let value: unknown;
+  if (body === null || body === undefined || body === "") value = undefined;
+  else {
+    try {
+      value = JSON.parse(body as string) as unknown;
+    } catch {
+      value = NOT_JSON;
+    }
   }
+  parsed.set(res, value);
+  return value;
 }
 
 /**
