@@ -14,6 +14,7 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 register();
 const { listScenarios } = await import("./lib/node/build/catalog.ts");
 const { loadThresholds } = await import("./lib/node/thresholds/load.ts");
+const { DEFAULT_THRESHOLDS } = await import("./lib/node/thresholds/schema.ts");
 const { compileThresholds } = await import("./lib/node/thresholds/compile.ts");
 
 /** Packages that must never reach a k6 script: every VU would parse them. */
@@ -49,7 +50,7 @@ async function buildScenario(root, entry) {
   // Validated before bundling: an invalid file stops the build with "file: field: reason".
   const thresholds = loadThresholds(entry.thresholds, root);
   const thresholdsFile = relative(root, entry.thresholds);
-  const compiled = thresholds ? compileThresholds(thresholds) : {};
+  const compiled = compileThresholds(thresholds ?? DEFAULT_THRESHOLDS); // no file: the default gate
   mkdirSync(dirname(entry.script), { recursive: true });
   const result = await build({
     ...k6BuildOptions,

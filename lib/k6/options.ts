@@ -2,7 +2,7 @@
 // pinning, and the thresholds compiled at build time. Runs once per VU at init.
 
 import type { Options } from "k6/options";
-import { profileFromEnv, type ProfileName, type ProfileOverrides } from "./profile";
+import { iterationCeilingMs, profileFromEnv, type ProfileName, type ProfileOverrides } from "./profile";
 import { k6Hosts, targetFromEnv, type Target } from "./target";
 
 /** Thresholds compiled from `thresholds/<scenario>.json` by esbuild.config.mjs (`define`). */
@@ -21,7 +21,9 @@ export interface ScenarioConfig {
 }
 
 export function scenarioOptions(config: ScenarioConfig = {}): Options {
-  const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain", config.defaults);
+  const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain", config.defaults, {
+    ceilingMs: iterationCeilingMs(__PERFDO_THRESHOLDS__),
+  });
   const options: Options = {
     scenarios: { [name]: { ...scenario, tags: { profile: name } } } as Options["scenarios"],
     thresholds: __PERFDO_THRESHOLDS__ as Options["thresholds"],

@@ -17,6 +17,22 @@ export interface ProfileOverrides {
   iterations?: number; // smoke only
 }
 
+/**
+ * What the open model's VU pool is sized from when no VU counts are given (Little's law: VUs in
+ * flight = arrival rate × time an iteration takes). `expectedMs`: an iteration's p99 as measured
+ * before (the history); `ceilingMs`: the longest an iteration may take and still pass (the
+ * thresholds' p99 limits, summed over the operations it makes).
+ */
+export interface IterationTime {
+  expectedMs?: number;
+  ceilingMs?: number;
+}
+
+/** Pre-allocated VUs cover twice the expected need, the maximum four times it (and at least the need at the ceiling). */
+export const VU_HEADROOM = { preAllocated: 2, max: 4 } as const;
+/** Upper bounds for VUs sized automatically: every VU costs k6 memory; name more with --max-vus. */
+export const VU_CAP = { preAllocated: 1000, max: 2000 } as const;
+
 /** A k6 scenario definition (the subset of k6's executors the profiles use). */
 export type ProfileScenario =
   | { executor: "per-vu-iterations"; vus: number; iterations: number; maxDuration: string }
@@ -60,16 +76,60 @@ function positive(label: string, value: number | undefined, fallback: number): n
   return value;
 }
 
+/**
+ * The longest an iteration may take and pass its thresholds: per operation, its highest latency
+ * limit (p99 if set, else the highest percentile or max), summed over the operations named. Reads
+ * the compiled k6 thresholds (`http_req_duration{name:X,…}: ["p(99)<500", …]`).
+ */
+export function iterationCeilingMs(thresholds: Record<string, ReadonlyArray<string | { threshold: string }>>): number | undefined {
+  let sum = 0;
+  for (const [key, list] of Object.entries(thresholds)) {
+    if (!key.startsWith("http_req_duration{") || !key.includes("name:")) continue;
+    let limit = 0;
+    for (const entry of list) {
+      const m = /^(?:p\((\d+(?:\.\d+)?)\)|max)\s*<=?\s*(\d+(?:\.\d+)?)$/.exec((typeof entry === "string" ? entry : entry.threshold).trim());
+      if (m) limit = Math.max(limit, Number(m[2]));
+    }
+    sum += limit;
+  }
+  return sum > 0 ? sum : undefined;
+}
+
+const clamp = (n: number, low: number, high: number): number => Math.min(high, Math.max(low, n));
+
+/**
+ * Open-model VU counts for a rate: the profile's defaults are the floor, raised by Little's law
+ * from the iteration time when one is known. Given counts (flags, env) are never changed.
+ */
+export function sizeVUs(
+  d: Pick<ProfileDefaults, "vus" | "maxVUs">,
+  rate: number,
+  peakRate: number,
+  time: IterationTime = {},
+): { preAllocated: number; max: number } {
+  const need = (perSecond: number, ms: number, headroom: number): number => Math.ceil((perSecond * ms * headroom) / 1000);
+  let preAllocated = d.vus;
+  let max = d.maxVUs;
+  if (time.expectedMs !== undefined && time.expectedMs > 0) {
+    preAllocated = clamp(need(rate, time.expectedMs, VU_HEADROOM.preAllocated), d.vus, VU_CAP.preAllocated);
+    max = need(peakRate, time.expectedMs, VU_HEADROOM.max);
+  }
+  if (time.ceilingMs !== undefined && time.ceilingMs > 0) max = Math.max(max, need(peakRate, time.ceilingMs, 1));
+  return { preAllocated, max: clamp(max, Math.max(preAllocated, d.maxVUs), VU_CAP.max) };
+}
+
 /** Builds the k6 scenario for a profile. Throws with a message naming the bad override. */
-export function buildProfile(name: ProfileName, overrides: ProfileOverrides = {}): ProfileScenario {
+export function buildProfile(name: ProfileName, overrides: ProfileOverrides = {}, time?: IterationTime): ProfileScenario {
   const d = DEFAULTS[name];
   const rate = positive("rate", overrides.rate, d.rate);
   const peakRate = positive("peak rate", overrides.peakRate, Math.max(d.peakRate, rate));
   const durationText = overrides.duration ?? d.duration;
   const total = parseDuration(durationText);
   if (total <= 0) throw new Error(`duration must be positive, got "${durationText}"`);
-  const vus = Math.ceil(positive("vus", overrides.vus, d.vus));
-  const maxVUs = Math.max(vus, Math.ceil(positive("max VUs", overrides.maxVUs, d.maxVUs)));
+  const openModel = name !== "smoke" && name !== "ramp";
+  const sized = openModel ? sizeVUs(d, rate, peakRate, time) : { preAllocated: d.vus, max: d.maxVUs };
+  const vus = Math.ceil(positive("vus", overrides.vus, sized.preAllocated));
+  const maxVUs = Math.max(vus, Math.ceil(positive("max VUs", overrides.maxVUs, sized.max)));
   const open = { timeUnit: "1s", preAllocatedVUs: vus, maxVUs };
 
   switch (name) {
@@ -125,6 +185,7 @@ export function profileFromEnv(
   env: Record<string, string | undefined>,
   fallback: ProfileName,
   scenarioDefaults: ProfileOverrides = {},
+  time: IterationTime = {},
 ): { name: ProfileName; scenario: ProfileScenario } {
   const name = env.PERFDO_PROFILE ?? fallback;
   if (!isProfileName(name)) throw new Error(`PERFDO_PROFILE "${name}" is not a profile (one of ${PROFILE_NAMES.join(", ")})`);
@@ -143,5 +204,6 @@ export function profileFromEnv(
     maxVUs: num("PERFDO_MAX_VUS") ?? scenarioDefaults.maxVUs,
     iterations: num("PERFDO_ITERATIONS") ?? scenarioDefaults.iterations,
   };
-  return { name, scenario: buildProfile(name, overrides) };
+  const expectedMs = num("PERFDO_ITERATION_MS");
+  return { name, scenario: buildProfile(name, overrides, { ...time, ...(expectedMs !== undefined ? { expectedMs } : {}) }) };
 }

@@ -9,8 +9,8 @@ import { EXIT, PerfdoError } from "./errors";
 import { ensureK6, findK6, installHelp } from "./k6/provision";
 import { pinnedK6Version } from "./k6/version";
 import { ingest } from "./run/ingest";
-import { runScenarios } from "./run/run-scenarios";
-import { checksTable, resultsTable } from "./results/table";
+import { Interrupt, runScenarios } from "./run/run-scenarios";
+import { checksTable, droppedWarning, resourcesLine, resultsTable } from "./results/table";
 import { startLocalTarget } from "./target/local";
 import { writeFileSync } from "node:fs";
 import { baselinePath, makeBaseline, saveBaseline } from "./compare/baseline";
@@ -67,6 +67,23 @@ async function runCommand(scenarios: string[], flags: RunFlags): Promise<number>
     maxVUs: flags.maxVus,
     iterations: flags.iterations,
   };
+  // SIGINT/SIGTERM (Ctrl-C, a CI runner's cancel): stop k6 gracefully and keep what it measured.
+  const interrupt = new Interrupt();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal) console.error(`\nperfdo: ${signal}: stopping k6 gracefully; what it measured so far is kept (interrupted). ${signal} again aborts k6.`);
+    interrupt.press(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await reportRun(scenarios, flags, interrupt, overrides);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function reportRun(scenarios: string[], flags: RunFlags, interrupt: Interrupt, overrides: ProfileOverrides): Promise<number> {
   const report = await runScenarios({
     root: ROOT,
     scenarios,
@@ -78,13 +95,19 @@ async function runCommand(scenarios: string[], flags: RunFlags): Promise<number>
     writeResults: flags.results,
     instances: flags.instances,
     quiet: flags.quiet,
+    interrupt,
   });
   let breached = false;
   for (const run of report.runs) {
-    console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${report.target.kind === "local" ? "local target" : report.target.baseDomain})`);
+    console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${report.target.kind === "local" ? "local target" : report.target.baseDomain})${run.interrupted ? "  INTERRUPTED" : ""}`);
     console.log(resultsTable(run.results));
     if (run.results.length === 0) console.log("no requests were measured");
+    const resources = resourcesLine(run.results[0]);
+    if (resources) console.log(resources);
     if (run.checks.length > 0) console.log(checksTable(run.checks));
+    const dropped = droppedWarning(run.droppedIterations, run.offeredIterations, run.results[0]);
+    if (dropped) console.log(dropped);
+    for (const problem of run.problems) console.log(`warning: ${problem}`);
     if (run.historyFile) console.log(`${run.results.length} result line(s) appended to ${relative(process.cwd(), run.historyFile)}`);
     breached ||= run.thresholdsBreached;
   }
@@ -94,6 +117,10 @@ async function runCommand(scenarios: string[], flags: RunFlags): Promise<number>
       : "THRESHOLDS BREACHED (advisory: exit code 0; pass --gate to fail the run).";
     console.log(`\n${"!".repeat(banner.length)}\n${banner}\n${"!".repeat(banner.length)}`);
     if (flags.gate) return EXIT.thresholds;
+  }
+  if (interrupt.signal) {
+    console.log(`\nInterrupted by ${interrupt.signal}: results of the part that ran are marked "interrupted"; compare skips them.`);
+    return interrupt.signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
   }
   return EXIT.ok;
 }
@@ -143,7 +170,7 @@ export function program(): Command {
   cli
     .command("ingest")
     .description("merge k6 raw outputs made elsewhere (k6-operator pods, execution segments) into results")
-    .argument("<raw-outputs...>", "k6 --out json files (.json or .json.gz), one per process")
+    .argument("<raw-outputs...>", "raw outputs, one per process: k6 --out json (.json, .json.gz) or --out perfdo (.perfdo, .perfdo.gz)")
     .requiredOption("-s, --scenario <name>", "the scenario that produced them (for its thresholds and name)")
     .option("--summary <files...>", "their --summary-export files (for k6's test-run duration)", [])
     .option("-t, --target <target>", 'where the load went: "local" or a base domain like perf.do', "perf.do")

@@ -12,6 +12,10 @@ export const EXIT = {
   k6Missing: 4,
   /** k6 itself failed (script error, aborted run) or the local target would not start. */
   runFailed: 5,
+  /** Stopped by SIGINT (Ctrl-C): k6 stopped gracefully, what it measured is kept, marked interrupted. */
+  interrupted: 130,
+  /** Stopped by SIGTERM (a CI runner's cancel): as for SIGINT. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

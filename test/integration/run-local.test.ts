@@ -101,7 +101,7 @@ describe("perfdo run against the local Worker", () => {
     const dir = join(ROOT, "build", "runs", merged[0]?.runId as string);
     const again = tempDir("ingested");
     const res = await perfdo([
-      "ingest", join(dir, "raw-0.json.gz"), join(dir, "raw-1.json.gz"), "--summary", join(dir, "summary-0.json"), join(dir, "summary-1.json"),
+      "ingest", join(dir, "raw-0.perfdo"), join(dir, "raw-1.perfdo"), "--summary", join(dir, "summary-0.json"), join(dir, "summary-1.json"),
       "--scenario", "network/echo", "--target", "local", "--k6-version", "v2.2.0", "--results-dir", again,
     ]);
     assert.equal(res.code, 0, res.stderr);

@@ -11,12 +11,13 @@ describe("run artifact retention", () => {
     const runs = ["2026-11-20T10-00-00-000Z-a", "2026-11-21T10-00-00-000Z-a", "2026-11-22T10-00-00-000Z-a"];
     for (const run of runs) {
       mkdirSync(join(dir, run));
-      for (const f of ["raw.json.gz", "raw-1.json.gz", "summary.json", "summary-1.json", "samples.json"]) writeFileSync(join(dir, run, f), "x");
+      for (const f of ["raw.json.gz", "raw-1.json.gz", "raw.perfdo", "raw-1.perfdo", "summary.json", "summary-1.json", "samples.json"]) writeFileSync(join(dir, run, f), "x");
     }
     const pruned = pruneRunArtifacts(dir, 1);
-    assert.equal(pruned.length, 8);
+    assert.equal(pruned.length, 12);
     for (const run of runs.slice(0, 2)) {
       assert.equal(existsSync(join(dir, run, "raw.json.gz")), false);
+      assert.equal(existsSync(join(dir, run, "raw-1.perfdo")), false);
       assert.equal(existsSync(join(dir, run, "summary-1.json")), false);
       assert.equal(existsSync(join(dir, run, "samples.json")), true);
     }

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { PerfdoError } from "../../lib/node/errors";
 import { compileThresholds } from "../../lib/node/thresholds/compile";
 import { loadThresholds } from "../../lib/node/thresholds/load";
-import { ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
+import { DEFAULT_THRESHOLDS, ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
 import { listScenarios } from "../../lib/node/build/catalog";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -46,7 +46,14 @@ describe("thresholds", () => {
       http_req_failed: ["rate<=0.01"],
       "http_req_duration{name:echo.ping,expected_response:true}": ["p(50)<10", "p(99)<50"],
       checks: ["rate>=0.99"],
+      dropped_iterations: ["count<=0"],
     });
+    const tolerant = compileThresholds(ThresholdsFileSchema.parse({ maxDroppedIterations: 5 }));
+    assert.deepEqual(tolerant.dropped_iterations, ["count<=5"], "maxDroppedIterations is the dropped-iterations gate");
+  });
+
+  it("a scenario without a thresholds file gets the default gate: errors, checks, drops", () => {
+    assert.deepEqual(compileThresholds(DEFAULT_THRESHOLDS), { http_req_failed: ["rate<=0.01"], checks: ["rate>=0.99"], dropped_iterations: ["count<=0"] });
   });
 
   it("compiles abortOnFail into k6's object form", () => {
@@ -66,7 +73,7 @@ describe("thresholds", () => {
     assert.match(loadError("{ not json").message, /^t\.json: not valid JSON/);
   });
 
-  it("a scenario without a thresholds file has none", () => {
+  it("loads nothing for a scenario without a thresholds file", () => {
     assert.equal(loadThresholds(join(tmpdir(), "no-such-thresholds.json")), null);
   });
 });

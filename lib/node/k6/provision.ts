@@ -6,21 +6,31 @@ import { K6_MODULE, parseK6Version, pinnedK6Version } from "./version";
 
 // Finds a k6 of the pinned version, or builds one: K6_BIN, then `k6` on PATH, then the project's
 // .tools/bin/k6, then `go install` into .tools/bin. The version is checked every time.
+// The k6 built here carries the perfdo output extension (tools/k6/output), the cheap raw capture;
+// a stock k6 of the right version works too, with k6's JSON output instead (slower under load).
 
 export interface K6 {
   bin: string;
   version: string;
   source: "K6_BIN" | "PATH" | ".tools" | "go install";
+  /** Has the perfdo output extension (`--out perfdo=`). */
+  perfdoOutput: boolean;
 }
+
+/** The package `go install` builds: k6 plus the perfdo output extension. */
+export const K6_BUILD_PACKAGE = "./cmd/k6";
 
 export function toolsBin(root: string): string {
   return join(root, ".tools", "bin");
 }
 
-export function k6VersionOf(bin: string): string | null {
+/** A k6 binary's version, and whether it lists the perfdo output among its extensions. */
+export function k6VersionOf(bin: string): { version: string; perfdoOutput: boolean } | null {
   const res = spawnSync(bin, ["version"], { encoding: "utf8", timeout: 20_000 });
   if (res.error || res.status !== 0) return null;
-  return parseK6Version(`${res.stdout}\n${res.stderr}`);
+  const text = `${res.stdout}\n${res.stderr}`;
+  const version = parseK6Version(text);
+  return version ? { version, perfdoOutput: /\bperfdo \[output\]/.test(text) } : null;
 }
 
 function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
@@ -49,16 +59,19 @@ export function findK6(root: string, env: NodeJS.ProcessEnv = process.env): K6 |
   const version = pinnedK6Version(root);
   if (env.K6_BIN) {
     const found = k6VersionOf(env.K6_BIN);
-    if (found === version) return { bin: env.K6_BIN, version, source: "K6_BIN" };
+    if (found?.version === version) return { bin: env.K6_BIN, version, source: "K6_BIN", perfdoOutput: found.perfdoOutput };
     throw new PerfdoError(
-      `K6_BIN=${env.K6_BIN} ${found ? `is k6 ${found}` : "does not run as k6"}; this harness needs k6 ${version} (unset K6_BIN to build it)`,
+      `K6_BIN=${env.K6_BIN} ${found ? `is k6 ${found.version}` : "does not run as k6"}; this harness needs k6 ${version} (unset K6_BIN to build it)`,
       EXIT.k6Missing,
     );
   }
-  const fromPath = onPath("k6", env);
-  if (fromPath && k6VersionOf(fromPath) === version) return { bin: fromPath, version, source: "PATH" };
+  // The project's own build first: it has the extension. One from before the extension is rebuilt.
   const local = join(toolsBin(root), "k6");
-  if (existsSync(local) && k6VersionOf(local) === version) return { bin: local, version, source: ".tools" };
+  const localFound = existsSync(local) ? k6VersionOf(local) : null;
+  if (localFound?.version === version && localFound.perfdoOutput) return { bin: local, version, source: ".tools", perfdoOutput: true };
+  const fromPath = onPath("k6", env);
+  const pathFound = fromPath ? k6VersionOf(fromPath) : null;
+  if (fromPath && pathFound?.version === version) return { bin: fromPath, version, source: "PATH", perfdoOutput: pathFound.perfdoOutput };
   return null;
 }
 
@@ -68,7 +81,7 @@ export function installK6(root: string, env: NodeJS.ProcessEnv = process.env, lo
   const go = onPath("go", env) ?? (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : null);
   if (!go) throw new PerfdoError(`no Go toolchain on PATH to build k6.\n${installHelp(version)}`, EXIT.k6Missing);
   log(`perfdo: building k6 ${version} with go install into .tools/bin (a few minutes, once)…`);
-  const res = spawnSync(go, ["install", "-trimpath", K6_MODULE], {
+  const res = spawnSync(go, ["install", "-trimpath", K6_BUILD_PACKAGE], {
     cwd: join(root, "tools", "k6"),
     env: { ...env, GOBIN: toolsBin(root), GOFLAGS: [env.GOFLAGS, "-mod=mod"].filter(Boolean).join(" ") },
     stdio: ["ignore", "inherit", "inherit"],
@@ -76,10 +89,10 @@ export function installK6(root: string, env: NodeJS.ProcessEnv = process.env, lo
   });
   const bin = join(toolsBin(root), "k6");
   const built = res.status === 0 ? k6VersionOf(bin) : null;
-  if (built !== version) {
-    throw new PerfdoError(`go install ${K6_MODULE}@${version} failed (exit ${res.status ?? res.signal}).\n${installHelp(version)}`, EXIT.k6Missing);
+  if (built?.version !== version) {
+    throw new PerfdoError(`go install ${K6_MODULE}@${version} (tools/k6/${K6_BUILD_PACKAGE.slice(2)}) failed (exit ${res.status ?? res.signal}).\n${installHelp(version)}`, EXIT.k6Missing);
   }
-  return { bin, version, source: "go install" };
+  return { bin, version, source: "go install", perfdoOutput: built.perfdoOutput };
 }
 
 export function ensureK6(root: string, env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): K6 {

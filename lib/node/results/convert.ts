@@ -1,4 +1,4 @@
-import { BenchmarkResultSchema, type BenchmarkResult } from "./schema";
+import { BenchmarkResultSchema, type BenchmarkResult, type ProcessResources } from "./schema";
 import type { RawRun, OperationSamples } from "./k6-output";
 import { testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
 
@@ -16,6 +16,10 @@ export interface RunContext {
   runId: string;
   /** k6 instances whose samples this run merges (execution segments); 1 for a plain run. */
   instances?: number;
+  /** The open model's VU pool as run (from `k6 inspect`), and what sized it. */
+  vus?: { preAllocated: number; max: number; sizedBy: string };
+  interrupted?: boolean;
+  resources?: Partial<Record<"k6" | "workerd", ProcessResources>>;
 }
 
 function optionalInt(value: string | undefined): number | undefined {
@@ -53,6 +57,11 @@ export function toBenchmarkResults(
   const durationSec = runSeconds(raw, list);
   const outcomes: ThresholdReport = thresholds ?? (list.length === 1 ? thresholdOutcomes(list[0] as K6Summary) : { byOperation: new Map(), scenarioWide: [] });
   const ops = [...raw.operations.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const load = {
+    droppedIterations: raw.droppedIterations,
+    offeredRate: (raw.iterations + raw.droppedIterations) / durationSec,
+    achievedRate: raw.iterations / durationSec,
+  };
   return ops.map((op: OperationSamples) => {
     const iterations = op.latency.count + op.failures;
     const own = outcomes.byOperation.get(op.name) ?? [];
@@ -71,6 +80,7 @@ export function toBenchmarkResults(
       errorRate: iterations > 0 ? op.failures / iterations : 0,
       rps: iterations / durationSec,
       durationSec,
+      ...load,
       profile: ctx.profile,
       thresholds: applied,
       thresholdsPassed: applied.every((t) => t.ok),
@@ -90,6 +100,9 @@ export function toBenchmarkResults(
     }
     if (ctx.gitCommit) result.gitCommit = ctx.gitCommit;
     if (ctx.instances && ctx.instances > 1) result.instances = ctx.instances;
+    if (ctx.vus) result.vus = ctx.vus;
+    if (ctx.interrupted) result.interrupted = true;
+    if (ctx.resources && Object.keys(ctx.resources).length > 0) result.resources = ctx.resources as BenchmarkResult["resources"];
     return BenchmarkResultSchema.parse(result);
   });
 }

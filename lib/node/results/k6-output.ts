@@ -2,11 +2,15 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { z } from "zod";
-import { LatencyAccumulator } from "./accumulator";
+import { readPerfdoOutput } from "./perfdo-output";
+import { emptyRawRun, mergeRawRuns, operation, type RawRun, type Tags } from "./raw-run";
+
+export { emptyRawRun, mergeRawRuns, type OperationSamples, type RawRun } from "./raw-run";
 
 // Reads k6's raw JSON output (`--out json=file[.gz]`) in one streaming pass, in bounded memory.
 // Of k6's ~12 lines per request only http_req_duration points (and checks, our colo counter, and
-// perfdo_latency: measured latencies that are not one request, such as replication lag) matter, so lines are matched on raw bytes and the rest are never decoded. Matched lines are taken
+// perfdo_latency: measured latencies that are not one request, such as replication lag; iterations
+// and dropped_iterations) matter, so lines are matched on raw bytes and the rest are never decoded. Matched lines are taken
 // apart by position (k6 writes {"metric","type","data":{"time","value","tags"}} in that order);
 // the tags object repeats across samples and is parsed once per distinct text.
 
@@ -14,6 +18,8 @@ const DURATION_PREFIX = Buffer.from('{"metric":"http_req_duration","type":"Point
 const CHECKS_PREFIX = Buffer.from('{"metric":"checks","type":"Point","data":{"time":"');
 const COLO_PREFIX = Buffer.from('{"metric":"perfdo_colo_served","type":"Point"');
 const LATENCY_PREFIX = Buffer.from('{"metric":"perfdo_latency","type":"Point","data":{"time":"');
+const ITERATIONS_PREFIX = Buffer.from('{"metric":"iterations","type":"Point"');
+const DROPPED_PREFIX = Buffer.from('{"metric":"dropped_iterations","type":"Point"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
 const TAG_CACHE_LIMIT = 10_000;
@@ -24,41 +30,6 @@ const PointSchema = z.object({
   data: z.object({ time: z.string(), value: z.number(), tags: z.record(z.string(), z.string()).nullable().default({}) }),
 });
 const TagsSchema = z.record(z.string(), z.string());
-type Tags = z.infer<typeof TagsSchema>;
-
-export interface OperationSamples {
-  name: string;
-  host: string | null;
-  /** Durations (ms) of responses k6 counted as expected (2xx unless the scenario said otherwise). */
-  latency: LatencyAccumulator;
-  failures: number;
-  /** Tags of the operation's first sample: cold_start, dataset_size, shard_count, colo. */
-  tags: Tags;
-  colos: Record<string, number>;
-}
-
-export interface RawRun {
-  operations: Map<string, OperationSamples>;
-  checks: { passes: number; fails: number };
-  /** First and last sample time (ms since epoch) over every operation. */
-  firstSampleMs: number | null;
-  lastSampleMs: number | null;
-  lines: number;
-}
-
-export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, firstSampleMs: null, lastSampleMs: null, lines: 0 };
-}
-
-function operation(run: RawRun, tags: Tags): OperationSamples {
-  const name = tags.name ?? tags.url ?? "unnamed";
-  let op = run.operations.get(name);
-  if (!op) {
-    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, tags: { ...tags }, colos: {} };
-    run.operations.set(name, op);
-  }
-  return op;
-}
 
 // Every point line starts `{"metric":"`; the byte after it (and for http_req_* the byte after
 // `http_req_`) tells the metrics apart, so most lines are dismissed by one or two byte reads.
@@ -142,12 +113,17 @@ class RawOutputReader {
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
   }
 
-  /** A check's value is 0 or 1: read the digit after `"value":` without decoding the line. */
-  private check(buf: Buffer, start: number, end: number): void {
+  /** A check's or an iteration's value is mostly 0 or 1: read the digit after `"value":` without decoding the line. */
+  private smallValue(buf: Buffer, start: number, end: number): number {
     const at = buf.indexOf(VALUE_KEY, start);
     const digit = at >= 0 && at < end ? buf[at + VALUE_KEY.length] : undefined;
-    const value = digit === 0x31 ? 1 : digit === 0x30 ? 0 : this.parsePoint(buf.toString("utf8", start, end)).value;
-    if (value > 0) this.run.checks.passes++;
+    const next = at >= 0 ? buf[at + VALUE_KEY.length + 1] : undefined;
+    if ((digit === 0x31 || digit === 0x30) && next === 0x2c /* , */) return digit - 0x30;
+    return this.parsePoint(buf.toString("utf8", start, end)).value;
+  }
+
+  private check(buf: Buffer, start: number, end: number): void {
+    if (this.smallValue(buf, start, end) > 0) this.run.checks.passes++;
     else this.run.checks.fails++;
   }
 
@@ -184,6 +160,10 @@ class RawOutputReader {
         const op = operation(this.run, point.tags);
         op.colos[colo] = (op.colos[colo] ?? 0) + point.value;
       }
+    } else if (kind === 0x69 /* i */ && startsWith(buf, start, end, ITERATIONS_PREFIX)) {
+      this.run.iterations += this.smallValue(buf, start, end);
+    } else if (kind === 0x64 /* d */ && startsWith(buf, start, end, DROPPED_PREFIX)) {
+      this.run.droppedIterations += this.smallValue(buf, start, end);
     } else if (buf[start + 2] === 0x74 /* {"t */ && startsWith(buf, start, end, METRIC_DECLARATION) && buf.subarray(start, end).includes(DURATION_DECLARED)) {
       this.durationDeclared = true;
     }
@@ -252,12 +232,19 @@ async function* plainChunks(path: string): AsyncGenerator<Buffer> {
   }
 }
 
+/** The file's bytes, gunzipped when its name ends in .gz. */
+export function rawChunks(path: string): AsyncIterable<Buffer> {
+  return path.endsWith(".gz") ? createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })) : plainChunks(path);
+}
+
+/** The perfdo output extension's files are named `*.perfdo` (or `*.perfdo.gz`); anything else is k6's JSON output. */
+export const isPerfdoOutput = (path: string): boolean => /\.perfdo(\.gz)?$/.test(path);
+
+/** One raw output, in either format: k6's JSON (`--out json=`) or the perfdo extension's (`--out perfdo=`). */
 export async function readRawOutput(path: string): Promise<RawRun> {
+  if (isPerfdoOutput(path)) return readPerfdoOutput(path);
   const reader = new RawOutputReader(path);
-  const input: AsyncIterable<Buffer> = path.endsWith(".gz")
-    ? createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }))
-    : plainChunks(path);
-  await forEachLine(input, (buf, start, end) => reader.line(buf, start, end));
+  await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
   return reader.finish();
 }
 
@@ -267,20 +254,3 @@ export async function readRawOutputs(paths: readonly string[]): Promise<RawRun> 
   return mergeRawRuns(runs);
 }
 
-export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
-  const merged = emptyRawRun();
-  for (const run of runs) {
-    merged.lines += run.lines;
-    merged.checks.passes += run.checks.passes;
-    merged.checks.fails += run.checks.fails;
-    if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
-    if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);
-    for (const op of run.operations.values()) {
-      const into = operation(merged, op.tags);
-      into.latency.merge(op.latency);
-      into.failures += op.failures;
-      for (const [colo, n] of Object.entries(op.colos)) into.colos[colo] = (into.colos[colo] ?? 0) + n;
-    }
-  }
-  return merged;
-}

@@ -23,6 +23,19 @@ export const ThresholdOutcomeSchema = z.strictObject({
   ok: z.boolean(),
   /** "operation" when the threshold names this operation, "scenario" when it covers every request. */
   scope: z.enum(["operation", "scenario"]),
+  /** Why the harness judged it otherwise than k6 did, e.g. a threshold whose operation produced no samples. */
+  note: z.string().optional(),
+});
+
+/** Peak and mean CPU (% of one core) and resident memory (MB) of one kind of process over a run. */
+export const ProcessResourcesSchema = z.strictObject({
+  cpuPeak: z.number().finite().nonnegative(),
+  cpuMean: z.number().finite().nonnegative(),
+  rssPeakMB: z.number().finite().nonnegative(),
+  rssMeanMB: z.number().finite().nonnegative(),
+  /** How many processes of this kind were summed (k6 instances). */
+  processes: z.number().int().positive(),
+  samples: z.number().int().positive(),
 });
 
 export const BenchmarkResultSchema = z
@@ -60,6 +73,20 @@ export const BenchmarkResultSchema = z
     thresholds: z.array(ThresholdOutcomeSchema),
     /** true when every threshold that applies to this operation held (true when there are none). */
     thresholdsPassed: z.boolean(),
+    /**
+     * Iterations the run's arrival rate asked for that k6 could not start, every VU being busy:
+     * requests the target was never offered (coordinated omission). Same on every line of a run.
+     */
+    droppedIterations: z.number().int().nonnegative().optional(),
+    /** Iterations per second the run asked for (run + dropped) and ran, over the test-run duration. */
+    offeredRate: z.number().finite().nonnegative().optional(),
+    achievedRate: z.number().finite().nonnegative().optional(),
+    /** The VU pool of an open-model run, and where its size came from. */
+    vus: z.strictObject({ preAllocated: z.number().int().positive(), max: z.number().int().positive(), sizedBy: z.string() }).optional(),
+    /** The run was stopped early (SIGINT/SIGTERM): what it measured up to then. Comparisons skip it by default. */
+    interrupted: z.literal(true).optional(),
+    /** CPU and memory of the load generator (k6) and of the local Worker (workerd), sampled during the run. */
+    resources: z.partialRecord(z.enum(["k6", "workerd"]), ProcessResourcesSchema).optional(),
     /** k6 processes (execution segments) merged into this result; absent for a single process. */
     instances: z.number().int().min(2).optional(),
     k6Version: z.string().min(1),
@@ -76,3 +103,4 @@ export const BenchmarkResultSchema = z
 export type BenchmarkResult = z.infer<typeof BenchmarkResultSchema>;
 export type ThresholdOutcome = z.infer<typeof ThresholdOutcomeSchema>;
 export type Latency = z.infer<typeof LatencySchema>;
+export type ProcessResources = z.infer<typeof ProcessResourcesSchema>;

@@ -1,16 +1,53 @@
 import Table from "cli-table3";
-import { checksByArea, type CheckCount } from "./k6-summary";
-import type { BenchmarkResult } from "./schema";
+import { checksByArea, operationOfMetric, type CheckCount } from "./k6-summary";
+import type { BenchmarkResult, ThresholdOutcome } from "./schema";
 
 // The console table printed after each run: operation | iterations | rps | p50 | p95 | p99 | errors | thresholds.
 
 const ms = (value: number | undefined): string => (value === undefined ? "—" : value < 10 ? value.toFixed(2) : value.toFixed(1));
 
+/** A failed threshold as the table shows it: an operation's own by its expression, a run-wide one with its metric. */
+function failedLabel(t: ThresholdOutcome): string {
+  if (t.scope === "operation") return t.threshold;
+  const name = operationOfMetric(t.metric);
+  return `${name ?? t.metric.replace(/\{.*$/, "")} ${t.threshold}${t.note?.includes("no samples") ? " (no samples)" : ""}`;
+}
+
 export function thresholdCell(result: BenchmarkResult): string {
   if (result.thresholds.length === 0) return "none";
   const failed = result.thresholds.filter((t) => !t.ok);
   if (failed.length === 0) return `ok (${result.thresholds.length})`;
-  return `FAIL ${failed.map((t) => t.threshold).join(", ")}`;
+  return `FAIL ${[...new Set(failed.map(failedLabel))].join(", ")}`;
+}
+
+const pct = (x: number): string => `${Math.round(x)}%`;
+
+/** One line per process kind: CPU (% of one core) and resident memory over the run. */
+export function resourcesLine(result: BenchmarkResult | undefined): string | null {
+  if (!result?.resources) return null;
+  const parts = Object.entries(result.resources).map(
+    ([kind, r]) =>
+      `${kind}${r.processes > 1 ? ` ×${r.processes}` : ""} CPU ${pct(r.cpuMean)} mean / ${pct(r.cpuPeak)} peak, RSS ${r.rssMeanMB.toFixed(0)} MB mean / ${r.rssPeakMB.toFixed(0)} MB peak`,
+  );
+  return parts.length > 0 ? `resources: ${parts.join("; ")}` : null;
+}
+
+/**
+ * The loud warning for a run that dropped iterations: the arrival rate asked for them and every VU
+ * was busy, so those requests were never sent and the latencies above leave them out.
+ */
+export function droppedWarning(dropped: number, offered: number, result: BenchmarkResult | undefined): string | null {
+  if (dropped === 0) return null;
+  const share = offered > 0 ? ` (${((dropped / offered) * 100).toFixed(1)} %)` : "";
+  const rates = result?.offeredRate !== undefined && result.achievedRate !== undefined ? `: offered ${result.offeredRate.toFixed(1)}/s, achieved ${result.achievedRate.toFixed(1)}/s` : "";
+  const pool = result?.vus ? ` with at most ${result.vus.max} VUs` : "";
+  const lines = [
+    `COORDINATED OMISSION: k6 dropped ${dropped} of ${offered} iterations${share}${rates}${pool}.`,
+    "Those requests were never sent, so the latencies above understate what users would see.",
+    "Give k6 more VUs (--max-vus, --vus) or lower the rate; see README \"Coordinated omission\".",
+  ];
+  const width = Math.max(...lines.map((l) => l.length));
+  return ["!".repeat(width), ...lines, "!".repeat(width)].join("\n");
 }
 
 export function resultsTable(results: readonly BenchmarkResult[]): string {

@@ -5,11 +5,12 @@ import { inputError } from "../errors";
 import { appendResults } from "../history/append";
 import { toBenchmarkResults } from "../results/convert";
 import { readRawOutputs } from "../results/k6-output";
-import { readK6Summary } from "../results/k6-summary";
+import { readK6Summary, thresholdOutcomes } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { compileThresholds } from "../thresholds/compile";
-import { evaluateThresholds } from "../thresholds/evaluate";
+import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evaluate";
 import { loadThresholds } from "../thresholds/load";
+import { DEFAULT_THRESHOLDS } from "../thresholds/schema";
 
 // Results from k6 runs made elsewhere: the `--out json` files of k6-operator pods, or of several
 // machines running one test with execution segments. Merged like `perfdo run --instances`: the union
@@ -40,7 +41,7 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
   } catch (err) {
     throw inputError((err as Error).message);
   }
-  const thresholds = entry ? loadThresholds(entry.thresholds, req.root) : null;
+  const compiled = compileThresholds((entry ? loadThresholds(entry.thresholds, req.root) : null) ?? DEFAULT_THRESHOLDS);
   let raw;
   try {
     raw = await readRawOutputs(req.rawOutputs);
@@ -51,6 +52,9 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
   const summaries = req.summaries.map(readK6Summary);
   const startedAt = new Date(raw.firstSampleMs ?? Date.now());
   const profile = req.profile ?? [...raw.operations.values()].find((op) => op.tags.scenario)?.tags.scenario ?? "unknown";
+  // One file with its own summary: k6 judged the whole run. Anything else is judged here, on the union.
+  const single = req.rawOutputs.length === 1 && summaries.length === 1 ? summaries[0] : undefined;
+  const { report } = closeVacuousThresholds(single ? thresholdOutcomes(single) : evaluateThresholds(compiled, raw), compiled, raw);
   const results = toBenchmarkResults(
     raw,
     summaries,
@@ -64,8 +68,7 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
       runId: `ingest-${startedAt.toISOString().replace(/[:.]/g, "-")}-${(entry?.name ?? req.scenario).replace(/\//g, "-")}`,
       instances: req.rawOutputs.length,
     },
-    // One file with its own summary: k6 judged the whole run. Anything else is judged here, on the union.
-    req.rawOutputs.length === 1 && summaries.length === 1 ? undefined : evaluateThresholds(thresholds ? compileThresholds(thresholds) : {}, raw),
+    report,
   );
   const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
   return { results, historyFile };

@@ -14,7 +14,7 @@ export function pruneRunArtifacts(runsDir: string, keep: number): string[] {
   const pruned: string[] = [];
   for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
     for (const file of readdirSync(join(runsDir, run))) {
-      if (/^(raw(-\d+)?\.json(\.gz)?|summary(-\d+)?\.json)$/.test(file)) {
+      if (/^(raw(-\d+)?\.(json|perfdo)(\.gz)?|summary(-\d+)?\.json)$/.test(file)) {
         rmSync(join(runsDir, run, file), { force: true });
         pruned.push(join(run, file));
       }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
@@ -7,16 +7,19 @@ import { resolveTarget, splitList, type Target } from "../../k6/target";
 import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
-import { executionSegments, K6_THRESHOLDS_FAILED, runK6 } from "../k6/run";
-import { evaluateThresholds } from "../thresholds/evaluate";
+import { iterationCeilingMs } from "../../k6/profile";
+import { executionSegments, K6_THRESHOLDS_FAILED, startK6, type K6Process } from "../k6/run";
+import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evaluate";
 import type { K6Thresholds } from "../thresholds/compile";
 import { toBenchmarkResults } from "../results/convert";
 import { appendResults } from "../history/append";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
-import { checkCounts, readK6Summary, type CheckCount } from "../results/k6-summary";
+import { checkCounts, readK6Summary, thresholdOutcomes, type CheckCount, type K6Summary } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
 import { DEFAULT_KEEP_RAW_RUNS, pruneRunArtifacts } from "./prune";
+import { childrenNamed, sampleResources } from "./resources";
+import { expectedIterationMs, inspectVuPool } from "./vu-sizing";
 
 export interface RunRequest {
   root: string;
@@ -34,6 +37,31 @@ export interface RunRequest {
   instances?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Also write k6's JSON output beside the perfdo one (`raw.json.gz`), as fixtures:capture does. */
+  alsoJsonOutput?: boolean;
+  /** Set by SIGINT/SIGTERM handlers: k6 is stopped gracefully and what it measured is kept. */
+  interrupt?: Interrupt;
+}
+
+/**
+ * A run's stop button. `perfdo run` presses it on SIGINT or SIGTERM: every k6 of the run gets one
+ * SIGINT (its graceful stop), the samples so far become results marked `interrupted`, no further
+ * scenario starts, and only then is the local Worker stopped.
+ */
+export class Interrupt {
+  signal: NodeJS.Signals | null = null;
+  private readonly live = new Set<K6Process>();
+
+  press(signal: NodeJS.Signals): void {
+    this.signal ??= signal;
+    for (const k6 of this.live) k6.interrupt();
+  }
+
+  track(k6: K6Process): void {
+    this.live.add(k6);
+    if (this.signal) k6.interrupt();
+    void k6.exited.finally(() => this.live.delete(k6)).catch(() => undefined);
+  }
 }
 
 export interface ScenarioRun {
@@ -46,6 +74,12 @@ export interface ScenarioRun {
   checks: CheckCount[];
   /** One raw output and summary export per k6 instance, plus the sample sidecar for comparisons. */
   artifacts: { rawOutputs: string[]; summaryExports: string[]; samples: string; dir: string };
+  /** Iterations the arrival rate asked for and k6 could not start (coordinated omission), and of how many. */
+  droppedIterations: number;
+  offeredIterations: number;
+  /** Warnings about the run's judgement, e.g. a threshold on an operation that never ran. */
+  problems: string[];
+  interrupted: boolean;
 }
 
 export interface RunReport {
@@ -111,9 +145,10 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
 
   let local: LocalTarget | null = null;
   const runs: ScenarioRun[] = [];
+  const started = target.kind === "local" && req.target.trim() === "local";
   try {
     let address = target.address;
-    if (target.kind === "local" && req.target.trim() === "local") {
+    if (started) {
       local = await startLocalTarget(join(req.root, "build", "deploy", "worker.mjs"));
       address = local.address;
       log(`perfdo: local perf.do Worker (workerd) on ${address}`);
@@ -127,7 +162,8 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
     if (allowed) env.PERFDO_ALLOWED_DOMAINS = allowed;
     const commit = gitCommit(req.root);
     for (const entry of entries) {
-      runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log }));
+      if (req.interrupt?.signal) break; // interrupted: no further scenario starts
+      runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log, workerd: started }));
     }
   } finally {
     await local?.stop();
@@ -146,6 +182,8 @@ interface ScenarioJob {
   profile: ProfileName | undefined;
   compiled: K6Thresholds;
   log: (line: string) => void;
+  /** The local Worker runs inside this process (miniflare's workerd child): sample it too. */
+  workerd: boolean;
 }
 
 /** Writes a bounded sample of each operation's durations, for rank tests in later comparisons. */
@@ -163,33 +201,76 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
   mkdirSync(dir, { recursive: true });
   const segments = instances > 1 ? executionSegments(instances) : [null];
   const artifacts = {
-    rawOutputs: segments.map((_, i) => join(dir, instances > 1 ? `raw-${i}.json.gz` : "raw.json.gz")),
+    // The perfdo output extension when this k6 has it: k6's JSON output costs over half of k6's
+    // throughput under load (npm run bench:overhead). Plain text, not gzip: cheaper for k6's CPU.
+    rawOutputs: segments.map((_, i) => join(dir, `raw${instances > 1 ? `-${i}` : ""}.${k6.perfdoOutput ? "perfdo" : "json.gz"}`)),
     summaryExports: segments.map((_, i) => join(dir, instances > 1 ? `summary-${i}.json` : "summary.json")),
     samples: join(dir, "samples.json"),
     dir,
   };
   const where = target.kind === "local" ? `local ${job.env.PERFDO_LOCAL_ADDRESS}` : target.baseDomain;
   log(`perfdo: k6 run ${entry.name} (${job.profile ?? "scenario default"} profile${instances > 1 ? `, ${instances} instances` : ""}) → ${where}`);
-  const codes = await Promise.all(
-    segments.map((seg, i) =>
-      runK6({
-        bin: k6.bin,
-        script: entry.script,
-        env: job.env,
-        rawOutput: artifacts.rawOutputs[i] as string,
-        summaryExport: artifacts.summaryExports[i] as string,
-        quiet: req.quiet || i > 0, // one instance's progress is enough on screen
-        extraArgs: seg ? [`--execution-segment=${seg.segment}`, `--execution-segment-sequence=${seg.sequence}`] : undefined,
-      }),
-    ),
+
+  // The open model's VU pool: from the flags if given, else Little's law on the history's iteration p99.
+  const byFlags = req.overrides.vus !== undefined || req.overrides.maxVUs !== undefined;
+  const expected = byFlags ? null : expectedIterationMs(req.resultsDir, entry.name, target.kind);
+  const env = expected ? { ...job.env, PERFDO_ITERATION_MS: String(expected.ms) } : job.env;
+  const pool = inspectVuPool(k6.bin, entry.script, env);
+  let vus: { preAllocated: number; max: number; sizedBy: string } | undefined;
+  if (pool) {
+    const ceiling = iterationCeilingMs(job.compiled);
+    const sizedBy = byFlags
+      ? "flags"
+      : [expected ? `history: iteration p99 ${expected.ms} ms` : null, ceiling ? `thresholds: iteration ceiling ${ceiling} ms` : null]
+          .filter((x) => x !== null)
+          .join(", ") || "profile defaults";
+    vus = { preAllocated: pool.preAllocated, max: pool.max, sizedBy };
+    log(`perfdo: ${pool.executor}: ${pool.preAllocated} VUs pre-allocated, ${pool.max} max (sized by ${sizedBy})`);
+  }
+
+  const processes = segments.map((seg, i) =>
+    startK6({
+      bin: k6.bin,
+      script: entry.script,
+      env,
+      rawOutput: artifacts.rawOutputs[i] as string,
+      summaryExport: artifacts.summaryExports[i] as string,
+      jsonOutput: req.alsoJsonOutput && k6.perfdoOutput ? join(dir, `raw${instances > 1 ? `-${i}` : ""}.json.gz`) : undefined,
+      quiet: req.quiet || i > 0, // one instance's progress is enough on screen
+      extraArgs: seg ? [`--execution-segment=${seg.segment}`, `--execution-segment-sequence=${seg.sequence}`] : undefined,
+    }),
   );
+  for (const p of processes) req.interrupt?.track(p);
+  const sampler = sampleResources(() => ({
+    k6: processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
+    ...(job.workerd ? { workerd: childrenNamed(process.pid, "workerd") } : {}),
+  }));
+  let codes: number[];
+  let resources;
+  try {
+    codes = await Promise.all(processes.map((p) => p.exited));
+  } finally {
+    resources = sampler.stop();
+  }
+  const interrupted = req.interrupt?.signal != null;
   const failed = codes.find((code) => code !== 0 && code !== K6_THRESHOLDS_FAILED);
-  if (failed !== undefined) {
+  if (failed !== undefined && !interrupted) {
     throw new PerfdoError(`k6 run ${entry.name} failed with exit code ${failed}; no results written (k6 output above; artifacts in ${dir})`, EXIT.runFailed);
   }
-  const summaries = artifacts.summaryExports.map(readK6Summary);
-  const raw = await readRawOutputs(artifacts.rawOutputs);
+  let summaries: K6Summary[];
+  let raw;
+  try {
+    // An interrupted k6 may not have written its summary; the raw output is what counts.
+    summaries = artifacts.summaryExports.filter((f) => !interrupted || existsSync(f)).map(readK6Summary);
+    raw = await readRawOutputs(artifacts.rawOutputs);
+  } catch (err) {
+    if (!interrupted) throw err;
+    throw new PerfdoError(`k6 run ${entry.name} was interrupted before its output was complete (${(err as Error).message}); no results written`, EXIT.runFailed);
+  }
   writeSamples(artifacts.samples, raw);
+  // A single k6 judged the whole run; segments each judged a part, so the union is judged here.
+  const k6Report = instances > 1 || summaries.length !== 1 ? evaluateThresholds(job.compiled, raw) : thresholdOutcomes(summaries[0] as K6Summary);
+  const { report, problems } = closeVacuousThresholds(k6Report, job.compiled, raw);
   const results = toBenchmarkResults(
     raw,
     summaries,
@@ -203,11 +284,13 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       gitCommit: job.commit,
       runId,
       instances,
+      vus,
+      interrupted,
+      resources,
     },
-    // A single k6 judged the whole run; segments each judged a part, so the union is judged here.
-    instances > 1 ? evaluateThresholds(job.compiled, raw) : undefined,
+    report,
   );
-  const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
+  const historyFile = req.writeResults && results.length > 0 ? await appendResults(req.resultsDir, results, startedAt) : null;
   return {
     scenario: entry.name,
     k6ExitCode: codes.includes(K6_THRESHOLDS_FAILED) ? K6_THRESHOLDS_FAILED : 0,
@@ -216,6 +299,10 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     thresholdsBreached: results.some((r) => !r.thresholdsPassed) || (instances === 1 && codes[0] === K6_THRESHOLDS_FAILED),
     checks: checkCounts(summaries),
     artifacts,
+    droppedIterations: raw.droppedIterations,
+    offeredIterations: raw.iterations + raw.droppedIterations,
+    problems,
+    interrupted,
   };
 }
 

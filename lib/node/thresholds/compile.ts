@@ -29,5 +29,7 @@ export function compileThresholds(file: ThresholdsFile): K6Thresholds {
     if (limits.errorRate !== undefined) out[metricKey("http_req_failed", operation)] = [wrap(`rate<=${limits.errorRate}`)];
   }
   if (file.checks !== undefined) out.checks = [wrap(`rate>=${file.checks}`)];
+  // Never aborts the run: the drops are the finding, and the rest of the run is still measured.
+  out.dropped_iterations = [`count<=${file.maxDroppedIterations}`];
   return out;
 }

@@ -1,3 +1,4 @@
+import { closest } from "fastest-levenshtein";
 import { LatencyAccumulator } from "../results/accumulator";
 import type { RawRun } from "../results/k6-output";
 import type { ThresholdReport } from "../results/k6-summary";
@@ -56,6 +57,7 @@ function selectOperations(run: RawRun, name: string | undefined) {
 function measure(run: RawRun, key: string, expr: ParsedExpression): number | null {
   const { metric, tags } = parseMetricKey(key);
   const ops = selectOperations(run, tags.name);
+  if (metric === "dropped_iterations") return run.droppedIterations;
   if (metric === "checks") {
     const total = run.checks.passes + run.checks.fails;
     return total === 0 ? null : run.checks.passes / total;
@@ -99,4 +101,50 @@ export function evaluateThresholds(compiled: K6Thresholds, run: RawRun): Thresho
     }
   }
   return { byOperation, scenarioWide };
+}
+
+/**
+ * Where the harness judges differently from k6, whose thresholds pass vacuously on a metric with no
+ * samples (k6 issue #4283):
+ * - a threshold naming an operation that produced no samples fails, with the closest operation that
+ *   did run as a suggestion (a typo in a thresholds file would otherwise gate nothing);
+ * - a checks threshold fails when no check ran;
+ * - dropped iterations are always judged, from the raw samples (k6 reports nothing when none dropped).
+ * Returns the completed report and one line per problem, for the console.
+ */
+export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thresholds, run: RawRun): { report: ThresholdReport; problems: string[] } {
+  const problems: string[] = [];
+  const byOperation = new Map<string, ThresholdOutcome[]>();
+  const scenarioWide = report.scenarioWide.filter((t) => t.metric !== "dropped_iterations");
+  const ran = [...run.operations.keys()];
+  const unmatched = (name: string, outcomes: readonly ThresholdOutcome[]): void => {
+    const guess = ran.length > 0 ? closest(name, ran) : undefined;
+    const note = `operation "${name}" produced no samples${guess ? ` (did you mean ${guess}?)` : ""}`;
+    problems.push(`thresholds: ${note}; its thresholds fail`);
+    scenarioWide.push(...outcomes.map((t) => ({ ...t, ok: false, scope: "scenario" as const, note })));
+  };
+  for (const [name, outcomes] of report.byOperation) {
+    if (run.operations.has(name)) byOperation.set(name, outcomes);
+    else unmatched(name, outcomes);
+  }
+  // Named operations k6 did not report at all (a summary without them) are just as unmatched.
+  for (const [key, list] of Object.entries(compiled)) {
+    const name = parseMetricKey(key).tags.name;
+    if (name === undefined || run.operations.has(name) || report.byOperation.has(name)) continue;
+    unmatched(name, list.map((entry) => ({ metric: key, threshold: typeof entry === "string" ? entry : entry.threshold, ok: false, scope: "scenario" })));
+  }
+  const checksRan = run.checks.passes + run.checks.fails > 0;
+  for (const t of scenarioWide) {
+    if (t.metric === "checks" && !checksRan && t.ok) {
+      t.ok = false;
+      t.note = "no check ran";
+      problems.push("thresholds: a checks threshold is set but no check ran; it fails");
+    }
+  }
+  for (const entry of compiled.dropped_iterations ?? []) {
+    const threshold = typeof entry === "string" ? entry : entry.threshold;
+    const expr = parseExpression(threshold);
+    scenarioWide.push({ metric: "dropped_iterations", threshold, ok: holds(run.droppedIterations, expr), scope: "scenario" });
+  }
+  return { report: { byOperation, scenarioWide }, problems: [...new Set(problems)] };
 }

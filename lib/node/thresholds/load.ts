@@ -6,3 +6,4 @@ import { ThresholdsFileSchema, type ThresholdsFile } from "./schema";
 export function loadThresholds(path: string, root: string = process.cwd()): ThresholdsFile | null {
   return existsSync(path) ? loadJsonFile(path, ThresholdsFileSchema, root) : null;
 }
+

@@ -1,0 +1,87 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+// A calibration target: an HTTP server on loopback whose service times are known and whose own log
+// is the ground truth the harness's numbers are checked against. Two uses:
+// - calibration: each request takes a service time drawn from a fixed list, and the whole server
+//   stalls periodically (every `stallEveryMs`, for `stallMs`), as a GC pause or a blocked Durable
+//   Object would. Its log times every request from arrival to the last byte sent.
+// - the overhead bench: with no service time it answers at once, a trivial server to saturate k6.
+// It answers every path with a small JSON body, so any scenario's namespace client accepts it.
+
+export interface CalibrationOptions {
+  /** Service times (ms), used in turn, request by request. Default: none (answer at once). */
+  serviceMs?: readonly number[];
+  /** Period of the stalls (ms from the server's start); 0 or absent: no stalls. */
+  stallEveryMs?: number;
+  /** How long each stall lasts (ms): requests arriving in one, or due in one, wait for its end. */
+  stallMs?: number;
+  /** Keep every request's own latency (ms) for `log()`. Default true. */
+  log?: boolean;
+  port?: number;
+}
+
+export interface CalibrationServer {
+  /** host:port on loopback. */
+  address: string;
+  /** Latencies (ms) the server itself saw, arrival to response end, in completion order. */
+  log(): number[];
+  resetLog(): void;
+  stop(): Promise<void>;
+}
+
+const BODY = Buffer.from('{"ok":true}');
+
+/** When a response due at `due` (ms since start) can go out: after any stall it falls in. */
+export function releaseTime(due: number, stallEveryMs: number, stallMs: number): number {
+  if (!(stallEveryMs > 0) || !(stallMs > 0)) return due;
+  const phase = due % stallEveryMs;
+  const stallStart = stallEveryMs - stallMs; // each period ends with its stall
+  return phase >= stallStart ? due - phase + stallEveryMs : due;
+}
+
+export async function startCalibrationServer(options: CalibrationOptions = {}): Promise<CalibrationServer> {
+  const service = options.serviceMs && options.serviceMs.length > 0 ? options.serviceMs : null;
+  const every = options.stallEveryMs ?? 0;
+  const stall = options.stallMs ?? 0;
+  const keepLog = options.log ?? true;
+  const origin = performance.now();
+  let latencies: number[] = [];
+  let next = 0;
+
+  const server: Server = createServer((req, res) => {
+    const arrived = performance.now();
+    const finish = (): void => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": BODY.length });
+      res.end(BODY);
+      if (keepLog) latencies.push(performance.now() - arrived);
+    };
+    req.resume(); // bodies are read and dropped
+    if (!service && every === 0) {
+      req.on("end", finish);
+      return;
+    }
+    const ms = service ? (service[next++ % service.length] as number) : 0;
+    const due = arrived - origin + ms;
+    const wait = releaseTime(due, every, stall) - (arrived - origin);
+    req.on("end", () => setTimeout(finish, Math.max(0, wait)));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    log: () => latencies.slice(),
+    resetLog: () => {
+      latencies = [];
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,65 @@
+import { LatencyAccumulator } from "./accumulator";
+
+// What a run's raw output boils down to, whichever format k6 wrote it in (k6's JSON output, read by
+// k6-output.ts, or the perfdo output extension's, read by perfdo-output.ts).
+
+export type Tags = Record<string, string>;
+
+export interface OperationSamples {
+  name: string;
+  host: string | null;
+  /** Durations (ms) of responses k6 counted as expected (2xx unless the scenario said otherwise). */
+  latency: LatencyAccumulator;
+  failures: number;
+  /** Tags of the operation's first sample: cold_start, dataset_size, shard_count, colo. */
+  tags: Tags;
+  colos: Record<string, number>;
+}
+
+export interface RawRun {
+  operations: Map<string, OperationSamples>;
+  checks: { passes: number; fails: number };
+  /** Iterations k6 ran (k6's `iterations`), and those the arrival rate asked for but no VU was free to start. */
+  iterations: number;
+  droppedIterations: number;
+  /** First and last sample time (ms since epoch) over every operation. */
+  firstSampleMs: number | null;
+  lastSampleMs: number | null;
+  lines: number;
+}
+
+export function emptyRawRun(): RawRun {
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, firstSampleMs: null, lastSampleMs: null, lines: 0 };
+}
+
+export function operation(run: RawRun, tags: Tags): OperationSamples {
+  const name = tags.name ?? tags.url ?? "unnamed";
+  let op = run.operations.get(name);
+  if (!op) {
+    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, tags: { ...tags }, colos: {} };
+    run.operations.set(name, op);
+  }
+  return op;
+}
+
+
+/** The union of several runs' samples: the outputs of one distributed run (k6 execution segments). */
+export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
+  const merged = emptyRawRun();
+  for (const run of runs) {
+    merged.lines += run.lines;
+    merged.checks.passes += run.checks.passes;
+    merged.checks.fails += run.checks.fails;
+    merged.iterations += run.iterations;
+    merged.droppedIterations += run.droppedIterations;
+    if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
+    if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);
+    for (const op of run.operations.values()) {
+      const into = operation(merged, op.tags);
+      into.latency.merge(op.latency);
+      into.failures += op.failures;
+      for (const [colo, n] of Object.entries(op.colos)) into.colos[colo] = (into.colos[colo] ?? 0) + n;
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { buildProfile, iterationCeilingMs, sizeVUs } from "../../lib/k6/profile";
+import { releaseTime } from "../../lib/node/calibrate/server";
+import { readRawOutput } from "../../lib/node/results/k6-output";
+import { readK6Summary, thresholdOutcomes } from "../../lib/node/results/k6-summary";
+import { droppedWarning } from "../../lib/node/results/table";
+import { compileThresholds } from "../../lib/node/thresholds/compile";
+import { closeVacuousThresholds } from "../../lib/node/thresholds/evaluate";
+import { ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
+
+// Honest numbers under overload: dropped iterations, VU sizing, thresholds that cannot pass on
+// nothing, and the perfdo raw format (read against k6's own JSON output of the same run).
+
+const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "k6");
+
+describe("the perfdo raw format", () => {
+  for (const name of ["things-dual"]) {
+    it(`${name}: reads exactly what k6's JSON output of the same k6 process says`, async () => {
+      const json = await readRawOutput(join(FIXTURES, name, "raw.json.gz"));
+      const perfdo = await readRawOutput(join(FIXTURES, name, "raw.perfdo"));
+      assert.deepEqual([...perfdo.operations.keys()].sort(), [...json.operations.keys()].sort());
+      for (const [op, samples] of json.operations) {
+        const twin = perfdo.operations.get(op);
+        assert.deepEqual(twin?.latency.stats(), samples.latency.stats(), `${op}: identical statistics`);
+        assert.equal(twin?.failures, samples.failures, `${op}: failures`);
+      }
+      assert.deepEqual(perfdo.checks, json.checks);
+      assert.equal(perfdo.iterations, json.iterations);
+      assert.ok(perfdo.iterations > 0);
+      assert.equal(perfdo.droppedIterations, json.droppedIterations);
+      // k6's JSON times are µs-rounded RFC 3339; the perfdo format counts µs from the output's start.
+      assert.ok(Math.abs((perfdo.firstSampleMs ?? 0) - (json.firstSampleMs ?? 0)) < 2);
+    });
+  }
+
+  it("refuses a file that was cut short, naming it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "perfdo-raw-"));
+    const file = join(dir, "cut.perfdo");
+    writeFileSync(file, '#perfdo-raw 1 1700000000000\nS 0 http_req_duration {"name":"a","expected_response":"true"}\n0 10 1.5\n');
+    await assert.rejects(readRawOutput(file), /cut\.perfdo: cut short \(no end line\)/);
+    writeFileSync(file, "#perfdo-raw 1 1700000000000\n0 10 1.5\nE 20\n");
+    await assert.rejects(readRawOutput(file), /cut\.perfdo:2: series 0 is used before it is declared/);
+  });
+});
+
+describe("VU sizing (Little's law)", () => {
+  it("keeps the profile defaults when nothing is known", () => {
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 40, 40), { preAllocated: 10, max: 100 });
+  });
+  it("covers a stall seen in the history: rate × iteration p99 × headroom", () => {
+    // 40 it/s and iterations of ~1 s in flight: 40 VUs busy; twice that pre-allocated, four times at most.
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 40, 40, { expectedMs: 1000 }), { preAllocated: 80, max: 160 });
+  });
+  it("raises the maximum to what the thresholds' ceiling needs, and caps both", () => {
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 100, 100, { ceilingMs: 2300 }), { preAllocated: 10, max: 230 });
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 5000, 5000, { expectedMs: 2000 }), { preAllocated: 1000, max: 2000 });
+  });
+  it("never overrides VU counts given by flags or env", () => {
+    const s = buildProfile("sustain", { rate: 40, vus: 5, maxVUs: 5 }, { expectedMs: 1000 });
+    assert.equal(s.executor === "constant-arrival-rate" && `${s.preAllocatedVUs}/${s.maxVUs}`, "5/5");
+  });
+  it("reads the iteration ceiling from compiled thresholds: each operation's highest limit, summed", () => {
+    const compiled = compileThresholds(
+      ThresholdsFileSchema.parse({ operations: { "*": { errorRate: 0.01 }, a: { p50: 10, p99: 500 }, b: { p95: 300 } } }),
+    );
+    assert.equal(iterationCeilingMs(compiled), 800);
+    assert.equal(iterationCeilingMs({ checks: ["rate>=0.99"] }), undefined);
+  });
+});
+
+describe("thresholds cannot pass vacuously", () => {
+  it("a threshold on an operation that never ran fails, suggesting the closest that did", async () => {
+    const dir = join(FIXTURES, "echo-breach");
+    const raw = await readRawOutput(join(dir, "raw.json.gz"));
+    const compiled = compileThresholds(ThresholdsFileSchema.parse({ operations: { "echo.pingg": { p95: 1 }, "echo.ping": { p99: 10_000 } } }));
+    const k6Report = thresholdOutcomes(readK6Summary(join(dir, "summary.json")));
+    const { report, problems } = closeVacuousThresholds(k6Report, compiled, raw);
+    assert.deepEqual(problems, ['thresholds: operation "echo.pingg" produced no samples (did you mean echo.ping?); its thresholds fail']);
+    const typo = report.scenarioWide.find((t) => t.metric.includes("echo.pingg"));
+    assert.equal(typo?.ok, false);
+    assert.equal(typo?.threshold, "p(95)<1");
+    assert.equal(report.byOperation.has("echo.pingg"), false);
+  });
+
+  it("judges dropped iterations from the samples, and a checks threshold with no check fails", async () => {
+    const raw = await readRawOutput(join(FIXTURES, "things-dual", "raw.perfdo"));
+    const compiled = compileThresholds(ThresholdsFileSchema.parse({ checks: 0.99 }));
+    const none = closeVacuousThresholds({ byOperation: new Map(), scenarioWide: [] }, compiled, raw);
+    assert.deepEqual(none.report.scenarioWide.map((t) => `${t.metric} ${t.threshold} ${t.ok}`), ["dropped_iterations count<=0 true"]);
+    raw.droppedIterations = 3;
+    raw.checks = { passes: 0, fails: 0 };
+    const k6Said = { byOperation: new Map(), scenarioWide: [{ metric: "checks", threshold: "rate>=0.99", ok: true, scope: "scenario" as const }] };
+    const starved = closeVacuousThresholds(k6Said, compiled, raw);
+    assert.deepEqual(starved.report.scenarioWide.map((t) => `${t.metric} ${t.ok}`), ["checks false", "dropped_iterations false"]);
+  });
+
+  it("warns loudly about dropped iterations with offered and achieved rates", () => {
+    assert.equal(droppedWarning(0, 100, undefined), null);
+    const text = droppedWarning(139, 1600, undefined) as string;
+    assert.match(text, /COORDINATED OMISSION: k6 dropped 139 of 1600 iterations \(8\.7 %\)/);
+  });
+});
+
+describe("calibration target", () => {
+  it("holds a response due inside a stall until the stall ends", () => {
+    // Every 10 s the last 1 s stalls: [9000, 10000) is stalled.
+    assert.equal(releaseTime(8999, 10_000, 1000), 8999);
+    assert.equal(releaseTime(9000, 10_000, 1000), 10_000);
+    assert.equal(releaseTime(9999.5, 10_000, 1000), 10_000);
+    assert.equal(releaseTime(19_500, 10_000, 1000), 20_000);
+    assert.equal(releaseTime(500, 0, 0), 500);
+  });
+});
