@@ -10,6 +10,7 @@ import { ensureK6, findK6, installHelp } from "./k6/provision";
 import { pinnedK6Version } from "./k6/version";
 import { ingest } from "./run/ingest";
 import { Interrupt, runScenarios } from "./run/run-scenarios";
+import { childrenNamed, readProc } from "./run/resources";
 import { checksTable, droppedWarning, resourcesLine, resultsTable } from "./results/table";
 import { startLocalTarget } from "./target/local";
 import { writeFileSync } from "node:fs";
@@ -204,12 +205,23 @@ export function program(): Command {
       await buildAll({ root: ROOT, names: [] });
       const local = await startLocalTarget(resolve(ROOT, "build", "deploy", "worker.mjs"), { port: flags.port, delayMs: flags.delayMs });
       console.log(`perf.do Worker on ${local.address}; run: k6 run -e PERFDO_TARGET=local -e PERFDO_LOCAL_ADDRESS=${local.address} build/<scenario>.js`);
-      await new Promise<void>((done) => {
-        const stop = (): void => done();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-        if (flags.for) setTimeout(stop, parseDuration(flags.for) * 1000);
+      // A Worker that dies must not leave a server that looks up: watch workerd and exit 5 if it goes.
+      const workerd = childrenNamed(process.pid, "workerd");
+      const died = await new Promise<boolean>((done) => {
+        const timers: NodeJS.Timeout[] = [];
+        const finish = (dead: boolean): void => {
+          for (const t of timers) clearTimeout(t);
+          done(dead);
+        };
+        process.once("SIGINT", () => finish(false));
+        process.once("SIGTERM", () => finish(false));
+        if (flags.for) timers.push(setTimeout(() => finish(false), parseDuration(flags.for) * 1000));
+        timers.push(setInterval(() => workerd.length > 0 && workerd.every((pid) => readProc(pid) === null) && finish(true), 500));
       });
+      if (died) {
+        await local.stop().catch(() => undefined);
+        throw new PerfdoError(`the local Worker (workerd pid ${workerd.join(", ")}) exited; serve stops`, EXIT.runFailed);
+      }
       await local.stop();
     });
 
@@ -234,7 +246,8 @@ export function program(): Command {
       .option("--last <n>", "compare against this many earlier comparable runs of history", (v) => Math.trunc(positiveNumber(v)))
       .option("--rules <file>", "regression rules (default thresholds/regression.json)")
       .option("--results-dir <dir>", "the history folder", resolve(ROOT, "results"))
-      .option("--out <file>", "write the output to a file instead of stdout");
+      .option("--out <file>", "write the output to a file instead of stdout")
+      .option("--include-interrupted", "also judge and compare against runs stopped by SIGINT/SIGTERM (skipped by default)", false);
 
   interface JudgeFlags {
     run?: string[];
@@ -246,6 +259,7 @@ export function program(): Command {
     format: string;
     gate?: boolean;
     all?: boolean;
+    includeInterrupted?: boolean;
   }
 
   const judgeFrom = (flags: JudgeFlags) => {
@@ -257,6 +271,7 @@ export function program(): Command {
       last: flags.last,
       rulesPath: flags.rules ? resolve(flags.rules) : undefined,
       all: flags.all,
+      includeInterrupted: flags.includeInterrupted,
     };
     const judgement = judge(req);
     for (const problem of judgement.problems) console.error(`perfdo: warning: ${problem} (line skipped)`);

@@ -1,6 +1,6 @@
 import type { BenchmarkResult } from "../results/schema";
 import { benchmarkKey } from "./key";
-import { LATENCY_METRICS, type LatencyMetric, type RegressionRules, type Rule, type RuleMetric } from "./rules";
+import { LATENCY_METRICS, MEMORY_METRICS, type LatencyMetric, type MemoryMetric, type RegressionRules, type Rule, type RuleMetric } from "./rules";
 import { historySpread, mannWhitney, twoProportion, type TestResult } from "./significance";
 
 // Current results against a baseline, rule by rule. Pure: callers gather results and samples.
@@ -114,6 +114,29 @@ function errorRateOutcome(rule: Rule, current: BenchmarkResult, base: readonly B
   return { metric: "errorRate", baseline, current: current.errorRate, change, test, verdict };
 }
 
+const memoryOf = (r: BenchmarkResult, metric: MemoryMetric): number | undefined =>
+  r.resources?.[metric === "k6RssPeakMB" ? "k6" : "workerd"]?.rssPeakMB;
+
+/**
+ * Peak memory is a property of the run, not of a request: there are no samples to rank, only runs.
+ * With 3+ baseline runs the change must stand out of their spread; with fewer, memory (far steadier
+ * than latency) is judged on the change alone. Skipped when either side did not record it.
+ */
+function memoryOutcome(metric: MemoryMetric, rule: Rule, current: BenchmarkResult, base: readonly BenchmarkResult[], alpha: number): RuleOutcome | null {
+  const cur = memoryOf(current, metric);
+  const history = [...new Map(base.map((r) => [r.runId, memoryOf(r, metric)])).values()].filter((v): v is number => v !== undefined);
+  if (cur === undefined || history.length === 0) return null;
+  const baseline = mean(history);
+  const change = baseline > 0 ? (cur - baseline) / baseline : 0;
+  const none: TestResult = { test: "none", significant: false };
+  if (Math.abs(change) <= rule.warn) return { metric, baseline, current: cur, change, test: none, verdict: "pass" };
+  const direction = change > 0 ? "greater" : "less";
+  const test: TestResult = history.length >= 3 ? historySpread(cur, history, direction, alpha) : { test: "none", significant: true, note: "fewer than 3 baseline runs: judged on the change" };
+  if (!test.significant) return { metric, baseline, current: cur, change, test, verdict: "pass", note: "change within noise" };
+  if (change < 0) return { metric, baseline, current: cur, change, test, verdict: "improved" };
+  return { metric, baseline, current: cur, change, test, verdict: rule.fail !== null && change > rule.fail ? "fail" : "warn" };
+}
+
 export function compareResults(
   current: readonly BenchmarkResult[],
   currentSamples: ReadonlyMap<string, readonly number[]>,
@@ -137,6 +160,11 @@ export function compareResults(
       if (rule) outcomes.push(latencyOutcome(metric, rule, result, base, samples, rules.alpha));
     }
     if (rules.rules.errorRate) outcomes.push(errorRateOutcome(rules.rules.errorRate, result, base, rules.alpha));
+    for (const metric of MEMORY_METRICS) {
+      const rule = rules.rules[metric];
+      const outcome = rule ? memoryOutcome(metric, rule, result, base, rules.alpha) : null;
+      if (outcome) outcomes.push(outcome);
+    }
     return { ...head, baselineRuns: new Set(base.map((r) => r.runId)).size, outcomes, verdict: worst(outcomes.map((o) => o.verdict)) };
   });
 }

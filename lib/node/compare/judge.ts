@@ -19,6 +19,8 @@ export interface JudgeRequest {
   rulesPath?: string;
   /** Every run in history is "current" (for reports over the whole history). */
   all?: boolean;
+  /** Count interrupted runs (stopped by SIGINT/SIGTERM) too; by default they are neither judged nor a baseline. */
+  includeInterrupted?: boolean;
 }
 
 export interface Judgement {
@@ -37,7 +39,9 @@ export function runsDir(root: string): string {
 
 export function judge(req: JudgeRequest): Judgement {
   const rules = loadRegressionRules(req.rulesPath ?? join(req.root, "thresholds", "regression.json"), req.root);
-  const { results: history, problems } = readHistory(req.resultsDir);
+  const { results: all, problems } = readHistory(req.resultsDir);
+  // An interrupted run measured only part of its load: it is no baseline, and judged only when named.
+  const history = req.includeInterrupted ? all : all.filter((r) => !r.interrupted || req.runIds?.includes(r.runId));
   const current = req.all ? history : selectCurrent(history, req.runIds);
   const currentSamples = samplesOf(runsDir(req.root), current);
   let comparisons: BenchmarkComparison[];

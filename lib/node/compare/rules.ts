@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { z } from "zod";
 import { loadJsonFile } from "../json-file";
 
-// thresholds/regression.json: when a change against a baseline warns or fails. Latency metrics
-// are relative changes (0.10 = +10 %); errorRate is an absolute change (0 = any increase).
+// thresholds/regression.json: when a change against a baseline warns or fails. Latency and memory
+// metrics are relative changes (0.10 = +10 %); errorRate is an absolute change (0 = any increase).
 // A change only counts when it is also statistically significant at `alpha`.
 
 const limit = z.number().min(0).finite();
@@ -13,7 +13,10 @@ const RuleSchema = z.strictObject({ warn: limit, fail: limit.nullable().default(
 
 export const LATENCY_METRICS = ["mean", "p50", "p95", "p99", "max"] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
-export type RuleMetric = LatencyMetric | "errorRate";
+/** Peak resident memory of a process kind over the run (the line's `resources`), relative change. */
+export const MEMORY_METRICS = ["k6RssPeakMB", "workerdRssPeakMB"] as const;
+export type MemoryMetric = (typeof MEMORY_METRICS)[number];
+export type RuleMetric = LatencyMetric | "errorRate" | MemoryMetric;
 
 export const RegressionRulesSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -26,6 +29,8 @@ export const RegressionRulesSchema = z.strictObject({
       p99: RuleSchema.optional(),
       max: RuleSchema.optional(),
       errorRate: RuleSchema.optional(),
+      k6RssPeakMB: RuleSchema.optional(),
+      workerdRssPeakMB: RuleSchema.optional(),
     })
     .refine((r) => Object.keys(r).length > 0, { message: "names no metric" }),
   /** One-sided significance level of every test. */
@@ -39,7 +44,13 @@ export type Rule = z.infer<typeof RuleSchema>;
 
 /** The familiar table: mean +10 % warn / +20 % fail, p95 +15 % / +25 %, any error-rate increase warns. */
 export const DEFAULT_RULES: RegressionRules = RegressionRulesSchema.parse({
-  rules: { mean: { warn: 0.1, fail: 0.2 }, p95: { warn: 0.15, fail: 0.25 }, errorRate: { warn: 0, fail: null } },
+  rules: {
+    mean: { warn: 0.1, fail: 0.2 },
+    p95: { warn: 0.15, fail: 0.25 },
+    errorRate: { warn: 0, fail: null },
+    k6RssPeakMB: { warn: 0.2, fail: 0.5 },
+    workerdRssPeakMB: { warn: 0.2, fail: 0.5 },
+  },
 });
 
 export function loadRegressionRules(path: string, root: string = process.cwd()): RegressionRules {

@@ -58,6 +58,7 @@ export function matrixRows(results: readonly BenchmarkResult[], comparisons: rea
 export const fmtMs = (v: number | null): string => (v === null ? "—" : v < 10 ? v.toFixed(2) : v.toFixed(1));
 export const fmtChange = (v: number | null, metric: string): string =>
   v === null ? "—" : metric === "errorRate" ? `${v >= 0 ? "+" : ""}${(v * 100).toFixed(2)} pp` : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)} %`;
-export const fmtValue = (v: number | null, metric: string): string => (v === null ? "—" : metric === "errorRate" ? `${(v * 100).toFixed(2)} %` : fmtMs(v));
+export const fmtValue = (v: number | null, metric: string): string =>
+  v === null ? "—" : metric === "errorRate" ? `${(v * 100).toFixed(2)} %` : metric.endsWith("MB") ? `${v.toFixed(1)} MB` : fmtMs(v);
 export const fmtTest = (o: { test: { test: string; p?: number; note?: string } }): string =>
   o.test.test === "none" ? "" : `${o.test.test}${o.test.p !== undefined ? ` p=${o.test.p < 0.001 ? "<0.001" : o.test.p.toFixed(3)}` : ""}${o.test.note ? ` (${o.test.note})` : ""}`;

@@ -149,7 +149,8 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
   try {
     let address = target.address;
     if (started) {
-      local = await startLocalTarget(join(req.root, "build", "deploy", "worker.mjs"));
+      // perfdo's own SIGINT/SIGTERM handling stops k6 first and saves its samples (Interrupt).
+      local = await startLocalTarget(join(req.root, "build", "deploy", "worker.mjs"), { ownSignals: req.interrupt !== undefined });
       address = local.address;
       log(`perfdo: local perf.do Worker (workerd) on ${address}`);
     }

@@ -40,9 +40,18 @@ export interface LocalTargetOptions {
   delayMs?: number;
   /** A deliberate fault (see deploy/src/env.ts), to prove the E2E suites catch it. */
   fault?: string;
+  /**
+   * The caller handles SIGINT/SIGTERM itself. miniflare installs handlers that dispose workerd and
+   * exit at once, which would cut a run short before k6 stops and its samples are saved; with this
+   * set they are removed (its exit hook, which stops workerd when the process exits, stays).
+   */
+  ownSignals?: boolean;
 }
 
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
 export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
+  const before = new Map(SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
   const mf = new Miniflare({
     modules: true,
     scriptPath: workerScript,
@@ -61,6 +70,9 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
   } catch (err) {
     await mf.dispose().catch(() => undefined);
     throw new PerfdoError(`local target failed to start: ${(err as Error).message.split("\n")[0]}`, EXIT.runFailed);
+  }
+  if (options.ownSignals) {
+    for (const sig of SIGNALS) for (const l of process.listeners(sig)) if (!before.get(sig)?.has(l)) process.off(sig, l);
   }
   const base = `http://127.0.0.1:${url.port}`;
   // A pooled keep-alive socket may have been closed by workerd while the caller was busy: retry once.
