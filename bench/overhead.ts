@@ -1,0 +1,123 @@
+// npm run bench:overhead — what the harness costs the load generator. A trivial loopback server
+// (lib/node/calibrate/server.ts, answering at once) is driven past saturation by
+//   bare:   a hand-written k6 script: one GET, the same two checks (2xx, body is JSON), no output;
+//   perfdo: `perfdo run calibration/ping` as users run it: the built scenario, its thresholds,
+//           raw capture on (the perfdo output extension, or k6's JSON output with a stock k6).
+// Both are offered the same constant arrival rate, far above what the box can do, with the same
+// VUs, in interleaved rounds (bare, perfdo, bare, perfdo, …) so drift hits both alike. Each round's
+// throughput is k6's own request count over its test-run duration; memory is k6's peak RSS.
+// The ratios are medians over rounds. Target: R ≥ 0.90, Q ≤ 1.10.
+// Last line: `overhead: <R>x bare k6 rps, k6 RSS <Q>x bare`.
+// BENCH_ROUNDS (default 5), BENCH_SECONDS (per run, default 10), BENCH_VUS (default 50).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCalibrationServer } from "../lib/node/calibrate/server";
+import { ensureK6 } from "../lib/node/k6/provision";
+import { childrenNamed, sampleResources } from "../lib/node/run/resources";
+
+const ROOT = join(import.meta.dirname, "..");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const VUS = Number(process.env.BENCH_VUS ?? 50);
+const RATE = 50_000; // far past saturation on any laptop: both sides run flat out
+const TARGET_R = 0.9;
+const TARGET_Q = 1.1;
+
+const BARE = (address: string): string => `import http from "k6/http";
+import { check } from "k6";
+export const options = {
+  scenarios: { bare: { executor: "constant-arrival-rate", rate: ${RATE}, timeUnit: "1s", duration: "${SECONDS}s", preAllocatedVUs: ${VUS}, maxVUs: ${VUS} } },
+};
+export default function () {
+  const res = http.get("http://${address}/ping");
+  check(res, {
+    "status is 2xx": (r) => r.status >= 200 && r.status < 300,
+    "body is JSON": (r) => { try { JSON.parse(r.body); return true; } catch { return false; } },
+  });
+}
+`;
+
+interface Sample {
+  rps: number;
+  rssMB: number;
+}
+
+/** Runs a command to completion while sampling the RSS of its k6 process(es); returns the output and peak RSS. */
+function measured(cmd: string, args: string[], k6Of: (pid: number) => number[]): Promise<{ out: string; rssMB: number; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const sampler = sampleResources(() => ({ k6: child.pid ? k6Of(child.pid) : [] }), 250);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ out, rssMB: sampler.stop().k6?.rssPeakMB ?? 0, code: code ?? -1 }));
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  const k6 = ensureK6(ROOT);
+  const server = await startCalibrationServer({ log: false });
+  const dir = mkdtempSync(join(tmpdir(), "perfdo-overhead-"));
+  const bareScript = join(dir, "bare.js");
+  writeFileSync(bareScript, BARE(server.address));
+  const results = join(dir, "results");
+  console.log(`bench:overhead: k6 ${k6.version} (${k6.perfdoOutput ? "perfdo output" : "JSON output: stock k6"}), ${ROUNDS} rounds × ${SECONDS} s, ${VUS} VUs, offered ${RATE}/s, server ${server.address}`);
+
+  const bare = async (): Promise<Sample> => {
+    const summary = join(dir, "bare-summary.json");
+    const res = await measured(k6.bin, ["run", "--quiet", `--summary-export=${summary}`, bareScript], (pid) => [pid]);
+    if (res.code !== 0) throw new Error(`bare k6 failed (${res.code}): ${res.out.slice(-500)}`);
+    const reqs = (JSON.parse(readFileSync(summary, "utf8")) as { metrics: { http_reqs: { rate: number } } }).metrics.http_reqs;
+    return { rps: reqs.rate, rssMB: res.rssMB };
+  };
+  const harness = async (): Promise<Sample> => {
+    const args = [
+      join(ROOT, "bin", "perfdo.mjs"), "run", "calibration/ping", "--target", `local=${server.address}`, "--profile", "sustain",
+      "--rate", String(RATE), "--duration", `${SECONDS}s`, "--vus", String(VUS), "--max-vus", String(VUS), "--quiet", "--results-dir", results,
+    ];
+    const res = await measured(process.execPath, args, (pid) => childrenNamed(pid, "k6"));
+    // Dropped iterations are expected here (offered far more than the box can do): exit 0 without --gate.
+    if (res.code !== 0) throw new Error(`perfdo run failed (${res.code}): ${res.out.slice(-500)}`);
+    const lines = readFileSync(join(results, readdirNewest(results)), "utf8").trim().split("\n");
+    const line = JSON.parse(lines[lines.length - 1] as string) as { rps: number; errors: number };
+    if (line.errors > 0) throw new Error(`perfdo run had ${line.errors} errors against the trivial server`);
+    return { rps: line.rps, rssMB: res.rssMB };
+  };
+
+  const ratios: Array<{ r: number; q: number }> = [];
+  try {
+    await bare(); // warm-up: page cache, CPU frequency, the server's JIT
+    for (let round = 1; round <= ROUNDS; round++) {
+      const b = await bare();
+      const h = await harness();
+      ratios.push({ r: h.rps / b.rps, q: h.rssMB / b.rssMB });
+      console.log(
+        `round ${round}: bare ${b.rps.toFixed(0)} req/s, ${b.rssMB.toFixed(0)} MB; perfdo run ${h.rps.toFixed(0)} req/s, ${h.rssMB.toFixed(0)} MB → ${(h.rps / b.rps).toFixed(3)}x, RSS ${(h.rssMB / b.rssMB).toFixed(3)}x`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+  const r = median(ratios.map((x) => x.r));
+  const q = median(ratios.map((x) => x.q));
+  const verdict = r >= TARGET_R && q <= TARGET_Q ? "meets" : "MISSES";
+  console.log(`target: R >= ${TARGET_R}, Q <= ${TARGET_Q} (${verdict}); rounds' R ${ratios.map((x) => x.r.toFixed(2)).join(" ")}`);
+  console.log(`overhead: ${r.toFixed(2)}x bare k6 rps, k6 RSS ${q.toFixed(2)}x bare`);
+}
+
+function readdirNewest(dir: string): string {
+  const files = readdirSync(dir).filter((f) => f.endsWith("-benchmarks.jsonl")).sort();
+  return files[files.length - 1] as string;
+}
+
+await main();
