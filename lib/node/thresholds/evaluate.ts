@@ -3,7 +3,7 @@ import { LatencyAccumulator } from "../results/accumulator";
 import type { RawRun } from "../results/k6-output";
 import type { ThresholdReport } from "../results/k6-summary";
 import type { ThresholdOutcome } from "../results/schema";
-import type { K6Thresholds } from "./compile";
+import type { K6Threshold, K6Thresholds } from "./compile";
 
 // Evaluates compiled thresholds on a run's samples. k6 judges a single run itself; a merged run
 // (several k6 processes over execution segments) has only partial verdicts per instance, so its
@@ -24,6 +24,9 @@ export function parseExpression(expression: string): ParsedExpression {
   const stat = m[2] ? "p" : (m[1] as string);
   return { stat, percentile: m[2] ? Number(m[2]) : undefined, op: m[3] as ParsedExpression["op"], value: Number(m[4]) };
 }
+
+/** The expression of a compiled threshold, plain or in k6's object form. */
+const expressionOf = (entry: K6Threshold): string => (typeof entry === "string" ? entry : entry.threshold);
 
 function holds(actual: number, { op, value }: ParsedExpression): boolean {
   switch (op) {
@@ -92,7 +95,7 @@ export function evaluateThresholds(compiled: K6Thresholds, run: RawRun): Thresho
   for (const [key, list] of Object.entries(compiled)) {
     const name = parseMetricKey(key).tags.name;
     for (const entry of list) {
-      const threshold = typeof entry === "string" ? entry : entry.threshold;
+      const threshold = expressionOf(entry);
       const expr = parseExpression(threshold);
       const actual = measure(run, key, expr);
       const outcome: ThresholdOutcome = { metric: key, threshold, ok: actual === null ? true : holds(actual, expr), scope: name ? "operation" : "scenario" };
@@ -131,18 +134,17 @@ export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thre
   for (const [key, list] of Object.entries(compiled)) {
     const name = parseMetricKey(key).tags.name;
     if (name === undefined || run.operations.has(name) || report.byOperation.has(name)) continue;
-    unmatched(name, list.map((entry) => ({ metric: key, threshold: typeof entry === "string" ? entry : entry.threshold, ok: false, scope: "scenario" })));
+    unmatched(name, list.map((entry) => ({ metric: key, threshold: expressionOf(entry), ok: false, scope: "scenario" })));
   }
   const checksRan = run.checks.passes + run.checks.fails > 0;
-  for (const t of scenarioWide) {
+  for (const [i, t] of scenarioWide.entries()) {
     if (t.metric === "checks" && !checksRan && t.ok) {
-      t.ok = false;
-      t.note = "no check ran";
+      scenarioWide[i] = { ...t, ok: false, note: "no check ran" }; // k6's report is not changed in place
       problems.push("thresholds: a checks threshold is set but no check ran; it fails");
     }
   }
   for (const entry of compiled.dropped_iterations ?? []) {
-    const threshold = typeof entry === "string" ? entry : entry.threshold;
+    const threshold = expressionOf(entry);
     const expr = parseExpression(threshold);
     scenarioWide.push({ metric: "dropped_iterations", threshold, ok: holds(run.droppedIterations, expr), scope: "scenario" });
   }
