@@ -86,6 +86,18 @@ describe("thresholds cannot pass vacuously", () => {
     assert.equal(report.byOperation.has("echo.pingg"), false);
   });
 
+  it("overrules k6's own vacuous pass on an operation that never ran", async () => {
+    const raw = await readRawOutput(join(FIXTURES, "echo-breach", "raw.json.gz"));
+    const metric = "http_req_duration{name:echo.pingg,expected_response:true}";
+    const compiled = { [metric]: ["p(95)<1"] };
+    // What k6 reports for such a threshold: passed, on no samples (k6 issue #4283).
+    const k6Said = { byOperation: new Map([["echo.pingg", [{ metric, threshold: "p(95)<1", ok: true, scope: "operation" as const }]]]), scenarioWide: [] };
+    const { report, problems } = closeVacuousThresholds(k6Said, compiled, raw);
+    assert.equal(problems.length, 1);
+    assert.deepEqual(report.scenarioWide.filter((t) => t.metric === metric).map((t) => t.ok), [false]);
+    assert.equal(k6Said.byOperation.get("echo.pingg")?.[0]?.ok, true, "k6's report itself is left as it was");
+  });
+
   it("judges dropped iterations from the samples, and a checks threshold with no check fails", async () => {
     const raw = await readRawOutput(join(FIXTURES, "things-dual", "raw.perfdo"));
     const compiled = compileThresholds(ThresholdsFileSchema.parse({ checks: 0.99 }));
