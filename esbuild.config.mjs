@@ -46,22 +46,46 @@ export const workerBuildOptions = {
   metafile: false,
 };
 
+/**
+ * lib/k6/options-build.ts (profiles, durations, VU sizing: what builds `options`) goes into each
+ * script pre-bundled as one CommonJS module. esbuild wraps such a module whole, function
+ * declarations included, in a function that runs on the first `require`, which only the init run
+ * k6 reads options from makes (lib/k6/options.ts). As an ES module its functions would be created
+ * in every VU.
+ */
+function lazyOptionsBuild(define) {
+  return {
+    name: "perfdo-lazy-options-build",
+    setup(b) {
+      b.onResolve({ filter: /\/options-build$/, namespace: "file" }, (args) =>
+        args.kind === "require-call" ? { path: join(args.resolveDir, "options-build.ts"), namespace: "perfdo-lazy" } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "perfdo-lazy" }, async (args) => {
+        const cjs = await build({ ...k6BuildOptions, entryPoints: [args.path], format: "cjs", write: false, metafile: false, define });
+        return { contents: cjs.outputFiles[0].text, loader: "js", resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
+
 async function buildScenario(root, entry) {
   // Validated before bundling: an invalid file stops the build with "file: field: reason".
   const thresholds = loadThresholds(entry.thresholds, root);
   const thresholdsFile = relative(root, entry.thresholds);
   const compiled = compileThresholds(thresholds ?? DEFAULT_THRESHOLDS); // no file: the default gate
   mkdirSync(dirname(entry.script), { recursive: true });
+  const define = {
+    __PERFDO_THRESHOLDS__: JSON.stringify(compiled),
+    __PERFDO_SCENARIO__: JSON.stringify(entry.name),
+  };
   const result = await build({
     ...k6BuildOptions,
     entryPoints: [entry.source],
     outfile: entry.script,
     absWorkingDir: root,
     banner: { js: `// Generated from scenarios/${entry.name}.ts by esbuild.config.mjs. Do not edit; run \`npm run build\`.` },
-    define: {
-      __PERFDO_THRESHOLDS__: JSON.stringify(compiled),
-      __PERFDO_SCENARIO__: JSON.stringify(entry.name),
-    },
+    define,
+    plugins: [lazyOptionsBuild(define)],
   });
   const leaked = Object.keys(result.metafile.inputs).filter((input) => NODE_ONLY.test(input));
   if (leaked.length > 0) {

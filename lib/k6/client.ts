@@ -9,6 +9,19 @@ import { baseUrl, hostFor, type Target } from "./target";
 /** Response-side colo (the text after the last "-" of `cf-ray`), counted per operation. */
 const coloServed = new Counter("perfdo_colo_served");
 
+/**
+ * The host an operation's requests go to, said once per VU and operation instead of as a tag on
+ * every request: each tag is paid on each of the ~12 samples k6 makes per request
+ * (npm run bench:overhead). Results read it as the operation's `target`.
+ */
+const operationHost = new Counter("perfdo_host");
+const announced = new Set<string>();
+export function announceHost(name: string, host: string): void {
+  if (announced.has(name)) return;
+  announced.add(name);
+  operationHost.add(1, { name, host });
+}
+
 /** Facts about an operation that results record (BenchmarkResult's optional fields). */
 export interface OperationMeta {
   /** Sent as `cf-ipcolo` (the contract's colo hint) and recorded as the requested colo. */
@@ -23,12 +36,11 @@ export interface OperationMeta {
 export type JsonResponse = RefinedResponse<ResponseType | undefined>;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
-const NO_HEADERS = {};
 const EXPECTED_2XX = http.expectedStatuses({ min: 200, max: 299 });
 
-export function tagsFor(name: string, host: string, meta: OperationMeta | undefined): Record<string, string> {
-  // k6 replaces the url tag with `name`, so the host goes in a tag of its own for results.
-  const tags: Record<string, string> = { name, host };
+export function tagsFor(name: string, meta: OperationMeta | undefined): Record<string, string> {
+  // k6 replaces the url tag with `name`; the host is announced once (announceHost), not tagged.
+  const tags: Record<string, string> = { name };
   if (!meta) return tags;
   if (meta.colo) tags.colo = meta.colo;
   if (meta.coldStart) tags.cold_start = "true";
@@ -51,7 +63,7 @@ export const NOT_JSON = Symbol("not json");
 
 // Every request's body is parsed for its "body is JSON" check, and scenarios read most bodies too:
 // remember the parse per response so no body is parsed twice. (A WeakMap, measured: a property set
-// on the response object itself made k6 ~40 % slower under overload.)
+// on the response object itself made k6 ~40 % slower under overload; a one-response memo, no faster.)
 const parsed = new WeakMap<JsonResponse, unknown>();
 
 /** The response body as JSON: `undefined` for an empty body, `NOT_JSON` when it does not parse. */
@@ -82,38 +94,54 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
   // header, per request, so the local target skips it (its colo is "local" anyway).
   const readColo = target.kind === "remote";
 
-  // Per operation, built once: its tags and its check names. Requests run flat out under
-  // overload, and every allocation here is paid per request (npm run bench:overhead).
+  // Per operation, built once: its request params and its checks. k6 runs scenario code in an
+  // interpreter, and under overload every object, closure and call made per request is paid per
+  // request (npm run bench:overhead), so a request here allocates nothing of its own but the URL.
+  // k6 calls each check function with the response, so the checks object is shared too.
   interface Plan {
-    tags: Record<string, string>;
-    checkTags: { name: string };
-    statusCheck: string;
-    jsonCheck: string;
-    expected: ReturnType<typeof http.expectedStatuses>;
+    params: { headers: Record<string, string>; tags: Record<string, string>; responseCallback: ReturnType<typeof http.expectedStatuses> };
+    bodyParams: Plan["params"];
+    checks: Record<string, (res: JsonResponse) => boolean>;
   }
-  const plans = new Map<string, Plan>();
-  const planFor = (name: string, meta: OperationMeta | undefined): Plan => {
-    const cacheable = meta === undefined;
-    const cached = cacheable ? plans.get(name) : undefined;
-    if (cached) return cached;
-    const plan: Plan = {
-      tags: tagsFor(name, host, meta),
-      checkTags: { name },
-      statusCheck: `${name}: status is ${meta?.expectStatus ? `2xx or ${meta.expectStatus.join("/")}` : "2xx"}`,
-      jsonCheck: `${name}: body is JSON`,
-      expected: meta?.expectStatus ? http.expectedStatuses({ min: 200, max: 299 }, ...meta.expectStatus) : EXPECTED_2XX,
+  const planOf = (name: string, meta: OperationMeta | undefined): Plan => {
+    const expectStatus = meta?.expectStatus;
+    const okStatus = expectStatus
+      ? (res: JsonResponse) => (res.status >= 200 && res.status < 300) || expectStatus.includes(res.status)
+      : (res: JsonResponse) => res.status >= 200 && res.status < 300;
+    announceHost(name, host);
+    const tags = tagsFor(name, meta);
+    const responseCallback = expectStatus ? http.expectedStatuses({ min: 200, max: 299 }, ...expectStatus) : EXPECTED_2XX;
+    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo } : {};
+    return {
+      params: { headers: colo, tags, responseCallback },
+      bodyParams: { headers: { ...JSON_HEADERS, ...colo }, tags, responseCallback },
+      checks: {
+        [`${name}: status is ${expectStatus ? `2xx or ${expectStatus.join("/")}` : "2xx"}`]: okStatus,
+        [`${name}: body is JSON`]: (res: JsonResponse) => bodyJson(res) !== NOT_JSON,
+      },
     };
-    if (cacheable) plans.set(name, plan);
+  };
+  // Plans of meta-less calls are kept by name; a call with meta (rare, often cold paths) builds its own.
+  const plans = new Map<string, Plan>();
+  let lastName = "";
+  let lastPlan: Plan | null = null;
+  const planFor = (name: string, meta: OperationMeta | undefined): Plan => {
+    if (meta !== undefined) return planOf(name, meta);
+    if (name === lastName && lastPlan) return lastPlan;
+    let plan = plans.get(name);
+    if (!plan) plans.set(name, (plan = planOf(name, undefined)));
+    lastName = name;
+    lastPlan = plan;
     return plan;
   };
 
   function send(method: string, name: string, path: string, body: unknown, meta: OperationMeta | undefined): JsonResponse {
     const plan = planFor(name, meta);
-    const payload = body === undefined ? null : typeof body === "string" ? body : JSON.stringify(body);
-    const headers = meta?.colo ? { ...JSON_HEADERS, "cf-ipcolo": meta.colo } : payload === null ? NO_HEADERS : JSON_HEADERS;
-    const res = http.request(method, root + path, payload, { headers, tags: plan.tags, responseCallback: plan.expected });
-    const okStatus = (res.status >= 200 && res.status < 300) || (meta?.expectStatus?.includes(res.status) ?? false);
-    check(res, { [plan.statusCheck]: () => okStatus, [plan.jsonCheck]: () => bodyJson(res) !== NOT_JSON }, plan.checkTags);
+    const res =
+      body === undefined
+        ? http.request(method, root + path, null, plan.params)
+        : http.request(method, root + path, typeof body === "string" ? body : JSON.stringify(body), plan.bodyParams);
+    check(res, plan.checks); // the check's name says the operation: no tag needed
     if (readColo) {
       const ray = res.headers["Cf-Ray"];
       if (ray) coloServed.add(1, { name, colo: ray.slice(ray.lastIndexOf("-") + 1) });

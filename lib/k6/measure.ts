@@ -3,10 +3,11 @@
 // requests, so results turn each into an operation of its own, like any request.
 
 import { Trend } from "k6/metrics";
-import { tagsFor, type OperationMeta } from "./client";
+import { announceHost, tagsFor, type OperationMeta } from "./client";
 
 const latency = new Trend("perfdo_latency", true);
 
 export function recordLatency(name: string, host: string, ms: number, meta?: OperationMeta): void {
-  latency.add(ms, tagsFor(name, host, meta));
+  announceHost(name, host);
+  latency.add(ms, tagsFor(name, meta));
 }

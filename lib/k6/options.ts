@@ -1,38 +1,27 @@
-// Assembles a scenario's `export const options`: the profile (from env), the target's `hosts`
-// pinning, and the thresholds compiled at build time. Runs once per VU at init.
+// A scenario's `export const options`, and the target it sends load to. Runs at every init: once
+// in the init run k6 reads options from (__VU 0), then once per VU.
 
 import type { Options } from "k6/options";
-import { iterationCeilingMs, profileFromEnv, type ProfileName, type ProfileOverrides } from "./profile";
-import { k6Hosts, targetFromEnv, type Target } from "./target";
+import type { ScenarioConfig } from "./options-build";
+import { targetFromEnv, type Target } from "./target";
 
-/** Thresholds compiled from `thresholds/<scenario>.json` by esbuild.config.mjs (`define`). */
-declare const __PERFDO_THRESHOLDS__: Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>>;
+export type { ScenarioConfig } from "./options-build";
+
 /** The scenario's name (its path under scenarios/ without .ts), injected at build time. */
 declare const __PERFDO_SCENARIO__: string;
+/** esbuild bundles a `require`d module behind a lazy initializer, run on first require only. */
+declare function require(id: string): unknown;
 
 export const SCENARIO_NAME: string = __PERFDO_SCENARIO__;
 export const target: Target = targetFromEnv(__ENV);
 
-export interface ScenarioConfig {
-  /** The profile used when neither the CLI nor PERFDO_PROFILE names one. */
-  profile?: ProfileName;
-  /** This scenario's own defaults (a heavy scenario's lower rate); the CLI and env override them. */
-  defaults?: ProfileOverrides;
-}
-
+/**
+ * k6 reads a script's options once, from an init run with __VU 0, and gives each VU those options;
+ * a VU's own init needs none. So only that run loads the profile code: instantiating it in every
+ * VU cost ~90 KB of k6 memory per VU (npm run bench:overhead).
+ */
 export function scenarioOptions(config: ScenarioConfig = {}): Options {
-  const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain", config.defaults, {
-    ceilingMs: iterationCeilingMs(__PERFDO_THRESHOLDS__),
-  });
-  const options: Options = {
-    scenarios: { [name]: { ...scenario, tags: { profile: name } } } as Options["scenarios"],
-    thresholds: __PERFDO_THRESHOLDS__ as Options["thresholds"],
-    // Percentiles the summary prints and that results cross-check against.
-    summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
-    tags: { scenario_name: SCENARIO_NAME, target: target.kind === "local" ? "local" : target.baseDomain },
-    userAgent: "perfdo-harness/k6",
-  };
-  const hosts = k6Hosts(target);
-  if (hosts) options.hosts = hosts as Options["hosts"];
-  return options;
+  if (__VU !== 0) return {};
+  const { buildOptions } = require("./options-build") as typeof import("./options-build");
+  return buildOptions(config, target);
 }

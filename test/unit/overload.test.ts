@@ -29,6 +29,8 @@ describe("the perfdo raw format", () => {
         assert.equal(twin?.failures, samples.failures, `${op}: failures`);
       }
       assert.deepEqual(perfdo.checks, json.checks);
+      assert.deepEqual([...perfdo.hosts].sort(), [...json.hosts].sort());
+      assert.equal(perfdo.hosts.get("things.create"), "stores.perf.do", "each operation's host, announced once per VU");
       assert.equal(perfdo.iterations, json.iterations);
       assert.ok(perfdo.iterations > 0);
       assert.equal(perfdo.droppedIterations, json.droppedIterations);

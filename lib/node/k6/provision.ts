@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { EXIT, PerfdoError } from "../errors";
 import { K6_MODULE, parseK6Version, pinnedK6Version } from "./version";
@@ -54,6 +54,13 @@ export function installHelp(version: string): string {
   ].join("\n");
 }
 
+/** True when a file under tools/k6 (go.mod, go.sum, the extension, the main) changed after `bin` was built. */
+function olderThanSources(root: string, bin: string): boolean {
+  const built = statSync(bin).mtimeMs;
+  const dir = join(root, "tools", "k6");
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).some((f) => statSync(join(dir, f)).mtimeMs > built);
+}
+
 /** The pinned k6 if one is already present; null otherwise. Throws if K6_BIN names a wrong one. */
 export function findK6(root: string, env: NodeJS.ProcessEnv = process.env): K6 | null {
   const version = pinnedK6Version(root);
@@ -65,9 +72,10 @@ export function findK6(root: string, env: NodeJS.ProcessEnv = process.env): K6 |
       EXIT.k6Missing,
     );
   }
-  // The project's own build first: it has the extension. One from before the extension is rebuilt.
+  // The project's own build first: it has the extension. One from before the extension existed, or
+  // older than any of tools/k6's sources (the extension changed), is rebuilt.
   const local = join(toolsBin(root), "k6");
-  const localFound = existsSync(local) ? k6VersionOf(local) : null;
+  const localFound = existsSync(local) && !olderThanSources(root, local) ? k6VersionOf(local) : null;
   if (localFound?.version === version && localFound.perfdoOutput) return { bin: local, version, source: ".tools", perfdoOutput: true };
   const fromPath = onPath("k6", env);
   const pathFound = fromPath ? k6VersionOf(fromPath) : null;
@@ -88,6 +96,8 @@ export function installK6(root: string, env: NodeJS.ProcessEnv = process.env, lo
     timeout: 20 * 60_000,
   });
   const bin = join(toolsBin(root), "k6");
+  // go install leaves an up-to-date binary untouched; mark it as checked against today's sources.
+  if (res.status === 0 && existsSync(bin)) utimesSync(bin, new Date(), new Date());
   const built = res.status === 0 ? k6VersionOf(bin) : null;
   if (built?.version !== version) {
     throw new PerfdoError(`go install ${K6_MODULE}@${version} (tools/k6/${K6_BUILD_PACKAGE.slice(2)}) failed (exit ${res.status ?? res.signal}).\n${installHelp(version)}`, EXIT.k6Missing);

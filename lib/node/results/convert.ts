@@ -72,7 +72,7 @@ export function toBenchmarkResults(
       name: op.name,
       scenario: ctx.scenario,
       timestamp: ctx.startedAt.toISOString(),
-      target: op.host ?? ctx.fallbackHost,
+      target: op.host ?? raw.hosts.get(op.name) ?? ctx.fallbackHost,
       targetKind: ctx.targetKind,
       iterations,
       latency: op.latency.stats(),

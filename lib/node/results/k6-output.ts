@@ -20,6 +20,7 @@ const COLO_PREFIX = Buffer.from('{"metric":"perfdo_colo_served","type":"Point"')
 const LATENCY_PREFIX = Buffer.from('{"metric":"perfdo_latency","type":"Point","data":{"time":"');
 const ITERATIONS_PREFIX = Buffer.from('{"metric":"iterations","type":"Point"');
 const DROPPED_PREFIX = Buffer.from('{"metric":"dropped_iterations","type":"Point"');
+const HOST_PREFIX = Buffer.from('{"metric":"perfdo_host","type":"Point"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
 const TAG_CACHE_LIMIT = 10_000;
@@ -153,6 +154,9 @@ class RawOutputReader {
       this.check(buf, start, end);
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, LATENCY_PREFIX)) {
       this.duration(buf.toString("utf8", start, end), true);
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, HOST_PREFIX)) {
+      const { tags } = this.parsePoint(buf.toString("utf8", start, end));
+      if (tags.name && tags.host) this.run.hosts.set(tags.name, tags.host);
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, COLO_PREFIX)) {
       const point = this.parsePoint(buf.toString("utf8", start, end));
       const colo = point.tags.colo;

@@ -85,6 +85,9 @@ class PerfdoOutputReader {
       case "dropped_iterations":
         this.run.droppedIterations += sum;
         break;
+      case "perfdo_host":
+        if (s.tags.name && s.tags.host) this.run.hosts.set(s.tags.name, s.tags.host);
+        break;
       case "perfdo_colo_served":
         if (s.tags.colo) {
           const op = operation(this.run, s.tags);

@@ -22,6 +22,8 @@ export interface RawRun {
   /** Iterations k6 ran (k6's `iterations`), and those the arrival rate asked for but no VU was free to start. */
   iterations: number;
   droppedIterations: number;
+  /** Operation → host, from the `perfdo_host` counter the client emits once per VU and operation. */
+  hosts: Map<string, string>;
   /** First and last sample time (ms since epoch) over every operation. */
   firstSampleMs: number | null;
   lastSampleMs: number | null;
@@ -29,7 +31,7 @@ export interface RawRun {
 }
 
 export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, firstSampleMs: null, lastSampleMs: null, lines: 0 };
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
 export function operation(run: RawRun, tags: Tags): OperationSamples {
@@ -52,6 +54,7 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
     merged.checks.fails += run.checks.fails;
     merged.iterations += run.iterations;
     merged.droppedIterations += run.droppedIterations;
+    for (const [name, host] of run.hosts) merged.hosts.set(name, host);
     if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
     if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);
     for (const op of run.operations.values()) {

@@ -33,6 +33,8 @@ export const ProcessResourcesSchema = z.strictObject({
   cpuMean: z.number().finite().nonnegative(),
   rssPeakMB: z.number().finite().nonnegative(),
   rssMeanMB: z.number().finite().nonnegative(),
+  /** CPU time the processes used between the first and the last sample (s). */
+  cpuSeconds: z.number().finite().nonnegative().optional(),
   /** How many processes of this kind were summed (k6 instances). */
   processes: z.number().int().positive(),
   samples: z.number().int().positive(),

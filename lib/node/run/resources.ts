@@ -67,6 +67,7 @@ export interface ResourceSampler {
 /** Samples the processes `pids()` names every `intervalMs` until stopped. */
 export function sampleResources(pids: () => Partial<Record<ProcessKind, number[]>>, intervalMs = 1000): ResourceSampler {
   const previous = new Map<number, { ticks: number; at: number }>();
+  const first = new Map<number, { kind: ProcessKind; ticks: number }>();
   const series = new Map<ProcessKind, Series>();
   const tick = (): void => {
     const now = performance.now();
@@ -80,6 +81,7 @@ export function sampleResources(pids: () => Partial<Record<ProcessKind, number[]
         if (!r) continue;
         seen++;
         rssKB += r.rssKB;
+        if (!first.has(pid)) first.set(pid, { kind, ticks: r.ticks });
         const before = previous.get(pid);
         previous.set(pid, { ticks: r.ticks, at: now });
         if (!before || now <= before.at) continue;
@@ -104,6 +106,11 @@ export function sampleResources(pids: () => Partial<Record<ProcessKind, number[]
       clearInterval(timer);
       tick();
       const out: Partial<Record<ProcessKind, ProcessResources>> = {};
+      const cpuSeconds = (kind: ProcessKind): number => {
+        let ticks = 0;
+        for (const [pid, f] of first) if (f.kind === kind) ticks += (previous.get(pid)?.ticks ?? f.ticks) - f.ticks;
+        return Math.round((ticks / TICKS_PER_SECOND) * 100) / 100;
+      };
       for (const [kind, s] of series) {
         if (s.rssMB.length === 0) continue;
         out[kind] = {
@@ -111,6 +118,7 @@ export function sampleResources(pids: () => Partial<Record<ProcessKind, number[]
           cpuMean: round(mean(s.cpu)),
           rssPeakMB: round(Math.max(...s.rssMB)),
           rssMeanMB: round(mean(s.rssMB)),
+          cpuSeconds: cpuSeconds(kind),
           processes: s.processes,
           samples: s.rssMB.length,
         };

@@ -7,7 +7,8 @@
 //	S <id> <metric> <tags as JSON>       a time series (metric + tag set), declared once
 //	<id> <µs since start> <value>        one sample of http_req_duration or perfdo_latency
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
-//	                                     iterations, dropped_iterations, perfdo_colo_served, http_req_failed)
+//	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
+//	                                     http_req_failed)
 //	E <µs since start>                   the end of a complete file
 //
 // Durations stay exact (every value is written), so percentiles and the merge of execution
@@ -30,7 +31,7 @@ import (
 	"go.k6.io/k6/v2/output"
 )
 
-const flushPeriod = 200 * time.Millisecond
+const flushPeriod = 50 * time.Millisecond
 
 func init() {
 	output.RegisterExtension("perfdo", New)
@@ -41,7 +42,8 @@ var sampled = map[string]bool{"http_req_duration": true, "perfdo_latency": true}
 
 // Metrics summed per series and written once at the end.
 var summed = map[string]bool{
-	"checks": true, "iterations": true, "dropped_iterations": true, "perfdo_colo_served": true, "http_req_failed": true,
+	"checks": true, "iterations": true, "dropped_iterations": true, "perfdo_colo_served": true, "perfdo_host": true,
+	"http_req_failed": true,
 }
 
 type total struct {

@@ -1,0 +1,35 @@
+// Builds a scenario's k6 options: the profile (from env), the target's `hosts` pinning, and the
+// thresholds compiled at build time. Loaded only in the init run k6 reads options from (__VU 0),
+// through options.ts, so VUs never instantiate the profile code (see there).
+
+import type { Options } from "k6/options";
+import { iterationCeilingMs, profileFromEnv, type ProfileOverrides, type ProfileName } from "./profile";
+import { k6Hosts, type Target } from "./target";
+
+/** Thresholds compiled from `thresholds/<scenario>.json` by esbuild.config.mjs (`define`). */
+declare const __PERFDO_THRESHOLDS__: Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>>;
+
+export interface ScenarioConfig {
+  /** The profile used when neither the CLI nor PERFDO_PROFILE names one. */
+  profile?: ProfileName;
+  /** This scenario's own defaults (a heavy scenario's lower rate); the CLI and env override them. */
+  defaults?: ProfileOverrides;
+}
+
+export function buildOptions(config: ScenarioConfig, target: Target): Options {
+  const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain", config.defaults, {
+    ceilingMs: iterationCeilingMs(__PERFDO_THRESHOLDS__),
+  });
+  const options: Options = {
+    // No run-wide tags: every tag is paid on every sample (npm run bench:overhead). The profile is
+    // the k6 scenario's name, which every sample carries as its `scenario` system tag.
+    scenarios: { [name]: scenario } as Options["scenarios"],
+    thresholds: __PERFDO_THRESHOLDS__ as Options["thresholds"],
+    // Percentiles the summary prints and that results cross-check against.
+    summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
+    userAgent: "perfdo-harness/k6",
+  };
+  const hosts = k6Hosts(target);
+  if (hosts) options.hosts = hosts as Options["hosts"];
+  return options;
+}
