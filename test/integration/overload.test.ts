@@ -115,7 +115,48 @@ describe("calibration: the harness against a target's own log", () => {
   });
 });
 
+/** Starts `perfdo run` in a process group of its own, as a shell starts a foreground job. */
+function perfdoJob(args: string[]) {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "perfdo.mjs"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+  const killer = setTimeout(() => process.kill(-(child.pid as number), "SIGKILL"), 90_000);
+  return {
+    child,
+    output: () => stdout + stderr,
+    /** Resolves once k6 has run for `seconds` (its VU pool line is logged just before it starts). */
+    async running(seconds: number): Promise<void> {
+      for (let i = 0; i < 300 && !/VUs pre-allocated/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+    },
+    async exit(): Promise<number> {
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
+
 describe("interrupted runs", () => {
+  it("Ctrl-C in a terminal (SIGINT to the whole process group): what k6 measured is kept, exit 130", async () => {
+    // perf/lifecycle copies datasets: most of the time an iteration is in flight when the signal comes.
+    const results = tempDir("results");
+    const job = perfdoJob(["run", "perf/lifecycle", "--duration", "60s", "--quiet", "--results-dir", results]);
+    await job.running(5);
+    process.kill(-(job.child.pid as number), "SIGINT"); // what the terminal does: every process of the job
+    assert.equal(await job.exit(), 130, job.output());
+    const lines = readResults(results);
+    assert.ok(lines.length > 0, job.output());
+    for (const line of lines) {
+      assert.equal(line.interrupted, true);
+      // k6 cancels the iterations in flight when it stops: they are not counted as failures.
+      assert.equal(line.errors, 0, `${line.name}: ${line.errors} errors while k6 stopped`);
+    }
+  });
+
   it("SIGTERM mid-run: k6 stops gracefully, the samples so far are kept as interrupted, no process outlives the command", async () => {
     const results = tempDir("results");
     const workerdBefore = new Set(workerdPids());
