@@ -142,6 +142,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
     throw inputError(`build: ${(err as Error).message.split("\n")[0]}`);
   }
   const k6 = ensureK6(req.root, req.env ?? process.env, log);
+  if (!k6.perfdoOutput) log(`perfdo: ${k6.bin} (${k6.source}) has no perfdo output extension: raw capture uses k6's JSON output, which costs k6 about half its throughput under load`);
 
   let local: LocalTarget | null = null;
   const runs: ScenarioRun[] = [];
