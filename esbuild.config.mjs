@@ -74,10 +74,10 @@ async function buildScenario(root, entry) {
   const thresholdsFile = relative(root, entry.thresholds);
   const compiled = compileThresholds(thresholds ?? DEFAULT_THRESHOLDS); // no file: the default gate
   mkdirSync(dirname(entry.script), { recursive: true });
-  const define = {
-    __PERFDO_THRESHOLDS__: JSON.stringify(compiled),
-    __PERFDO_SCENARIO__: JSON.stringify(entry.name),
-  };
+  const define = { __PERFDO_SCENARIO__: JSON.stringify(entry.name) };
+  // The thresholds are read by options-build.ts alone, so only its lazy module gets them: defined
+  // for the whole script, esbuild wraps them in an initializer every VU runs.
+  const lazyDefine = { ...define, __PERFDO_THRESHOLDS__: JSON.stringify(compiled) };
   const result = await build({
     ...k6BuildOptions,
     entryPoints: [entry.source],
@@ -85,7 +85,7 @@ async function buildScenario(root, entry) {
     absWorkingDir: root,
     banner: { js: `// Generated from scenarios/${entry.name}.ts by esbuild.config.mjs. Do not edit; run \`npm run build\`.` },
     define,
-    plugins: [lazyOptionsBuild(define)],
+    plugins: [lazyOptionsBuild(lazyDefine)],
   });
   const leaked = Object.keys(result.metafile.inputs).filter((input) => NODE_ONLY.test(input));
   if (leaked.length > 0) {

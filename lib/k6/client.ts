@@ -4,10 +4,14 @@
 import http, { type RefinedResponse, type ResponseType } from "k6/http";
 import { check } from "k6";
 import { Counter } from "k6/metrics";
+import { target as runTarget } from "./options";
 import { baseUrl, hostFor, type Target } from "./target";
 
-/** Response-side colo (the text after the last "-" of `cf-ray`), counted per operation. */
-const coloServed = new Counter("perfdo_colo_served");
+/**
+ * Response-side colo (the text after the last "-" of `cf-ray`), counted per operation. Only a real
+ * deployment answers with cf-ray, so a local run does not create the metric (each costs every VU).
+ */
+const coloServed = runTarget.kind === "remote" ? new Counter("perfdo_colo_served") : null;
 
 /**
  * The host an operation's requests go to, said once per VU and operation instead of as a tag on
@@ -15,10 +19,13 @@ const coloServed = new Counter("perfdo_colo_served");
  * (npm run bench:overhead). Results read it as the operation's `target`.
  */
 const operationHost = new Counter("perfdo_host");
-const announced = new Set<string>();
+// Plain objects, not Set/Map/WeakMap/Symbol: sobek builds a builtin's constructor and prototype
+// in each VU's runtime the first time the VU touches it, ~5-15 KB of k6 memory per VU per builtin
+// (npm run bench:overhead; measured with 1,000 idle VUs).
+const announced: Record<string, true> = Object.create(null) as Record<string, true>;
 export function announceHost(name: string, host: string): void {
-  if (announced.has(name)) return;
-  announced.add(name);
+  if (announced[name]) return;
+  announced[name] = true;
   operationHost.add(1, { name, host });
 }
 
@@ -36,7 +43,10 @@ export interface OperationMeta {
 export type JsonResponse = RefinedResponse<ResponseType | undefined>;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
-const EXPECTED_2XX = http.expectedStatuses({ min: 200, max: 299 });
+// A request succeeds on 2xx (k6's own default also passes 3xx). Set once per VU as the default, so
+// that only operations expecting other statuses carry a callback: k6 parses every key of a
+// request's params on every request (npm run bench:overhead).
+http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }));
 
 export function tagsFor(name: string, meta: OperationMeta | undefined): Record<string, string> {
   // k6 replaces the url tag with `name`; the host is announced once (announceHost), not tagged.
@@ -58,17 +68,19 @@ export interface NamespaceClient {
   patch(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
 }
 
-/** `bodyJson`'s answer for a body that is not JSON. */
-export const NOT_JSON = Symbol("not json");
+/** `bodyJson`'s answer for a body that is not JSON (a unique object: see `announced` on Symbol). */
+export const NOT_JSON: { readonly notJson: true } = { notJson: true };
 
-// Every request's body is parsed for its "body is JSON" check, and scenarios read most bodies too:
-// remember the parse per response so no body is parsed twice. (A WeakMap, measured: a property set
-// on the response object itself made k6 ~40 % slower under overload; a one-response memo, no faster.)
-const parsed = new WeakMap<JsonResponse, unknown>();
+// Every request's body is parsed for its "body is JSON" check, and scenarios read most bodies right
+// after the request: remember the last parse so that body is not parsed twice. (Measured: a property
+// set on the response object made k6 ~40 % slower under overload; a WeakMap, as fast as this but
+// ~6 KB more per VU.) A response read after another was sent is parsed again, correctly.
+let lastResponse: JsonResponse | null = null;
+let lastParsed: unknown;
 
 /** The response body as JSON: `undefined` for an empty body, `NOT_JSON` when it does not parse. */
 export function bodyJson(res: JsonResponse): unknown {
-  if (parsed.has(res)) return parsed.get(res);
+  if (res === lastResponse) return lastParsed;
   const body = res.body;
   let value: unknown;
   if (body === null || body === undefined || body === "") value = undefined;
@@ -79,7 +91,8 @@ export function bodyJson(res: JsonResponse): unknown {
       value = NOT_JSON;
     }
   }
-  parsed.set(res, value);
+  lastResponse = res;
+  lastParsed = value;
   return value;
 }
 
@@ -92,14 +105,14 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
   const host = hostFor(target, namespace);
   // Only a real deployment answers with cf-ray; reading res.headers builds a JS object of every
   // header, per request, so the local target skips it (its colo is "local" anyway).
-  const readColo = target.kind === "remote";
+  const readColo = coloServed !== null && target.kind === "remote";
 
   // Per operation, built once: its request params and its checks. k6 runs scenario code in an
   // interpreter, and under overload every object, closure and call made per request is paid per
   // request (npm run bench:overhead), so a request here allocates nothing of its own but the URL.
   // k6 calls each check function with the response, so the checks object is shared too.
   interface Plan {
-    params: { headers: Record<string, string>; tags: Record<string, string>; responseCallback: ReturnType<typeof http.expectedStatuses> };
+    params: { headers?: Record<string, string>; tags: Record<string, string>; responseCallback?: ReturnType<typeof http.expectedStatuses> };
     bodyParams: Plan["params"];
     checks: Record<string, (res: JsonResponse) => boolean>;
   }
@@ -110,11 +123,14 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
       : (res: JsonResponse) => res.status >= 200 && res.status < 300;
     announceHost(name, host);
     const tags = tagsFor(name, meta);
-    const responseCallback = expectStatus ? http.expectedStatuses({ min: 200, max: 299 }, ...expectStatus) : EXPECTED_2XX;
     const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo } : {};
+    // Only what differs from k6's defaults (and the VU's response callback): no empty headers.
+    const params: Plan["params"] = meta?.colo ? { headers: colo, tags } : { tags };
+    const bodyParams: Plan["params"] = { headers: { ...JSON_HEADERS, ...colo }, tags };
+    if (expectStatus) params.responseCallback = bodyParams.responseCallback = http.expectedStatuses({ min: 200, max: 299 }, ...expectStatus);
     return {
-      params: { headers: colo, tags, responseCallback },
-      bodyParams: { headers: { ...JSON_HEADERS, ...colo }, tags, responseCallback },
+      params,
+      bodyParams,
       checks: {
         [`${name}: status is ${expectStatus ? `2xx or ${expectStatus.join("/")}` : "2xx"}`]: okStatus,
         [`${name}: body is JSON`]: (res: JsonResponse) => bodyJson(res) !== NOT_JSON,
@@ -122,14 +138,13 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
     };
   };
   // Plans of meta-less calls are kept by name; a call with meta (rare, often cold paths) builds its own.
-  const plans = new Map<string, Plan>();
+  const plans: Record<string, Plan> = Object.create(null) as Record<string, Plan>;
   let lastName = "";
   let lastPlan: Plan | null = null;
   const planFor = (name: string, meta: OperationMeta | undefined): Plan => {
     if (meta !== undefined) return planOf(name, meta);
     if (name === lastName && lastPlan) return lastPlan;
-    let plan = plans.get(name);
-    if (!plan) plans.set(name, (plan = planOf(name, undefined)));
+    const plan = plans[name] ?? (plans[name] = planOf(name, undefined));
     lastName = name;
     lastPlan = plan;
     return plan;
@@ -144,7 +159,7 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
     check(res, plan.checks); // the check's name says the operation: no tag needed
     if (readColo) {
       const ray = res.headers["Cf-Ray"];
-      if (ray) coloServed.add(1, { name, colo: ray.slice(ray.lastIndexOf("-") + 1) });
+      if (ray) coloServed?.add(1, { name, colo: ray.slice(ray.lastIndexOf("-") + 1) });
     }
     return res;
   }

@@ -13,7 +13,8 @@ declare const __PERFDO_SCENARIO__: string;
 declare function require(id: string): unknown;
 
 export const SCENARIO_NAME: string = __PERFDO_SCENARIO__;
-export const target: Target = targetFromEnv(__ENV);
+// Checked once, in the init run k6 reads options from: a bad target fails the run there, before any VU.
+export const target: Target = targetFromEnv(__ENV, __VU !== 0);
 
 /**
  * k6 reads a script's options once, from an init run with __VU 0, and gives each VU those options;

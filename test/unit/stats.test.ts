@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { latencyStats, meanAndStddev, percentile } from "../../lib/node/results/stats";
+import { latencyStats, meanAndStddev, medianInterval, percentile } from "../../lib/node/results/stats";
 
 describe("latency statistics", () => {
   it("interpolates percentiles between closest ranks like k6", () => {
@@ -34,5 +34,22 @@ describe("latency statistics", () => {
     for (const [key, value] of Object.entries(expected)) {
       assert.ok(Math.abs(stats[key as keyof typeof stats] - value) < 1e-12, `${key}: ${stats[key as keyof typeof stats]}`);
     }
+  });
+});
+
+describe("medianInterval (bench:overhead's interval for the median ratio)", () => {
+  it("takes the 2nd smallest and 2nd largest of 9 rounds (96 % coverage)", () => {
+    const ci = medianInterval([0.9, 1.2, 0.8, 0.95, 1.0, 0.7, 1.1, 0.85, 0.92]);
+    assert.deepEqual(ci && { low: ci.low, high: ci.high }, { low: 0.8, high: 1.1 });
+    assert.ok(ci && Math.abs(ci.coverage - (1 - 20 / 512)) < 1e-12);
+  });
+  it("has no 95 % interval from 5 rounds, and min–max from 6", () => {
+    assert.equal(medianInterval([1, 2, 3, 4, 5]), null);
+    assert.deepEqual(medianInterval([6, 1, 5, 2, 4, 3])?.low, 1);
+    assert.deepEqual(medianInterval([6, 1, 5, 2, 4, 3])?.high, 6);
+  });
+  it("widens to k = 6 of 20 rounds", () => {
+    const xs = Array.from({ length: 20 }, (_, i) => i + 1);
+    assert.deepEqual(medianInterval(xs) && [medianInterval(xs)?.low, medianInterval(xs)?.high], [6, 15]);
   });
 });

@@ -42,4 +42,15 @@ describe("target resolution", () => {
     assert.equal(local.address, "127.0.0.1:4000");
     assert.equal(targetFromEnv({ PERFDO_TARGET: "mine.dev", PERFDO_ALLOWED_DOMAINS: "x.dev, mine.dev" }).baseDomain, "mine.dev");
   });
+
+  it("checks the target in the options init run only; VUs (checked) get the same target", () => {
+    // Unchecked (k6's __VU 0 init): a non-loopback address or a domain not allow-listed fails the run.
+    assert.throws(() => targetFromEnv({ PERFDO_TARGET: "local", PERFDO_LOCAL_ADDRESS: "10.0.0.1:80" }), /not a loopback/);
+    assert.throws(() => targetFromEnv({ PERFDO_TARGET: "evil.example" }), /not allow-listed/);
+    for (const env of [{}, { PERFDO_TARGET: "local" }, { PERFDO_TARGET: "local=127.0.0.1:9" }, { PERFDO_TARGET: " https://Mine.dev/ ", PERFDO_ALLOWED_DOMAINS: "mine.dev" }]) {
+      const { address: _, ...accepted } = targetFromEnv(env);
+      const { address: __, ...inVU } = targetFromEnv(env, true);
+      assert.deepEqual(inVU, accepted, JSON.stringify(env));
+    }
+  });
 });

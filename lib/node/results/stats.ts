@@ -52,3 +52,26 @@ export function latencyStats(samples: Float64Array | number[]): LatencyStats | n
     stddev,
   };
 }
+
+/**
+ * A distribution-free interval for the median: the k-th smallest and k-th largest of n values,
+ * k the largest with P(k ≤ Binomial(n, ½) ≤ n-k) ≥ 95 %. Null when n is too small (< 6).
+ */
+export function medianInterval(xs: number[]): { low: number; high: number; coverage: number } | null {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const pmf = (i: number): number => {
+    let c = 1;
+    for (let j = 1; j <= i; j++) c = (c * (n - j + 1)) / j;
+    return c / 2 ** n;
+  };
+  let best: { low: number; high: number; coverage: number } | null = null;
+  let tail = 0; // P(B ≤ k-1)
+  for (let k = 1; 2 * k <= n; k++) {
+    tail += pmf(k - 1);
+    const coverage = 1 - 2 * tail;
+    if (coverage < 0.95) break;
+    best = { low: s[k - 1] as number, high: s[n - k] as number, coverage };
+  }
+  return best;
+}
