@@ -1,8 +1,8 @@
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { buildAll } from "../../esbuild.config.mjs";
-import { PROFILE_NAMES, type ProfileOverrides } from "../k6/profile";
+import type { ProfileOverrides } from "../k6/profile";
 import { parseDuration } from "../k6/duration";
 import { findScenarios, listScenarios } from "./build/catalog";
 import { EXIT, PerfdoError } from "./errors";
@@ -24,23 +24,10 @@ import { htmlReport } from "./report/html";
 import { junitReport } from "./report/junit";
 import { markdownReport } from "./report/markdown";
 import { matrixRows } from "./report/matrix";
+import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/profile-flags";
+import { toolCommand } from "./cmds/tool";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
-  return n;
-}
-
-function duration(value: string): string {
-  try {
-    if (parseDuration(value) <= 0) throw new Error("must be positive");
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return value;
-}
 
 interface RunFlags {
   profile?: string;
@@ -60,14 +47,7 @@ interface RunFlags {
 }
 
 async function runCommand(scenarios: string[], flags: RunFlags): Promise<number> {
-  const overrides: ProfileOverrides = {
-    rate: flags.rate,
-    peakRate: flags.peakRate,
-    duration: flags.duration,
-    vus: flags.vus,
-    maxVUs: flags.maxVus,
-    iterations: flags.iterations,
-  };
+  const overrides = overridesFrom(flags as unknown as Record<string, unknown>);
   // SIGINT/SIGTERM (Ctrl-C, a CI runner's cancel): stop k6 gracefully and keep what it measured.
   const interrupt = new Interrupt();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -146,18 +126,10 @@ export function program(): Command {
       console.log(`built ${relative(ROOT, worker)}`);
     });
 
-  cli
-    .command("run")
+  addProfileOptions(cli.command("run"))
     .description("build, then run scenarios with k6 and append BenchmarkResult lines to results/")
     .argument("<scenarios...>", "scenario names, e.g. network/echo stores/things")
-    .addOption(new Option("-p, --profile <name>", "load profile (default: the scenario's own)").choices([...PROFILE_NAMES]))
     .option("-t, --target <target>", 'where load goes: "local" (embedded Worker), "local=127.0.0.1:PORT", or a base domain like perf.do', "local")
-    .option("--rate <n>", "iterations per second (arrival-rate profiles)", positiveNumber)
-    .option("--peak-rate <n>", "peak iterations per second (spike, stress)", positiveNumber)
-    .option("-d, --duration <d>", "run duration, k6 units (30s, 2m)", duration)
-    .option("--vus <n>", "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", positiveNumber)
-    .option("--max-vus <n>", "VU ceiling for arrival-rate profiles", positiveNumber)
-    .option("--iterations <n>", "iterations per VU (smoke)", positiveNumber)
     .option("--instances <n>", "k6 processes per scenario, each one execution segment; results merged from their samples", (v) => Math.trunc(positiveNumber(v)), 1)
     .option("--gate", "fail (exit 3) when a threshold is breached", false)
     .option("--no-results", "do not append to results/")
@@ -327,6 +299,8 @@ export function program(): Command {
         : consoleMatrix(rows);
       emit(text, flags.out);
     });
+
+  cli.addCommand(toolCommand(ROOT));
 
   const baseline = cli.command("baseline").description("saved baselines for `perfdo compare --baseline`");
   baseline

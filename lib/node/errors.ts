@@ -12,6 +12,8 @@ export const EXIT = {
   k6Missing: 4,
   /** k6 itself failed (script error, aborted run) or the local target would not start. */
   runFailed: 5,
+  /** A pinned Go tool (actionlint, kubeconform, under tools/) could not be found or built. */
+  toolMissing: 6,
   /** Stopped by SIGINT (Ctrl-C): k6 stopped gracefully, what it measured is kept, marked interrupted. */
   interrupted: 130,
   /** Stopped by SIGTERM (a CI runner's cancel): as for SIGINT. */

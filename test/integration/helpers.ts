@@ -16,10 +16,16 @@ export interface CliResult {
 
 /** Runs the real CLI (bin/perfdo.mjs) as a user would. Bounded: killed after `timeoutMs`. */
 export function perfdo(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+  return command(process.execPath, [join(ROOT, "bin", "perfdo.mjs"), ...args], { env, timeoutMs });
+}
+
+/** Runs any command to completion (stdout and stderr captured). Bounded: killed after `timeoutMs`. */
+export function command(bin: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin", "perfdo.mjs"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
+    const child = spawn(bin, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

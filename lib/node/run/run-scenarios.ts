@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
 import { resolveTarget, splitList, type Target } from "../../k6/target";
+import { profileEnv } from "../cmds/profile-flags";
 import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
@@ -116,18 +117,6 @@ export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; ta
     throw inputError(`profile: ${(err as Error).message}`);
   }
   return { entries, target, profile: req.profile };
-}
-
-function profileEnv(profile: ProfileName | undefined, o: ProfileOverrides): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (profile) env.PERFDO_PROFILE = profile;
-  if (o.rate !== undefined) env.PERFDO_RATE = String(o.rate);
-  if (o.peakRate !== undefined) env.PERFDO_PEAK_RATE = String(o.peakRate);
-  if (o.duration !== undefined) env.PERFDO_DURATION = o.duration;
-  if (o.vus !== undefined) env.PERFDO_VUS = String(o.vus);
-  if (o.maxVUs !== undefined) env.PERFDO_MAX_VUS = String(o.maxVUs);
-  if (o.iterations !== undefined) env.PERFDO_ITERATIONS = String(o.iterations);
-  return env;
 }
 
 export async function runScenarios(req: RunRequest): Promise<RunReport> {

@@ -1,0 +1,67 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { parseDuration } from "../../k6/duration";
+import { PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
+
+// The one table of profile overrides: each one's CLI flag, its ProfileOverrides key and the PERFDO_*
+// env the k6 script reads it from (lib/k6/profile.ts profileFromEnv). `run`, `k8s` and `cloud` add
+// the flags from here and turn them into env from here; nothing else lists them.
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+
+export function duration(value: string): string {
+  try {
+    if (parseDuration(value) <= 0) throw new Error("must be positive");
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+interface Override {
+  key: keyof ProfileOverrides;
+  flag: string;
+  env: string;
+  help: string;
+  parse: (value: string) => number | string;
+}
+
+export const PROFILE_OVERRIDES: readonly Override[] = [
+  { key: "rate", flag: "--rate <n>", env: "PERFDO_RATE", help: "iterations per second (arrival-rate profiles)", parse: positiveNumber },
+  { key: "peakRate", flag: "--peak-rate <n>", env: "PERFDO_PEAK_RATE", help: "peak iterations per second (spike, stress)", parse: positiveNumber },
+  { key: "duration", flag: "-d, --duration <d>", env: "PERFDO_DURATION", help: "run duration, k6 units (30s, 2m)", parse: duration },
+  { key: "vus", flag: "--vus <n>", env: "PERFDO_VUS", help: "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", parse: positiveNumber },
+  { key: "maxVUs", flag: "--max-vus <n>", env: "PERFDO_MAX_VUS", help: "VU ceiling for arrival-rate profiles", parse: positiveNumber },
+  { key: "iterations", flag: "--iterations <n>", env: "PERFDO_ITERATIONS", help: "iterations per VU (smoke)", parse: positiveNumber },
+];
+
+/** `--profile` and every override flag, on `command`. */
+export function addProfileOptions(command: Command): Command {
+  command.addOption(new Option("-p, --profile <name>", "load profile (default: the scenario's own)").choices([...PROFILE_NAMES]));
+  for (const o of PROFILE_OVERRIDES) command.option(o.flag, o.help, o.parse);
+  return command;
+}
+
+/** The overrides among parsed flags (commander's camelCase keys match ProfileOverrides', maxVus aside). */
+export function overridesFrom(flags: Record<string, unknown>): ProfileOverrides {
+  const out: ProfileOverrides = {};
+  for (const o of PROFILE_OVERRIDES) {
+    const value = flags[o.key === "maxVUs" ? "maxVus" : o.key];
+    if (value !== undefined) (out as Record<string, unknown>)[o.key] = value;
+  }
+  return out;
+}
+
+/** The PERFDO_* env that gives a k6 script this profile and these overrides. */
+export function profileEnv(profile: ProfileName | undefined, overrides: ProfileOverrides): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (profile) env.PERFDO_PROFILE = profile;
+  for (const o of PROFILE_OVERRIDES) {
+    const value = overrides[o.key];
+    if (value !== undefined) env[o.env] = String(value);
+  }
+  return env;
+}

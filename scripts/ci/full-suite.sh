@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# CI (schedule, workflow_dispatch): the full suite, appended to results/ in this checkout (then
+# scripts/ci/commit-results.sh commits it). Inputs as env: PERFDO_CI_TARGET (default local),
+# PERFDO_CI_PROFILE (default: each scenario's own), PERFDO_CI_SCENARIOS (default: every perf/,
+# network/ and stores/ scenario). Report into $PERFDO_CI_OUT (default build/ci) and the step summary.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${PERFDO_CI_OUT:-build/ci}
+mkdir -p "$out"
+target=${PERFDO_CI_TARGET:-local}
+scenarios=${PERFDO_CI_SCENARIOS:-}
+if [ -z "$scenarios" ]; then
+  scenarios=$(node bin/perfdo.mjs scenarios | awk '/^(perf|network|stores)\//{print $1}' | tr '\n' ' ')
+fi
+profile=()
+[ -n "${PERFDO_CI_PROFILE:-}" ] && profile=(--profile "$PERFDO_CI_PROFILE")
+status=0
+# shellcheck disable=SC2086 # a list of scenario names
+node bin/perfdo.mjs run $scenarios --target "$target" "${profile[@]}" --quiet || status=$?
+node bin/perfdo.mjs report --format markdown --out "$out/report.md"
+node bin/perfdo.mjs report --format junit --out "$out/report.xml"
+node bin/perfdo.mjs report --format json --out "$out/benchmark.json"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  { echo "## perf.do load: full suite on $target"; echo; cat "$out/report.md"; } >> "$GITHUB_STEP_SUMMARY"
+fi
+exit "$status"

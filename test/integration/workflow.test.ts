@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { command, ROOT, tempDir } from "./helpers";
+
+// The GitHub Actions load job (.github/workflows/load.yml): linted by the pinned actionlint, and its
+// pull_request job's scripts run here in the workflow's own order, as Actions would run them.
+
+interface Step {
+  run?: string;
+  env?: Record<string, string>;
+}
+const workflow = parse(readFileSync(join(ROOT, ".github", "workflows", "load.yml"), "utf8")) as {
+  jobs: Record<string, { steps: Step[]; "timeout-minutes"?: number; permissions?: Record<string, string> }>;
+  permissions?: Record<string, string>;
+  concurrency?: unknown;
+};
+
+describe("GitHub Actions load workflow", () => {
+  it("passes npm run lint:workflows (actionlint, shellcheck)", async () => {
+    const res = await command("npm", ["run", "-s", "lint:workflows"], { timeoutMs: 300_000 });
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+  });
+
+  it("fails lint:workflows on a deliberately broken copy, naming the line", async () => {
+    const dir = tempDir("workflow");
+    mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
+    const good = readFileSync(join(ROOT, ".github", "workflows", "load.yml"), "utf8");
+    const broken = join(dir, ".github", "workflows", "load.yml");
+    // A misspelled job key and an input that does not exist: both real mistakes, both actionlint's to catch.
+    writeFileSync(broken, good.replace("timeout-minutes: 30", "timeout-minute: 30").replace("inputs.scenarios }}", "inputs.scenario }}"));
+    const res = await command(join(ROOT, "scripts", "lint-workflows.sh"), [broken]);
+    assert.notEqual(res.code, 0, "a broken workflow must fail the lint");
+    assert.match(res.stdout + res.stderr, /load\.yml:\d+:\d+: unexpected key "timeout-minute"/);
+    assert.match(res.stdout + res.stderr, /property "scenario" is not defined/);
+  });
+
+  it("keeps least privilege, a concurrency group and a timeout on every job", () => {
+    assert.deepEqual(workflow.permissions, { contents: "read" });
+    assert.ok(workflow.concurrency);
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      assert.ok(typeof job["timeout-minutes"] === "number", `${name}: timeout-minutes`);
+      assert.ok(job.permissions, `${name}: permissions`);
+    }
+    assert.equal(workflow.jobs.full?.permissions?.contents, "write");
+    assert.equal(workflow.jobs.pr?.permissions?.contents, "read");
+  });
+
+  it("runs the pull_request job's scripts in the workflow's order: E2E gate, then the perf subset compared with history", async () => {
+    const scripts = (workflow.jobs.pr?.steps ?? []).filter((s) => s.run?.startsWith("scripts/ci/"));
+    assert.deepEqual(scripts.map((s) => s.run), ["scripts/ci/e2e-gate.sh", "scripts/ci/perf-subset.sh"]);
+    const out = tempDir("ci-out");
+    const summary = join(out, "step-summary.md");
+    const historyBefore = readdirSync(join(ROOT, "results")).map((f) => [f, readFileSync(join(ROOT, "results", f), "utf8").length]);
+    for (const step of scripts) {
+      const res = await command(join(ROOT, step.run as string), [], {
+        env: { ...step.env, PERFDO_CI_OUT: out, GITHUB_STEP_SUMMARY: summary, PERFDO_CI_DURATION: "5s" },
+        timeoutMs: 420_000,
+      });
+      assert.equal(res.code, 0, `${step.run}: ${res.stdout.slice(-2000)}${res.stderr.slice(-2000)}`);
+    }
+    // The subset ran on the base branch's history (here: this checkout's) in its own folder.
+    const lines = readdirSync(join(out, "results")).filter((f) => f.endsWith(".jsonl")).flatMap((f) => readFileSync(join(out, "results", f), "utf8").trim().split("\n"));
+    const names = new Set(lines.map((l) => (JSON.parse(l) as { name: string }).name));
+    for (const op of ["echo.ping", "things.create"]) assert.ok(names.has(op), `${op} in the subset's results`);
+    assert.match(readFileSync(join(out, "compare.md"), "utf8"), /echo\.ping/);
+    assert.match(readFileSync(join(out, "compare.xml"), "utf8"), /<testsuites/);
+    const bench = JSON.parse(readFileSync(join(out, "benchmark.json"), "utf8")) as Array<{ name: string; unit: string; value: number }>;
+    assert.ok(bench.length > 0 && bench.every((b) => typeof b.name === "string" && typeof b.unit === "string" && Number.isFinite(b.value)));
+    assert.match(readFileSync(summary, "utf8"), /## perf\.do load: PR subset/);
+    // A PR never writes the repository's history.
+    const historyAfter = readdirSync(join(ROOT, "results")).map((f) => [f, readFileSync(join(ROOT, "results", f), "utf8").length]);
+    assert.deepEqual(historyAfter, historyBefore);
+  });
+
+  it("commit-results: two runs finishing together both land (union merge of results/*.jsonl, rebase and retry)", async () => {
+    const dir = tempDir("commit-results");
+    const git = (cwd: string, ...args: string[]) => command("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd });
+    const remote = join(dir, "remote.git");
+    assert.equal((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code, 0);
+    const seed = join(dir, "seed");
+    mkdirSync(join(seed, "scripts", "ci"), { recursive: true });
+    mkdirSync(join(seed, "results"));
+    copyFileSync(join(ROOT, ".gitattributes"), join(seed, ".gitattributes"));
+    copyFileSync(join(ROOT, "scripts", "ci", "commit-results.sh"), join(seed, "scripts", "ci", "commit-results.sh"));
+    const day = join("results", "2026-11-23-benchmarks.jsonl");
+    writeFileSync(join(seed, day), '{"run":"earlier"}\n');
+    await git(seed, "init", "--quiet", "-b", "main");
+    await git(seed, "add", ".");
+    await git(seed, "commit", "--quiet", "-m", "seed");
+    await git(seed, "remote", "add", "origin", remote);
+    assert.equal((await git(seed, "push", "--quiet", "origin", "main")).code, 0);
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    await git(dir, "clone", "--quiet", remote, a);
+    await git(dir, "clone", "--quiet", remote, b);
+    // Both runs append to the same day's file from the same parent commit.
+    writeFileSync(join(a, day), '{"run":"earlier"}\n{"run":"a"}\n');
+    writeFileSync(join(b, day), '{"run":"earlier"}\n{"run":"b"}\n');
+    const env = { PERFDO_CI_BRANCH: "main", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" };
+    const ra = await command(join(a, "scripts", "ci", "commit-results.sh"), [], { cwd: a, env });
+    assert.equal(ra.code, 0, ra.stdout + ra.stderr);
+    const rb = await command(join(b, "scripts", "ci", "commit-results.sh"), [], { cwd: b, env });
+    assert.equal(rb.code, 0, rb.stdout + rb.stderr);
+    assert.match(rb.stdout, /push rejected \(attempt 1\)/, "the second run really raced the first");
+    const check = join(dir, "check");
+    await git(dir, "clone", "--quiet", remote, check);
+    const landed = readFileSync(join(check, day), "utf8").trim().split("\n").sort();
+    assert.deepEqual(landed, ['{"run":"a"}', '{"run":"b"}', '{"run":"earlier"}']);
+    assert.ok(existsSync(join(check, ".gitattributes")));
+  });
+});
