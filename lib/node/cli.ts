@@ -25,6 +25,7 @@ import { junitReport } from "./report/junit";
 import { markdownReport } from "./report/markdown";
 import { matrixRows } from "./report/matrix";
 import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/profile-flags";
+import { k8sCommand } from "./cmds/k8s";
 import { toolCommand } from "./cmds/tool";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -300,6 +301,7 @@ export function program(): Command {
       emit(text, flags.out);
     });
 
+  cli.addCommand(k8sCommand(ROOT));
   cli.addCommand(toolCommand(ROOT));
 
   const baseline = cli.command("baseline").description("saved baselines for `perfdo compare --baseline`");

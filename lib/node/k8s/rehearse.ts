@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { RAW_MOUNT, SCRIPT_FILE, runnerCommand, type Manifests } from "./manifests";
+
+// The k6-operator run, rehearsed on this machine: each runner's exact command line (runnerCommand)
+// as a local process, with what Kubernetes would do done here instead: the ConfigMap mounted at
+// /test becomes a folder, the raw-output volume another, $(POD_NAME) is expanded from the runner's
+// env (the kubelet's job), and the REST address is a loopback port instead of 0.0.0.0:6565. Runners
+// start paused, and are then resumed together through their REST API, as k6-operator's starter does.
+
+export interface Rehearsal {
+  rawOutputs: string[];
+  summaries: string[];
+  exitCodes: number[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForApi(port: number, deadline: number, exit: () => string | null): Promise<void> {
+  for (;;) {
+    const gone = exit();
+    if (gone) throw new Error(gone);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/status`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`runner REST API on 127.0.0.1:${port} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs every runner of `manifests.testRun` locally; returns their raw outputs and summaries. */
+export async function rehearse(manifests: Manifests, k6Bin: string, dir: string, timeoutMs = 600_000): Promise<Rehearsal> {
+  const testRun = manifests.testRun as { metadata: { name: string }; spec: { parallelism: number; runner: { env: Array<{ name: string; value?: string }> } } };
+  const script = (manifests.configMap as { data: Record<string, string> }).data[SCRIPT_FILE] as string;
+  const testDir = join(dir, "test");
+  const rawDir = join(dir, "raw");
+  mkdirSync(testDir, { recursive: true });
+  mkdirSync(rawDir, { recursive: true });
+  writeFileSync(join(testDir, SCRIPT_FILE), script);
+
+  const runners: Array<{ exited: Promise<number>; port: number; pod: string; kill: () => void; gone: () => string | null }> = [];
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (let i = 1; i <= testRun.spec.parallelism; i++) {
+      const pod = `${testRun.metadata.name}-${i}-rehearsal`;
+      const env: Record<string, string> = { POD_NAME: pod };
+      for (const e of testRun.spec.runner.env) if (e.value !== undefined) env[e.name] = e.value;
+      const port = await freePort();
+      const expand = (arg: string): string => arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
+      const [, ...args] = runnerCommand(manifests.testRun, i).map((arg) =>
+        expand(arg)
+          .replace(`/test/${SCRIPT_FILE}`, join(testDir, SCRIPT_FILE))
+          .replaceAll(`${RAW_MOUNT}/`, `${rawDir}/`)
+          .replace("--address=0.0.0.0:6565", `--address=127.0.0.1:${port}`),
+      );
+      const child = spawn(k6Bin, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      let code: number | null = null;
+      const exited = new Promise<number>((resolve) => child.on("close", (c) => resolve((code = c ?? 1))));
+      const gone = (): string | null => (code === null ? null : `rehearsal runner ${pod} exited ${code} before it was started: ${stderr.trim().split("\n").pop() ?? ""}`);
+      runners.push({ exited, port, pod, kill: () => child.kill("SIGKILL"), gone });
+      exited.then((code) => {
+        if (code !== 0 && code !== 99) process.stderr.write(`perfdo: rehearsal runner ${pod} exited ${code}: ${stderr.trim().split("\n").pop() ?? ""}\n`);
+      });
+    }
+    // The starter: every runner paused and listening, then all resumed.
+    await Promise.all(runners.map((r) => waitForApi(r.port, Math.min(deadline, Date.now() + 60_000), r.gone)));
+    await Promise.all(
+      runners.map((r) =>
+        fetch(`http://127.0.0.1:${r.port}/v1/status`, {
+          method: "PATCH",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ data: { type: "status", id: "default", attributes: { paused: false } } }),
+        }),
+      ),
+    );
+    const timer = setTimeout(() => runners.forEach((r) => r.kill()), Math.max(0, deadline - Date.now()));
+    const exitCodes = await Promise.all(runners.map((r) => r.exited));
+    clearTimeout(timer);
+    const ext = String((manifests.testRun as { spec: { arguments: string } }).spec.arguments).includes("--out=perfdo=") ? "perfdo" : "json.gz";
+    return {
+      rawOutputs: runners.map((r) => join(rawDir, `${r.pod}.${ext}`)),
+      summaries: runners.map((r) => join(rawDir, `${r.pod}.summary.json`)),
+      exitCodes,
+    };
+  } catch (err) {
+    runners.forEach((r) => r.kill());
+    throw err;
+  }
+}
