@@ -48,9 +48,13 @@ const JSON_HEADERS = { "Content-Type": "application/json" };
 // request's params on every request (npm run bench:overhead).
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }));
 
+/** Set by Grafana Cloud k6 in each load zone's runners: results get one line per operation per zone. */
+const LOAD_ZONE = __ENV.K6_CLOUDRUN_LOAD_ZONE;
+
 export function tagsFor(name: string, meta: OperationMeta | undefined): Record<string, string> {
   // k6 replaces the url tag with `name`; the host is announced once (announceHost), not tagged.
   const tags: Record<string, string> = { name };
+  if (LOAD_ZONE) tags.load_zone = LOAD_ZONE;
   if (!meta) return tags;
   if (meta.colo) tags.colo = meta.colo;
   if (meta.coldStart) tags.cold_start = "true";

@@ -5,6 +5,10 @@
 import type { Options } from "k6/options";
 import { iterationCeilingMs, profileFromEnv, type ProfileOverrides, type ProfileName } from "./profile";
 import { k6Hosts, type Target } from "./target";
+import { parseZones } from "./cloud";
+
+/** The scenario's name (its path under scenarios/ without .ts), injected at build time. */
+declare const __PERFDO_SCENARIO__: string;
 
 /** Thresholds compiled from `thresholds/<scenario>.json` by esbuild.config.mjs (`define`). */
 declare const __PERFDO_THRESHOLDS__: Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>>;
@@ -31,5 +35,13 @@ export function buildOptions(config: ScenarioConfig, target: Target): Options {
   };
   const hosts = k6Hosts(target);
   if (hosts) options.hosts = hosts as Options["hosts"];
+  // Grafana Cloud k6 (perfdo cloud): the test's name, project and load-zone distribution.
+  const zones = __ENV.PERFDO_CLOUD_ZONES;
+  if (zones) {
+    const cloud: Record<string, unknown> = { name: __ENV.PERFDO_CLOUD_NAME || `perfdo ${__PERFDO_SCENARIO__}`, distribution: parseZones(zones) };
+    const project = Number(__ENV.K6_CLOUD_PROJECT_ID);
+    if (Number.isInteger(project) && project > 0) cloud.projectID = project;
+    (options as Record<string, unknown>).cloud = cloud;
+  }
   return options;
 }

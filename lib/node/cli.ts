@@ -25,6 +25,7 @@ import { junitReport } from "./report/junit";
 import { markdownReport } from "./report/markdown";
 import { matrixRows } from "./report/matrix";
 import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/profile-flags";
+import { cloudCommand } from "./cmds/cloud";
 import { k8sCommand } from "./cmds/k8s";
 import { toolCommand } from "./cmds/tool";
 
@@ -301,6 +302,7 @@ export function program(): Command {
       emit(text, flags.out);
     });
 
+  cli.addCommand(cloudCommand(ROOT));
   cli.addCommand(k8sCommand(ROOT));
   cli.addCommand(toolCommand(ROOT));
 

@@ -56,7 +56,7 @@ export function toBenchmarkResults(
   const list = summaries === null ? [] : Array.isArray(summaries) ? (summaries as readonly K6Summary[]) : [summaries as K6Summary];
   const durationSec = runSeconds(raw, list);
   const outcomes: ThresholdReport = thresholds ?? (list.length === 1 ? thresholdOutcomes(list[0] as K6Summary) : { byOperation: new Map(), scenarioWide: [] });
-  const ops = [...raw.operations.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const ops = [...raw.operations.values()].sort((a, b) => a.name.localeCompare(b.name) || (a.tags.load_zone ?? "").localeCompare(b.tags.load_zone ?? ""));
   const load = {
     droppedIterations: raw.droppedIterations,
     offeredRate: (raw.iterations + raw.droppedIterations) / durationSec,
@@ -93,6 +93,7 @@ export function toBenchmarkResults(
     const shardCount = optionalInt(op.tags.shard_count);
     if (shardCount !== undefined) result.shardCount = shardCount;
     if (op.tags.colo) result.colo = op.tags.colo;
+    if (op.tags.load_zone) result.loadZone = op.tags.load_zone;
     if (ctx.targetKind === "local") result.coloServed = "local";
     else if (colos) {
       result.coloServed = mostFrequent(colos);

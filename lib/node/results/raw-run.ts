@@ -34,14 +34,21 @@ export function emptyRawRun(): RawRun {
   return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
+/** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag). */
 export function operation(run: RawRun, tags: Tags): OperationSamples {
   const name = tags.name ?? tags.url ?? "unnamed";
-  let op = run.operations.get(name);
+  const key = tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
+  let op = run.operations.get(key);
   if (!op) {
     op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, tags: { ...tags }, colos: {} };
-    run.operations.set(name, op);
+    run.operations.set(key, op);
   }
   return op;
+}
+
+/** The operation names that produced samples (each once, whatever the load zones). */
+export function operationNames(run: RawRun): string[] {
+  return [...new Set([...run.operations.values()].map((op) => op.name))];
 }
 
 

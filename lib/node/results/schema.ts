@@ -68,6 +68,8 @@ export const BenchmarkResultSchema = z
     shardCount: z.number().int().positive().optional(),
     /** Colo the requests asked for (`cf-ipcolo` hint). */
     colo: z.string().optional(),
+    /** Grafana Cloud k6 load zone the requests came from (`load_zone` tag, from K6_CLOUDRUN_LOAD_ZONE): one line per operation per zone. */
+    loadZone: z.string().optional(),
     /** Colo that served most requests: the `cf-ray` suffix, or `local` for the local target. */
     coloServed: z.string().optional(),
     /** Every colo that served a request, with its count. */

@@ -58,7 +58,7 @@ export function resultsTable(results: readonly BenchmarkResult[]): string {
   });
   for (const r of results) {
     const errors = r.errors === 0 ? "0" : `${r.errors} (${(r.errorRate * 100).toFixed(1)}%)`;
-    table.push([r.name, String(r.iterations), r.rps.toFixed(1), ms(r.latency?.p50), ms(r.latency?.p95), ms(r.latency?.p99), errors, thresholdCell(r)]);
+    table.push([r.loadZone ? `${r.name} @ ${r.loadZone}` : r.name, String(r.iterations), r.rps.toFixed(1), ms(r.latency?.p50), ms(r.latency?.p95), ms(r.latency?.p99), errors, thresholdCell(r)]);
   }
   return table.toString();
 }

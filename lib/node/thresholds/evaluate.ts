@@ -1,6 +1,7 @@
 import { closest } from "fastest-levenshtein";
 import { LatencyAccumulator } from "../results/accumulator";
 import type { RawRun } from "../results/k6-output";
+import { operationNames } from "../results/raw-run";
 import type { ThresholdReport } from "../results/k6-summary";
 import type { ThresholdOutcome } from "../results/schema";
 import type { K6Threshold, K6Thresholds } from "./compile";
@@ -119,7 +120,7 @@ export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thre
   const problems: string[] = [];
   const byOperation = new Map<string, ThresholdOutcome[]>();
   const scenarioWide = report.scenarioWide.filter((t) => t.metric !== "dropped_iterations");
-  const ran = [...run.operations.keys()];
+  const ran = operationNames(run);
   const unmatched = (name: string, outcomes: readonly ThresholdOutcome[]): void => {
     const guess = ran.length > 0 ? closest(name, ran) : undefined;
     const note = `operation "${name}" produced no samples${guess ? ` (did you mean ${guess}?)` : ""}`;
@@ -127,13 +128,13 @@ export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thre
     scenarioWide.push(...outcomes.map((t) => ({ ...t, ok: false, scope: "scenario" as const, note })));
   };
   for (const [name, outcomes] of report.byOperation) {
-    if (run.operations.has(name)) byOperation.set(name, outcomes);
+    if (ran.includes(name)) byOperation.set(name, outcomes);
     else unmatched(name, outcomes);
   }
   // Named operations k6 did not report at all (a summary without them) are just as unmatched.
   for (const [key, list] of Object.entries(compiled)) {
     const name = parseMetricKey(key).tags.name;
-    if (name === undefined || run.operations.has(name) || report.byOperation.has(name)) continue;
+    if (name === undefined || ran.includes(name) || report.byOperation.has(name)) continue;
     unmatched(name, list.map((entry) => ({ metric: key, threshold: expressionOf(entry), ok: false, scope: "scenario" })));
   }
   const checksRan = run.checks.passes + run.checks.fails > 0;
