@@ -1,5 +1,9 @@
-export interface Env {
-  PERF_DO: DurableObjectNamespace;
+// The Worker's environment. The deployment's bindings and vars are generated from deploy/wrangler.jsonc
+// by `wrangler types` into worker-configuration.d.ts (`npm run deploy:types`; npm test fails when it
+// is stale: `wrangler types --check`). Added here by hand: the local target's knobs, which only the
+// embedded local target (miniflare) sets and no deployment has, and a base domain a deployment to
+// your own domain may change.
+export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
   /** The domain whose subdomains name namespaces; `perf.do` unless the deployment says otherwise. */
   BASE_DOMAIN?: string;
   /** "1" only on the embedded local target: enables the request counters under `/_perfdo/`. */
@@ -11,4 +15,4 @@ export interface Env {
    * `fork-shares-state`: a fork's host is served by its source object, as if forks shared state.
    */
   PERFDO_FAULT?: string;
-}
+};
