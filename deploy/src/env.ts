@@ -15,4 +15,6 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
    * `fork-shares-state`: a fork's host is served by its source object, as if forks shared state.
    */
   PERFDO_FAULT?: string;
+  /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */
+  PERFDO_CF_RAY_COLO?: string;
 };

@@ -43,6 +43,13 @@ export default {
     const stub = env.PERF_DO.get(env.PERF_DO.idFromName(routed));
     const forwarded = new Request(request);
     forwarded.headers.set(NAMESPACE_HEADER, namespace);
-    return stub.fetch(forwarded);
+    const response = await stub.fetch(forwarded);
+    const colo = local ? env.PERFDO_CF_RAY_COLO : undefined;
+    if (!colo || response.status === 101) return response;
+    // Local only, for the rehearsal of a remote target: answer with a cf-ray as Cloudflare's edge
+    // does (`<ray id>-<colo>`), so the harness's colo reading runs on a real header.
+    const withRay = new Response(response.body, response);
+    withRay.headers.set("cf-ray", `${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}-${colo}`);
+    return withRay;
   },
 } satisfies ExportedHandler<Env>;

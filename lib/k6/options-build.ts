@@ -4,7 +4,7 @@
 
 import type { Options } from "k6/options";
 import { iterationCeilingMs, profileFromEnv, type ProfileOverrides, type ProfileName } from "./profile";
-import { k6Hosts, type Target } from "./target";
+import { k6Hosts, resolveHosts, type Target } from "./target";
 import { parseZones } from "./cloud";
 
 /** The scenario's name (its path under scenarios/ without .ts), injected at build time. */
@@ -33,7 +33,7 @@ export function buildOptions(config: ScenarioConfig, target: Target): Options {
     summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
     userAgent: "perfdo-harness/k6",
   };
-  const hosts = k6Hosts(target);
+  const hosts = __ENV.PERFDO_RESOLVE ? resolveHosts(target, __ENV.PERFDO_RESOLVE) : k6Hosts(target);
   if (hosts) options.hosts = hosts as Options["hosts"];
   // Grafana Cloud k6 (perfdo cloud): the test's name, project and load-zone distribution.
   const zones = __ENV.PERFDO_CLOUD_ZONES;

@@ -84,6 +84,22 @@ export function baseUrl(target: Target, namespace: string): string {
   return `${target.scheme}://${hostFor(target, namespace)}`;
 }
 
+/**
+ * `--resolve <domain>=<host:port>` (PERFDO_RESOLVE), as curl's --resolve: requests for a remote
+ * target's domain and its subdomains connect to a loopback address instead of DNS's answer, keeping
+ * the scheme, Host and TLS SNI. Loopback only. Returns k6 `hosts` entries, or throws one line.
+ */
+export function resolveHosts(target: Target, spec: string): Record<string, string> {
+  const eq = spec.indexOf("=");
+  const domain = (eq < 0 ? "" : spec.slice(0, eq)).trim().toLowerCase();
+  const address = eq < 0 ? "" : spec.slice(eq + 1).trim();
+  if (!domain || !address) throw new Error(`--resolve "${spec}": expected <domain>=<loopback host:port>, e.g. perf.do=127.0.0.1:8443`);
+  if (target.kind !== "remote") throw new Error(`--resolve is for a remote target (a domain); the local target is loopback already`);
+  if (domain !== target.baseDomain) throw new Error(`--resolve "${spec}": the domain must be the target's, ${target.baseDomain}`);
+  if (!isLoopbackAddress(address) || !/:\d{1,5}$/.test(address)) throw new Error(`--resolve "${spec}": ${address} is not a loopback host:port (127.0.0.0/8, localhost or [::1], with a port)`);
+  return { [`*.${domain}`]: address, [domain]: address };
+}
+
 /** k6 `hosts` entries that pin every namespace host to the local Worker, so requests carry the real Host. */
 export function k6Hosts(target: Target): Record<string, string> | undefined {
   if (target.kind !== "local" || !target.address) return undefined;

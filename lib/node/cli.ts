@@ -44,6 +44,7 @@ interface RunFlags {
   results: boolean;
   resultsDir: string;
   thresholdsDir?: string;
+  resolve?: string;
   instances: number;
   quiet: boolean;
 }
@@ -73,6 +74,7 @@ async function reportRun(scenarios: string[], flags: RunFlags, interrupt: Interr
     profile: flags.profile,
     overrides,
     target: flags.target,
+    resolve: flags.resolve,
     resultsDir: resolve(flags.resultsDir),
     thresholdsDir: flags.thresholdsDir ? resolve(flags.thresholdsDir) : undefined,
     writeResults: flags.results,
@@ -132,6 +134,7 @@ export function program(): Command {
     .description("build, then run scenarios with k6 and append BenchmarkResult lines to results/")
     .argument("<scenarios...>", "scenario names, e.g. network/echo stores/things")
     .option("-t, --target <target>", 'where load goes: "local" (embedded Worker), "local=127.0.0.1:PORT", or a base domain like perf.do', "local")
+    .option("--resolve <domain=host:port>", "as curl's --resolve: connect to this loopback address for the target domain and its subdomains, keeping https, Host and SNI")
     .option("--instances <n>", "k6 processes per scenario, each one execution segment; results merged from their samples", (v) => Math.trunc(positiveNumber(v)), 1)
     .option("--gate", "fail (exit 3) when a threshold is breached", false)
     .option("--no-results", "do not append to results/")

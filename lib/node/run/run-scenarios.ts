@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
-import { resolveTarget, splitList, type Target } from "../../k6/target";
+import { resolveHosts, resolveTarget, splitList, type Target } from "../../k6/target";
 import { profileEnv } from "../cmds/profile-flags";
 import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
@@ -29,6 +29,8 @@ export interface RunRequest {
   overrides: ProfileOverrides;
   /** "local", "local=127.0.0.1:PORT" (an already running Worker) or a base domain. */
   target: string;
+  /** `<domain>=<loopback host:port>`: the remote target's domain served from loopback (curl's --resolve). */
+  resolve?: string;
   resultsDir: string;
   /** Replaces thresholds/ for this run. */
   thresholdsDir?: string;
@@ -105,6 +107,7 @@ export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; ta
   let target: Target;
   try {
     target = resolveTarget(req.target, { allowedDomains: splitList((req.env ?? process.env).PERFDO_ALLOWED_DOMAINS) });
+    if (req.resolve !== undefined) resolveHosts(target, req.resolve);
   } catch (err) {
     throw inputError((err as Error).message);
   }
@@ -149,6 +152,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
       PERFDO_TARGET: target.kind === "local" ? "local" : target.baseDomain,
     };
     if (address) env.PERFDO_LOCAL_ADDRESS = address;
+    if (req.resolve !== undefined) env.PERFDO_RESOLVE = req.resolve;
     const allowed = (req.env ?? process.env).PERFDO_ALLOWED_DOMAINS;
     if (allowed) env.PERFDO_ALLOWED_DOMAINS = allowed;
     const commit = gitCommit(req.root);

@@ -46,6 +46,10 @@ export interface LocalTargetOptions {
    * set they are removed (its exit hook, which stops workerd when the process exits, stays).
    */
   ownSignals?: boolean;
+  /** The base domain whose subdomains name namespaces (default perf.do). */
+  baseDomain?: string;
+  /** Answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (rehearsing a remote target). */
+  cfRayColo?: string;
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -60,7 +64,13 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     host: "127.0.0.1",
     port: options.port ?? 0,
     durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do", PERFDO_DELAY_MS: String(options.delayMs ?? 0), PERFDO_FAULT: options.fault ?? "" },
+    bindings: {
+      PERFDO_LOCAL: "1",
+      BASE_DOMAIN: options.baseDomain ?? "perf.do",
+      PERFDO_DELAY_MS: String(options.delayMs ?? 0),
+      PERFDO_FAULT: options.fault ?? "",
+      PERFDO_CF_RAY_COLO: options.cfRayColo ?? "",
+    },
     // In memory: every run starts from empty objects, like a fresh deployment.
     durableObjectsPersist: false,
   });
