@@ -24,7 +24,7 @@ import { htmlReport } from "./report/html";
 import { junitReport } from "./report/junit";
 import { markdownReport } from "./report/markdown";
 import { matrixRows } from "./report/matrix";
-import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/profile-flags";
+import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/script-env";
 import { cloudCommand } from "./cmds/cloud";
 import { k8sCommand } from "./cmds/k8s";
 import { toolCommand } from "./cmds/tool";

@@ -6,7 +6,6 @@ import { Command } from "commander";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { parseZones, type Distribution } from "../../k6/cloud";
 import type { ProfileName } from "../../k6/profile";
-import { resolveTarget, splitList } from "../../k6/target";
 import { findScenarios } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6 } from "../k6/provision";
@@ -14,7 +13,7 @@ import { K6_THRESHOLDS_FAILED, startK6 } from "../k6/run";
 import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
 import { startLocalTarget } from "../target/local";
-import { addProfileOptions, overridesFrom, profileEnv } from "./profile-flags";
+import { addProfileOptions, overridesFrom, scriptEnv, targetOf } from "./script-env";
 
 // `perfdo cloud <scenario> --zones zone=percent,…`: a Grafana Cloud k6 run from several load zones.
 // Zones and percentages are checked, and the token looked for, before anything is built or sent.
@@ -72,12 +71,7 @@ export function cloudCommand(root: string): Command {
     }
     const [entry] = findScenarios(root, [scenarioName]);
     if (!entry) throw inputError(`unknown scenario "${scenarioName}"`);
-    let target;
-    try {
-      target = resolveTarget(flags.rehearse ? "local" : flags.target, { allowedDomains: splitList(process.env.PERFDO_ALLOWED_DOMAINS) });
-    } catch (err) {
-      throw inputError((err as Error).message);
-    }
+    const target = targetOf(flags.rehearse ? "local" : flags.target);
     const offline = flags.rehearse || flags.archive !== undefined;
     if (target.kind === "local" && !offline && !flags.local) throw inputError("Grafana Cloud k6's load zones cannot reach this machine's loopback Worker: give --target <domain>, or --rehearse");
     if (!offline && !process.env[TOKEN_ENV]) {
@@ -85,14 +79,11 @@ export function cloudCommand(root: string): Command {
     }
 
     const env: Record<string, string> = {
-      ...profileEnv(flags.profile, overridesFrom(flags as unknown as Record<string, unknown>)),
-      PERFDO_TARGET: target.kind === "local" ? "local" : target.baseDomain,
+      ...scriptEnv({ profile: flags.profile, overrides: overridesFrom(flags as unknown as Record<string, unknown>), target }),
       PERFDO_CLOUD_ZONES: flags.zones,
     };
     if (flags.name) env.PERFDO_CLOUD_NAME = flags.name;
     if (process.env.K6_CLOUD_PROJECT_ID) env.K6_CLOUD_PROJECT_ID = process.env.K6_CLOUD_PROJECT_ID;
-    const allowed = process.env.PERFDO_ALLOWED_DOMAINS;
-    if (allowed) env.PERFDO_ALLOWED_DOMAINS = allowed;
     await buildAll({ root, names: [entry.name] });
     const k6 = ensureK6(root);
     const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);

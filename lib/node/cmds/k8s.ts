@@ -5,7 +5,6 @@ import { Command } from "commander";
 import { stringify } from "yaml";
 import { buildAll } from "../../../esbuild.config.mjs";
 import type { ProfileName } from "../../k6/profile";
-import { resolveTarget, splitList } from "../../k6/target";
 import { findScenarios } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6 } from "../k6/provision";
@@ -16,7 +15,7 @@ import { validateManifests } from "../k8s/validate";
 import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
 import { startLocalTarget } from "../target/local";
-import { addProfileOptions, overridesFrom, positiveNumber, profileEnv } from "./profile-flags";
+import { addProfileOptions, overridesFrom, positiveNumber, scriptEnv, targetOf } from "./script-env";
 
 // `perfdo k8s <scenario> --parallelism N`: manifests for k6-operator (ConfigMap with the built
 // script, a claim for raw output, a TestRun), validated with kubeconform. `--rehearse` runs the
@@ -79,12 +78,7 @@ export function k8sCommand(root: string): Command {
     const problem = checkName(name);
     if (problem) throw inputError(problem);
     if (flags.parallelism > 1000) throw inputError(`--parallelism ${flags.parallelism}: at most 1000 runners`);
-    let target;
-    try {
-      target = resolveTarget(flags.rehearse ? "local" : flags.target, { allowedDomains: splitList(process.env.PERFDO_ALLOWED_DOMAINS) });
-    } catch (err) {
-      throw inputError((err as Error).message);
-    }
+    const target = targetOf(flags.rehearse ? "local" : flags.target);
     if (target.kind === "local" && !flags.rehearse) {
       throw inputError('a cluster cannot reach this machine\'s loopback Worker: give --target <domain>, or --rehearse to run the runners here');
     }
@@ -102,12 +96,9 @@ export function k8sCommand(root: string): Command {
         throw inputError((err as Error).message);
       }
     };
-    const baseEnv = profileEnv(flags.profile, overrides);
-    const allowed = process.env.PERFDO_ALLOWED_DOMAINS;
-    if (allowed) baseEnv.PERFDO_ALLOWED_DOMAINS = allowed;
 
     if (!flags.rehearse) {
-      const files = writeManifests(outDir, make({ ...baseEnv, PERFDO_TARGET: target.baseDomain }));
+      const files = writeManifests(outDir, make(scriptEnv({ profile: flags.profile, overrides, target })));
       for (const f of files) console.log(`wrote ${relative(process.cwd(), f)}`);
       if (flags.validate) {
         const v = validateManifests(root, files);
@@ -124,7 +115,7 @@ export function k8sCommand(root: string): Command {
     const k6 = ensureK6(root);
     const local = await startLocalTarget(join(root, "build", "deploy", "worker.mjs"));
     try {
-      const m = make({ ...baseEnv, PERFDO_TARGET: "local", PERFDO_LOCAL_ADDRESS: local.address });
+      const m = make(scriptEnv({ profile: flags.profile, overrides, target, localAddress: local.address }));
       const files = writeManifests(outDir, m);
       if (flags.validate) {
         const v = validateManifests(root, files);

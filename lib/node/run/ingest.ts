@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { resolveTarget, splitList } from "../../k6/target";
+import { targetOf } from "../cmds/script-env";
 import { findScenarios } from "../build/catalog";
 import { inputError } from "../errors";
 import { appendResults } from "../history/append";
@@ -35,12 +35,7 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
   if (req.rawOutputs.length === 0) throw inputError("name at least one k6 raw output file (--out json=…)");
   for (const file of [...req.rawOutputs, ...req.summaries]) if (!existsSync(file)) throw inputError(`${file}: no such file`);
   const [entry] = findScenarios(req.root, [req.scenario], req.thresholdsDir);
-  let target;
-  try {
-    target = resolveTarget(req.target, { allowedDomains: splitList((req.env ?? process.env).PERFDO_ALLOWED_DOMAINS) });
-  } catch (err) {
-    throw inputError((err as Error).message);
-  }
+  const target = targetOf(req.target, req.env ?? process.env);
   const compiled = compileThresholds((entry ? loadThresholds(entry.thresholds, req.root) : null) ?? DEFAULT_THRESHOLDS);
   let raw;
   try {

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
-import { resolveHosts, resolveTarget, splitList, type Target } from "../../k6/target";
-import { profileEnv } from "../cmds/profile-flags";
+import { resolveHosts, type Target } from "../../k6/target";
+import { scriptEnv, targetOf } from "../cmds/script-env";
 import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
@@ -104,9 +104,8 @@ export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; ta
   const instances = req.instances ?? 1;
   if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw inputError(`instances must be a whole number from 1 to 16, got ${instances}`);
   const entries = findScenarios(req.root, req.scenarios, req.thresholdsDir);
-  let target: Target;
+  const target = targetOf(req.target, req.env ?? process.env);
   try {
-    target = resolveTarget(req.target, { allowedDomains: splitList((req.env ?? process.env).PERFDO_ALLOWED_DOMAINS) });
     if (req.resolve !== undefined) resolveHosts(target, req.resolve);
   } catch (err) {
     throw inputError((err as Error).message);
@@ -147,14 +146,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
       address = local.address;
       log(`perfdo: local perf.do Worker (workerd) on ${address}`);
     }
-    const env: Record<string, string> = {
-      ...profileEnv(profile, req.overrides),
-      PERFDO_TARGET: target.kind === "local" ? "local" : target.baseDomain,
-    };
-    if (address) env.PERFDO_LOCAL_ADDRESS = address;
-    if (req.resolve !== undefined) env.PERFDO_RESOLVE = req.resolve;
-    const allowed = (req.env ?? process.env).PERFDO_ALLOWED_DOMAINS;
-    if (allowed) env.PERFDO_ALLOWED_DOMAINS = allowed;
+    const env = scriptEnv({ profile, overrides: req.overrides, target, localAddress: address, resolve: req.resolve }, req.env ?? process.env);
     const commit = gitCommit(req.root);
     for (const entry of entries) {
       if (req.interrupt?.signal) break; // interrupted: no further scenario starts

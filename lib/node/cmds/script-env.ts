@@ -1,10 +1,13 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../../k6/duration";
 import { PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
+import { resolveTarget, splitList, type Target } from "../../k6/target";
+import { inputError } from "../errors";
 
-// The one table of profile overrides: each one's CLI flag, its ProfileOverrides key and the PERFDO_*
-// env the k6 script reads it from (lib/k6/profile.ts profileFromEnv). `run`, `k8s` and `cloud` add
-// the flags from here and turn them into env from here; nothing else lists them.
+// What a k6 script is given, from the CLI. The one table of profile overrides: each one's CLI flag,
+// its ProfileOverrides key and the PERFDO_* env the script reads it from (lib/k6/profile.ts
+// profileFromEnv); and the target's env. `run`, `k8s`, `cloud` and `ingest` take both from here;
+// nothing else lists them.
 
 export function positiveNumber(value: string): number {
   const n = Number(value);
@@ -64,4 +67,28 @@ export function profileEnv(profile: ProfileName | undefined, overrides: ProfileO
     if (value !== undefined) env[o.env] = String(value);
   }
   return env;
+}
+
+/** A `--target` value, allow-listed by PERFDO_ALLOWED_DOMAINS; a refused one is a one-line input error. */
+export function targetOf(spec: string, env: NodeJS.ProcessEnv = process.env): Target {
+  try {
+    return resolveTarget(spec, { allowedDomains: splitList(env.PERFDO_ALLOWED_DOMAINS) });
+  } catch (err) {
+    throw inputError((err as Error).message);
+  }
+}
+
+/**
+ * The env a k6 script reads everything from: profile and overrides, the target (PERFDO_TARGET, the
+ * local Worker's address, `--resolve`), and the allow-list the script checks the target against.
+ */
+export function scriptEnv(
+  run: { profile?: ProfileName; overrides: ProfileOverrides; target: Target; localAddress?: string; resolve?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const out = { ...profileEnv(run.profile, run.overrides), PERFDO_TARGET: run.target.kind === "local" ? "local" : run.target.baseDomain };
+  if (run.localAddress) Object.assign(out, { PERFDO_LOCAL_ADDRESS: run.localAddress });
+  if (run.resolve !== undefined) Object.assign(out, { PERFDO_RESOLVE: run.resolve });
+  if (env.PERFDO_ALLOWED_DOMAINS) Object.assign(out, { PERFDO_ALLOWED_DOMAINS: env.PERFDO_ALLOWED_DOMAINS });
+  return out;
 }
