@@ -27,6 +27,7 @@ import { matrixRows } from "./report/matrix";
 import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/script-env";
 import { cloudCommand } from "./cmds/cloud";
 import { k8sCommand } from "./cmds/k8s";
+import { sweepCommand } from "./cmds/sweep";
 import { toolCommand } from "./cmds/tool";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -307,6 +308,7 @@ export function program(): Command {
 
   cli.addCommand(cloudCommand(ROOT));
   cli.addCommand(k8sCommand(ROOT));
+  cli.addCommand(sweepCommand(ROOT));
   cli.addCommand(toolCommand(ROOT));
 
   const baseline = cli.command("baseline").description("saved baselines for `perfdo compare --baseline`");

@@ -41,10 +41,10 @@ export const PROFILE_OVERRIDES: readonly Override[] = [
   { key: "iterations", flag: "--iterations <n>", env: "PERFDO_ITERATIONS", help: "iterations per VU (smoke)", parse: positiveNumber },
 ];
 
-/** `--profile` and every override flag, on `command`. */
-export function addProfileOptions(command: Command): Command {
+/** `--profile` and every override flag, on `command`; `except` leaves out those the command sets itself. */
+export function addProfileOptions(command: Command, except: ReadonlyArray<keyof ProfileOverrides> = []): Command {
   command.addOption(new Option("-p, --profile <name>", "load profile (default: the scenario's own)").choices([...PROFILE_NAMES]));
-  for (const o of PROFILE_OVERRIDES) command.option(o.flag, o.help, o.parse);
+  for (const o of PROFILE_OVERRIDES) if (!except.includes(o.key)) command.option(o.flag, o.help, o.parse);
   return command;
 }
 
