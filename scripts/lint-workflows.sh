@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 node bin/perfdo.mjs tool actionlint -- -no-color -oneline "$@"
 if [ "$#" -eq 0 ]; then
   if command -v shellcheck >/dev/null 2>&1; then
-    shellcheck scripts/ci/*.sh scripts/lint-workflows.sh .ci/run
+    shellcheck scripts/*.sh scripts/ci/*.sh .ci/run
   else
     echo "lint:workflows: shellcheck is not installed: run: blocks and scripts/ci were not shell-checked" >&2
   fi

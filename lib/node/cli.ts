@@ -18,7 +18,8 @@ import { baselinePath, makeBaseline, saveBaseline } from "./compare/baseline";
 import { worst } from "./compare/compare";
 import { judge, runsDir, type JudgeRequest } from "./compare/judge";
 import { samplesOf } from "./compare/select";
-import { consoleComparison, consoleMatrix } from "./report/console";
+import { consoleChangePoints, consoleComparison, consoleMatrix } from "./report/console";
+import { changePoints } from "./compare/change-points";
 import { githubBenchmarkEntries } from "./report/github-benchmark";
 import { htmlReport } from "./report/html";
 import { junitReport } from "./report/junit";
@@ -238,6 +239,7 @@ export function program(): Command {
     gate?: boolean;
     all?: boolean;
     includeInterrupted?: boolean;
+    history?: boolean;
   }
 
   const judgeFrom = (flags: JudgeFlags) => {
@@ -271,13 +273,15 @@ export function program(): Command {
   )
     .addOption(new Option("--format <format>", "output format").choices(["console", "markdown", "junit", "json"]).default("console"))
     .option("--gate", "fail (exit 3) when any rule fails", false)
+    .option("--history", "also find where each benchmark's p95 shifted over the whole history (change points)", false)
     .action((flags: JudgeFlags) => {
       const j = judgeFrom(flags);
+      const shifts = flags.history ? changePoints(j.history) : [];
       const text =
-        flags.format === "markdown" ? markdownReport(matrixRows(j.current, j.comparisons), j.comparisons)
+        flags.format === "markdown" ? markdownReport(matrixRows(j.current, j.comparisons), j.comparisons, shifts)
         : flags.format === "junit" ? junitReport(j.current, j.comparisons)
-        : flags.format === "json" ? `${JSON.stringify({ baseline: j.baselineSource, comparisons: j.comparisons }, null, 2)}\n`
-        : `compared with ${j.baselineSource}\n${consoleComparison(j.comparisons)}`;
+        : flags.format === "json" ? `${JSON.stringify({ baseline: j.baselineSource, comparisons: j.comparisons, ...(flags.history ? { changePoints: shifts } : {}) }, null, 2)}\n`
+        : `compared with ${j.baselineSource}\n${consoleComparison(j.comparisons)}${flags.history ? `\n${consoleChangePoints(shifts)}` : ""}`;
       emit(text, flags.out);
       const verdict = worst(j.comparisons.map((c) => c.verdict));
       console.error(`perfdo: overall verdict: ${verdict === "skipped" ? "no baseline to compare with" : verdict}`);
@@ -297,12 +301,13 @@ export function program(): Command {
     .action((flags: JudgeFlags) => {
       const j = judgeFrom(flags);
       const rows = matrixRows(j.current, j.comparisons);
+      const shifts = changePoints(j.history);
       const text =
-        flags.format === "markdown" ? markdownReport(rows, j.comparisons)
+        flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts)
         : flags.format === "junit" ? junitReport(j.current, j.comparisons)
         : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
-        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons)
-        : consoleMatrix(rows);
+        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts)
+        : `${consoleMatrix(rows)}\n${consoleChangePoints(shifts)}`;
       emit(text, flags.out);
     });
 

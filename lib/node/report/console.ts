@@ -1,4 +1,5 @@
 import Table from "cli-table3";
+import type { ChangePoint } from "../compare/change-points";
 import type { BenchmarkComparison } from "../compare/compare";
 import { fmtChange, fmtMs, fmtTest, fmtValue, type MatrixRow } from "./matrix";
 
@@ -45,4 +46,14 @@ export function consoleComparison(comparisons: readonly BenchmarkComparison[]): 
     }
   }
   return table.toString();
+}
+
+/** Where benchmarks' p95 shifted over the history (E-divisive means), one row per shift. */
+export function consoleChangePoints(points: readonly ChangePoint[]): string {
+  if (points.length === 0) return "change points: none (no significant shift of p95 in any benchmark's history)";
+  const table = new Table({ head: ["benchmark", "first run at new level", "commit", "p95 before ms", "p95 after ms", "shift", "p"], style: plain });
+  for (const c of points) {
+    table.push([c.key, `${c.runId} (${c.timestamp.slice(0, 16).replace("T", " ")})`, c.gitCommit ?? "—", fmtMs(c.before), fmtMs(c.after), `${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} %`, c.pValue.toFixed(3)]);
+  }
+  return `change points (E-divisive means on p95):\n${table.toString()}`;
 }

@@ -1,5 +1,6 @@
 import type { BenchmarkComparison } from "../compare/compare";
 import { benchmarkKey } from "../compare/key";
+import { changePoints, type ChangePoint } from "../compare/change-points";
 import type { BenchmarkResult } from "../results/schema";
 import { fmtMs, type MatrixRow } from "./matrix";
 
@@ -18,6 +19,8 @@ export interface TrendPoint {
 export interface TrendSeries {
   key: string;
   points: TrendPoint[];
+  /** Change points of this benchmark's p95: the first run at the new level, and the shift. */
+  changes?: Array<{ t: number; runId: string; shiftPct: number }>;
 }
 
 export function trendSeries(history: readonly BenchmarkResult[]): TrendSeries[] {
@@ -41,7 +44,7 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d0d7de;paddi
 .fail{color:#b42318;font-weight:600}.warn{color:#9a6700;font-weight:600}.improved{color:#1a7f37}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:16px}
 .chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}.chart h3{font-size:13px;margin:0 0 4px;font-weight:600}
-svg.trend text{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2}.series{fill:none;stroke-width:2}
+svg.trend text{font-size:10px;fill:#57606a}.change{stroke:#cf222e;stroke-width:1.5;stroke-dasharray:4 3}.grid{stroke:#eaeef2}.series{fill:none;stroke-width:2}
 .s-p50{stroke:#0969da}.s-p95{stroke:#bf8700}.s-p99{stroke:#cf222e}.d-p50{fill:#0969da}.d-p95{fill:#bf8700}.d-p99{fill:#cf222e}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 `;
@@ -79,14 +82,27 @@ const SCRIPT = `
         el("title", {}, dot).textContent = stat + " " + fmt(p[stat]) + " ms, " + new Date(p.t).toISOString() + ", run " + p.runId;
       });
     });
+    (s.changes || []).forEach(function (c) {
+      var line = el("line", { "class": "change", x1: x(c.t), x2: x(c.t), y1: T, y2: H - B }, svg);
+      el("title", {}, line).textContent = "change point: p95 " + (c.shiftPct >= 0 ? "+" : "") + c.shiftPct.toFixed(1) + " % from run " + c.runId;
+    });
     host.appendChild(box); drawn++;
   });
   document.body.setAttribute("data-charts-rendered", String(drawn));
 })();
 `;
 
-export function htmlReport(history: readonly BenchmarkResult[], latest: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = [], generatedAt = new Date()): string {
-  const series = trendSeries(history);
+export function htmlReport(
+  history: readonly BenchmarkResult[],
+  latest: readonly MatrixRow[],
+  comparisons: readonly BenchmarkComparison[] = [],
+  generatedAt = new Date(),
+  shifts: readonly ChangePoint[] = changePoints(history),
+): string {
+  const series = trendSeries(history).map((s) => {
+    const own = shifts.filter((c) => c.key === s.key).map((c) => ({ t: Date.parse(c.timestamp), runId: c.runId, shiftPct: c.shiftPct }));
+    return own.length > 0 ? { ...s, changes: own } : s;
+  });
   const notable = comparisons.flatMap((c) => c.outcomes.filter((o) => o.verdict !== "pass").map((o) => ({ c, o })));
   const rows = latest
     .map(
@@ -112,8 +128,9 @@ export function htmlReport(history: readonly BenchmarkResult[], latest: readonly
 ${rows}
 </tbody></table>
 ${notable.length > 0 ? `<h2>Changes against the baseline</h2><table><thead><tr><th>benchmark</th><th>metric</th><th>change</th><th>verdict</th></tr></thead><tbody>${changes}</tbody></table>` : ""}
+${shifts.length > 0 ? `<h2>Change points in history (p95, E-divisive means)</h2><table><thead><tr><th>benchmark</th><th>first run at new level</th><th>commit</th><th>p95 before ms</th><th>p95 after ms</th><th>shift</th></tr></thead><tbody>${shifts.map((c) => `<tr><td>${esc(c.key)}</td><td>${esc(c.runId)}</td><td>${esc(c.gitCommit ?? "—")}</td><td class="n">${fmtMs(c.before)}</td><td class="n">${fmtMs(c.after)}</td><td class="n">${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} %</td></tr>`).join("")}</tbody></table>` : ""}
 <h2>Trends (p50, p95, p99 per run)</h2>
-<div class="legend"><span><i style="background:#0969da"></i>p50</span><span><i style="background:#bf8700"></i>p95</span><span><i style="background:#cf222e"></i>p99</span></div>
+<div class="legend"><span><i style="background:#0969da"></i>p50</span><span><i style="background:#bf8700"></i>p95</span><span><i style="background:#cf222e"></i>p99</span><span><i style="background:#cf222e;height:10px;width:2px"></i>change point</span></div>
 <noscript><p>The trend charts are drawn by an inline script; enable JavaScript to see them.</p></noscript>
 <div id="charts" class="charts"></div>
 <script type="application/json" id="perfdo-data">${scriptJson(series)}</script>

@@ -1,3 +1,4 @@
+import type { ChangePoint } from "../compare/change-points";
 import type { BenchmarkComparison } from "../compare/compare";
 import { fmtChange, fmtMs, fmtTest, fmtValue, type MatrixRow } from "./matrix";
 
@@ -5,7 +6,7 @@ import { fmtChange, fmtMs, fmtTest, fmtValue, type MatrixRow } from "./matrix";
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|");
 
-export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = []): string {
+export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = [], changes: readonly ChangePoint[] = []): string {
   const out: string[] = ["## perf.do benchmarks", ""];
   out.push("| scenario / operation | target | profile | completed | failed | success | rps | p50 ms | p95 ms | p99 ms | thresholds | verdict |");
   out.push("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
@@ -19,6 +20,12 @@ export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly
     out.push("", "### Changes against the baseline", "", "| benchmark | metric | baseline | current | change | significance | verdict |", "|---|---|--:|--:|--:|---|---|");
     for (const { c, o } of notable) {
       out.push(`| ${cell(c.key)} | ${o.metric} | ${fmtValue(o.baseline, o.metric)} | ${fmtValue(o.current, o.metric)} | ${fmtChange(o.change, o.metric)} | ${cell(fmtTest(o))} | ${o.verdict} |`);
+    }
+  }
+  if (changes.length > 0) {
+    out.push("", "### Change points in history (p95, E-divisive means)", "", "| benchmark | first run at new level | commit | p95 before | p95 after | shift | p |", "|---|---|---|--:|--:|--:|--:|");
+    for (const c of changes) {
+      out.push(`| ${cell(c.key)} | ${c.runId} (${c.timestamp.slice(0, 16).replace("T", " ")}) | ${c.gitCommit ?? "—"} | ${fmtMs(c.before)} | ${fmtMs(c.after)} | ${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} % | ${c.pValue.toFixed(3)} |`);
     }
   }
   return `${out.join("\n")}\n`;
