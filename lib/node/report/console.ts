@@ -23,7 +23,7 @@ export function consoleMatrix(rows: readonly MatrixRow[]): string {
       fmtMs(r.p50),
       fmtMs(r.p95),
       fmtMs(r.p99),
-      r.thresholdsPassed ? "ok" : "FAIL",
+      `${r.thresholdsPassed ? "ok" : "FAIL"}${r.tier ? ` · ${r.tier}` : ""}`,
       r.verdict,
     ]);
   }

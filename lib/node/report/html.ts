@@ -110,7 +110,7 @@ export function htmlReport(
         `<tr><td>${esc(r.scenario)} / ${esc(r.operation)}</td><td>${esc(r.target)}${r.targetKind === "local" ? " (local)" : ""}</td><td>${esc(r.profile)}</td>` +
         `<td class="n">${r.completed}</td><td class="n">${r.failed}</td><td class="n">${r.successPct.toFixed(1)} %</td><td class="n">${r.rps.toFixed(1)}</td>` +
         `<td class="n">${fmtMs(r.p50)}</td><td class="n">${fmtMs(r.p95)}</td><td class="n">${fmtMs(r.p99)}</td>` +
-        `<td class="${r.thresholdsPassed ? "" : "fail"}">${r.thresholdsPassed ? "ok" : "FAIL"}</td><td class="${esc(r.verdict)}">${esc(r.verdict)}</td></tr>`,
+        `<td class="${r.thresholdsPassed ? "" : "fail"}">${r.thresholdsPassed ? "ok" : "FAIL"}${r.tier ? ` · ${esc(r.tier)}` : ""}</td><td class="${esc(r.verdict)}">${esc(r.verdict)}</td></tr>`,
     )
     .join("\n");
   const changes = notable

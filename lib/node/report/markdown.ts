@@ -12,7 +12,7 @@ export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly
   out.push("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
   for (const r of rows) {
     out.push(
-      `| ${cell(`${r.scenario} / ${r.operation}`)} | ${cell(r.target)}${r.targetKind === "local" ? " (local)" : ""} | ${r.profile} | ${r.completed} | ${r.failed} | ${r.successPct.toFixed(1)} % | ${r.rps.toFixed(1)} | ${fmtMs(r.p50)} | ${fmtMs(r.p95)} | ${fmtMs(r.p99)} | ${r.thresholdsPassed ? "ok" : `**FAIL** ${cell(r.failedThresholds.join(", "))}`} | ${r.verdict === "fail" || r.verdict === "warn" ? `**${r.verdict}**` : r.verdict} |`,
+      `| ${cell(`${r.scenario} / ${r.operation}`)} | ${cell(r.target)}${r.targetKind === "local" ? " (local)" : ""} | ${r.profile} | ${r.completed} | ${r.failed} | ${r.successPct.toFixed(1)} % | ${r.rps.toFixed(1)} | ${fmtMs(r.p50)} | ${fmtMs(r.p95)} | ${fmtMs(r.p99)} | ${r.thresholdsPassed ? "ok" : `**FAIL** ${cell(r.failedThresholds.join(", "))}`}${r.tier ? ` · ${cell(r.tier)}` : ""} | ${r.verdict === "fail" || r.verdict === "warn" ? `**${r.verdict}**` : r.verdict} |`,
     );
   }
   const notable = comparisons.flatMap((c) => c.outcomes.filter((o) => o.verdict !== "pass").map((o) => ({ c, o })));

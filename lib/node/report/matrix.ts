@@ -1,6 +1,7 @@
 import type { BenchmarkComparison, Verdict } from "../compare/compare";
 import { benchmarkKey } from "../compare/key";
 import type { BenchmarkResult } from "../results/schema";
+import { tierBadge } from "../thresholds/tiers";
 
 // The rows every report shows: one per operation of a run, labelled scenario × target × profile,
 // with the regression verdict when a comparison was made.
@@ -21,6 +22,8 @@ export interface MatrixRow {
   p99: number | null;
   thresholdsPassed: boolean;
   failedThresholds: string[];
+  /** The highest tier the operation's laddered limits met, with each limit's, e.g. "⚠️ acceptable (p95 ✅ target, p99 ⚠️ acceptable)". */
+  tier: string | null;
   /** "no baseline" when nothing comparable came before. */
   verdict: Verdict | "no baseline";
   timestamp: string;
@@ -48,6 +51,7 @@ export function matrixRows(results: readonly BenchmarkResult[], comparisons: rea
         p99: r.latency?.p99 ?? null,
         thresholdsPassed: r.thresholdsPassed,
         failedThresholds: r.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.threshold}`),
+        tier: r.tier ? `${tierBadge(r.tier)} (${(r.tiers ?? []).map((t) => `${t.limit} ${tierBadge(t.met).split(" ")[0]}`).join(", ")})` : null,
         verdict: !comparison || comparison.verdict === "skipped" ? "no baseline" : comparison.verdict,
         timestamp: r.timestamp,
         runId: r.runId,

@@ -15,6 +15,17 @@ export const LatencySchema = z.strictObject({
   stddev: ms,
 });
 
+/** One laddered limit of an operation and the tier its value met (thresholds file ladders). */
+export const TierOutcomeSchema = z.strictObject({
+  /** p50, p95, p99, max or errorRate. */
+  limit: z.string(),
+  /** The run's value (ms, or a fraction for errorRate); null when the run has none (e.g. p90, not kept). */
+  value: z.number().nullable(),
+  target: z.number().optional(),
+  acceptable: z.number(),
+  met: z.enum(["target", "acceptable", "none"]),
+});
+
 export const ThresholdOutcomeSchema = z.strictObject({
   /** k6 metric with its tag filter, e.g. `http_req_duration{name:echo.ping,expected_response:true}`. */
   metric: z.string(),
@@ -68,6 +79,10 @@ export const BenchmarkResultSchema = z
     shardCount: z.number().int().positive().optional(),
     /** Colo the requests asked for (`cf-ipcolo` hint). */
     colo: z.string().optional(),
+    /** Tier ladders of this operation's limits (thresholds file), each with the tier its value met. */
+    tiers: z.array(TierOutcomeSchema).optional(),
+    /** The highest tier every laddered limit met: target, acceptable, or none. */
+    tier: z.enum(["target", "acceptable", "none"]).optional(),
     /** Grafana Cloud k6 load zone the requests came from (`load_zone` tag, from K6_CLOUDRUN_LOAD_ZONE): one line per operation per zone. */
     loadZone: z.string().optional(),
     /** Colo that served most requests: the `cf-ray` suffix, or `local` for the local target. */

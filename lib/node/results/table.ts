@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import { checksByArea, operationOfMetric, type CheckCount } from "./k6-summary";
+import { tierBadge } from "../thresholds/tiers";
 import type { BenchmarkResult, ThresholdOutcome } from "./schema";
 
 // The console table printed after each run: operation | iterations | rps | p50 | p95 | p99 | errors | thresholds.
@@ -14,10 +15,11 @@ function failedLabel(t: ThresholdOutcome): string {
 }
 
 export function thresholdCell(result: BenchmarkResult): string {
-  if (result.thresholds.length === 0) return "none";
+  const tier = result.tier ? ` · ${tierBadge(result.tier)}` : "";
+  if (result.thresholds.length === 0) return `none${tier}`;
   const failed = result.thresholds.filter((t) => !t.ok);
-  if (failed.length === 0) return `ok (${result.thresholds.length})`;
-  return `FAIL ${[...new Set(failed.map(failedLabel))].join(", ")}`;
+  if (failed.length === 0) return `ok (${result.thresholds.length})${tier}`;
+  return `FAIL ${[...new Set(failed.map(failedLabel))].join(", ")}${tier}`;
 }
 
 const pct = (x: number): string => `${Math.round(x)}%`;

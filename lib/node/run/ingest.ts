@@ -10,6 +10,7 @@ import type { BenchmarkResult } from "../results/schema";
 import { compileThresholds } from "../thresholds/compile";
 import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evaluate";
 import { loadThresholds } from "../thresholds/load";
+import { applyTiers } from "../thresholds/tiers";
 import { DEFAULT_THRESHOLDS } from "../thresholds/schema";
 
 // Results from k6 runs made elsewhere: the `--out json` files of k6-operator pods, or of several
@@ -36,7 +37,8 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
   for (const file of [...req.rawOutputs, ...req.summaries]) if (!existsSync(file)) throw inputError(`${file}: no such file`);
   const [entry] = findScenarios(req.root, [req.scenario], req.thresholdsDir);
   const target = targetOf(req.target, req.env ?? process.env);
-  const compiled = compileThresholds((entry ? loadThresholds(entry.thresholds, req.root) : null) ?? DEFAULT_THRESHOLDS);
+  const file = entry ? loadThresholds(entry.thresholds, req.root) : null;
+  const compiled = compileThresholds(file ?? DEFAULT_THRESHOLDS);
   let raw;
   try {
     raw = await readRawOutputs(req.rawOutputs);
@@ -50,7 +52,7 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
   // One file with its own summary: k6 judged the whole run. Anything else is judged here, on the union.
   const single = req.rawOutputs.length === 1 && summaries.length === 1 ? summaries[0] : undefined;
   const { report } = closeVacuousThresholds(single ? thresholdOutcomes(single) : evaluateThresholds(compiled, raw), compiled, raw);
-  const results = toBenchmarkResults(
+  const converted = toBenchmarkResults(
     raw,
     summaries,
     {
@@ -65,6 +67,7 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
     },
     report,
   );
+  const results = applyTiers(converted, file);
   const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
   return { results, historyFile };
 }

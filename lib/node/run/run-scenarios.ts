@@ -13,6 +13,8 @@ import { executionSegments, K6_THRESHOLDS_FAILED, startK6, type K6Process } from
 import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evaluate";
 import type { K6Thresholds } from "../thresholds/compile";
 import { toBenchmarkResults } from "../results/convert";
+import { loadThresholds } from "../thresholds/load";
+import { applyTiers, tierWarnings } from "../thresholds/tiers";
 import { appendResults } from "../history/append";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
 import { checkCounts, readK6Summary, thresholdOutcomes, type CheckCount, type K6Summary } from "../results/k6-summary";
@@ -257,8 +259,10 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
   writeSamples(artifacts.samples, raw);
   // A single k6 judged the whole run; segments each judged a part, so the union is judged here.
   const k6Report = instances > 1 || summaries.length !== 1 ? evaluateThresholds(job.compiled, raw) : thresholdOutcomes(summaries[0] as K6Summary);
-  const { report, problems } = closeVacuousThresholds(k6Report, job.compiled, raw);
-  const results = toBenchmarkResults(
+  const { report, problems: judged } = closeVacuousThresholds(k6Report, job.compiled, raw);
+  const file = loadThresholds(entry.thresholds, req.root);
+  const problems = [...judged, ...tierWarnings(file)];
+  const converted = toBenchmarkResults(
     raw,
     summaries,
     {
@@ -277,6 +281,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     },
     report,
   );
+  const results = applyTiers(converted, file);
   const historyFile = req.writeResults && results.length > 0 ? await appendResults(req.resultsDir, results, startedAt) : null;
   return {
     scenario: entry.name,

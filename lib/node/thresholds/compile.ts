@@ -1,4 +1,4 @@
-import type { ThresholdsFile } from "./schema";
+import { gateOf, type ThresholdsFile } from "./schema";
 
 // thresholds file → k6 `options.thresholds`. Pure. Latency limits apply to successful responses
 // only (expected_response:true), as the contract's clients time only 2xx; failures are judged by
@@ -24,9 +24,13 @@ export function compileThresholds(file: ThresholdsFile): K6Thresholds {
   const out: K6Thresholds = {};
   const wrap = (expr: string): K6Threshold => (file.abortOnFail ? { threshold: expr, abortOnFail: true, delayAbortEval: "10s" } : expr);
   for (const [operation, limits] of Object.entries(file.operations)) {
-    const latency = PERCENTILES.filter(([key]) => limits[key] !== undefined).map(([key, stat]) => wrap(`${stat}<${limits[key]}`));
+    // A tier ladder compiles to its gate (`acceptable`); the tiers themselves are judged on the results (tiers.ts).
+    const latency = PERCENTILES.flatMap(([key, stat]) => {
+      const limit = limits[key];
+      return limit === undefined ? [] : [wrap(`${stat}<${gateOf(limit)}`)];
+    });
     if (latency.length > 0) out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;
-    if (limits.errorRate !== undefined) out[metricKey("http_req_failed", operation)] = [wrap(`rate<=${limits.errorRate}`)];
+    if (limits.errorRate !== undefined) out[metricKey("http_req_failed", operation)] = [wrap(`rate<=${gateOf(limits.errorRate)}`)];
   }
   if (file.checks !== undefined) out.checks = [wrap(`rate>=${file.checks}`)];
   // Never aborts the run: the drops are the finding, and the rest of the run is still measured.

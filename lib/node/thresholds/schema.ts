@@ -6,15 +6,26 @@ import { z } from "zod";
 const ms = z.number().positive().finite();
 const fraction = z.number().min(0).max(1);
 
+/**
+ * A limit: a number (the gate), or a tier ladder as performance plans write them,
+ * `{"target": 50, "acceptable": 100}`: `acceptable` is the gate k6 enforces, `target` what the
+ * plan aims for. A ladder without `acceptable` is invalid (there is no gate); one without `target`
+ * is accepted with a warning (tierWarnings).
+ */
+const ladder = <T extends z.ZodNumber>(value: T, what: string) =>
+  z.union([value, z.strictObject({ target: value.optional(), acceptable: value })], {
+    error: `must be ${what}, or a tier ladder {"target": …, "acceptable": …} ("acceptable", the gate, is required)`,
+  });
+
 export const OperationThresholdsSchema = z
   .strictObject({
-    p50: ms.optional(),
-    p90: ms.optional(),
-    p95: ms.optional(),
-    p99: ms.optional(),
-    max: ms.optional(),
+    p50: ladder(ms, "a positive number of ms").optional(),
+    p90: ladder(ms, "a positive number of ms").optional(),
+    p95: ladder(ms, "a positive number of ms").optional(),
+    p99: ladder(ms, "a positive number of ms").optional(),
+    max: ladder(ms, "a positive number of ms").optional(),
     /** Highest tolerated share of failed requests (k6's http_req_failed). */
-    errorRate: fraction.optional(),
+    errorRate: ladder(fraction, "a fraction from 0 to 1").optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { message: "names no limit (p50, p90, p95, p99, max or errorRate)" });
 
@@ -35,6 +46,10 @@ export const ThresholdsFileSchema = z.strictObject({
 });
 
 export type OperationThresholds = z.infer<typeof OperationThresholdsSchema>;
+export type Limit = number | { target?: number; acceptable: number };
+
+/** The gate of a limit: the number itself, or a ladder's `acceptable`. */
+export const gateOf = (limit: Limit): number => (typeof limit === "number" ? limit : limit.acceptable);
 export type ThresholdsFile = z.infer<typeof ThresholdsFileSchema>;
 
 /**
