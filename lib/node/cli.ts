@@ -24,7 +24,8 @@ import { githubBenchmarkEntries } from "./report/github-benchmark";
 import { htmlReport } from "./report/html";
 import { junitReport } from "./report/junit";
 import { markdownReport } from "./report/markdown";
-import { matrixRows } from "./report/matrix";
+import { matrixRows, readinessLines } from "./report/matrix";
+import { readinessLine } from "./thresholds/tiers";
 import { addProfileOptions, duration, overridesFrom, positiveNumber } from "./cmds/script-env";
 import { cloudCommand } from "./cmds/cloud";
 import { k8sCommand } from "./cmds/k8s";
@@ -91,6 +92,8 @@ async function reportRun(scenarios: string[], flags: RunFlags, interrupt: Interr
     if (run.results.length === 0) console.log("no requests were measured");
     const resources = resourcesLine(run.results[0]);
     if (resources) console.log(resources);
+    const readiness = readinessLine(run.results[0]?.readiness);
+    if (readiness) console.log(readiness);
     if (run.checks.length > 0) console.log(checksTable(run.checks));
     const dropped = droppedWarning(run.droppedIterations, run.offeredIterations, run.results[0]);
     if (dropped) console.log(dropped);
@@ -303,11 +306,11 @@ export function program(): Command {
       const rows = matrixRows(j.current, j.comparisons);
       const shifts = changePoints(j.history);
       const text =
-        flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts)
+        flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current))
         : flags.format === "junit" ? junitReport(j.current, j.comparisons)
         : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
-        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts)
-        : `${consoleMatrix(rows)}\n${consoleChangePoints(shifts)}`;
+        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current))
+        : [consoleMatrix(rows), ...readinessLines(j.current), consoleChangePoints(shifts)].join("\n");
       emit(text, flags.out);
     });
 

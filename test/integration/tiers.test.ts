@@ -46,4 +46,22 @@ describe("tier ladders (target / acceptable)", () => {
     assert.equal(res.code, 2);
     assert.match(res.stderr, /operations\.echo\.ping\.p95: .*"acceptable", the gate, is required/);
   });
+
+  it("judges readiness tiers on the whole run and shows the highest met", async () => {
+    const dir = tempDir("readiness");
+    mkdirSync(join(dir, "network"), { recursive: true });
+    writeFileSync(join(dir, "network", "echo.json"), JSON.stringify({
+      operations: { "*": { errorRate: 0.01 } },
+      readiness: { mvp: { rps: 40, p95: 1000 }, production: { rps: 200, p95: 1000 }, stretch: { rps: 1000, p95: 0.001 } },
+    }));
+    const results = tempDir("readiness-results");
+    const res = await perfdo(["run", "network/echo", "--thresholds-dir", dir, "--profile", "sustain", "--rate", "20", "--duration", "3s", "--quiet", "--results-dir", results]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /readiness: mvp \(mvp ✅; production ❌ rps \d+\.\d < 200; stretch ❌ rps \d+\.\d < 1000, p95 [\d.]+ ms > 0\.001 ms\)/);
+    const lines = readResults(results);
+    assert.ok(lines.length > 0 && lines.every((l) => l.readiness?.tier === "mvp"));
+    const md = await perfdo(["report", "--format", "markdown", "--results-dir", results]);
+    assert.match(md.stdout, /### Readiness\n\n- network\/echo \([^)]*\): readiness: mvp/);
+  });
 });
+

@@ -98,6 +98,7 @@ export function htmlReport(
   comparisons: readonly BenchmarkComparison[] = [],
   generatedAt = new Date(),
   shifts: readonly ChangePoint[] = changePoints(history),
+  readiness: readonly string[] = [],
 ): string {
   const series = trendSeries(history).map((s) => {
     const own = shifts.filter((c) => c.key === s.key).map((c) => ({ t: Date.parse(c.timestamp), runId: c.runId, shiftPct: c.shiftPct }));
@@ -127,6 +128,7 @@ export function htmlReport(
 <tbody>
 ${rows}
 </tbody></table>
+${readiness.length > 0 ? `<h2>Readiness</h2><ul>${readiness.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
 ${notable.length > 0 ? `<h2>Changes against the baseline</h2><table><thead><tr><th>benchmark</th><th>metric</th><th>change</th><th>verdict</th></tr></thead><tbody>${changes}</tbody></table>` : ""}
 ${shifts.length > 0 ? `<h2>Change points in history (p95, E-divisive means)</h2><table><thead><tr><th>benchmark</th><th>first run at new level</th><th>commit</th><th>p95 before ms</th><th>p95 after ms</th><th>shift</th></tr></thead><tbody>${shifts.map((c) => `<tr><td>${esc(c.key)}</td><td>${esc(c.runId)}</td><td>${esc(c.gitCommit ?? "—")}</td><td class="n">${fmtMs(c.before)}</td><td class="n">${fmtMs(c.after)}</td><td class="n">${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} %</td></tr>`).join("")}</tbody></table>` : ""}
 <h2>Trends (p50, p95, p99 per run)</h2>

@@ -1,7 +1,7 @@
 import type { BenchmarkComparison, Verdict } from "../compare/compare";
 import { benchmarkKey } from "../compare/key";
 import type { BenchmarkResult } from "../results/schema";
-import { tierBadge } from "../thresholds/tiers";
+import { readinessLine, tierBadge } from "../thresholds/tiers";
 
 // The rows every report shows: one per operation of a run, labelled scenario × target × profile,
 // with the regression verdict when a comparison was made.
@@ -66,3 +66,13 @@ export const fmtValue = (v: number | null, metric: string): string =>
   v === null ? "—" : metric === "errorRate" ? `${(v * 100).toFixed(2)} %` : metric.endsWith("MB") ? `${v.toFixed(1)} MB` : fmtMs(v);
 export const fmtTest = (o: { test: { test: string; p?: number; note?: string } }): string =>
   o.test.test === "none" ? "" : `${o.test.test}${o.test.p !== undefined ? ` p=${o.test.p < 0.001 ? "<0.001" : o.test.p.toFixed(3)}` : ""}${o.test.note ? ` (${o.test.note})` : ""}`;
+
+/** One line per run that has readiness tiers: "<scenario> (<run>): readiness: …". */
+export function readinessLines(results: readonly BenchmarkResult[]): string[] {
+  const seen = new Map<string, string>();
+  for (const r of results) {
+    const line = readinessLine(r.readiness);
+    if (line && !seen.has(r.runId)) seen.set(r.runId, `${r.scenario} (${r.runId}): ${line}`);
+  }
+  return [...seen.values()];
+}

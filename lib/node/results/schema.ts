@@ -83,6 +83,13 @@ export const BenchmarkResultSchema = z
     tiers: z.array(TierOutcomeSchema).optional(),
     /** The highest tier every laddered limit met: target, acceptable, or none. */
     tier: z.enum(["target", "acceptable", "none"]).optional(),
+    /** The run's readiness tiers (thresholds file `readiness`): each with whether it was met, and the highest met. Same on every line of a run. */
+    readiness: z
+      .strictObject({
+        tier: z.string().nullable(),
+        tiers: z.array(z.strictObject({ name: z.string(), met: z.boolean(), misses: z.array(z.string()) })),
+      })
+      .optional(),
     /** Grafana Cloud k6 load zone the requests came from (`load_zone` tag, from K6_CLOUDRUN_LOAD_ZONE): one line per operation per zone. */
     loadZone: z.string().optional(),
     /** Colo that served most requests: the `cf-ray` suffix, or `local` for the local target. */

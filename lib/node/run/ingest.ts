@@ -10,7 +10,7 @@ import type { BenchmarkResult } from "../results/schema";
 import { compileThresholds } from "../thresholds/compile";
 import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evaluate";
 import { loadThresholds } from "../thresholds/load";
-import { applyTiers } from "../thresholds/tiers";
+import { applyReadiness, applyTiers } from "../thresholds/tiers";
 import { DEFAULT_THRESHOLDS } from "../thresholds/schema";
 
 // Results from k6 runs made elsewhere: the `--out json` files of k6-operator pods, or of several
@@ -67,7 +67,7 @@ export async function ingest(req: IngestRequest): Promise<{ results: BenchmarkRe
     },
     report,
   );
-  const results = applyTiers(converted, file);
+  const results = applyReadiness(applyTiers(converted, file), file);
   const historyFile = req.writeResults ? await appendResults(req.resultsDir, results, startedAt) : null;
   return { results, historyFile };
 }

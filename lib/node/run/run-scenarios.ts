@@ -14,7 +14,7 @@ import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evalua
 import type { K6Thresholds } from "../thresholds/compile";
 import { toBenchmarkResults } from "../results/convert";
 import { loadThresholds } from "../thresholds/load";
-import { applyTiers, tierWarnings } from "../thresholds/tiers";
+import { applyReadiness, applyTiers, tierWarnings } from "../thresholds/tiers";
 import { appendResults } from "../history/append";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
 import { checkCounts, readK6Summary, thresholdOutcomes, type CheckCount, type K6Summary } from "../results/k6-summary";
@@ -281,7 +281,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     },
     report,
   );
-  const results = applyTiers(converted, file);
+  const results = applyReadiness(applyTiers(converted, file), file);
   const historyFile = req.writeResults && results.length > 0 ? await appendResults(req.resultsDir, results, startedAt) : null;
   return {
     scenario: entry.name,

@@ -43,6 +43,19 @@ export const ThresholdsFileSchema = z.strictObject({
   maxDroppedIterations: z.number().int().nonnegative().default(0),
   /** Stop the run as soon as a threshold is breached (k6 abortOnFail). */
   abortOnFail: z.boolean().default(false),
+  /**
+   * Readiness tiers, lowest first (e.g. mvp, production, stretch), each a set of limits on the whole
+   * run: requests per second sustained (at least), the slowest operation's p95 (at most) and the
+   * local Worker's peak memory per 1,000 requests/s (at most). Reports show the highest tier met.
+   */
+  readiness: z
+    .record(
+      z.string().min(1),
+      z
+        .strictObject({ rps: z.number().positive().optional(), p95: ms.optional(), memoryPer1kRpsMB: z.number().positive().optional() })
+        .refine((t) => Object.keys(t).length > 0, { message: "names no limit (rps, p95 or memoryPer1kRpsMB)" }),
+    )
+    .optional(),
 });
 
 export type OperationThresholds = z.infer<typeof OperationThresholdsSchema>;

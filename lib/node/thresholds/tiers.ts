@@ -46,3 +46,35 @@ export function applyTiers(results: readonly BenchmarkResult[], file: Thresholds
 export function tierBadge(tier: Tier | undefined): string {
   return tier === undefined ? "" : tier === "target" ? "✅ target" : tier === "acceptable" ? "⚠️ acceptable" : "❌ below acceptable";
 }
+
+/**
+ * Readiness tiers (thresholds file `readiness`, lowest first): judged on the whole run, put on every
+ * line of it. rps: the requests per second of all operations together, sustained over the run;
+ * p95: the slowest operation's; memoryPer1kRpsMB: the local Worker's peak RSS per 1,000 requests/s
+ * (unknown, so not met, without a local Worker to sample).
+ */
+export function applyReadiness(results: readonly BenchmarkResult[], file: ThresholdsFile | null): BenchmarkResult[] {
+  if (!file?.readiness || results.length === 0) return [...results];
+  const rps = results.reduce((s, r) => s + r.rps, 0);
+  const p95s = results.map((r) => r.latency?.p95).filter((v): v is number => v !== undefined);
+  const p95 = p95s.length > 0 ? Math.max(...p95s) : null;
+  const workerdMB = results[0]?.resources?.workerd?.rssPeakMB;
+  const memory = workerdMB !== undefined && rps > 0 ? workerdMB / (rps / 1000) : null;
+  const tiers = Object.entries(file.readiness).map(([name, t]) => {
+    const misses: string[] = [];
+    if (t.rps !== undefined && rps < t.rps) misses.push(`rps ${rps.toFixed(1)} < ${t.rps}`);
+    if (t.p95 !== undefined && (p95 === null || p95 > t.p95)) misses.push(`p95 ${p95 === null ? "—" : p95.toFixed(1)} ms > ${t.p95} ms`);
+    if (t.memoryPer1kRpsMB !== undefined && (memory === null || memory > t.memoryPer1kRpsMB)) misses.push(`memory ${memory === null ? "unknown (no local Worker sampled)" : `${memory.toFixed(0)} MB`} per 1k rps > ${t.memoryPer1kRpsMB} MB`);
+    return { name, met: misses.length === 0, misses };
+  });
+  const met = tiers.filter((t) => t.met);
+  const readiness = { tier: met.length > 0 ? (met[met.length - 1] as { name: string }).name : null, tiers };
+  return results.map((r) => ({ ...r, readiness }));
+}
+
+/** One line: the highest readiness tier met, and every tier's verdict. */
+export function readinessLine(readiness: BenchmarkResult["readiness"]): string | null {
+  if (!readiness) return null;
+  const each = readiness.tiers.map((t) => (t.met ? `${t.name} ✅` : `${t.name} ❌ ${t.misses.join(", ")}`)).join("; ");
+  return `readiness: ${readiness.tier ?? "no tier met"} (${each})`;
+}
