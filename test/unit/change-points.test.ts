@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { changePoints, eDivisive } from "../../lib/node/compare/change-points";
+import { mulberry32 } from "../../lib/node/prng";
 import type { BenchmarkResult } from "../../lib/node/results/schema";
 
-/** Seeded normal noise (mulberry32 + Box-Muller): the same series on every run. */
+/** Seeded normal noise (Box-Muller over mulberry32): the same series on every run. */
 function noise(seed: number): () => number {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
+  const random = mulberry32(seed);
+  const u = () => (random() * 4294967296 + 1) / 4294967297; // (0, 1): log is finite
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 const series = (seed: number, levels: Array<[count: number, mean: number]>, sd: number): number[] => {

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../prng";
 import { benchmarkKey } from "./key";
 import type { BenchmarkResult } from "../results/schema";
 
@@ -47,17 +48,6 @@ function bestSplit(x: readonly number[], minSize: number): { tau: number; q: num
   return best;
 }
 
-/** A small seeded PRNG (mulberry32): the same history gives the same change points every time. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mean = (xs: readonly number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length;
 
@@ -72,7 +62,7 @@ export interface Split {
 /** Every significant shift of `x`, in index order. */
 export function eDivisive(x: readonly number[], options: Partial<ChangePointOptions> = {}): Split[] {
   const o = { ...CHANGE_POINT_DEFAULTS, ...options };
-  const rand = random(o.seed);
+  const rand = mulberry32(o.seed); // seeded: the same history gives the same change points every time
   const found: Split[] = [];
   const search = (from: number, to: number): void => {
     const segment = x.slice(from, to);

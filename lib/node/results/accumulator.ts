@@ -1,5 +1,6 @@
 import * as hdr from "hdr-histogram-js";
 import { meanAndStddev, percentile, type LatencyStats } from "./stats";
+import { mulberry32 } from "../prng";
 
 // One operation's latency samples, in bounded memory whatever the run's size:
 // - up to EXACT_CAP samples are kept as they are, so typical runs get exact figures identical to k6's;
@@ -17,18 +18,6 @@ function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_NS, numberOfSignificantValueDigits: 3, autoResize: true, bitBucketSize: 32 });
 }
 
-/** Deterministic PRNG (mulberry32) so reservoirs, and the tests built on them, are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class LatencyAccumulator {
   count = 0;
   private mean = 0;
@@ -40,7 +29,8 @@ export class LatencyAccumulator {
   private sorted: Float64Array | null = null; // cache of the exact samples, sorted; dropped on record
   private reservoir = new Float64Array(RESERVOIR_SIZE);
   private reservoirLength = 0;
-  private readonly random = prng(0x5eed);
+  // Seeded, so reservoirs (and the tests built on them) are reproducible.
+  private readonly random = mulberry32(0x5eed);
 
   record(ms: number): void {
     this.sorted = null;
