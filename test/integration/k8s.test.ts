@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -59,8 +59,9 @@ describe("perfdo k8s (k6-operator)", () => {
   it("a local rehearsal of the runners' command lines matches perfdo run --instances 3 on the same load", async () => {
     const load = ["--profile", "sustain", "--rate", "30", "--duration", "4s"];
     const rehearsed = tempDir("k8s-rehearsal");
-    const r = await perfdo(["k8s", "network/echo", "--parallelism", "3", "--rehearse", ...load, "--out-dir", tempDir("k8s-reh-out"), "--results-dir", rehearsed]);
+    const r = await perfdo(["k8s", "network/echo", "--parallelism", "3", "--rehearse", ...load, "--results-dir", rehearsed]);
     assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync(join(ROOT, "deploy", "k8s", "perfdo-network-echo")), "a rehearsal's loopback manifests never land in deploy/k8s");
     const instances = tempDir("k8s-instances");
     const i = await perfdo(["run", "network/echo", "--instances", "3", ...load, "--quiet", "--results-dir", instances]);
     assert.equal(i.code, 0, i.stderr);

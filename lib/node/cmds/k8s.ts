@@ -9,7 +9,7 @@ import { findScenarios } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6 } from "../k6/provision";
 import { pinnedK6Version } from "../k6/version";
-import { checkName, defaultName, k8sManifests, type Manifests } from "../k8s/manifests";
+import { RAW_MOUNT, checkName, defaultName, k8sManifests, type Manifests } from "../k8s/manifests";
 import { rehearse } from "../k8s/rehearse";
 import { validateManifests } from "../k8s/validate";
 import { resultsTable } from "../results/table";
@@ -84,7 +84,9 @@ export function k8sCommand(root: string): Command {
     }
     await buildAll({ root, names: [entry.name] });
     const script = readFileSync(entry.script, "utf8");
-    const outDir = resolve(flags.outDir ?? join(root, "deploy", "k8s", name));
+    // A rehearsal's manifests name a loopback Worker: they go to its own folder, never over the real ones.
+    const rehearsal = flags.rehearse ? mkdtempSync(join(tmpdir(), `perfdo-rehearse-${name}-`)) : null;
+    const outDir = resolve(flags.outDir ?? (rehearsal ? join(rehearsal, "manifests") : join(root, "deploy", "k8s", name)));
     const overrides = overridesFrom(flags as unknown as Record<string, unknown>);
     const make = (env: Record<string, string>): Manifests => {
       try {
@@ -106,7 +108,7 @@ export function k8sCommand(root: string): Command {
         if (!v.ok) throw new PerfdoError("kubeconform rejected the generated manifests (a bug in perfdo k8s)", EXIT.internal);
       }
       console.log(`\nkubectl apply -f ${relative(process.cwd(), outDir)}/   # needs k6-operator installed`);
-      console.log(`afterwards: copy ${"/perfdo-raw"}/*.{json.gz,perfdo,summary.json} off the ${name}-raw claim, then`);
+      console.log(`afterwards: copy ${RAW_MOUNT}/*.{json.gz,perfdo,summary.json} off the ${name}-raw claim, then`);
       console.log(`  perfdo ingest -s ${entry.name} -t ${target.baseDomain} --summary <*.summary.json> -- <raw files>`);
       return;
     }
@@ -124,7 +126,7 @@ export function k8sCommand(root: string): Command {
       console.error(`perfdo: rehearsing ${flags.parallelism} k6-operator runner(s) of ${entry.name} against the local Worker on ${local.address}`);
       let run;
       try {
-        run = await rehearse(m, k6.bin, mkdtempSync(join(tmpdir(), `perfdo-rehearse-${name}-`)));
+        run = await rehearse(m, k6.bin, rehearsal as string);
       } catch (err) {
         throw new PerfdoError((err as Error).message.split("\n")[0] ?? "rehearsal failed", EXIT.runFailed);
       }
