@@ -73,7 +73,7 @@ export function cloudCommand(root: string): Command {
     if (!entry) throw inputError(`unknown scenario "${scenarioName}"`);
     const target = targetOf(flags.rehearse ? "local" : flags.target);
     const offline = flags.rehearse || flags.archive !== undefined;
-    if (target.kind === "local" && !offline && !flags.local) throw inputError("Grafana Cloud k6's load zones cannot reach this machine's loopback Worker: give --target <domain>, or --rehearse");
+    if (target.kind === "local" && !flags.rehearse) throw inputError("Grafana Cloud k6's load zones cannot reach this machine's loopback Worker: give --target <domain>, or --rehearse");
     if (!offline && !process.env[TOKEN_ENV]) {
       throw inputError(`set ${TOKEN_ENV} to a Grafana Cloud k6 API token (and K6_CLOUD_PROJECT_ID to your project) to run in the cloud; nothing was sent`);
     }
