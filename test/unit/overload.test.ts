@@ -9,7 +9,7 @@ import { readRawOutput } from "../../lib/node/results/k6-output";
 import { readK6Summary, thresholdOutcomes } from "../../lib/node/results/k6-summary";
 import { droppedWarning } from "../../lib/node/results/table";
 import { compileThresholds } from "../../lib/node/thresholds/compile";
-import { closeVacuousThresholds } from "../../lib/node/thresholds/evaluate";
+import { closeVacuousThresholds, evaluateThresholds } from "../../lib/node/thresholds/evaluate";
 import { ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
 
 // Honest numbers under overload: dropped iterations, VU sizing, thresholds that cannot pass on
@@ -18,7 +18,7 @@ import { ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "k6");
 
 describe("the perfdo raw format", () => {
-  for (const name of ["things-dual"]) {
+  for (const [name, op, host] of [["things-dual", "things.create", "stores.perf.do"], ["replicate-measured", "replicate.lag", "replicate-perf-1.perf.do"]] as const) {
     it(`${name}: reads exactly what k6's JSON output of the same k6 process says`, async () => {
       const json = await readRawOutput(join(FIXTURES, name, "raw.json.gz"));
       const perfdo = await readRawOutput(join(FIXTURES, name, "raw.perfdo"));
@@ -27,10 +27,11 @@ describe("the perfdo raw format", () => {
         const twin = perfdo.operations.get(op);
         assert.deepEqual(twin?.latency.stats(), samples.latency.stats(), `${op}: identical statistics`);
         assert.equal(twin?.failures, samples.failures, `${op}: failures`);
+        assert.equal(twin?.measured, samples.measured, `${op}: measured latencies`);
       }
       assert.deepEqual(perfdo.checks, json.checks);
       assert.deepEqual([...perfdo.hosts].sort(), [...json.hosts].sort());
-      assert.equal(perfdo.hosts.get("things.create"), "stores.perf.do", "each operation's host, announced once per VU");
+      assert.equal(perfdo.hosts.get(op), host, "each operation's host, announced once per VU");
       assert.equal(perfdo.iterations, json.iterations);
       assert.ok(perfdo.iterations > 0);
       assert.equal(perfdo.droppedIterations, json.droppedIterations);
@@ -98,6 +99,33 @@ describe("thresholds cannot pass vacuously", () => {
     assert.equal(problems.length, 1);
     assert.deepEqual(report.scenarioWide.filter((t) => t.metric === metric).map((t) => t.ok), [false]);
     assert.equal(k6Said.byOperation.get("echo.pingg")?.[0]?.ok, true, "k6's report itself is left as it was");
+  });
+
+  it("judges a measured operation (perfdo_latency) on its own samples, and a request on its own", async () => {
+    const dir = join(FIXTURES, "replicate-measured");
+    const raw = await readRawOutput(join(dir, "raw.perfdo"));
+    assert.equal(raw.operations.get("replicate.failover")?.measured, 2, "two failover drills, each one measured latency");
+    assert.equal(raw.operations.get("replicate.write")?.measured, 0);
+    const file = ThresholdsFileSchema.parse({ operations: { "replicate.failover": { max: 10_000 }, "replicate.write": { p95: 500 }, "replicate.reconcile": { p99: 0.001 } } });
+    const compiled = compileThresholds(file);
+    assert.deepEqual(compiled["perfdo_latency{name:replicate.failover}"], ["max<10000"], "a named operation's latency limits also go on perfdo_latency");
+    // k6's own verdicts of the repo's thresholds, in the captured run: the measured twin was judged on real samples.
+    const k6 = thresholdOutcomes(readK6Summary(join(dir, "summary.json")));
+    assert.deepEqual(k6.byOperation.get("replicate.lag")?.map((t) => t.metric).sort(), ["http_req_duration{name:replicate.lag,expected_response:true}", "perfdo_latency{name:replicate.lag}"]);
+    const { report, problems } = closeVacuousThresholds(evaluateThresholds(compiled, raw), compiled, raw);
+    assert.deepEqual(problems, []);
+    const judged = (name: string) => report.byOperation.get(name)?.map((t) => `${t.metric} ${t.threshold} ${t.ok}`);
+    assert.deepEqual(judged("replicate.failover"), ["perfdo_latency{name:replicate.failover} max<10000 true"], "the empty http_req_duration twin is dropped");
+    assert.deepEqual(judged("replicate.write"), ["http_req_duration{name:replicate.write,expected_response:true} p(95)<500 true"], "the empty perfdo_latency twin is dropped");
+    assert.deepEqual(judged("replicate.reconcile"), ["perfdo_latency{name:replicate.reconcile} p(99)<0.001 false"], "a measured latency over its limit fails");
+  });
+
+  it("an error rate on a measured operation fails: it has no requests to fail", async () => {
+    const raw = await readRawOutput(join(FIXTURES, "replicate-measured", "raw.perfdo"));
+    const compiled = compileThresholds(ThresholdsFileSchema.parse({ operations: { "replicate.lag": { errorRate: 0.01 } } }));
+    const { report, problems } = closeVacuousThresholds(evaluateThresholds(compiled, raw), compiled, raw);
+    assert.deepEqual(problems, ['thresholds: operation "replicate.lag" is a measured latency (perfdo_latency), not requests: it has no error rate; its errorRate fails']);
+    assert.deepEqual(report.byOperation.get("replicate.lag")?.map((t) => t.ok), [false]);
   });
 
   it("judges dropped iterations from the samples, and a checks threshold with no check fails", async () => {

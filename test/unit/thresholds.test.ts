@@ -45,6 +45,8 @@ describe("thresholds", () => {
     assert.deepEqual(compiled, {
       http_req_failed: ["rate<=0.01"],
       "http_req_duration{name:echo.ping,expected_response:true}": ["p(50)<10", "p(99)<50"],
+      // The same limits for a measured latency of that name; the twin without samples is dropped when judged.
+      "perfdo_latency{name:echo.ping}": ["p(50)<10", "p(99)<50"],
       checks: ["rate>=0.99"],
       dropped_iterations: ["count<=0"],
     });

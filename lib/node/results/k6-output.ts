@@ -108,6 +108,7 @@ class RawOutputReader {
     const op = operation(this.run, point.tags);
     if (!measured && point.tags.expected_response === "false") op.failures++;
     else op.latency.record(point.value);
+    if (measured) op.measured++;
     if (!measured) this.durationPoints++;
     const t = this.timeMs(point.time);
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;

@@ -49,6 +49,7 @@ class PerfdoOutputReader {
     const op = operation(this.run, s.tags);
     if (s.metric === "http_req_duration" && s.tags.expected_response === "false") op.failures++;
     else op.latency.record(value);
+    if (s.metric === "perfdo_latency") op.measured++;
     const t = this.startMs + micros / 1000;
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;

@@ -11,6 +11,8 @@ export interface OperationSamples {
   /** Durations (ms) of responses k6 counted as expected (2xx unless the scenario said otherwise). */
   latency: LatencyAccumulator;
   failures: number;
+  /** Of `latency`, the samples that were measured latencies (perfdo_latency, lib/k6/measure.ts), not responses. */
+  measured: number;
   /** Tags of the operation's first sample: cold_start, dataset_size, shard_count, colo. */
   tags: Tags;
   colos: Record<string, number>;
@@ -40,7 +42,7 @@ export function operation(run: RawRun, tags: Tags): OperationSamples {
   const key = tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
   let op = run.operations.get(key);
   if (!op) {
-    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, tags: { ...tags }, colos: {} };
+    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {} };
     run.operations.set(key, op);
   }
   return op;
@@ -68,6 +70,7 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
       const into = operation(merged, op.tags);
       into.latency.merge(op.latency);
       into.failures += op.failures;
+      into.measured += op.measured;
       for (const [colo, n] of Object.entries(op.colos)) into.colos[colo] = (into.colos[colo] ?? 0) + n;
     }
   }

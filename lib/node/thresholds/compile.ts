@@ -3,6 +3,12 @@ import { gateOf, type ThresholdsFile } from "./schema";
 // thresholds file → k6 `options.thresholds`. Pure. Latency limits apply to successful responses
 // only (expected_response:true), as the contract's clients time only 2xx; failures are judged by
 // the error rate, so a run of fast failures cannot pass on latency alone.
+//
+// An operation may also be a measured latency that is not one request (replication lag, failover
+// time: the `perfdo_latency` Trend, lib/k6/measure.ts). A thresholds file cannot tell the two apart,
+// so a named operation's latency limits are compiled onto both metrics; the twin that got no samples
+// is dropped when the run is judged (closeVacuousThresholds), so neither passes vacuously. "*"
+// stays on requests: a failover measured in seconds is not held to the requests' p95.
 
 export type K6Threshold = string | { threshold: string; abortOnFail: boolean; delayAbortEval?: string };
 export type K6Thresholds = Record<string, K6Threshold[]>;
@@ -14,6 +20,9 @@ const PERCENTILES = [
   ["p99", "p(99)"],
   ["max", "max"],
 ] as const;
+
+/** The Trend lib/k6/measure.ts records measured latencies in. */
+export const MEASURED_METRIC = "perfdo_latency";
 
 export function metricKey(metric: string, operation: string, extra?: string): string {
   const tags = [operation === "*" ? null : `name:${operation}`, extra ?? null].filter((t): t is string => t !== null);
@@ -29,7 +38,10 @@ export function compileThresholds(file: ThresholdsFile): K6Thresholds {
       const limit = limits[key];
       return limit === undefined ? [] : [wrap(`${stat}<${gateOf(limit)}`)];
     });
-    if (latency.length > 0) out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;
+    if (latency.length > 0) {
+      out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;
+      if (operation !== "*") out[metricKey(MEASURED_METRIC, operation)] = latency;
+    }
     if (limits.errorRate !== undefined) out[metricKey("http_req_failed", operation)] = [wrap(`rate<=${gateOf(limits.errorRate)}`)];
   }
   if (file.checks !== undefined) out.checks = [wrap(`rate>=${file.checks}`)];

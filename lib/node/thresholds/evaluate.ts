@@ -4,7 +4,7 @@ import type { RawRun } from "../results/k6-output";
 import { operationNames } from "../results/raw-run";
 import type { ThresholdReport } from "../results/k6-summary";
 import type { ThresholdOutcome } from "../results/schema";
-import type { K6Threshold, K6Thresholds } from "./compile";
+import { MEASURED_METRIC, type K6Threshold, type K6Thresholds } from "./compile";
 
 // Evaluates compiled thresholds on a run's samples. k6 judges a single run itself; a merged run
 // (several k6 processes over execution segments) has only partial verdicts per instance, so its
@@ -71,8 +71,8 @@ function measure(run: RawRun, key: string, expr: ParsedExpression): number | nul
     const total = ops.reduce((sum, op) => sum + op.failures + op.latency.count, 0);
     return total === 0 ? null : failures / total;
   }
-  if (metric === "http_req_duration") {
-    if (tags.expected_response !== "true") throw new Error(`${key}: only successful-response latency (expected_response:true) can be judged from merged samples`);
+  if (metric === "http_req_duration" || metric === MEASURED_METRIC) {
+    if (metric === "http_req_duration" && tags.expected_response !== "true") throw new Error(`${key}: only successful-response latency (expected_response:true) can be judged from merged samples`);
     const latency = new LatencyAccumulator();
     for (const op of ops) latency.merge(op.latency);
     const stats = latency.stats();
@@ -108,10 +108,41 @@ export function evaluateThresholds(compiled: K6Thresholds, run: RawRun): Thresho
 }
 
 /**
+ * An operation's latency limits are compiled onto both http_req_duration and perfdo_latency
+ * (compile.ts): keeps the outcomes of the metric its samples came from and drops the empty twin's,
+ * which k6 passed vacuously. An error rate on a measured operation (no requests, so no error rate)
+ * fails, with a note, rather than pass vacuously.
+ */
+function judgedOn(name: string, outcomes: ThresholdOutcome[], run: RawRun, problems: string[]): ThresholdOutcome[] {
+  let requests = 0;
+  let measured = 0;
+  for (const op of run.operations.values()) {
+    if (op.name !== name) continue;
+    measured += op.measured;
+    requests += op.latency.count - op.measured + op.failures;
+  }
+  const kept: ThresholdOutcome[] = [];
+  for (const t of outcomes) {
+    const metric = parseMetricKey(t.metric).metric;
+    if (metric === MEASURED_METRIC && measured === 0) continue;
+    if (metric === "http_req_duration" && requests === 0) continue;
+    if (metric === "http_req_failed" && requests === 0) {
+      const note = `operation "${name}" is a measured latency (perfdo_latency), not requests: it has no error rate`;
+      problems.push(`thresholds: ${note}; its errorRate fails`);
+      kept.push({ ...t, ok: false, note });
+      continue;
+    }
+    kept.push(t);
+  }
+  return kept;
+}
+
+/**
  * Where the harness judges differently from k6, whose thresholds pass vacuously on a metric with no
  * samples (k6 issue #4283):
  * - a threshold naming an operation that produced no samples fails, with the closest operation that
  *   did run as a suggestion (a typo in a thresholds file would otherwise gate nothing);
+ * - an operation is judged on the metric its samples are in (judgedOn);
  * - a checks threshold fails when no check ran;
  * - dropped iterations are always judged, from the raw samples (k6 reports nothing when none dropped).
  * Returns the completed report and one line per problem, for the console.
@@ -128,7 +159,7 @@ export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thre
     scenarioWide.push(...outcomes.map((t) => ({ ...t, ok: false, scope: "scenario" as const, note })));
   };
   for (const [name, outcomes] of report.byOperation) {
-    if (ran.includes(name)) byOperation.set(name, outcomes);
+    if (ran.includes(name)) byOperation.set(name, judgedOn(name, outcomes, run, problems));
     else unmatched(name, outcomes);
   }
   // Named operations k6 did not report at all (a summary without them) are just as unmatched.
