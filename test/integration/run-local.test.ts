@@ -135,13 +135,24 @@ describe("perfdo run against the local Worker", () => {
   it("reports replication lag, measured in the scenario, as an operation of its own", async () => {
     const results = tempDir("results");
     const res = await perfdo([
-      "run", "perf/replicate", "--target", `local=${worker.address}`, "--profile", "smoke", "--iterations", "3",
-      "--quiet", "--results-dir", results,
-    ], { PERFDO_REPLICA_LAG_MS: "40" });
+      "run", "perf/replicate", "--target", `local=${worker.address}`, "--profile", "smoke", "--iterations", "4",
+      "--quiet", "--results-dir", results, "--gate",
+    ], { PERFDO_REPLICA_LAG_MS: "40", PERFDO_RECONCILE_EVENTS: "2000" });
     assert.equal(res.code, 0, res.stderr);
-    const lag = readResults(results).find((l) => l.name === "replicate.lag");
-    assert.equal(lag?.iterations, 3);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    const lag = lines.get("replicate.lag");
+    assert.equal(lag?.iterations, 2, "iterations 0 and 1 are the failover and reconciliation drills");
     assert.ok(lag?.latency && lag.latency.min >= 40 && lag.latency.max < 500, JSON.stringify(lag?.latency));
+    // The drills: each a measured operation, judged by its own threshold on its own samples.
+    const failover = lines.get("replicate.failover");
+    assert.equal(failover?.iterations, 1);
+    assert.deepEqual(failover?.thresholds?.filter((t) => t.scope === "operation").map((t) => `${t.metric} ${t.threshold} ${t.ok}`), ["perfdo_latency{name:replicate.failover} max<10000 true"]);
+    assert.equal(lines.get("replicate.failover-read")?.iterations, 4, "reads sent alongside the promotion");
+    assert.equal(lines.get("replicate.failover-read")?.errorRate, 0);
+    const reconcile = lines.get("replicate.reconcile");
+    assert.equal(reconcile?.datasetSize, 2000, "N writes made during the partition, recorded as datasetSize");
+    const overhead = lines.get("replicate.reconcile-overhead");
+    assert.ok(reconcile?.latency && overhead?.latency && overhead.latency.max <= reconcile.latency.max, "the overhead is part of the reconciliation time");
   });
 
   it("reports a run in which every request failed as failed, with no latency", async () => {
