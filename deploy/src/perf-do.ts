@@ -1,83 +1,92 @@
 import { DurableObject } from "cloudflare:workers";
 import { Router, type RouterType } from "itty-router";
+import { featureRouter, migrate, SCHEMA_TABLE, type Feature, type FeatureContext } from "./feature";
+import { FEATURE_BY_NAME, FEATURES } from "./features";
 import { fail } from "./http";
-import { actionRoutes, migrateActions } from "./routes/actions";
-import { compactRoutes } from "./routes/compact";
-import { advanceCloneJobs, copyRoutes, migrateCopy, type CopyContext } from "./routes/copy";
-import { lifecycleRoutes, migrateLifecycle } from "./routes/lifecycle";
-import { historyOf, migratePromote, promoteRoutes } from "./routes/promote";
-import { migrateReplicate, replicateRoutes } from "./routes/replicate";
-import { migrateShard, shardRoutes } from "./routes/shard";
-import { isTargetingNamespace, migrateTargeting, targetingRouter } from "./routes/targeting";
-import { dlqRoutes, migrateDlq } from "./routes/dlq";
-import { eventRoutes, migrateEvents } from "./routes/events";
-import { networkRoutes } from "./routes/network";
-import { doCallRoutes, wsReply } from "./routes/network-do";
-import { migrateObjects, objectRoutes } from "./routes/objects";
-import { migrateRelationships, relationshipRoutes } from "./routes/relationships";
-import { migrateSearch, searchRoutes } from "./routes/search";
-import { migrateThings, thingsRoutes } from "./routes/things";
+import { wsReply } from "./ws-reply";
 import type { Env } from "./env";
 
 export const NAMESPACE_HEADER = "x-perfdo-namespace";
 
 /**
  * One object per namespace (`fork.perf.do` → the object named `fork`), SQLite-backed, so every
- * namespace has its own isolated state exactly as on the platform.
+ * namespace has its own isolated state exactly as on the platform. What it serves is the features
+ * of `features.ts`, tried in that order; a feature's tables are created (and migrated to its
+ * version) the first time one of its routes, RPC methods or alarms runs in this object, so a cold
+ * object pays only for what its first request uses.
  */
 export class PerfDO extends DurableObject<Env> {
+  private readonly router: RouterType;
+  private readonly context: FeatureContext;
+  private readonly readyFeatures = new Set<string>();
+  private namespace = "";
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
+    this.context = {
+      sql: ctx.storage.sql,
+      transaction,
+      namespace: () => this.namespace,
+      baseDomain: env.BASE_DOMAIN ?? "perf.do",
+      peer: (namespace) => ({
+        call: async <T,>(feature: string, method: string, payload?: unknown): Promise<T> =>
+          (await env.PERF_DO.get(env.PERF_DO.idFromName(namespace)).rpc(namespace, feature, method, payload)) as T,
+      }),
+      sockets: () => ctx.getWebSockets().length,
+      setAlarm: (at) => ctx.storage.setAlarm(at),
+    };
+    this.router = Router();
+    for (const feature of FEATURES) feature.routes(featureRouter(this.router, feature, () => this.ready(feature), () => this.namespace), this.context);
+    this.router.all("*", (request) => fail(404, `no route ${request.method} ${new URL(request.url).pathname} on ${this.namespace}`));
+  }
+
+  /** The feature's tables, and those of the features it uses, at their versions (once per object instance). */
+  private ready(feature: Feature): void {
+    if (this.readyFeatures.has(feature.name)) return;
+    this.readyFeatures.add(feature.name); // before its uses: a cycle of uses ends here
+    try {
+      for (const used of feature.uses ?? []) this.ready(FEATURE_BY_NAME.get(used) as Feature);
+      migrate(this.context.sql, this.context.transaction, feature);
+    } catch (err) {
+      this.readyFeatures.delete(feature.name);
+      throw err;
+    }
+  }
+
+  /** Object-to-object calls (Durable Object RPC): `peer(namespace).call(feature, method, payload)`. */
+  async rpc(namespace: string, featureName: string, method: string, payload: unknown): Promise<unknown> {
+    this.namespace = namespace;
+    const feature = FEATURE_BY_NAME.get(featureName);
+    const fn = feature?.rpc?.[method];
+    if (!feature || !fn) throw new Error(`no RPC method ${featureName}.${method}`);
+    this.ready(feature);
+    return fn(this.context, payload as never);
+  }
+
+  /** One alarm per object: each feature with work due does it and says when it next needs waking. */
+  override async alarm(): Promise<void> {
+    const sql = this.context.sql;
+    const recorded = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = ?", SCHEMA_TABLE).one().n > 0
+      ? new Set(sql.exec<{ name: string }>(`SELECT name FROM ${SCHEMA_TABLE}`).toArray().map((r) => r.name))
+      : new Set<string>();
+    let next: number | null = null;
+    for (const feature of FEATURES) {
+      // Only features this object has used: an alarm never creates another feature's tables.
+      if (!feature.alarm || !(this.readyFeatures.has(feature.name) || recorded.has(feature.name))) continue;
+      this.ready(feature);
+      const at = await feature.alarm(this.context);
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
     ws.send(wsReply(message));
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
     ws.close(code, reason);
-  }
-
-  private readonly router: RouterType;
-  /** sharded./replicated. answer §4's targeting first; anything they leave goes to `router`. */
-  private readonly targeting: RouterType;
-  private readonly copy: CopyContext;
-  private namespace = "";
-
-  /** Eventual clones advance one chunk per alarm until done. */
-  override async alarm(): Promise<void> {
-    if (await advanceCloneJobs(this.ctx.storage.sql, this.copy)) await this.ctx.storage.setAlarm(Date.now() + 10);
-  }
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    const sql = ctx.storage.sql;
-    const migrations = [migrateThings, migrateRelationships, migrateActions, migrateEvents, migrateSearch, migrateObjects, migrateDlq, migrateLifecycle, migrateCopy, migrateShard, migratePromote, migrateReplicate, migrateTargeting];
-    for (const migrate of migrations) migrate(sql);
-    const transaction = <T>(fn: () => T): T => ctx.storage.transactionSync(fn);
-    this.router = Router();
-    networkRoutes(this.router, () => this.namespace);
-    const call = (namespace: string, request: Request): Promise<Response> => {
-      const forwarded = new Request(request);
-      forwarded.headers.set(NAMESPACE_HEADER, namespace);
-      return env.PERF_DO.get(env.PERF_DO.idFromName(namespace)).fetch(forwarded);
-    };
-    const baseDomain = env.BASE_DOMAIN ?? "perf.do";
-    this.copy = { namespace: () => this.namespace, baseDomain, call, setAlarm: (at) => ctx.storage.setAlarm(at) };
-    this.targeting = targetingRouter(sql, { namespace: () => this.namespace, call });
-    doCallRoutes(this.router, { namespace: () => this.namespace, baseDomain, sockets: () => ctx.getWebSockets().length, call });
-    lifecycleRoutes(this.router, sql, transaction, () => this.namespace);
-    copyRoutes(this.router, sql, this.copy);
-    compactRoutes(this.router, sql, transaction);
-    // Replication before sharding: its `POST /write {key, value}` must be seen before the coordinator's.
-    replicateRoutes(this.router, sql, transaction);
-    shardRoutes(this.router, sql, { namespace: () => this.namespace, call });
-    // Promote/demote routes first: their `POST /objects {id, data}` must be seen before the registry's.
-    promoteRoutes(this.router, sql, transaction);
-    thingsRoutes(this.router, sql, transaction, (id) => historyOf(sql, id));
-    relationshipRoutes(this.router, sql);
-    actionRoutes(this.router, sql);
-    eventRoutes(this.router, sql, transaction);
-    searchRoutes(this.router, sql, transaction);
-    objectRoutes(this.router, sql);
-    dlqRoutes(this.router, sql);
-    this.router.all("*", (request) => fail(404, `no route ${request.method} ${new URL(request.url).pathname} on ${this.namespace}`));
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -90,10 +99,6 @@ export class PerfDO extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     }
     try {
-      if (isTargetingNamespace(this.namespace)) {
-        const targeted = (await this.targeting.fetch(request.clone())) as Response | undefined;
-        if (targeted) return targeted;
-      }
       return (await this.router.fetch(request)) as Response;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

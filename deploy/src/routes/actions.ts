@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
+import type { Feature } from "../feature";
 
 // Actions store (contract §5): a lifecycle pending → running → completed | failed, retry back to
 // pending. Transitions that do not follow it are refused (409). `requestId` makes creation idempotent.
@@ -100,3 +101,9 @@ export function actionRoutes(router: RouterType, sql: SqlStorage): void {
     return json(view({ ...row, status: transition.to, output, error, attempts, updated_at: at }));
   });
 }
+
+export const actions: Feature = {
+  name: "actions",
+  schema: { migrations: [migrateActions] },
+  routes: (router, ctx) => actionRoutes(router, ctx.sql),
+};

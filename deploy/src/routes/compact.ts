@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { isObject, json, readJson } from "../http";
 import { emit } from "./lifecycle";
+import type { Feature } from "../feature";
 
 // POST /compact (contract §3; no client tests it): storage shrinks, data is kept. What goes is what
 // the object keeps beyond its data: snapshots and checkpoints of finished clone jobs, spent or
@@ -33,3 +34,10 @@ export function compactRoutes(router: RouterType, sql: SqlStorage, transaction: 
     return json({ compacted: true, before, after, reclaimed: before - after, removed });
   });
 }
+
+export const compact: Feature = {
+  name: "compact",
+  // What it prunes belongs to these features.
+  uses: ["lifecycle", "copy", "promote", "things"],
+  routes: (router, ctx) => compactRoutes(router, ctx.sql, ctx.transaction),
+};

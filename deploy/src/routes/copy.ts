@@ -2,13 +2,13 @@ import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
 import { fail, isObject, json, readJson, readObject } from "../http";
 import { first, now, param, parseJson, type Row } from "../sql";
-import { emit, exportSnapshot, getMeta, importSnapshot, LOCAL_COLO, setMeta, type Snapshot, type SnapshotFilter } from "./lifecycle";
+import type { Feature, FeatureContext } from "../feature";
+import { emit, exportSnapshot, getMeta, LOCAL_COLO, setMeta, type ImportRequest, type Snapshot, type SnapshotFilter } from "./lifecycle";
 
 // Lifecycle operations that move or copy an object's state (contract §3): fork, move, and clone
 // (atomic; staged with expiring tokens; eventual and resumable as jobs advanced by the object's
 // alarm, resumable ones recording a checkpoint per chunk so they can pause and resume from one).
 
-export const IMPORT_PATH = "/_lifecycle/import";
 const NAMESPACE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const COLO = /^[A-Za-z]{3,4}$/;
 const EVENTUAL_CHUNK = 100;
@@ -21,13 +21,6 @@ function checkpoint(sql: SqlStorage, jobId: string, cursor: number, total: numbe
   return id;
 }
 
-export interface CopyContext {
-  namespace(): string;
-  baseDomain: string;
-  /** A request to another namespace's object (bypassing the entry Worker). */
-  call(namespace: string, request: Request): Promise<Response>;
-  setAlarm(at: number): Promise<void>;
-}
 
 interface TokenRow extends Row {
   token: string;
@@ -63,13 +56,14 @@ function filterOf(body: Record<string, unknown>): SnapshotFilter {
   return { include: strings(filter.include), exclude: strings(filter.exclude), tables: { include: strings(tables.include), exclude: strings(tables.exclude) }, shallow: body.shallow === true };
 }
 
-async function sendSnapshot(ctx: CopyContext, target: string, snapshot: Snapshot, kind: string): Promise<Response | null> {
-  const res = await ctx.call(target, new Request(`https://${target}.${ctx.baseDomain}${IMPORT_PATH}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ snapshot, origin: ctx.namespace(), kind }),
-  }));
-  return res.ok ? null : fail(502, `copy to ${target} failed: HTTP ${res.status}`);
+async function sendSnapshot(ctx: FeatureContext, target: string, snapshot: Snapshot, kind: string): Promise<Response | null> {
+  try {
+    const req: ImportRequest = { snapshot, origin: ctx.namespace(), kind };
+    await ctx.peer(target).call("lifecycle", "import", req);
+    return null;
+  } catch (err) {
+    return fail(502, `copy to ${target} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function targetNamespace(value: unknown, self: string): string | Response {
@@ -78,16 +72,7 @@ function targetNamespace(value: unknown, self: string): string | Response {
   return value;
 }
 
-export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext): void {
-  router.post(IMPORT_PATH, async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || !isObject(body.snapshot)) return fail(400, "import needs {snapshot}");
-    importSnapshot(sql, body.snapshot as unknown as Snapshot);
-    if (typeof body.origin === "string") setMeta(sql, "origin", body.origin);
-    return json({ imported: true });
-  });
-
+export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureContext): void {
   router.post("/fork", async (request) => {
     const body = await readJson(request);
     if (body instanceof Response) return body;
@@ -234,7 +219,7 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: CopyContext
  * One step of every running eventual clone: state and the counter go first, then records in
  * chunks. Returns true while work remains, so the object re-arms its alarm.
  */
-export async function advanceCloneJobs(sql: SqlStorage, ctx: CopyContext): Promise<boolean> {
+async function advanceCloneJobs(sql: SqlStorage, ctx: FeatureContext): Promise<boolean> {
   const jobs = sql.exec<JobRow>("SELECT * FROM clone_jobs WHERE status IN ('pending', 'running')").toArray();
   for (const job of jobs) {
     const snapshot = parseJson(job.snapshot) as Snapshot;
@@ -259,3 +244,12 @@ export async function advanceCloneJobs(sql: SqlStorage, ctx: CopyContext): Promi
   }
   return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM clone_jobs WHERE status IN ('pending', 'running')").one().n > 0;
 }
+
+export const copy: Feature = {
+  name: "copy",
+  schema: { migrations: [migrateCopy] },
+  uses: ["lifecycle"], // what is copied is the lifecycle state
+  routes: (router, ctx) => copyRoutes(router, ctx.sql, ctx),
+  // Eventual clones advance one chunk per alarm until done.
+  alarm: async (ctx) => ((await advanceCloneJobs(ctx.sql, ctx)) ? Date.now() + 10 : null),
+};

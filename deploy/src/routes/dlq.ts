@@ -2,6 +2,7 @@ import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import { appendEvent } from "./events";
+import type { Feature } from "../feature";
 
 // Dead-letter queue (contract §5): failed events with a retry budget. An entry is exhausted once its
 // retries reach maxRetries; replay re-emits the event into the events store and removes the entry.
@@ -95,3 +96,10 @@ export function dlqRoutes(router: RouterType, sql: SqlStorage): void {
     return sql.exec("DELETE FROM dlq WHERE id = ?", id).rowsWritten > 0 ? json({ id, deleted: true }) : fail(404, `dlq entry ${id} not found`);
   });
 }
+
+export const dlq: Feature = {
+  name: "dlq",
+  schema: { migrations: [migrateDlq] },
+  uses: ["events"], // a replayed entry is appended to the event log
+  routes: (router, ctx) => dlqRoutes(router, ctx.sql),
+};

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
+import type { Feature } from "../feature";
 
 // Events store (contract §5): an append-only log with a monotonic, unique sequence, and replay from
 // a sequence (a negative `fromSequence` means "the last N").
@@ -75,3 +76,9 @@ export function eventRoutes(router: RouterType, sql: SqlStorage, transaction: <T
     return row ? json(view(row)) : fail(404, `event ${id} not found`);
   });
 }
+
+export const events: Feature = {
+  name: "events",
+  schema: { migrations: [migrateEvents] },
+  routes: (router, ctx) => eventRoutes(router, ctx.sql, ctx.transaction),
+};

@@ -1,4 +1,5 @@
 import type { RouterType } from "itty-router";
+import type { Feature } from "../feature";
 import { fail, isObject, json, readJson } from "../http";
 import { seedRecords as seedRecordsOf } from "../snapshot";
 import { keyPasses, type Snapshot, type SnapshotFilter } from "../snapshot";
@@ -173,3 +174,26 @@ export function lifecycleRoutes(router: RouterType, sql: SqlStorage, transaction
   router.post("/counter/decrement", counter(-1));
   router.get("/counter", () => json({ value: Number(getMeta(sql, "counter", "0")) }));
 }
+
+export interface ImportRequest {
+  snapshot: Snapshot;
+  /** The namespace the snapshot came from (fork, clone, move, unshard), kept as `origin`. */
+  origin: string;
+  kind: string;
+}
+
+export const lifecycle: Feature = {
+  name: "lifecycle",
+  schema: { migrations: [migrateLifecycle] },
+  routes: (router, ctx) => lifecycleRoutes(router, ctx.sql, ctx.transaction, ctx.namespace),
+  rpc: {
+    /** Another object copies its state here (fork, clone, move, unshard). */
+    import: (ctx, req: ImportRequest) => {
+      ctx.transaction(() => {
+        importSnapshot(ctx.sql, req.snapshot);
+        setMeta(ctx.sql, "origin", req.origin);
+      });
+      return { imported: true };
+    },
+  },
+};

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, type Row } from "../sql";
+import type { Feature } from "../feature";
 
 // Objects registry (contract §5): which Durable Object lives where (class, region, colo, shard).
 // `resolve` answers how a source object reaches a destination: directly, or through the shard or
@@ -81,3 +82,9 @@ export function objectRoutes(router: RouterType, sql: SqlStorage): void {
     return sql.exec("DELETE FROM objects WHERE ns = ?", ns).rowsWritten > 0 ? json({ ns, deleted: true }) : fail(404, `object ${ns} not found`);
   });
 }
+
+export const objects: Feature = {
+  name: "objects",
+  schema: { migrations: [migrateObjects] },
+  routes: (router, ctx) => objectRoutes(router, ctx.sql),
+};

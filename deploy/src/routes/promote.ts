@@ -4,6 +4,7 @@ import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
 import { deleteThing, getThingData, putThing } from "./things";
+import type { Feature } from "../feature";
 
 // promote.perf.do / demote.perf.do (contract §3): a passive thing becomes an active object and back.
 // History is kept across both moves (`preserveHistory`, `historyLimit`); both have prepare → commit
@@ -184,3 +185,16 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
     return json({ id, value: data.value });
   });
 }
+
+export const promote: Feature = {
+  name: "promote",
+  schema: { migrations: [migratePromote] },
+  uses: ["lifecycle", "things"],
+  shares: [
+    { route: "POST /objects", with: "objects", how: "a body with a string id and no ns makes an active object; a registry body {ns, …} falls through" },
+    // An active object named "shards" would shadow the registry's shard lookup for these two suffixes.
+    { route: "GET /objects/:id/status", with: "objects", how: "objects' GET /objects/shards/:shardKey comes later: /objects/shards/status is promote's" },
+    { route: "GET /objects/:id/history", with: "objects", how: "objects' GET /objects/shards/:shardKey comes later: /objects/shards/history is promote's" },
+  ],
+  routes: (router, ctx) => promoteRoutes(router, ctx.sql, ctx.transaction),
+};

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, filters, limitParam, now, param, parseJson, type Row } from "../sql";
+import type { Feature } from "../feature";
 
 // Relationships store (contract §5): directed, verb-labelled edges between things.
 
@@ -50,3 +51,9 @@ export function relationshipRoutes(router: RouterType, sql: SqlStorage): void {
     return sql.exec("DELETE FROM relationships WHERE id = ?", id).rowsWritten > 0 ? json({ id, deleted: true }) : fail(404, `relationship ${id} not found`);
   });
 }
+
+export const relationships: Feature = {
+  name: "relationships",
+  schema: { migrations: [migrateRelationships] },
+  routes: (router, ctx) => relationshipRoutes(router, ctx.sql),
+};

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
+import type { Feature } from "../feature";
 import { emit } from "./lifecycle";
 
 // Replication (contract §3) with a deterministic local lag model: one machine has no regions, so a
@@ -252,3 +253,18 @@ export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction
     return json(all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY id").map((r) => view(sql, r)));
   });
 }
+
+export const replicate: Feature = {
+  name: "replicate",
+  schema: {
+    migrations: [
+      migrateReplicate,
+      // v2: applying due writes and the lag look up a replica's queue by due time; with the 20K
+      // writes of a reconciliation drill a scan per read is what a read would cost.
+      (sql) => sql.exec("CREATE INDEX IF NOT EXISTS repl_queue_due ON repl_queue (replica_id, due_at)"),
+    ],
+  },
+  uses: ["lifecycle"], // failover emits a lifecycle event
+  shares: [{ route: "POST /write", with: "shard", how: "a body {key, value} is a replicated write; any other body falls through to the shard coordinator" }],
+  routes: (router, ctx) => replicateRoutes(router, ctx.sql, ctx.transaction),
+};

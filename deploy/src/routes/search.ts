@@ -2,6 +2,7 @@ import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { cosine, ftsQuery, termVector } from "../search-text";
 import { all, limitParam, param, type Row } from "../sql";
+import type { Feature } from "../feature";
 
 // Search store (contract §5). Full-text search is SQLite FTS5 with BM25 ranking. The reference
 // Worker has no embedding model, so "semantic" is a documented, deterministic stand-in: cosine
@@ -116,3 +117,9 @@ export function searchRoutes(router: RouterType, sql: SqlStorage, transaction: <
     return json(body);
   });
 }
+
+export const search: Feature = {
+  name: "search",
+  schema: { migrations: [migrateSearch] },
+  routes: (router, ctx) => searchRoutes(router, ctx.sql, ctx.transaction),
+};

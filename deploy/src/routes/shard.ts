@@ -2,18 +2,13 @@ import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson, readObject } from "../http";
 import { distribution, isStrategy, route, type Range, type Strategy } from "../shard-routing";
 import { all, first, parseJson, type Row } from "../sql";
-import { emit } from "./lifecycle";
+import type { Feature, FeatureContext } from "../feature";
+import { emit, type ImportRequest } from "./lifecycle";
 
 // shard.perf.do (contract §3): this object coordinates; every shard is an object of its own
-// (`<coordinator>/<namespace>/shard-<i>`) reached through the internal /_shard/* routes below.
+// (`<coordinator>/<namespace>/shard-<i>`), called over Durable Object RPC (`shardSide` below).
 
-export const SHARD_PREFIX = "/_shard/";
 const DEFAULT_SHARDS = 4;
-
-export interface ShardContext {
-  namespace(): string;
-  call(namespace: string, request: Request): Promise<Response>;
-}
 
 interface ConfigRow extends Row {
   ns: string;
@@ -37,24 +32,20 @@ export function migrateShard(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS shard_rows (id TEXT PRIMARY KEY, data TEXT NOT NULL)");
 }
 
-// ---- the shard side: rows of one shard -------------------------------------------------------
+// ---- the shard side: rows of one shard, called by the coordinator over RPC ------------------------
 
-function shardSideRoutes(router: RouterType, sql: SqlStorage): void {
-  router.post(`${SHARD_PREFIX}put`, async (request) => {
-    const body = await readJson(request);
-    const rows = isObject(body) && Array.isArray(body.rows) ? (body.rows as ShardRow[]) : [];
-    for (const r of rows) sql.exec("INSERT INTO shard_rows (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", r.id, JSON.stringify(r.data ?? {}));
-    return json({ written: rows.length });
-  });
-  router.post(`${SHARD_PREFIX}get`, async (request) => {
-    const body = await readJson(request);
-    const id = isObject(body) && typeof body.id === "string" ? body.id : "";
-    const row = first<{ id: string; data: string }>(sql, "SELECT id, data FROM shard_rows WHERE id = ?", id);
-    return json({ row: row ? { id: row.id, data: parseJson(row.data) } : null });
-  });
-  router.post(`${SHARD_PREFIX}dump`, () => json({ rows: all<{ id: string; data: string }>(sql, "SELECT id, data FROM shard_rows ORDER BY id").map((r) => ({ id: r.id, data: parseJson(r.data) })) }));
-  router.post(`${SHARD_PREFIX}clear`, () => json({ cleared: sql.exec("DELETE FROM shard_rows").rowsWritten }));
-}
+const shardSide = {
+  put: (ctx: FeatureContext, body: { rows: ShardRow[] }) => {
+    for (const r of body.rows) ctx.sql.exec("INSERT INTO shard_rows (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", r.id, JSON.stringify(r.data ?? {}));
+    return { written: body.rows.length };
+  },
+  get: (ctx: FeatureContext, body: { id: string }) => {
+    const row = first<{ id: string; data: string }>(ctx.sql, "SELECT id, data FROM shard_rows WHERE id = ?", body.id);
+    return { row: row ? { id: row.id, data: parseJson(row.data) } : null };
+  },
+  dump: (ctx: FeatureContext) => ({ rows: all<{ id: string; data: string }>(ctx.sql, "SELECT id, data FROM shard_rows ORDER BY id").map((r) => ({ id: r.id, data: parseJson(r.data) })) }),
+  clear: (ctx: FeatureContext) => ({ cleared: ctx.sql.exec("DELETE FROM shard_rows").rowsWritten }),
+};
 
 // ---- the coordinator ------------------------------------------------------------------------------
 
@@ -62,13 +53,9 @@ function configOf(sql: SqlStorage, ns: string): ConfigRow | undefined {
   return first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
 }
 
-export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: ShardContext): void {
+function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureContext): void {
   const shardName = (ns: string, i: number): string => `${ctx.namespace()}/${ns}/shard-${i}`;
-  const toShard = async <T>(ns: string, i: number, op: string, payload: unknown = {}): Promise<T> => {
-    const res = await ctx.call(shardName(ns, i), new Request(`https://shard.internal${SHARD_PREFIX}${op}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) }));
-    if (!res.ok) throw new Error(`shard ${i} ${op}: HTTP ${res.status}`);
-    return (await res.json()) as T;
-  };
+  const toShard = <T>(ns: string, i: number, op: keyof typeof shardSide, payload: unknown = {}): Promise<T> => ctx.peer(shardName(ns, i)).call<T>("shard", op, payload);
   const dumpAll = async (c: ConfigRow): Promise<Array<ShardRow & { shard: number }>> => {
     const dumps = await Promise.all(Array.from({ length: c.shard_count }, (_, i) => toShard<{ rows: ShardRow[] }>(c.ns, i, "dump")));
     return dumps.flatMap((d, shard) => d.rows.map((r) => ({ ...r, shard })));
@@ -212,12 +199,12 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
     if (typeof body.targetId !== "string" || body.targetId.length === 0) return fail(400, "POST /unshard needs {targetId}");
     const rows = await dumpAll(c);
     const records = rows.map((r) => ({ id: r.id, active: r.data?.active !== false, amount: Number.isFinite(amount(r)) ? amount(r) : 0, data: r.data }));
-    const res = await ctx.call(body.targetId, new Request(`https://${body.targetId}.internal/_lifecycle/import`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ snapshot: { state: [], records, counter: 0 }, origin: ctx.namespace(), kind: "unshard" }),
-    }));
-    if (!res.ok) return fail(502, `unshard into ${body.targetId} failed: HTTP ${res.status}`);
+    const req: ImportRequest = { snapshot: { state: [], records, counter: 0 }, origin: ctx.namespace(), kind: "unshard" };
+    try {
+      await ctx.peer(body.targetId).call("lifecycle", "import", req);
+    } catch (err) {
+      return fail(502, `unshard into ${body.targetId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
     sql.exec("UPDATE shard_configs SET unsharded_to = ? WHERE ns = ?", body.targetId, c.ns);
     emit(sql, "shard.unsharded", { namespace: c.ns, targetId: body.targetId, rows: rows.length });
     return json({ namespace: c.ns, targetId: body.targetId, rows: rows.length });
@@ -229,7 +216,11 @@ export function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: Shar
   });
 }
 
-export function shardRoutes(router: RouterType, sql: SqlStorage, ctx: ShardContext): void {
-  shardSideRoutes(router, sql);
-  coordinatorRoutes(router, sql, ctx);
-}
+export const shard: Feature = {
+  name: "shard",
+  schema: { migrations: [migrateShard] },
+  uses: ["lifecycle"], // unshard emits a lifecycle event
+  shares: [{ route: "POST /query", with: "targeting", how: "targeting answers it on sharded.perf.do only; every other namespace gets the coordinator's" }],
+  routes: (router, ctx) => coordinatorRoutes(router, ctx.sql, ctx),
+  rpc: shardSide,
+};

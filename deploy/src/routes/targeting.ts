@@ -1,4 +1,5 @@
-import { Router, type RouterType } from "itty-router";
+import type { RouterType } from "itty-router";
+import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readJson } from "../http";
 import { isReadOnlySql, NEAREST_REGION, REGION_COLOS, REGIONS, replicaChoice, SHARDS } from "../regions";
 import { fnv1a, mix } from "../shard-routing";
@@ -11,73 +12,63 @@ import { all, first, parseJson } from "../sql";
 // (`replicated/<region>`) written synchronously, read by `?replica=primary|nearest|<region>`, with
 // `&failover=true` and `&simulateFailure=primary`. Failure modes answer below 500.
 
-const TARGET_PREFIX = "/_target/";
 const ITEMS_PER_SHARD = 100;
 
-export interface TargetingContext {
-  namespace(): string;
-  call(namespace: string, request: Request): Promise<Response>;
-}
-
-export function isTargetingNamespace(ns: string): boolean {
+function isTargetingNamespace(ns: string): boolean {
   return ns === "sharded" || ns === "replicated" || ns.startsWith("sharded/") || ns.startsWith("replicated/");
 }
 
-export function migrateTargeting(sql: SqlStorage): void {
+function migrateTargeting(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, shard INTEGER NOT NULL, category TEXT NOT NULL, value REAL NOT NULL)");
   sql.exec("CREATE TABLE IF NOT EXISTS region_data (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL)");
 }
 
-const internal = (path: string, body: unknown): Request =>
-  new Request(`https://target.internal${TARGET_PREFIX}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const shardOf = (ns: string): number => Number(ns.slice("sharded/shard-".length));
 
-export function targetingRouter(sql: SqlStorage, ctx: TargetingContext): RouterType {
-  const router = Router();
-  const shardOf = (ns: string): number => Number(ns.slice("sharded/shard-".length));
-  const seed = (): void => {
-    if ((first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM items")?.n ?? 0) > 0) return;
+function seed(ctx: FeatureContext): void {
+  const sql = ctx.sql;
+  if ((first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM items")?.n ?? 0) > 0) return;
+  const shard = shardOf(ctx.namespace());
+  for (let i = 0; i < ITEMS_PER_SHARD; i++) sql.exec("INSERT INTO items (id, shard, category, value) VALUES (?, ?, ?, ?)", shard * 1000 + i, shard, `c${i % 5}`, i);
+}
+
+type Answer = Record<string, unknown>;
+
+/** Inside a shard or region object: what the primary (or sharded.) asks of it, over RPC. */
+const inside = {
+  query: (ctx: FeatureContext, body: { sql?: string }): Answer => {
+    seed(ctx);
+    const text = typeof body.sql === "string" ? body.sql : "SELECT * FROM items LIMIT 10";
+    try {
+      return { shard: shardOf(ctx.namespace()), rows: ctx.sql.exec(text).toArray() };
+    } catch (err) {
+      return { error: `sql: ${(err as Error).message}` }; // as the shard answered it over HTTP before
+    }
+  },
+  thing: (ctx: FeatureContext, body: { key: string }): Answer => {
+    seed(ctx);
     const shard = shardOf(ctx.namespace());
-    for (let i = 0; i < ITEMS_PER_SHARD; i++) sql.exec("INSERT INTO items (id, shard, category, value) VALUES (?, ?, ?, ?)", shard * 1000 + i, shard, `c${i % 5}`, i);
-  };
-  const shardCall = async (n: number, path: string, body: unknown): Promise<Record<string, unknown>> =>
-    (await (await ctx.call(`sharded/shard-${n}`, internal(path, body))).json()) as Record<string, unknown>;
-  const regionCall = async (region: string, path: string, body: unknown): Promise<Record<string, unknown>> =>
-    (await (await ctx.call(`replicated/${region}`, internal(path, body))).json()) as Record<string, unknown>;
+    return { shard, key: body.key, item: first(ctx.sql, "SELECT * FROM items WHERE id = ?", (fnv1a(body.key) % ITEMS_PER_SHARD) + shard * 1000) ?? null };
+  },
+  put: (ctx: FeatureContext, body: { key: string; value: unknown }): Answer => {
+    ctx.sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", body.key, JSON.stringify(body.value ?? null));
+    return { ok: true };
+  },
+  get: (ctx: FeatureContext, body: { key?: string }): Answer => {
+    if (body.key === undefined) return { values: Object.fromEntries(all<{ key: string; value: string }>(ctx.sql, "SELECT key, value FROM region_data").map((r) => [r.key, parseJson(r.value)])) };
+    const row = first<{ value: string }>(ctx.sql, "SELECT value FROM region_data WHERE key = ?", body.key);
+    return { key: body.key, value: row ? parseJson(row.value) : null };
+  },
+};
+
+function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
+  const sql = ctx.sql;
+  const shardCall = (n: number, method: keyof typeof inside, body: unknown): Promise<Answer> => ctx.peer(`sharded/shard-${n}`).call<Answer>("targeting", method, body);
+  const regionCall = (region: string, method: keyof typeof inside, body: unknown): Promise<Answer> => ctx.peer(`replicated/${region}`).call<Answer>("targeting", method, body);
   const served = (region: string | "primary", extra: Record<string, unknown> = {}): Response => {
     const colo = region === "primary" ? (REGION_COLOS[NEAREST_REGION]?.[0] as string) : (REGION_COLOS[region]?.[0] as string);
     return json({ ...extra, servedBy: region, region: region === "primary" ? NEAREST_REGION : region, colo }, 200, { "x-perfdo-served-by": `${region}/${colo}` });
   };
-
-  // ---- inside a shard or region object --------------------------------------------------------
-  router.post(`${TARGET_PREFIX}query`, async (request) => {
-    seed();
-    const body = await readJson(request);
-    const text = isObject(body) && typeof body.sql === "string" ? body.sql : "SELECT * FROM items LIMIT 10";
-    try {
-      return json({ shard: shardOf(ctx.namespace()), rows: sql.exec(text).toArray() });
-    } catch (err) {
-      return fail(400, `sql: ${(err as Error).message}`);
-    }
-  });
-  router.post(`${TARGET_PREFIX}thing`, async (request) => {
-    seed();
-    const body = await readJson(request);
-    const key = isObject(body) && typeof body.key === "string" ? body.key : "";
-    return json({ shard: shardOf(ctx.namespace()), key, item: first(sql, "SELECT * FROM items WHERE id = ?", (fnv1a(key) % ITEMS_PER_SHARD) + shardOf(ctx.namespace()) * 1000) ?? null });
-  });
-  router.post(`${TARGET_PREFIX}put`, async (request) => {
-    const body = await readJson(request);
-    if (!isObject(body) || typeof body.key !== "string") return fail(400, "put needs {key, value}");
-    sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", body.key, JSON.stringify(body.value ?? null));
-    return json({ ok: true });
-  });
-  router.post(`${TARGET_PREFIX}get`, async (request) => {
-    const body = await readJson(request);
-    const key = isObject(body) && typeof body.key === "string" ? body.key : null;
-    if (key === null) return json({ values: Object.fromEntries(all<{ key: string; value: string }>(sql, "SELECT key, value FROM region_data").map((r) => [r.key, parseJson(r.value)])) });
-    const row = first<{ value: string }>(sql, "SELECT value FROM region_data WHERE key = ?", key);
-    return json({ key, value: row ? parseJson(row.value) : null });
-  });
 
   // ---- sharded.perf.do --------------------------------------------------------------------------
   router.post("/query", async (request) => {
@@ -147,5 +138,17 @@ export function targetingRouter(sql: SqlStorage, ctx: TargetingContext): RouterT
     if (where instanceof Response) return where;
     return served(where.region, { ok: true, failedOver: where.failedOver });
   });
-  return router;
 }
+
+export const targeting: Feature = {
+  name: "targeting",
+  schema: { migrations: [migrateTargeting] },
+  only: isTargetingNamespace,
+  shares: [
+    { route: "GET /ping", with: "network", how: "on replicated.perf.do only, answered with the serving region" },
+    { route: "POST /query", with: "shard", how: "on sharded.perf.do only" },
+    { route: "GET /things/:key", with: "things", how: "on sharded.perf.do only, routed by shard key" },
+  ],
+  routes: targetingRoutes,
+  rpc: inside,
+};

@@ -1,6 +1,8 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { param } from "../sql";
+import type { Feature } from "../feature";
+import { historyOf } from "./promote";
 
 // The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
 // Every write keeps the previous version so `?version=N` and `/versions` answer from real rows.
@@ -217,3 +219,10 @@ export function thingsRoutes(
     return deleted ? json({ $id: id, deleted: true }) : fail(404, `thing ${id} not found`);
   });
 }
+
+export const things: Feature = {
+  name: "things",
+  schema: { migrations: [migrateThings] },
+  uses: ["promote"], // a thing shows its promote/demote history
+  routes: (router, ctx) => thingsRoutes(router, ctx.sql, ctx.transaction, (id) => historyOf(ctx.sql, id)),
+};

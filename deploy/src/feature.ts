@@ -1,0 +1,123 @@
+import type { RouterType } from "itty-router";
+
+// A feature of the reference Worker: one module declaring its name, its schema (versioned), its
+// routes, the paths it shares with another feature and the RPC methods other objects may call on
+// it. `features.ts` lists them, in the order their routes are tried; nothing else registers routes.
+
+/** What a feature's routes and RPC methods get from the object they run in. */
+export interface FeatureContext {
+  readonly sql: SqlStorage;
+  transaction<T>(fn: () => T): T;
+  /** This object's namespace (`fork` for fork.perf.do). */
+  namespace(): string;
+  readonly baseDomain: string;
+  /** Another namespace's object, called by Durable Object RPC (no made-up URLs, no JSON round trip). */
+  peer(namespace: string): Peer;
+  /** WebSockets accepted by this object (hibernatable). */
+  sockets(): number;
+  setAlarm(at: number): Promise<void>;
+}
+
+export interface Peer {
+  /** Runs `method` of `feature`'s `rpc` in the peer object; its tables are made ready first. */
+  call<T = unknown>(feature: string, method: string, payload?: unknown): Promise<T>;
+}
+
+/** An RPC method: a structured-clonable payload in, a structured-clonable value out. */
+export type RpcMethod = (ctx: FeatureContext, payload: never) => unknown;
+
+export interface Schema {
+  /** migrations[i] takes the feature's tables from version i to i + 1; the version is their count. */
+  migrations: ReadonlyArray<(sql: SqlStorage) => void>;
+}
+
+export interface SharedRoute {
+  /** `POST /write`, as registered (itty-router pattern). */
+  route: string;
+  /** The feature registered earlier or later on the same path. */
+  with: string;
+  /** How the two tell requests apart (which one answers, which one falls through). */
+  how: string;
+}
+
+export interface Feature {
+  readonly name: string;
+  readonly schema?: Schema;
+  /** Features whose tables this one's routes read or write (their schemas are made ready too). */
+  readonly uses?: readonly string[];
+  /** Paths this feature shares with another; any other overlap fails `test/unit/worker-features.test.ts`. */
+  readonly shares?: readonly SharedRoute[];
+  /** Only these namespaces get the feature's routes (the others fall through to later features). */
+  readonly only?: (namespace: string) => boolean;
+  routes(router: RouterType, ctx: FeatureContext): void;
+  readonly rpc?: Readonly<Record<string, RpcMethod>>;
+  /** Work the object's alarm does for this feature; resolves to when it next needs waking, or null. */
+  alarm?(ctx: FeatureContext): Promise<number | null>;
+}
+
+export const SCHEMA_TABLE = "_perfdo_features";
+
+/** The feature's schema version, once its migrations are all applied. */
+export const versionOf = (feature: Feature): number => feature.schema?.migrations.length ?? 0;
+
+/**
+ * Brings a feature's tables to its version, in one transaction: the registry table records each
+ * feature's version, so an object created by an older Worker is migrated forward, step by step,
+ * and one created by a newer Worker is refused rather than written to with the wrong schema.
+ */
+export function migrate(sql: SqlStorage, transaction: <T>(fn: () => T) => T, feature: Feature): void {
+  const target = versionOf(feature);
+  if (target === 0) return;
+  transaction(() => {
+    sql.exec(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (name TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
+    const row = sql.exec<{ version: number }>(`SELECT version FROM ${SCHEMA_TABLE} WHERE name = ?`, feature.name).toArray()[0];
+    const current = row?.version ?? 0;
+    if (current > target) throw new Error(`feature ${feature.name}: stored schema version ${current} is newer than this Worker's ${target}`);
+    if (current === target) return;
+    for (let v = current; v < target; v++) (feature.schema as Schema).migrations[v]?.(sql);
+    sql.exec(`INSERT INTO ${SCHEMA_TABLE} (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version`, feature.name, target);
+  });
+}
+
+const METHODS = ["get", "post", "put", "patch", "delete", "all"] as const;
+
+type Handler = (...args: never[]) => unknown;
+
+/**
+ * The router a feature registers on: the object's one router, with every handler wrapped so that
+ * the feature's tables (and those it uses) exist before it runs, and, for a feature limited to some
+ * namespaces, so that other namespaces fall through. `onRoute` sees each registration (tests).
+ */
+export function featureRouter(
+  router: RouterType,
+  feature: Feature,
+  ready: () => void,
+  namespace: () => string,
+  onRoute?: (method: string, path: string) => void,
+): RouterType {
+  const only = feature.only;
+  const wrap = (handler: Handler): Handler =>
+    ((...args: never[]) => {
+      if (only && !only(namespace())) return undefined;
+      ready();
+      return handler(...args);
+    }) as Handler;
+  const facade: Record<string, unknown> = {};
+  for (const method of METHODS) {
+    facade[method] = (path: string, ...handlers: Handler[]) => {
+      onRoute?.(method.toUpperCase(), path);
+      (router[method] as (path: string, ...h: Handler[]) => unknown)(path, ...handlers.map(wrap));
+      return facade;
+    };
+  }
+  return facade as unknown as RouterType;
+}
+
+/** Whether two route patterns (same method) can match one path: each segment equal, or either a parameter. */
+export function patternsOverlap(a: string, b: string): boolean {
+  const sa = a.split("/").filter(Boolean);
+  const sb = b.split("/").filter(Boolean);
+  if (sa.some((s) => s.includes("*")) || sb.some((s) => s.includes("*"))) return true;
+  if (sa.length !== sb.length) return false;
+  return sa.every((s, i) => s === sb[i] || s.startsWith(":") || (sb[i] as string).startsWith(":"));
+}

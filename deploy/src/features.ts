@@ -1,0 +1,40 @@
+import type { Feature } from "./feature";
+import { actions } from "./routes/actions";
+import { compact } from "./routes/compact";
+import { copy } from "./routes/copy";
+import { dlq } from "./routes/dlq";
+import { events } from "./routes/events";
+import { lifecycle } from "./routes/lifecycle";
+import { network } from "./routes/network";
+import { objects } from "./routes/objects";
+import { promote } from "./routes/promote";
+import { relationships } from "./routes/relationships";
+import { replicate } from "./routes/replicate";
+import { search } from "./routes/search";
+import { shard } from "./routes/shard";
+import { targeting } from "./routes/targeting";
+import { things } from "./routes/things";
+
+// Every feature of the reference Worker, in the order their routes are tried: the one place a
+// feature is added. Where two share a path, the earlier one answers what it recognises and the
+// later one gets the rest; each such path is declared in a feature's `shares`
+// (test/unit/worker-features.test.ts fails on an undeclared one).
+export const FEATURES: readonly Feature[] = [
+  targeting, // sharded./replicated. answer §4's targeting before anything else
+  network,
+  lifecycle,
+  copy,
+  compact,
+  replicate, // before shard: its `POST /write {key, value}` before the coordinator's
+  shard,
+  promote, // before objects: its `POST /objects {id, data}` before the registry's
+  things,
+  relationships,
+  actions,
+  events,
+  search,
+  objects,
+  dlq,
+];
+
+export const FEATURE_BY_NAME: ReadonlyMap<string, Feature> = new Map(FEATURES.map((f) => [f.name, f]));

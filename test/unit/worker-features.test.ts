@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Router } from "itty-router";
+import { featureRouter, migrate, patternsOverlap, SCHEMA_TABLE, type Feature, type FeatureContext } from "../../deploy/src/feature";
+import { FEATURES } from "../../deploy/src/features";
+
+// The reference Worker's feature list (deploy/src/features.ts): one module per feature, one list.
+
+interface Registration {
+  feature: string;
+  method: string;
+  path: string;
+}
+
+/** Every route each feature registers, in the order the object's router tries them. */
+function registrations(features: readonly Feature[]): Registration[] {
+  const out: Registration[] = [];
+  const router = Router();
+  const ctx = { sql: {}, namespace: () => "ns", baseDomain: "perf.do" } as unknown as FeatureContext;
+  for (const feature of features) {
+    feature.routes(featureRouter(router, feature, () => {}, () => "ns", (method, path) => out.push({ feature: feature.name, method, path })), ctx);
+  }
+  return out;
+}
+
+/** Paths two features both register (same method, patterns that match one path), undeclared or declared. */
+function overlaps(features: readonly Feature[]): Array<{ a: Registration; b: Registration; declared: boolean }> {
+  const regs = registrations(features);
+  const byName = new Map(features.map((f) => [f.name, f]));
+  const declares = (f: string, route: string, other: string) => (byName.get(f)?.shares ?? []).some((s) => s.route === route && s.with === other);
+  const found: Array<{ a: Registration; b: Registration; declared: boolean }> = [];
+  for (const [i, a] of regs.entries()) {
+    for (const b of regs.slice(i + 1)) {
+      if (a.feature === b.feature || (a.method !== b.method && a.method !== "ALL" && b.method !== "ALL") || !patternsOverlap(a.path, b.path)) continue;
+      const declared = declares(a.feature, `${a.method} ${a.path}`, b.feature) || declares(b.feature, `${b.method} ${b.path}`, a.feature);
+      found.push({ a, b, declared });
+    }
+  }
+  return found;
+}
+
+describe("reference Worker: features", () => {
+  it("names each feature once, and every feature a feature uses is in the list", () => {
+    const names = FEATURES.map((f) => f.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const f of FEATURES) for (const used of f.uses ?? []) assert.ok(names.includes(used), `${f.name} uses ${used}, which is not a feature`);
+  });
+
+  it("every path two features register is declared shared, and every declaration is a real overlap", () => {
+    const found = overlaps(FEATURES);
+    const undeclared = found.filter((o) => !o.declared).map((o) => `${o.a.method} ${o.a.path} (${o.a.feature}) and ${o.b.method} ${o.b.path} (${o.b.feature})`);
+    assert.deepEqual(undeclared, [], "declare each in a feature's `shares`, saying how the two tell requests apart");
+    const real = new Set(found.flatMap((o) => [`${o.a.feature} ${o.a.method} ${o.a.path} ${o.b.feature}`, `${o.b.feature} ${o.b.method} ${o.b.path} ${o.a.feature}`]));
+    for (const f of FEATURES) for (const s of f.shares ?? []) assert.ok(real.has(`${f.name} ${s.route} ${s.with}`), `${f.name} declares ${s.route} shared with ${s.with}, but ${s.with} registers no such path`);
+    assert.ok(found.length >= 5, "the known shared paths (/write, /objects, /ping, /query, /things/:key) are found");
+  });
+
+  it("fails on a new feature that takes an existing path without declaring it", () => {
+    const intruder: Feature = { name: "intruder", routes: (router) => void router.post("/write/:anything", () => undefined) };
+    const undeclared = overlaps([...FEATURES, intruder]).filter((o) => !o.declared);
+    assert.deepEqual(undeclared.map((o) => `${o.a.feature} ${o.b.feature}`).sort(), ["replicate intruder", "shard intruder"]);
+  });
+
+  it("tells route patterns that can match one path", () => {
+    assert.equal(patternsOverlap("/things/:id", "/things/batch"), true);
+    assert.equal(patternsOverlap("/things/:id", "/things"), false);
+    assert.equal(patternsOverlap("/objects/:id/status", "/objects/shards/:shardKey"), true);
+    assert.equal(patternsOverlap("/dlq/:id", "/events/:id"), false);
+    assert.equal(patternsOverlap("*", "/anything"), true);
+  });
+});
+
+/** A SqlStorage stand-in for the schema registry's three statements and the migrations' own. */
+function fakeSql(): { sql: SqlStorage; versions: Map<string, number>; ran: string[] } {
+  const versions = new Map<string, number>();
+  const ran: string[] = [];
+  const cursor = (rows: unknown[]) => ({ toArray: () => rows, one: () => rows[0] });
+  const sql = {
+    exec(query: string, ...params: unknown[]) {
+      if (query.startsWith(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE}`)) return cursor([]);
+      if (query.startsWith(`SELECT version FROM ${SCHEMA_TABLE}`)) {
+        const v = versions.get(params[0] as string);
+        return cursor(v === undefined ? [] : [{ version: v }]);
+      }
+      if (query.startsWith(`INSERT INTO ${SCHEMA_TABLE}`)) {
+        versions.set(params[0] as string, params[1] as number);
+        return cursor([]);
+      }
+      ran.push(query);
+      return cursor([]);
+    },
+  };
+  return { sql: sql as unknown as SqlStorage, versions, ran };
+}
+
+describe("reference Worker: schema versions", () => {
+  const v1 = (sql: SqlStorage) => void sql.exec("v1");
+  const v2 = (sql: SqlStorage) => void sql.exec("v2");
+  const run = <T>(fn: () => T): T => fn();
+
+  it("creates a feature's tables at its version, once", () => {
+    const { sql, versions, ran } = fakeSql();
+    const f: Feature = { name: "f", schema: { migrations: [v1, v2] }, routes: () => {} };
+    migrate(sql, run, f);
+    migrate(sql, run, f);
+    assert.deepEqual(ran, ["v1", "v2"]);
+    assert.equal(versions.get("f"), 2);
+  });
+
+  it("migrates an object made by an older Worker forward, from its stored version", () => {
+    const { sql, versions, ran } = fakeSql();
+    migrate(sql, run, { name: "f", schema: { migrations: [v1] }, routes: () => {} });
+    migrate(sql, run, { name: "f", schema: { migrations: [v1, v2] }, routes: () => {} });
+    assert.deepEqual(ran, ["v1", "v2"], "v1 ran once, then only v2");
+    assert.equal(versions.get("f"), 2);
+  });
+
+  it("refuses an object whose tables are newer than this Worker", () => {
+    const { sql, versions } = fakeSql();
+    versions.set("f", 3);
+    assert.throws(() => migrate(sql, run, { name: "f", schema: { migrations: [v1, v2] }, routes: () => {} }), /feature f: stored schema version 3 is newer than this Worker's 2/);
+  });
+
+  it("leaves a feature without tables alone: no registry table either", () => {
+    const { sql, ran } = fakeSql();
+    const calls: string[] = [];
+    const spy = { exec: (q: string) => (calls.push(q), { toArray: () => [] }) } as unknown as SqlStorage;
+    migrate(spy, run, { name: "network", routes: () => {} });
+    assert.deepEqual(calls, []);
+    assert.deepEqual(ran, []);
+    void sql;
+  });
+});

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { workerBuildOptions } from "../../esbuild.config.mjs";
+import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
+
+// The reference Worker's routes, called directly through miniflare's dispatchFetch (no HTTP port,
+// no k6), the way workers-sdk's vitest-pool-workers examples test a Worker. Every test gets
+// storage of its own: a namespace no other test uses is an object no other test has touched.
+
+const ROOT = join(import.meta.dirname, "..", "..");
+let mf: Miniflare;
+let dir: string;
+let seq = 0;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "perfdo-worker-"));
+  const script = join(dir, "worker.mjs");
+  await build({ ...workerBuildOptions, entryPoints: [join(ROOT, "deploy", "src", "index.ts")], outfile: script, absWorkingDir: ROOT });
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: dirname(script),
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
+    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do" },
+  });
+  await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A namespace (object, storage) of this test's own. */
+const fresh = (label: string): string => `t${++seq}-${label}-${process.pid}`;
+
+async function call(namespace: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await mf.dispatchFetch(`https://${namespace}.perf.do${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** The object's tables and indexes, read through lifecycle's `POST /db/query` (which makes lifecycle's own). */
+async function schemaOf(namespace: string): Promise<{ tables: string[]; indexes: string[]; versions: Record<string, number> }> {
+  const { json } = await call(namespace, "POST", "/db/query", { sql: "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name" });
+  const rows = json.rows as Array<{ type: string; name: string }>;
+  const versions = await call(namespace, "POST", "/db/query", { sql: "SELECT name, version FROM _perfdo_features" });
+  return {
+    tables: rows.filter((r) => r.type === "table").map((r) => r.name),
+    indexes: rows.filter((r) => r.type === "index").map((r) => r.name),
+    versions: Object.fromEntries((versions.json.rows as Array<{ name: string; version: number }>).map((r) => [r.name, r.version])),
+  };
+}
+
+describe("reference Worker routes (miniflare dispatchFetch)", () => {
+  it("a cold object creates only the tables of the features its requests use", async () => {
+    const ns = fresh("cold");
+    assert.equal((await call(ns, "GET", "/ping")).status, 200);
+    const { tables, versions } = await schemaOf(ns);
+    // /ping (network) has no tables; /db/query is lifecycle's: its four tables and the registry, nothing else.
+    assert.deepEqual(tables.filter((t) => !t.startsWith("search_")), ["_perfdo_features", "kv", "lifecycle_events", "meta", "records"]);
+    assert.deepEqual(versions, { lifecycle: 1 });
+  });
+
+  it("a feature's first route migrates it, and the features it uses, to their versions", async () => {
+    const ns = fresh("replicate");
+    assert.equal((await call(ns, "POST", "/replicate", { mode: "async", replicaId: "r1", targetRegion: "EWR" })).status, 201);
+    const { tables, indexes, versions } = await schemaOf(ns);
+    assert.ok(tables.includes("repl_queue") && !tables.includes("things"), tables.join(","));
+    assert.ok(indexes.includes("repl_queue_due"), "replicate's v2 migration ran");
+    assert.deepEqual(versions, { lifecycle: 1, replicate: 2 });
+  });
+
+  it("a shared path goes to the feature that recognises the body", async () => {
+    const ns = fresh("shared");
+    const replicated = await call(ns, "POST", "/write", { key: "k", value: 1 });
+    assert.equal(replicated.status, 201);
+    assert.equal(replicated.json.version, 1, "replicate's answer");
+    await call(ns, "POST", "/shard", { strategy: "hash", shardCount: 2, namespace: "users" });
+    const sharded = await call(ns, "POST", "/write", { id: "u1", namespace: "users", data: { amount: 3 } });
+    assert.equal(sharded.status < 300, true, JSON.stringify(sharded.json));
+    assert.equal(typeof sharded.json.shardId, "number", "the shard coordinator's answer");
+  });
+
+  it("shards are other objects reached over RPC: writes land there and are counted back", async () => {
+    const ns = fresh("shards");
+    await call(ns, "POST", "/shard", { strategy: "hash", shardCount: 3, namespace: "users" });
+    for (let i = 0; i < 6; i++) await call(ns, "POST", "/write", { id: `u${i}`, namespace: "users", data: { amount: i } });
+    const count = await call(ns, "GET", "/count?namespace=users");
+    assert.equal(count.json.count, 6);
+    const agg = await call(ns, "POST", "/aggregate", { namespace: "users", field: "amount" });
+    assert.equal(agg.json.sum, 15);
+    // The coordinator holds no rows itself: they are in the shard objects.
+    const local = await call(ns, "POST", "/db/query", { sql: "SELECT COUNT(*) AS n FROM shard_rows" });
+    assert.deepEqual(local.json.rows, [{ n: 0 }]);
+  });
+
+  it("a fork copies state into another object over RPC", async () => {
+    const ns = fresh("fork");
+    await call(ns, "PUT", "/state", { key: "a", value: 42 });
+    const fork = await call(ns, "POST", "/fork", {});
+    assert.equal(fork.status, 201, JSON.stringify(fork.json));
+    const copy = await call(fork.json.namespace as string, "GET", "/state?key=a");
+    assert.equal(copy.json.value, 42);
+  });
+
+  it("targeting answers only on its namespaces; elsewhere the path falls through", async () => {
+    const replicated = await call("replicated", "GET", "/ping?replica=primary");
+    assert.equal(replicated.json.servedBy, "primary");
+    const plain = await call(fresh("ping"), "GET", "/ping");
+    assert.equal(plain.json.ok, true);
+    assert.equal(plain.json.servedBy, undefined);
+  });
+
+  it("an unknown path is a 404 naming it", async () => {
+    const res = await call(fresh("missing"), "GET", "/nope");
+    assert.equal(res.status, 404);
+    assert.match(res.json.error as string, /no route GET \/nope/);
+  });
+});
