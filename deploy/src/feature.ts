@@ -16,6 +16,8 @@ export interface FeatureContext {
   /** WebSockets accepted by this object (hibernatable). */
   sockets(): number;
   setAlarm(at: number): Promise<void>;
+  /** Local only: the behaviour broken on purpose (`PERFDO_FAULT`), to prove an E2E suite catches it; "" otherwise. */
+  readonly fault: string;
 }
 
 export interface Peer {

@@ -1,5 +1,10 @@
 import type { Feature } from "./feature";
 import { actions } from "./routes/actions";
+import { cache } from "./routes/cache";
+import { columnar } from "./routes/columnar";
+import { inverted } from "./routes/inverted";
+import { temporal } from "./routes/temporal";
+import { vector } from "./routes/vector";
 import { compact } from "./routes/compact";
 import { copy } from "./routes/copy";
 import { dlq } from "./routes/dlq";
@@ -35,6 +40,12 @@ export const FEATURES: readonly Feature[] = [
   search,
   objects,
   dlq,
+  // Advanced primitives (contract §6): cache., columnar., temporal., vector., inverted.
+  cache,
+  columnar,
+  temporal,
+  vector,
+  inverted,
 ];
 
 export const FEATURE_BY_NAME: ReadonlyMap<string, Feature> = new Map(FEATURES.map((f) => [f.name, f]));

@@ -35,6 +35,7 @@ export class PerfDO extends DurableObject<Env> {
       }),
       sockets: () => ctx.getWebSockets().length,
       setAlarm: (at) => ctx.storage.setAlarm(at),
+      fault: env.PERFDO_LOCAL === "1" ? (env.PERFDO_FAULT ?? "") : "",
     };
     this.router = Router();
     for (const feature of FEATURES) feature.routes(featureRouter(this.router, feature, () => this.ready(feature), () => this.namespace), this.context);
