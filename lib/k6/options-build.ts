@@ -19,6 +19,8 @@ export interface ScenarioConfig {
   profile?: ProfileName;
   /** This scenario's own defaults (a heavy scenario's lower rate); the CLI and env override them. */
   defaults?: ProfileOverrides;
+  /** Other k6 options of the scenario's own, e.g. a longer `setupTimeout` for a large seed. */
+  extra?: Pick<Options, "setupTimeout" | "teardownTimeout">;
 }
 
 export function buildOptions(config: ScenarioConfig, target: Target): Options {
@@ -38,6 +40,7 @@ export function buildOptions(config: ScenarioConfig, target: Target): Options {
     // Percentiles the summary prints and that results cross-check against.
     summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
     userAgent: "perfdo-harness/k6",
+    ...config.extra,
   };
   const hosts = __ENV.PERFDO_RESOLVE ? resolveHosts(target, __ENV.PERFDO_RESOLVE) : k6Hosts(target);
   if (hosts) options.hosts = hosts as Options["hosts"];

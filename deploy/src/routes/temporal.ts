@@ -37,6 +37,7 @@ function asOf(sql: SqlStorage, key: string, at: number): VersionRow | undefined 
 
 function temporalRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
+  let putCount = 0;
   const write = (key: string, value: unknown, ts: number): void => {
     sql.exec("INSERT INTO temporal_versions (key, ts, value) VALUES (?, ?, ?)", key, ts, value === undefined ? null : JSON.stringify(value));
   };
@@ -51,7 +52,8 @@ function temporalRoutes(router: RouterType, ctx: FeatureContext): void {
     if (body instanceof Response) return body;
     const e = entryOf(body, Date.now());
     if (typeof e === "string") return fail(400, `POST /temporal/put: ${e}`);
-    write(e.key, e.value, e.ts);
+    // Fault switch (local only): acknowledge every third write without keeping it.
+    if (ctx.fault !== "temporal-drops-writes" || ++putCount % 3 !== 0) write(e.key, e.value, e.ts);
     return json({ key: e.key, timestamp: e.ts }, 201);
   });
   router.post("/temporal/batch-put", async (request) => {

@@ -222,6 +222,20 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     const k = Math.min(Math.max(Math.trunc(Number(body.k ?? 10)) || 10, 1), 100);
     const maxDistance = typeof body.maxDistance === "number" ? body.maxDistance : Infinity;
     const started = performance.now();
+    if (body.exact === true) {
+      // A brute-force float32 scan of every stored vector: the reference the index's recall is measured against.
+      const top: Array<{ id: string; score: number; distance: number; metadata: unknown }> = [];
+      for (const r of sql.exec<VectorRow>("SELECT id, vec, metadata FROM vectors")) {
+        const metadata = parseJson(r.metadata) as Record<string, unknown>;
+        if (body.filter !== undefined && !matches(body.filter as Filter, metadata)) continue;
+        const hit = { id: r.id, ...exact(query, new Float32Array(r.vec), metric), metadata };
+        if (hit.distance > maxDistance) continue;
+        top.push(hit);
+        if (top.length > 4 * k) top.sort((a, b) => b.score - a.score).length = k;
+      }
+      const results = top.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
+      return json({ results, metric, k, searched: results.length, index: "exact-scan", tookMs: performance.now() - started });
+    }
     const ids = loaded().candidates(query, metric, Math.max(10 * k, 100), body.filter as Filter | undefined);
     // Exact re-rank of the candidates from the stored float32 vectors.
     const rows: VectorRow[] = [];

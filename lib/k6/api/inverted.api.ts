@@ -17,7 +17,7 @@ export type InvertedHit = { id: string; score: number; document: Record<string, 
 export function invertedApi(c: NamespaceClient) {
   return {
     index: (document: Record<string, unknown>): JsonResponse => c.post("inverted.index", "/inverted/index", document),
-    batchIndex: (documents: Array<Record<string, unknown>>, meta?: OperationMeta): JsonResponse => c.post("inverted.batch-index", "/inverted/batch-index", { documents }, meta),
+    batchIndex: (documents: Array<Record<string, unknown>>, name = "inverted.batch-index", meta?: OperationMeta): JsonResponse => c.post(name, "/inverted/batch-index", { documents }, meta),
     search: (q: InvertedSearch, name = "inverted.search", meta?: OperationMeta): JsonResponse => c.post(name, "/inverted/search", { algorithm: "bm25", ...q }, meta),
     stats: (): JsonResponse => c.get("inverted.stats", "/inverted/stats"),
     clear: (): JsonResponse => c.post("inverted.clear", "/inverted/clear"),

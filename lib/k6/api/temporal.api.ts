@@ -5,7 +5,7 @@ import type { JsonResponse, NamespaceClient, OperationMeta } from "../client";
 export function temporalApi(c: NamespaceClient) {
   return {
     put: (key: string, value: unknown, timestamp?: number): JsonResponse => c.post("temporal.put", "/temporal/put", timestamp === undefined ? { key, value } : { key, value, timestamp }),
-    batchPut: (entries: Array<{ key: string; value: unknown; timestamp?: number }>, meta?: OperationMeta): JsonResponse => c.post("temporal.batch-put", "/temporal/batch-put", { entries }, meta),
+    batchPut: (entries: Array<{ key: string; value: unknown; timestamp?: number }>, name = "temporal.batch-put", meta?: OperationMeta): JsonResponse => c.post(name, "/temporal/batch-put", { entries }, meta),
     getAt: (key: string, timestamp: number, meta?: OperationMeta): JsonResponse => c.post("temporal.get-at", "/temporal/get", { key, timestamp }, meta),
     latest: (key: string): JsonResponse => c.get("temporal.get", `/temporal/get?key=${encodeURIComponent(key)}`),
     query: (key: string, startTime: number, endTime: number, meta?: OperationMeta): JsonResponse => c.post("temporal.query", "/temporal/query", { key, startTime, endTime }, meta),

@@ -10,6 +10,8 @@ export interface VectorSearch {
   metric?: "cosine" | "euclidean" | "dot";
   filter?: VectorFilter;
   maxDistance?: number;
+  /** Brute-force float32 search instead of the index: the reference for recall. */
+  exact?: boolean;
 }
 export type VectorHit = { id: string; score: number; distance: number; metadata: Record<string, unknown> };
 
@@ -30,8 +32,8 @@ export function seededVector(seed: number): number[] {
 export function vectorApi(c: NamespaceClient) {
   return {
     insert: (id: string, vector: number[], metadata: Record<string, unknown> = {}, meta?: OperationMeta): JsonResponse => c.post("vector.insert", "/vector/insert", { id, vector, metadata }, meta),
-    batchInsert: (vectors: Array<{ id: string; vector: number[]; metadata?: Record<string, unknown> }>, meta?: OperationMeta): JsonResponse =>
-      c.post("vector.batch-insert", "/vector/batch-insert", { vectors }, meta),
+    batchInsert: (vectors: Array<{ id: string; vector: number[]; metadata?: Record<string, unknown> }>, name = "vector.batch-insert", meta?: OperationMeta): JsonResponse =>
+      c.post(name, "/vector/batch-insert", { vectors }, meta),
     search: (q: VectorSearch, name = `vector.search-${q.metric ?? "cosine"}${q.filter ? "-filtered" : ""}`, meta?: OperationMeta): JsonResponse => c.post(name, "/vector/search", q, meta),
     stats: (): JsonResponse => c.get("vector.stats", "/vector/stats"),
     clear: (): JsonResponse => c.post("vector.clear", "/vector/clear"),

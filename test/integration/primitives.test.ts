@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { perfdo, readResults, startWorker, tempDir } from "./helpers";
+
+// The primitives' perf scenarios (npm run benchmark:primitives) against the real local Worker, at a
+// size that fits a test: one line per operation, and the correctness checks under load really gate.
+
+const SMALL = { PERFDO_VECTOR_COUNT: "1000" };
+
+describe("perf/advanced against the local Worker", () => {
+  it("appends one line per operation, vector searches with their datasetSize, and passes its checks", async () => {
+    const results = tempDir("results");
+    // Not --gate: three samples say little about a p95 (the first request to each object is its cold start).
+    const res = await perfdo(["run", "perf/advanced", "--profile", "smoke", "--vus", "1", "--iterations", "3", "--quiet", "--results-dir", results], SMALL, 180_000);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.doesNotMatch(res.stdout, /FAILED/);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["cache.get-hit", "cache.cas", "columnar.sum", "columnar.query-bloom", "temporal.get-at", "vector.search-cosine", "vector.search-filtered", "inverted.search-phrase", "inverted.search-facets"]) {
+      assert.equal(lines.get(op)?.iterations, 3, `${op}: one per iteration`);
+    }
+    assert.equal(lines.get("vector.search-dot")?.datasetSize, 1000);
+    assert.equal(lines.get("columnar.seed")?.iterations, 100, "seeding is setup's own operation");
+    assert.match(res.stdout, /│ advanced\s+│\s+\d+ │\s+\d+ │\s+0 │/, "nothing lost, recall met");
+  });
+
+  it("fails its gate, naming the check, when the Worker loses writes under load", async () => {
+    const broken = await startWorker({ fault: "temporal-drops-writes" });
+    try {
+      const res = await perfdo(["run", "perf/advanced", "--target", `local=${broken.address}`, "--profile", "smoke", "--iterations", "4", "--gate", "--quiet", "--no-results"], SMALL, 180_000);
+      assert.equal(res.code, 3, res.stdout + res.stderr);
+      assert.match(res.stdout, /FAILED advanced: nothing written under load was lost \(temporal versions 0\.\.n, each once\)/);
+    } finally {
+      await broken.stop();
+    }
+  });
+});
