@@ -15,6 +15,7 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
    * `fork-shares-state`: a fork's host is served by its source object, as if forks shared state.
    * `cache-shallow-invalidate`: invalidate-cascade drops the key alone, not the entries depending on it.
    * `temporal-drops-writes`: every third `POST /temporal/put` is acknowledged but not kept.
+   * `dedup-forgets`: transactions' dedup remembers no id, so duplicates and idempotent repeats run again.
    */
   PERFDO_FAULT?: string;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */

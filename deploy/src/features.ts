@@ -5,6 +5,12 @@ import { columnar } from "./routes/columnar";
 import { inverted } from "./routes/inverted";
 import { temporal } from "./routes/temporal";
 import { vector } from "./routes/vector";
+import { cdc } from "./routes/cdc";
+import { partitionRouter } from "./routes/router";
+import { state } from "./routes/stream-state";
+import { transactions } from "./routes/transactions";
+import { watermarks } from "./routes/watermarks";
+import { windows } from "./routes/windows";
 import { compact } from "./routes/compact";
 import { copy } from "./routes/copy";
 import { dlq } from "./routes/dlq";
@@ -46,6 +52,13 @@ export const FEATURES: readonly Feature[] = [
   temporal,
   vector,
   inverted,
+  // Streaming (contract §7), on streaming.perf.do.
+  windows,
+  watermarks,
+  transactions,
+  state,
+  partitionRouter,
+  cdc,
 ];
 
 export const FEATURE_BY_NAME: ReadonlyMap<string, Feature> = new Map(FEATURES.map((f) => [f.name, f]));

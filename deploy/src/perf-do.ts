@@ -100,7 +100,11 @@ export class PerfDO extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     }
     try {
-      return (await this.router.fetch(request)) as Response;
+      const response = (await this.router.fetch(request)) as Response;
+      // A route that ignores its body (`POST /cache/clear {}`) must still consume it: workerd will not
+      // reuse a connection whose request body was left unread, and the client's next request on it fails.
+      if (!request.bodyUsed && request.body) await request.arrayBuffer();
+      return response;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return fail(500, `internal error: ${message}`);

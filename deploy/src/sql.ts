@@ -41,3 +41,12 @@ export function param(request: { params: Record<string, string | undefined> }, n
 
 export const now = (): string => new Date().toISOString();
 export const parseJson = (text: SqlStorageValue): unknown => (typeof text === "string" ? (JSON.parse(text) as unknown) : null);
+
+/**
+ * Runs a write and returns the rows it changed (SQLite's changes()). Not `cursor.rowsWritten`: that
+ * counts every B-tree row written, index entries and sqlite_sequence included, so it overstates.
+ */
+export function changed(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): number {
+  sql.exec(query, ...params);
+  return sql.exec<{ n: number }>("SELECT changes() AS n").one().n;
+}

@@ -38,6 +38,8 @@ export interface OperationMeta {
   shardCount?: number;
   /** Statuses that count as success besides 2xx, e.g. 404 after a delete. */
   expectStatus?: number[];
+  /** Request headers the contract names for an operation (`X-Current-Time`, `Idempotency-Key`, `X-Source`, …). */
+  headers?: Record<string, string>;
 }
 
 export type JsonResponse = RefinedResponse<ResponseType | undefined>;
@@ -127,9 +129,9 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
       : (res: JsonResponse) => res.status >= 200 && res.status < 300;
     announceHost(name, host);
     const tags = tagsFor(name, meta);
-    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo } : {};
+    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo, ...meta.headers } : { ...meta?.headers };
     // Only what differs from k6's defaults (and the VU's response callback): no empty headers.
-    const params: Plan["params"] = meta?.colo ? { headers: colo, tags } : { tags };
+    const params: Plan["params"] = meta?.colo || meta?.headers ? { headers: colo, tags } : { tags };
     const bodyParams: Plan["params"] = { headers: { ...JSON_HEADERS, ...colo }, tags };
     if (expectStatus) params.responseCallback = bodyParams.responseCallback = http.expectedStatuses({ min: 200, max: 299 }, ...expectStatus);
     return {

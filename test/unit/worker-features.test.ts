@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { Router } from "itty-router";
 import { featureRouter, migrate, patternsOverlap, SCHEMA_TABLE, type Feature, type FeatureContext } from "../../deploy/src/feature";
 import { FEATURES } from "../../deploy/src/features";
+import { murmur3 } from "../../deploy/src/routes/router";
 
 // The reference Worker's feature list (deploy/src/features.ts): one module per feature, one list.
 
@@ -129,5 +130,15 @@ describe("reference Worker: schema versions", () => {
     assert.deepEqual(calls, []);
     assert.deepEqual(ran, []);
     void sql;
+  });
+});
+
+describe("reference Worker: partition hashing", () => {
+  it("murmur3 is MurmurHash3 x86 32-bit (published test vectors)", () => {
+    assert.equal(murmur3(""), 0);
+    assert.equal(murmur3("hello"), 0x248bfa47);
+    assert.equal(murmur3("hello, world"), 0x149bbb7f);
+    assert.equal(murmur3("The quick brown fox jumps over the lazy dog"), 0x2e4ff723);
+    assert.equal(murmur3("", 1), 0x514e28b7);
   });
 });

@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json, readObject } from "../http";
 import { fnv1a } from "../shard-routing";
-import { all, first, parseJson, type Row } from "../sql";
+import { changed, all, first, parseJson, type Row } from "../sql";
 
 // cache.perf.do (contract §6): a key/value cache with a TTL per entry, dependencies between entries
 // (invalidating one invalidates every entry that depends on it, transitively), and compare-and-swap
@@ -98,7 +98,7 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
     const removed = ctx.transaction(() => {
       let n = 0;
       for (const k of keys) {
-        n += sql.exec("DELETE FROM cache_entries WHERE key = ?", k).rowsWritten;
+        n += changed(sql, "DELETE FROM cache_entries WHERE key = ?", k);
         sql.exec("DELETE FROM cache_deps WHERE key = ?", k);
       }
       return n;
@@ -120,7 +120,7 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
       }),
     );
   });
-  router.post("/cache/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM cache_deps"), sql.exec("DELETE FROM cache_entries").rowsWritten)) }));
+  router.post("/cache/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM cache_deps"), changed(sql, "DELETE FROM cache_entries"))) }));
   router.get("/cache/stats", () => {
     const at = Date.now();
     const n = (q: string, ...p: SqlStorageValue[]) => first<{ n: number }>(sql, q, ...p)?.n ?? 0;

@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readObject } from "../http";
 import { terms } from "../search-text";
-import { all, first, parseJson, type Row } from "../sql";
+import { changed, all, first, parseJson, type Row } from "../sql";
 
 // inverted.perf.do (contract §6): full-text search over documents, built on SQLite FTS5 (an
 // inverted index with positions, BM25 ranking, phrase and NEAR queries, snippets) rather than a
@@ -157,7 +157,7 @@ function invertedRoutes(router: RouterType, ctx: FeatureContext): void {
     });
   });
   router.get("/inverted/stats", () => json({ documentCount: count(), fields: COLUMNS, ranking: "bm25" }));
-  router.post("/inverted/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM inv_fts"), sql.exec("DELETE FROM inv_docs").rowsWritten)) }));
+  router.post("/inverted/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM inv_fts"), changed(sql, "DELETE FROM inv_docs"))) }));
 }
 
 export const inverted: Feature = {

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readObject } from "../http";
-import { all, first, parseJson, type Row } from "../sql";
+import { changed, all, first, parseJson, type Row } from "../sql";
 
 // temporal.perf.do (contract §6): every write is a version of a key at a timestamp (ms since the
 // epoch; now when not given), never overwritten. A read "as of" T is the newest version at or
@@ -140,7 +140,7 @@ function temporalRoutes(router: RouterType, ctx: FeatureContext): void {
     const n = (q: string) => first<{ n: number }>(sql, q)?.n ?? 0;
     return json({ keyCount: keysAt(Number.MAX_SAFE_INTEGER), versionCount: n("SELECT COUNT(*) AS n FROM temporal_versions"), snapshotCount: n("SELECT COUNT(*) AS n FROM temporal_snapshots") });
   });
-  router.post("/temporal/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM temporal_snapshots"), sql.exec("DELETE FROM temporal_versions").rowsWritten)) }));
+  router.post("/temporal/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM temporal_snapshots"), changed(sql, "DELETE FROM temporal_versions"))) }));
 }
 
 export const temporal: Feature = {

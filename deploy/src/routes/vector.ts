@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readObject } from "../http";
-import { first, parseJson, type Row } from "../sql";
+import { changed, first, parseJson, type Row } from "../sql";
 
 // vector.perf.do (contract §6): 384-dimension vectors with metadata, k-NN search by cosine,
 // euclidean or dot product, with metadata filters and a distance cut-off.
@@ -253,7 +253,7 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
   });
   router.get("/vector/stats", () => json({ vectorCount: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM vectors")?.n ?? 0, dimensions: DIMENSIONS, index: "int8-scan+exact-rerank", loaded: index?.size ?? null }));
   router.post("/vector/clear", () => {
-    const n = sql.exec("DELETE FROM vectors").rowsWritten;
+    const n = changed(sql, "DELETE FROM vectors");
     index?.clear();
     return json({ cleared: n });
   });
