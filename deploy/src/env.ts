@@ -16,6 +16,7 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
    * `cache-shallow-invalidate`: invalidate-cascade drops the key alone, not the entries depending on it.
    * `temporal-drops-writes`: every third `POST /temporal/put` is acknowledged but not kept.
    * `dedup-forgets`: transactions' dedup remembers no id, so duplicates and idempotent repeats run again.
+   * `cdc-drops-batch-tail`: `POST /cdc/capture/batch` acknowledges every event but logs all but the last.
    */
   PERFDO_FAULT?: string;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */

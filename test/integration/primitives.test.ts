@@ -34,3 +34,28 @@ describe("perf/advanced against the local Worker", () => {
     }
   });
 });
+
+describe("perf/streaming against the local Worker", () => {
+  it("appends one line per operation and its CDC log and committed output add up", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "perf/streaming", "--profile", "smoke", "--vus", "1", "--iterations", "3", "--quiet", "--results-dir", results]);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.doesNotMatch(res.stdout, /FAILED/);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["windows.tumbling-add", "watermarks.check-late", "transactions.commit", "state.keyed-list", "router.murmur3", "cdc.capture-batch"]) assert.equal(lines.get(op)?.iterations, 3, op);
+    assert.equal(lines.get("transactions.add-record")?.iterations, 6);
+    assert.match(res.stdout, /│ streaming\s+│\s+3 │\s+3 │\s+0 │/);
+  });
+
+  it("fails its gate when the Worker acknowledges CDC events it never logs", async () => {
+    const broken = await startWorker({ fault: "cdc-drops-batch-tail" });
+    try {
+      const res = await perfdo(["run", "perf/streaming", "--target", `local=${broken.address}`, "--profile", "smoke", "--vus", "1", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
+      assert.equal(res.code, 3, res.stdout + res.stderr);
+      assert.match(res.stdout, /FAILED streaming: every iteration's captured events are in the CDC log exactly once/);
+    } finally {
+      await broken.stop();
+    }
+  });
+});
+

@@ -54,6 +54,11 @@ describe("thresholds", () => {
     assert.deepEqual(tolerant.dropped_iterations, ["count<=5"], "maxDroppedIterations is the dropped-iterations gate");
   });
 
+  it("compiles a mean ceiling onto k6's avg (the contract states streaming ceilings as means)", () => {
+    const compiled = compileThresholds(ThresholdsFileSchema.parse({ operations: { "windows.tumbling-add": { mean: { target: 1, acceptable: 5 } } } }));
+    assert.deepEqual(compiled["http_req_duration{name:windows.tumbling-add,expected_response:true}"], ["avg<5"]);
+  });
+
   it("a scenario without a thresholds file gets the default gate: errors, checks, drops", () => {
     assert.deepEqual(compileThresholds(DEFAULT_THRESHOLDS), { http_req_failed: ["rate<=0.01"], checks: ["rate>=0.99"], dropped_iterations: ["count<=0"] });
   });

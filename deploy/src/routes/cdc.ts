@@ -91,8 +91,10 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
     const changes = (Array.isArray(body.events) ? body.events : []).map(changeOf);
     const bad = changes.find((c) => typeof c === "string");
     if (changes.length === 0 || bad) return fail(400, `POST /cdc/capture/batch needs {events: [...]}${bad ? `: ${bad}` : ""}`);
-    const offsets = append(changes as Change[]);
-    return json({ captured: offsets.length, firstOffset: offsets[0], lastOffset: offsets[offsets.length - 1] }, 201);
+    // Fault switch (local only): the batch's last event is acknowledged but never reaches the log.
+    const kept = ctx.fault === "cdc-drops-batch-tail" ? (changes as Change[]).slice(0, -1) : (changes as Change[]);
+    const offsets = append(kept);
+    return json({ captured: changes.length, firstOffset: offsets[0], lastOffset: offsets[offsets.length - 1] }, 201);
   });
   router.post("/cdc/capture", async (request) => {
     const body = await readObject(request);

@@ -49,11 +49,19 @@ export function murmur3(text: string, seed = 0): number {
   return h >>> 0;
 }
 
+// Rings by (partitions, virtual nodes), built once per isolate: a ring is a pure function of the two.
+const rings = new Map<string, Array<[number, number]>>();
+
 /** The partition owning `key` on a ring of `vnodes` points per partition (binary search). */
 function ringPartition(key: string, partitions: number, vnodes: number): number {
-  const ring: Array<[number, number]> = [];
-  for (let p = 0; p < partitions; p++) for (let v = 0; v < vnodes; v++) ring.push([murmur3(`partition-${p}#${v}`), p]);
-  ring.sort((a, b) => a[0] - b[0]);
+  let ring = rings.get(`${partitions}/${vnodes}`);
+  if (!ring) {
+    ring = [];
+    for (let p = 0; p < partitions; p++) for (let v = 0; v < vnodes; v++) ring.push([murmur3(`partition-${p}#${v}`), p]);
+    ring.sort((a, b) => a[0] - b[0]);
+    if (rings.size >= 64) rings.clear();
+    rings.set(`${partitions}/${vnodes}`, ring);
+  }
   const h = murmur3(key);
   let lo = 0;
   let hi = ring.length;

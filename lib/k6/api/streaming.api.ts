@@ -88,6 +88,7 @@ export function streamingApi(c: NamespaceClient) {
     cdc: {
       capture: (event: Body) => post("cdc.capture", "/cdc/capture", event),
       captureBatch: (events: Body[], meta?: OperationMeta) => post("cdc.capture-batch", "/cdc/capture/batch", { events }, meta),
+      log: (fromOffset = 1) => c.get("cdc.log", `/cdc/log?fromOffset=${fromOffset}`),
       filter: (events: Body[], predicate: Body) => post("cdc.transform-filter", "/cdc/transform/filter", { events, predicate }),
       map: (events: Body[], mapping: Body) => post("cdc.transform-map", "/cdc/transform/map", { events, mapping }),
       schema: (events: Body[], schema: Body) => post("cdc.transform-schema", "/cdc/transform/schema", { events, schema }),

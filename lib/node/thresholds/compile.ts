@@ -19,6 +19,7 @@ const PERCENTILES = [
   ["p95", "p(95)"],
   ["p99", "p(99)"],
   ["max", "max"],
+  ["mean", "avg"],
 ] as const;
 
 /** The Trend lib/k6/measure.ts records measured latencies in. */

@@ -24,10 +24,12 @@ export const OperationThresholdsSchema = z
     p95: ladder(ms, "a positive number of ms").optional(),
     p99: ladder(ms, "a positive number of ms").optional(),
     max: ladder(ms, "a positive number of ms").optional(),
+    /** The arithmetic mean (k6's `avg`), for ceilings stated as means (the contract's streaming §7). */
+    mean: ladder(ms, "a positive number of ms").optional(),
     /** Highest tolerated share of failed requests (k6's http_req_failed). */
     errorRate: ladder(fraction, "a fraction from 0 to 1").optional(),
   })
-  .refine((o) => Object.keys(o).length > 0, { message: "names no limit (p50, p90, p95, p99, max or errorRate)" });
+  .refine((o) => Object.keys(o).length > 0, { message: "names no limit (p50, p90, p95, p99, max, mean or errorRate)" });
 
 export const ThresholdsFileSchema = z.strictObject({
   $schema: z.string().optional(),

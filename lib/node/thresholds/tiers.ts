@@ -7,7 +7,7 @@ import type { Limit, ThresholdsFile } from "./schema";
 
 type Tier = "target" | "acceptable" | "none";
 const RANK: Record<Tier, number> = { none: 0, acceptable: 1, target: 2 };
-const LIMITS = ["p50", "p90", "p95", "p99", "max", "errorRate"] as const;
+const LIMITS = ["p50", "p90", "p95", "p99", "max", "mean", "errorRate"] as const;
 
 /** One warning per ladder without a `target`: it can only ever reach `acceptable`. */
 export function tierWarnings(file: ThresholdsFile | null): string[] {
