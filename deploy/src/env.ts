@@ -17,6 +17,7 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
    * `temporal-drops-writes`: every third `POST /temporal/put` is acknowledged but not kept.
    * `dedup-forgets`: transactions' dedup remembers no id, so duplicates and idempotent repeats run again.
    * `cdc-drops-batch-tail`: `POST /cdc/capture/batch` acknowledges every event but logs all but the last.
+   * `timers-never-fire`: the object's alarm fires no timer.
    */
   PERFDO_FAULT?: string;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */

@@ -15,6 +15,7 @@ export interface FeatureContext {
   peer(namespace: string): Peer;
   /** WebSockets accepted by this object (hibernatable). */
   sockets(): number;
+  /** Wakes this object's alarm at `at` or earlier: an earlier alarm already set (another feature's) is kept. */
   setAlarm(at: number): Promise<void>;
   /** Local only: the behaviour broken on purpose (`PERFDO_FAULT`), to prove an E2E suite catches it; "" otherwise. */
   readonly fault: string;

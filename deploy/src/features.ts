@@ -11,6 +11,10 @@ import { state } from "./routes/stream-state";
 import { transactions } from "./routes/transactions";
 import { watermarks } from "./routes/watermarks";
 import { windows } from "./routes/windows";
+import { activities } from "./routes/activities";
+import { signals } from "./routes/signals";
+import { timers } from "./routes/timers";
+import { workflows } from "./routes/workflows";
 import { compact } from "./routes/compact";
 import { copy } from "./routes/copy";
 import { dlq } from "./routes/dlq";
@@ -59,6 +63,11 @@ export const FEATURES: readonly Feature[] = [
   state,
   partitionRouter,
   cdc,
+  // Workflow (contract §8), on workflow.perf.do.
+  workflows,
+  activities,
+  signals,
+  timers,
 ];
 
 export const FEATURE_BY_NAME: ReadonlyMap<string, Feature> = new Map(FEATURES.map((f) => [f.name, f]));

@@ -34,7 +34,11 @@ export class PerfDO extends DurableObject<Env> {
           (await env.PERF_DO.get(env.PERF_DO.idFromName(namespace)).rpc(namespace, feature, method, payload)) as T,
       }),
       sockets: () => ctx.getWebSockets().length,
-      setAlarm: (at) => ctx.storage.setAlarm(at),
+      setAlarm: async (at) => {
+        // One alarm per object, shared by features (clone jobs, timers): never postpone another's wake-up.
+        const current = await ctx.storage.getAlarm();
+        if (current === null || at < current) await ctx.storage.setAlarm(at);
+      },
       fault: env.PERFDO_LOCAL === "1" ? (env.PERFDO_FAULT ?? "") : "",
     };
     this.router = Router();

@@ -5,11 +5,11 @@ import { perfdo, startWorker } from "./helpers";
 // The E2E suites (scenarios/e2e) against the real local Worker: every contract assertion holds.
 
 describe("E2E suites against the local Worker", () => {
-  it("passes every check of the lifecycle, shard, replicate, targeting, stores, network, advanced and streaming suites under a 100 % gate", async () => {
-    const res = await perfdo(["run", "e2e/lifecycle", "e2e/shard", "e2e/replicate", "e2e/targeting", "e2e/stores", "e2e/network", "e2e/advanced", "e2e/streaming", "--profile", "smoke", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
+  it("passes every check of the lifecycle, shard, replicate, targeting, stores, network, advanced, streaming and workflow suites under a 100 % gate", async () => {
+    const res = await perfdo(["run", "e2e/lifecycle", "e2e/shard", "e2e/replicate", "e2e/targeting", "e2e/stores", "e2e/network", "e2e/advanced", "e2e/streaming", "e2e/workflow", "--profile", "smoke", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.doesNotMatch(res.stdout, /FAILED|FAIL/);
-    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc"]) {
+    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers"]) {
       const row = new RegExp(`│ ${area.replace("-", "\\-")}\\s+│\\s+(\\d+) │\\s+(\\d+) │\\s+0 │`).exec(res.stdout);
       assert.ok(row, `area ${area} has checks and none failed`);
       assert.ok(Number(row[1]) > 0 && Number(row[2]) >= Number(row[1]), `${area}: ${row[0]}`);
@@ -48,6 +48,18 @@ describe("E2E suites against the local Worker", () => {
       assert.match(res.stdout, /FAILED transactions: dedup: a duplicate message is not processed again/);
       assert.match(res.stdout, /FAILED transactions: Idempotency-Key: a repeat gets the first answer, marked replayed/);
       for (const area of ["windows", "watermarks", "state", "router", "cdc"]) assert.match(res.stdout, new RegExp(`│ ${area}\\s+│\\s+\\d+ │\\s+\\d+ │\\s+0 │`), `${area} still passes`);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  it("fails the workflow suite, naming the behaviour, when the alarm never fires timers", async () => {
+    const broken = await startWorker({ fault: "timers-never-fire" });
+    try {
+      const res = await perfdo(["run", "e2e/workflow", "--target", `local=${broken.address}`, "--profile", "smoke", "--iterations", "1", "--gate", "--quiet", "--no-results"]);
+      assert.equal(res.code, 3, "the 100 % checks gate fails the run");
+      assert.match(res.stdout, /FAILED timers: due timers fire on the Durable Object alarm/);
+      for (const area of ["workflows", "activities", "signals"]) assert.match(res.stdout, new RegExp(`│ ${area}\\s+│\\s+\\d+ │\\s+\\d+ │\\s+0 │`), `${area} still passes`);
     } finally {
       await broken.stop();
     }

@@ -1,0 +1,150 @@
+import type { RouterType } from "itty-router";
+import type { Feature, FeatureContext } from "../feature";
+import { fail, isObject, json, readObject } from "../http";
+import { all, changed, first, parseJson } from "../sql";
+
+// Timers on workflow.perf.do (contract §8), fired by the Durable Object's alarm: the object keeps
+// one alarm at its earliest pending timer; when it rings, every timer due is fired (its callback
+// recorded with the time it fired, so lateness is measurable) and the alarm moves to the next one.
+// Cancelled timers never fire. `deadline-exceeded` lists pending timers already past their time
+// (an alarm running late), `approaching` those due within `withinMs`.
+
+interface TimerRow {
+  id: string;
+  fires_at: number;
+  status: string;
+  callback: string;
+  workflow_id: string | null;
+  created_at: number;
+  fired_at: number | null;
+  [k: string]: SqlStorageValue;
+}
+
+function migrateTimers(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, fires_at INTEGER NOT NULL, status TEXT NOT NULL, callback TEXT NOT NULL, workflow_id TEXT,
+    created_at INTEGER NOT NULL, fired_at INTEGER)`);
+  sql.exec("CREATE INDEX IF NOT EXISTS timers_pending ON timers (status, fires_at)");
+}
+
+const view = (t: TimerRow, at = Date.now()) => ({
+  timerId: t.id,
+  status: t.status,
+  firesAt: t.fires_at,
+  firedAt: t.fired_at ?? undefined,
+  remainingMs: t.status === "pending" ? Math.max(0, t.fires_at - at) : 0,
+  latenessMs: t.fired_at === null ? undefined : t.fired_at - t.fires_at,
+  callback: parseJson(t.callback),
+  workflowId: t.workflow_id ?? undefined,
+});
+
+/** Fires every pending timer due by `at`; returns the next pending time, or null. */
+function fireDue(ctx: FeatureContext, at = Date.now()): number | null {
+  const { sql } = ctx;
+  // Fault switch (local only): the alarm fires nothing, as if timers were never scheduled.
+  if (ctx.fault === "timers-never-fire") return null;
+  sql.exec("UPDATE timers SET status = 'fired', fired_at = ? WHERE status = 'pending' AND fires_at <= ?", at, at);
+  return first<{ t: number | null }>(sql, "SELECT MIN(fires_at) AS t FROM timers WHERE status = 'pending'")?.t ?? null;
+}
+
+function timerRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const create = (t: unknown, now: number): TimerRow | string => {
+    if (!isObject(t)) return "a timer needs {id?, durationMs | deadline, callback, workflowId?}";
+    const firesAt = typeof t.deadline === "number" ? t.deadline : typeof t.deadline === "string" ? Date.parse(t.deadline) : now + Number(t.durationMs);
+    if (!Number.isFinite(firesAt) || (t.durationMs !== undefined && !(Number(t.durationMs) >= 0))) return "durationMs must be ≥ 0, or deadline a time";
+    const row: TimerRow = { id: typeof t.id === "string" ? t.id : crypto.randomUUID(), fires_at: Math.trunc(firesAt), status: "pending", callback: JSON.stringify(t.callback ?? null), workflow_id: typeof t.workflowId === "string" ? t.workflowId : null, created_at: now, fired_at: null };
+    sql.exec("INSERT OR REPLACE INTO timers (id, fires_at, status, callback, workflow_id, created_at, fired_at) VALUES (?, ?, 'pending', ?, ?, ?, NULL)", row.id, row.fires_at, row.callback, row.workflow_id, now);
+    return row;
+  };
+  const schedule = async (): Promise<void> => {
+    const next = first<{ t: number | null }>(sql, "SELECT MIN(fires_at) AS t FROM timers WHERE status = 'pending'")?.t;
+    if (next !== null && next !== undefined) await ctx.setAlarm(next);
+  };
+
+  router.post("/timers/create-batch", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const items = Array.isArray(body.timers) ? body.timers : [];
+    if (items.length === 0 || items.length > 1000) return fail(400, "POST /timers/create-batch needs {timers: [...]} (1–1,000)");
+    const now = Date.now();
+    const rows = ctx.transaction(() => items.map((t) => create(t, now)));
+    const bad = rows.find((r) => typeof r === "string");
+    if (bad) return fail(400, bad as string);
+    await schedule();
+    return json({ created: rows.length, timers: (rows as TimerRow[]).map((r) => ({ timerId: r.id, firesAt: r.fires_at })) }, 201);
+  });
+  router.post("/timers/create", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const row = create(body, Date.now());
+    if (typeof row === "string") return fail(400, row);
+    await schedule();
+    return json({ timerId: row.id, firesAt: row.fires_at }, 201);
+  });
+  const cancel = (ids: string[]): number => ctx.transaction(() => ids.reduce((n, id) => n + changed(sql, "UPDATE timers SET status = 'cancelled' WHERE id = ? AND status = 'pending'", id), 0));
+  router.post("/timers/cancel-batch", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const ids = Array.isArray(body.timerIds) ? body.timerIds.filter((i): i is string => typeof i === "string") : [];
+    return json({ cancelled: cancel(ids), requested: ids.length });
+  });
+  router.post("/timers/cancel", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const id = String(body.timerId ?? body.id ?? "");
+    const n = cancel([id]);
+    const row = first<TimerRow>(sql, "SELECT * FROM timers WHERE id = ?", id);
+    if (!row) return fail(404, `no timer ${id}`);
+    return json({ timerId: id, cancelled: n === 1, status: row.status });
+  });
+  router.post("/timers/clear", () => json({ cleared: changed(sql, "DELETE FROM timers") }));
+
+  const byId = (request: Request): TimerRow | Response => {
+    const id = new URL(request.url).searchParams.get("timerId") ?? "";
+    return first<TimerRow>(sql, "SELECT * FROM timers WHERE id = ?", id) ?? fail(404, `no timer ${id}`);
+  };
+  router.get("/timers/status", (request) => {
+    const t = byId(request);
+    return t instanceof Response ? t : json(view(t));
+  });
+  router.get("/timers/remaining", (request) => {
+    const t = byId(request);
+    return t instanceof Response ? t : json({ timerId: t.id, status: t.status, remainingMs: view(t).remainingMs });
+  });
+  const list = (where: string, ...params: SqlStorageValue[]) => all<TimerRow>(sql, `SELECT * FROM timers WHERE ${where} ORDER BY fires_at, id LIMIT 10000`, ...params).map((t) => view(t));
+  const workflowFilter = (request: Request): [string, SqlStorageValue[]] => {
+    const wf = new URL(request.url).searchParams.get("workflowId");
+    return wf ? [" AND workflow_id = ?", [wf]] : ["", []];
+  };
+  router.get("/timers/fired", (request) => {
+    const [w, p] = workflowFilter(request);
+    const timers = list(`status = 'fired'${w}`, ...p);
+    return json({ timers, count: timers.length });
+  });
+  router.get("/timers/list", (request) => {
+    const [w, p] = workflowFilter(request);
+    const timers = list(`status = 'pending'${w}`, ...p);
+    return json({ timers, count: timers.length });
+  });
+  router.get("/timers/deadline-exceeded", () => {
+    const timers = list("status = 'pending' AND fires_at < ?", Date.now());
+    return json({ timers, count: timers.length });
+  });
+  router.get("/timers/approaching", (request) => {
+    const within = Math.max(0, Number(new URL(request.url).searchParams.get("withinMs") ?? 60_000) || 0);
+    const now = Date.now();
+    const timers = list("status = 'pending' AND fires_at >= ? AND fires_at <= ?", now, now + within);
+    return json({ timers, count: timers.length, withinMs: within });
+  });
+  router.get("/timers/stats", () => {
+    const rows = all<{ status: string; n: number }>(sql, "SELECT status, COUNT(*) AS n FROM timers GROUP BY status");
+    return json(Object.fromEntries(rows.map((r) => [r.status, r.n])));
+  });
+}
+
+export const timers: Feature = {
+  name: "timers",
+  schema: { migrations: [migrateTimers] },
+  routes: timerRoutes,
+  alarm: async (ctx) => fireDue(ctx),
+};

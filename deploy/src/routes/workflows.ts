@@ -1,0 +1,335 @@
+import type { RouterType } from "itty-router";
+import type { Feature, FeatureContext } from "../feature";
+import { fail, isObject, json, readObject } from "../http";
+import { all, changed, first, parseJson } from "../sql";
+
+// Workflows on workflow.perf.do (contract §8): a workflow is a list of steps run in order on a value
+// (`set`, `add`, `multiply`, `append`, `uppercase`, `fail`), recorded per execution; DAGs run their
+// nodes in topological levels and refuse cycles; retries follow a fixed or exponential policy with
+// optional full jitter (each delay drawn in [0, computed delay]); schedules are 5-field cron
+// expressions (minute hour day-of-month month day-of-week; `*`, lists, ranges, steps; UTC) with the
+// next run computed; a sensor is satisfied when a workflow's saved state has a key equal to a value;
+// state can be saved, checkpointed (versioned) and replayed from a checkpoint.
+
+function migrateWorkflows(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_workflows (id TEXT PRIMARY KEY, name TEXT NOT NULL, steps TEXT NOT NULL, created_at INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_executions (id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, status TEXT NOT NULL, output TEXT, error TEXT, at INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_dags (id TEXT PRIMARY KEY, nodes TEXT NOT NULL, levels TEXT NOT NULL, status TEXT NOT NULL, done TEXT NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_schedules (id TEXT PRIMARY KEY, name TEXT, cron TEXT NOT NULL, created_at INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_sensors (id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, key TEXT NOT NULL, equals TEXT NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_state (workflow_id TEXT PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS wf_checkpoints (id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL)");
+}
+
+type Step = { name?: string; type: string; value?: unknown };
+
+/** Runs steps in order on a value; a `fail` step stops the workflow with its message. */
+export function runSteps(steps: Step[], input: unknown): { output: unknown; trace: Array<{ step: string; output: unknown }> } | { error: string; failedStep: string } {
+  let v: unknown = input;
+  const trace: Array<{ step: string; output: unknown }> = [];
+  for (const [i, s] of steps.entries()) {
+    const name = s.name ?? `${s.type}-${i}`;
+    switch (s.type) {
+      case "set": v = s.value; break;
+      case "add": v = Number(v) + Number(s.value ?? 1); break;
+      case "multiply": v = Number(v) * Number(s.value ?? 1); break;
+      case "append": v = [...(Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]), s.value]; break;
+      case "uppercase": v = String(v).toUpperCase(); break;
+      case "echo": break;
+      case "fail": return { error: String(s.value ?? `step ${name} failed`), failedStep: name };
+      default: return { error: `unknown step type ${s.type}`, failedStep: name };
+    }
+    trace.push({ step: name, output: v });
+  }
+  return { output: v, trace };
+}
+
+/** Topological levels of a DAG (nodes of a level depend only on earlier levels), or the nodes of a cycle. */
+export function levelsOf(nodes: Array<{ id: string; dependsOn: string[] }>): string[][] | { cycle: string[] } | { unknown: string } {
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const n of nodes) for (const d of n.dependsOn) if (!ids.has(d)) return { unknown: `${n.id} depends on ${d}, which is not a node` };
+  const remaining = new Map(nodes.map((n) => [n.id, new Set(n.dependsOn)]));
+  const levels: string[][] = [];
+  while (remaining.size > 0) {
+    const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([id]) => id).sort();
+    if (ready.length === 0) return { cycle: [...remaining.keys()].sort() };
+    levels.push(ready);
+    for (const id of ready) remaining.delete(id);
+    for (const deps of remaining.values()) for (const id of ready) deps.delete(id);
+  }
+  return levels;
+}
+
+// ---- cron ----------------------------------------------------------------------------------------
+
+const CRON_FIELDS: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+
+/** A 5-field cron expression → the allowed values of each field; a string naming the problem otherwise. */
+export function parseCron(expr: string): Array<Set<number>> | string {
+  const parts = expr.trim().split(/\s+/);
+  if (parts.length !== 5) return `cron "${expr}" needs 5 fields (minute hour day-of-month month day-of-week)`;
+  const sets: Array<Set<number>> = [];
+  for (const [i, part] of parts.entries()) {
+    const [lo, hi] = CRON_FIELDS[i] as [number, number];
+    const set = new Set<number>();
+    for (const item of part.split(",")) {
+      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
+      if (!m) return `cron field ${i + 1} "${part}" is not *, n, a-b, a,b or */step`;
+      const from = m[1] === "*" ? lo : Number(m[2]);
+      const to = m[1] === "*" ? hi : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? hi : from;
+      const step = m[4] !== undefined ? Number(m[4]) : 1;
+      if (from < lo || to > hi || from > to || step < 1) return `cron field ${i + 1} "${part}" is outside ${lo}-${hi}`;
+      for (let v = from; v <= to; v += step) set.add(i === 4 && v === 7 ? 0 : v);
+    }
+    sets.push(set);
+  }
+  return sets;
+}
+
+/** The first minute strictly after `after` (ms, UTC) that the cron matches; null within 4 years. */
+export function nextRun(sets: Array<Set<number>>, after: number): number | null {
+  const [minutes, hours, doms, months, dows] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const domAny = doms.size === 31;
+  const dowAny = dows.size === 7;
+  const d = new Date(Math.floor(after / 60_000) * 60_000 + 60_000);
+  const limit = after + 4 * 366 * 86_400_000;
+  while (d.getTime() <= limit) {
+    // Cron's rule: when both day fields are restricted, either may match.
+    const dayOk = domAny && dowAny ? true : domAny ? dows.has(d.getUTCDay()) : dowAny ? doms.has(d.getUTCDate()) : doms.has(d.getUTCDate()) || dows.has(d.getUTCDay());
+    if (!months.has(d.getUTCMonth() + 1) || !dayOk) {
+      d.setUTCDate(d.getUTCDate() + 1);
+      d.setUTCHours(0, 0, 0, 0);
+      continue;
+    }
+    if (!hours.has(d.getUTCHours())) {
+      d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
+      continue;
+    }
+    if (!minutes.has(d.getUTCMinutes())) {
+      d.setUTCMinutes(d.getUTCMinutes() + 1, 0, 0);
+      continue;
+    }
+    return d.getTime();
+  }
+  return null;
+}
+
+// ---- retries -------------------------------------------------------------------------------------
+
+export interface RetryPolicy {
+  type: "fixed" | "exponential";
+  maxAttempts: number;
+  initialDelayMs: number;
+  multiplier: number;
+  maxDelayMs: number;
+  jitter: boolean;
+}
+
+/** The delay before retry `n` (1-based): fixed, or initial·multiplier^(n-1) capped; with jitter, uniform in [0, that]. */
+export const retryDelay = (p: RetryPolicy, n: number, random = Math.random): number => {
+  const base = p.type === "fixed" ? p.initialDelayMs : Math.min(p.maxDelayMs, p.initialDelayMs * p.multiplier ** (n - 1));
+  return p.jitter ? Math.floor(random() * (base + 1)) : base;
+};
+
+function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const stepsOf = (v: unknown): Step[] | null => (Array.isArray(v) && v.every((s) => isObject(s) && typeof s.type === "string") ? (v as Step[]) : null);
+
+  router.post("/workflows/create", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const steps = stepsOf(body.steps ?? []);
+    if (!steps) return fail(400, "POST /workflows/create needs {name, steps: [{type, value?, name?}]}");
+    const id = typeof body.workflowId === "string" ? body.workflowId : crypto.randomUUID();
+    sql.exec("INSERT OR REPLACE INTO wf_workflows (id, name, steps, created_at) VALUES (?, ?, ?, ?)", id, String(body.name ?? id), JSON.stringify(steps), Date.now());
+    return json({ workflowId: id, steps: steps.length }, 201);
+  });
+  const execute = (workflowId: string, input: unknown) => {
+    const wf = first<{ steps: string }>(sql, "SELECT steps FROM wf_workflows WHERE id = ?", workflowId);
+    if (!wf) return null;
+    const result = runSteps(parseJson(wf.steps) as Step[], input);
+    const executionId = crypto.randomUUID();
+    const ok = "output" in result;
+    sql.exec("INSERT INTO wf_executions (id, workflow_id, status, output, error, at) VALUES (?, ?, ?, ?, ?, ?)", executionId, workflowId, ok ? "completed" : "failed", ok ? JSON.stringify(result.output ?? null) : null, ok ? null : result.error, Date.now());
+    return { executionId, workflowId, status: ok ? "completed" : "failed", ...result };
+  };
+  router.post("/workflows/execute", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const r = execute(String(body.workflowId ?? ""), body.input);
+    return r ? json(r) : fail(404, `no workflow ${String(body.workflowId)}`);
+  });
+  router.post("/workflows/execute-parallel", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const runs = Array.isArray(body.executions) ? body.executions.filter(isObject) : [];
+    if (runs.length === 0) return fail(400, "POST /workflows/execute-parallel needs {executions: [{workflowId, input}]}");
+    const results = await Promise.all(runs.map(async (r) => execute(String(r.workflowId ?? ""), r.input) ?? { workflowId: r.workflowId, status: "not-found" }));
+    return json({ results, completed: results.filter((r) => r.status === "completed").length });
+  });
+  router.get("/workflows/executions", (request) => {
+    const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
+    const rows = all<{ id: string; status: string; output: string | null; error: string | null }>(sql, "SELECT * FROM wf_executions WHERE workflow_id = ? ORDER BY at, id", wf);
+    return json({ workflowId: wf, executions: rows.map((r) => ({ executionId: r.id, status: r.status, output: r.output === null ? undefined : parseJson(r.output), error: r.error ?? undefined })) });
+  });
+
+  // ---- DAGs --------------------------------------------------------------------------------------
+  router.post("/workflows/dag/create", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const nodes = (Array.isArray(body.nodes) ? body.nodes : []).map((n) => (isObject(n) && typeof n.id === "string" ? { id: n.id, dependsOn: Array.isArray(n.dependsOn) ? n.dependsOn.map(String) : [] } : null));
+    if (nodes.length === 0 || nodes.includes(null)) return fail(400, "POST /workflows/dag/create needs {nodes: [{id, dependsOn?: [...]}]}");
+    const levels = levelsOf(nodes as Array<{ id: string; dependsOn: string[] }>);
+    if ("cycle" in levels) return fail(400, `the DAG has a cycle among ${levels.cycle.join(", ")}`);
+    if ("unknown" in levels) return fail(400, levels.unknown);
+    const id = crypto.randomUUID();
+    sql.exec("INSERT INTO wf_dags (id, nodes, levels, status, done) VALUES (?, ?, ?, 'created', '[]')", id, JSON.stringify(nodes), JSON.stringify(levels));
+    return json({ dagId: id, levels, nodes: nodes.length }, 201);
+  });
+  router.post("/workflows/dag/start", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const dag = first<{ id: string; levels: string }>(sql, "SELECT id, levels FROM wf_dags WHERE id = ?", String(body.dagId ?? ""));
+    if (!dag) return fail(404, `no DAG ${String(body.dagId)}`);
+    // Each level's nodes run together once the previous level is done; the order they finished in is kept.
+    const done: string[] = [];
+    for (const level of parseJson(dag.levels) as string[][]) done.push(...(await Promise.all(level.map(async (id) => id))));
+    sql.exec("UPDATE wf_dags SET status = 'completed', done = ? WHERE id = ?", JSON.stringify(done), dag.id);
+    return json({ dagId: dag.id, status: "completed", executed: done });
+  });
+  router.get("/workflows/dag/status", (request) => {
+    const dag = first<{ id: string; levels: string; status: string; done: string }>(sql, "SELECT * FROM wf_dags WHERE id = ?", new URL(request.url).searchParams.get("dagId") ?? "");
+    if (!dag) return fail(404, "no such DAG");
+    const done = new Set(parseJson(dag.done) as string[]);
+    const levels = parseJson(dag.levels) as string[][];
+    return json({ dagId: dag.id, status: dag.status, levels, nodes: Object.fromEntries(levels.flat().map((id) => [id, done.has(id) ? "completed" : "pending"])) });
+  });
+
+  // ---- retries -----------------------------------------------------------------------------------
+  router.post("/workflows/retry/execute", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const rp = isObject(body.retryPolicy) ? body.retryPolicy : {};
+    const type = rp.type === "exponential" ? "exponential" : rp.type === "fixed" || rp.type === undefined ? "fixed" : null;
+    if (!type) return fail(400, "retryPolicy.type must be fixed or exponential");
+    const policy: RetryPolicy = {
+      type,
+      maxAttempts: Math.min(Math.max(Math.trunc(Number(rp.maxAttempts ?? 3)) || 3, 1), 10),
+      initialDelayMs: Math.min(Math.max(Number(rp.initialDelayMs ?? 10) || 0, 0), 1000),
+      multiplier: Math.max(Number(rp.multiplier ?? 2) || 2, 1),
+      maxDelayMs: Math.max(Number(rp.maxDelayMs ?? 1000) || 1000, 0),
+      jitter: rp.jitter === true,
+    };
+    // The activity fails this many times before it succeeds (a flaky dependency).
+    const failures = Math.max(Math.trunc(Number(body.failTimes ?? 0)) || 0, 0);
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+      if (attempt > failures) return json({ status: "completed", attempts: attempt, delays, policy });
+      if (attempt === policy.maxAttempts) break;
+      const d = retryDelay(policy, attempt);
+      delays.push(d);
+      await new Promise((r) => setTimeout(r, d));
+    }
+    return json({ status: "failed", attempts: policy.maxAttempts, delays, policy, error: `still failing after ${policy.maxAttempts} attempts` });
+  });
+
+  // ---- schedules ---------------------------------------------------------------------------------
+  router.post("/workflows/schedule/register", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const sets = parseCron(String(body.cron ?? ""));
+    if (typeof sets === "string") return fail(400, sets);
+    const id = crypto.randomUUID();
+    sql.exec("INSERT INTO wf_schedules (id, name, cron, created_at) VALUES (?, ?, ?, ?)", id, typeof body.name === "string" ? body.name : null, String(body.cron), Date.now());
+    return json({ scheduleId: id, cron: body.cron, nextRun: nextRun(sets, Date.now()) }, 201);
+  });
+  router.get("/workflows/schedule/next", (request) => {
+    const q = new URL(request.url).searchParams;
+    const row = first<{ cron: string }>(sql, "SELECT cron FROM wf_schedules WHERE id = ?", q.get("scheduleId") ?? "");
+    if (!row) return fail(404, `no schedule ${q.get("scheduleId")}`);
+    const sets = parseCron(row.cron) as Array<Set<number>>;
+    const after = Number(q.get("after") ?? Date.now());
+    const count = Math.min(Math.max(Number(q.get("count") ?? 1) || 1, 1), 50);
+    const runs: number[] = [];
+    for (let t = after; runs.length < count; ) {
+      const n = nextRun(sets, t);
+      if (n === null) break;
+      runs.push(n);
+      t = n;
+    }
+    return json({ scheduleId: q.get("scheduleId"), cron: row.cron, nextRun: runs[0] ?? null, nextRuns: runs.map((r) => new Date(r).toISOString()) });
+  });
+
+  // ---- state and sensors -------------------------------------------------------------------------
+  const stateOf = (wf: string) => first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_state WHERE workflow_id = ?", wf);
+  router.post("/workflows/state/save", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    if (typeof body.workflowId !== "string" || !isObject(body.state)) return fail(400, "needs {workflowId, state: {...}}");
+    const merged = { ...((stateOf(body.workflowId) ? parseJson((stateOf(body.workflowId) as { state: string }).state) : {}) as object), ...body.state };
+    sql.exec("INSERT INTO wf_state (workflow_id, state, version) VALUES (?, ?, 1) ON CONFLICT(workflow_id) DO UPDATE SET state = excluded.state, version = wf_state.version + 1", body.workflowId, JSON.stringify(merged));
+    return json({ workflowId: body.workflowId, version: stateOf(body.workflowId)?.version, state: merged });
+  });
+  router.get("/workflows/state/load", (request) => {
+    const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
+    const s = stateOf(wf);
+    return json({ workflowId: wf, state: s ? parseJson(s.state) : null, version: s?.version ?? 0 });
+  });
+  router.post("/workflows/state/checkpoint", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const s = stateOf(String(body.workflowId ?? ""));
+    if (!s) return fail(404, `no state for workflow ${String(body.workflowId)}`);
+    const id = crypto.randomUUID();
+    sql.exec("INSERT INTO wf_checkpoints (id, workflow_id, version, state, at) VALUES (?, ?, ?, ?, ?)", id, String(body.workflowId), s.version, s.state, Date.now());
+    return json({ checkpointId: id, version: s.version }, 201);
+  });
+  router.post("/workflows/state/replay", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const wf = String(body.workflowId ?? "");
+    const cp = typeof body.checkpointId === "string"
+      ? first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_checkpoints WHERE id = ? AND workflow_id = ?", body.checkpointId, wf)
+      : first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_checkpoints WHERE workflow_id = ? ORDER BY at DESC, rowid DESC LIMIT 1", wf);
+    if (!cp) return fail(404, `no checkpoint for workflow ${wf}`);
+    sql.exec("INSERT INTO wf_state (workflow_id, state, version) VALUES (?, ?, ?) ON CONFLICT(workflow_id) DO UPDATE SET state = excluded.state, version = wf_state.version + 1", wf, cp.state, cp.version);
+    return json({ workflowId: wf, state: parseJson(cp.state), replayedFromVersion: cp.version });
+  });
+  router.post("/workflows/sensor/create", async (request) => {
+    const body = await readObject(request);
+    if (body instanceof Response) return body;
+    const cond = isObject(body.condition) ? body.condition : {};
+    if (typeof body.workflowId !== "string" || typeof cond.key !== "string" || !("equals" in cond)) return fail(400, "needs {workflowId, condition: {key, equals}}");
+    const id = crypto.randomUUID();
+    sql.exec("INSERT INTO wf_sensors (id, workflow_id, key, equals) VALUES (?, ?, ?, ?)", id, body.workflowId, cond.key, JSON.stringify(cond.equals));
+    return json({ sensorId: id }, 201);
+  });
+  router.get("/workflows/sensor/check", (request) => {
+    const sensor = first<{ workflow_id: string; key: string; equals: string }>(sql, "SELECT * FROM wf_sensors WHERE id = ?", new URL(request.url).searchParams.get("sensorId") ?? "");
+    if (!sensor) return fail(404, "no such sensor");
+    const s = stateOf(sensor.workflow_id);
+    const value = s ? (parseJson(s.state) as Record<string, unknown>)[sensor.key] : undefined;
+    return json({ satisfied: JSON.stringify(value) === sensor.equals, value: value ?? null });
+  });
+
+  // ---- clear, per group --------------------------------------------------------------------------
+  const GROUPS: Record<string, string[]> = {
+    dag: ["wf_dags"],
+    retry: [],
+    schedule: ["wf_schedules"],
+    sensor: ["wf_sensors"],
+    state: ["wf_state", "wf_checkpoints"],
+  };
+  router.post("/workflows/clear", () => json({ cleared: ctx.transaction(() => ["wf_workflows", "wf_executions", ...Object.values(GROUPS).flat()].reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) }));
+  router.post("/workflows/:group/clear", (request) => {
+    const tables = GROUPS[(request as Request & { params: Record<string, string> }).params.group ?? ""];
+    if (!tables) return fail(404, `no workflow group ${(request as Request & { params: Record<string, string> }).params.group}`);
+    return json({ cleared: ctx.transaction(() => tables.reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) });
+  });
+}
+
+export const workflows: Feature = {
+  name: "workflows",
+  schema: { migrations: [migrateWorkflows] },
+  routes: workflowRoutes,
+};
