@@ -59,3 +59,28 @@ describe("perf/streaming against the local Worker", () => {
   });
 });
 
+describe("perf/workflow against the local Worker", () => {
+  it("records each operation and how late each timer fired, and every timer fires once", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "perf/workflow", "--profile", "smoke", "--vus", "1", "--iterations", "3", "--quiet", "--results-dir", results]);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.doesNotMatch(res.stdout, /FAILED/);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["workflows.execute", "activities.execute-remote", "signals.wait", "timers.create"]) assert.equal(lines.get(op)?.iterations, 3, op);
+    const lateness = lines.get("timers.fire-lateness");
+    assert.equal(lateness?.iterations, 3, "one lateness per timer");
+    assert.deepEqual(lateness?.thresholds?.filter((t) => t.scope === "operation").map((t) => t.metric), ["perfdo_latency{name:timers.fire-lateness}"]);
+  });
+
+  it("fails its gate when timers never fire", async () => {
+    const broken = await startWorker({ fault: "timers-never-fire" });
+    try {
+      const res = await perfdo(["run", "perf/workflow", "--target", `local=${broken.address}`, "--profile", "smoke", "--vus", "1", "--iterations", "2", "--gate", "--quiet", "--no-results"], {}, 180_000);
+      assert.equal(res.code, 3, res.stdout + res.stderr);
+      assert.match(res.stdout, /FAILED workflow: every iteration's timer fired exactly once/);
+    } finally {
+      await broken.stop();
+    }
+  });
+});
+
