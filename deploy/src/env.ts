@@ -18,6 +18,7 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
    * `dedup-forgets`: transactions' dedup remembers no id, so duplicates and idempotent repeats run again.
    * `cdc-drops-batch-tail`: `POST /cdc/capture/batch` acknowledges every event but logs all but the last.
    * `timers-never-fire`: the object's alarm fires no timer.
+   * `ws-drops-every-tenth`: the echo socket leaves every message whose `i` ends in 9 unanswered.
    */
   PERFDO_FAULT?: string;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */

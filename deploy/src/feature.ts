@@ -19,6 +19,12 @@ export interface FeatureContext {
   setAlarm(at: number): Promise<void>;
   /** Local only: the behaviour broken on purpose (`PERFDO_FAULT`), to prove an E2E suite catches it; "" otherwise. */
   readonly fault: string;
+  /** True on the embedded local target only: harness hooks (cold-start seeding, resets) answer there alone. */
+  readonly local: boolean;
+  /** Resets this object right after the current response: the next request builds a new instance (storage kept). */
+  resetSoon(): void;
+  /** Deletes all of this object's storage. */
+  deleteAll(): Promise<void>;
 }
 
 export interface Peer {

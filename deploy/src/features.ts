@@ -6,6 +6,7 @@ import { inverted } from "./routes/inverted";
 import { temporal } from "./routes/temporal";
 import { vector } from "./routes/vector";
 import { cdc } from "./routes/cdc";
+import { coldstart } from "./routes/coldstart";
 import { partitionRouter } from "./routes/router";
 import { state } from "./routes/stream-state";
 import { transactions } from "./routes/transactions";
@@ -68,6 +69,8 @@ export const FEATURES: readonly Feature[] = [
   activities,
   signals,
   timers,
+  // Cold start by database size (contract §9): local harness hooks.
+  coldstart,
 ];
 
 export const FEATURE_BY_NAME: ReadonlyMap<string, Feature> = new Map(FEATURES.map((f) => [f.name, f]));

@@ -3,7 +3,7 @@ import { Router, type RouterType } from "itty-router";
 import { featureRouter, migrate, SCHEMA_TABLE, type Feature, type FeatureContext } from "./feature";
 import { FEATURE_BY_NAME, FEATURES } from "./features";
 import { fail } from "./http";
-import { wsReply } from "./ws-reply";
+import { wsAction } from "./ws-reply";
 import type { Env } from "./env";
 
 export const NAMESPACE_HEADER = "x-perfdo-namespace";
@@ -40,6 +40,10 @@ export class PerfDO extends DurableObject<Env> {
         if (current === null || at < current) await ctx.storage.setAlarm(at);
       },
       fault: env.PERFDO_LOCAL === "1" ? (env.PERFDO_FAULT ?? "") : "",
+      local: env.PERFDO_LOCAL === "1",
+      // After the response has gone: abort() throws into whatever is running in the object.
+      resetSoon: () => void setTimeout(() => ctx.abort("reset on request (cold start measurement)"), 0),
+      deleteAll: () => ctx.storage.deleteAll(),
     };
     this.router = Router();
     for (const feature of FEATURES) feature.routes(featureRouter(this.router, feature, () => this.ready(feature), () => this.namespace), this.context);
@@ -87,7 +91,9 @@ export class PerfDO extends DurableObject<Env> {
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-    ws.send(wsReply(message));
+    const action = wsAction(message, this.context.fault);
+    if (action.reply !== undefined) ws.send(action.reply);
+    if (action.close) ws.close(action.close.code, action.close.reason);
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {

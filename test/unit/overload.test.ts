@@ -40,6 +40,15 @@ describe("the perfdo raw format", () => {
     });
   }
 
+  it("counts measured operations that failed (perfdo_failure) in both formats", async () => {
+    for (const file of ["raw.json.gz", "raw.perfdo"]) {
+      const run = await readRawOutput(join(FIXTURES, "ws-refused", file));
+      const handshake = run.operations.get("ws.handshake");
+      assert.equal(handshake?.failures, 2, `${file}: both sockets failed to open`);
+      assert.equal(handshake?.latency.count, 0, file);
+    }
+  });
+
   it("refuses a file that was cut short, naming it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "perfdo-raw-"));
     const file = join(dir, "cut.perfdo");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cosine, ftsQuery } from "../../deploy/src/search-text";
-import { wsReply } from "../../deploy/src/ws-reply";
+import { wsAction, wsReply } from "../../deploy/src/ws-reply";
 import { checksByArea } from "../../lib/node/results/k6-summary";
 
 describe("reference Worker: pure parts of the stores and network", () => {
@@ -11,7 +11,14 @@ describe("reference Worker: pure parts of the stores and network", () => {
     assert.equal(typeof echo.serverTs, "number");
     assert.equal((JSON.parse(wsReply(JSON.stringify({ type: "ping", i: 0 }))) as { type: string }).type, "pong");
     assert.equal((JSON.parse(wsReply("not json")) as { type: string }).type, "error");
-    assert.equal((JSON.parse(wsReply(JSON.stringify({ type: "shout" }))) as { error: string }).error, "unknown type shout (ping or echo)");
+    assert.equal((JSON.parse(wsReply(JSON.stringify({ type: "shout" }))) as { error: string }).error, "unknown type shout (ping, echo or close)");
+  });
+
+  it("closes a socket from the server side on {type: close}, and the fault switch drops every tenth reply", () => {
+    assert.deepEqual(wsAction(JSON.stringify({ type: "close" })), { close: { code: 1012, reason: "server closed the socket on request" } });
+    assert.equal(typeof wsAction(JSON.stringify({ type: "ping", i: 9 })).reply, "string");
+    assert.deepEqual(wsAction(JSON.stringify({ type: "ping", i: 19 }), "ws-drops-every-tenth"), {});
+    assert.equal(typeof wsAction(JSON.stringify({ type: "ping", i: 18 }), "ws-drops-every-tenth").reply, "string");
   });
 
   it("quotes every search word so user input cannot inject FTS5 syntax", () => {

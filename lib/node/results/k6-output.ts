@@ -9,7 +9,8 @@ export { emptyRawRun, mergeRawRuns, type OperationSamples, type RawRun } from ".
 
 // Reads k6's raw JSON output (`--out json=file[.gz]`) in one streaming pass, in bounded memory.
 // Of k6's ~12 lines per request only http_req_duration points (and checks, our colo counter, and
-// perfdo_latency: measured latencies that are not one request, such as replication lag; iterations
+// perfdo_latency: measured latencies that are not one request, such as replication lag, and
+// perfdo_failure, those that failed; iterations
 // and dropped_iterations) matter, so lines are matched on raw bytes and the rest are never decoded. Matched lines are taken
 // apart by position (k6 writes {"metric","type","data":{"time","value","tags"}} in that order);
 // the tags object repeats across samples and is parsed once per distinct text.
@@ -21,6 +22,7 @@ const LATENCY_PREFIX = Buffer.from('{"metric":"perfdo_latency","type":"Point","d
 const ITERATIONS_PREFIX = Buffer.from('{"metric":"iterations","type":"Point"');
 const DROPPED_PREFIX = Buffer.from('{"metric":"dropped_iterations","type":"Point"');
 const HOST_PREFIX = Buffer.from('{"metric":"perfdo_host","type":"Point"');
+const FAILURE_PREFIX = Buffer.from('{"metric":"perfdo_failure","type":"Point"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
 const TAG_CACHE_LIMIT = 10_000;
@@ -155,6 +157,9 @@ class RawOutputReader {
       this.check(buf, start, end);
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, LATENCY_PREFIX)) {
       this.duration(buf.toString("utf8", start, end), true);
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, FAILURE_PREFIX)) {
+      const point = this.parsePoint(buf.toString("utf8", start, end));
+      if (point.tags.name) operation(this.run, point.tags).failures += point.value;
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, HOST_PREFIX)) {
       const { tags } = this.parsePoint(buf.toString("utf8", start, end));
       if (tags.name && tags.host) this.run.hosts.set(tags.name, tags.host);

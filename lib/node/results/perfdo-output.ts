@@ -86,6 +86,10 @@ class PerfdoOutputReader {
       case "dropped_iterations":
         this.run.droppedIterations += sum;
         break;
+      case "perfdo_failure":
+        // A measured operation that failed (a WebSocket that did not connect): an error of that operation.
+        if (s.tags.name) operation(this.run, s.tags).failures += sum;
+        break;
       case "perfdo_host":
         if (s.tags.name && s.tags.host) this.run.hosts.set(s.tags.name, s.tags.host);
         break;

@@ -43,7 +43,7 @@ var sampled = map[string]bool{"http_req_duration": true, "perfdo_latency": true}
 // Metrics summed per series and written once at the end.
 var summed = map[string]bool{
 	"checks": true, "iterations": true, "dropped_iterations": true, "perfdo_colo_served": true, "perfdo_host": true,
-	"http_req_failed": true,
+	"http_req_failed": true, "perfdo_failure": true,
 }
 
 type total struct {

@@ -1,0 +1,43 @@
+// Cold start by database size (contract §9: SQLite empty, 1 MB, 10 MB, 100 MB). Unlike the contract's
+// clients (one hostname per run, so only their first iteration is cold), every sample here is a
+// never-seen object: a fresh namespace per iteration, its SQLite filled to the size (untimed:
+// `coldstart.seed`, written by the Worker itself), then reset so its next request builds a new
+// instance on the stored database. Timed: that first request (`coldstart.sqlite-<size>`, with
+// `coldStart: true` and `datasetSize` in bytes), then the same request warm
+// (`coldstart.sqlite-<size>.warm`); cold − warm is the cold start. Then, after another reset, the
+// first read of every stored row (`….read`, cold, and `….read.warm`), as the contract's SQLite
+// clients time a read of their data. The object is destroyed after.
+// Sizes in MB from PERFDO_COLD_SIZES (default 0,1,10,100; each sample's database is destroyed after
+// it, so the local Worker holds at most a few in flight). Local target only: the seeding and reset
+// hooks do not exist on a deployment.
+
+import { sleep } from "k6";
+import exec from "k6/execution";
+import { namespaceClient } from "../../lib/k6/client";
+import { scenarioOptions, target } from "../../lib/k6/options";
+
+export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 1, vus: 3 } });
+
+const SIZES_MB = (__ENV.PERFDO_COLD_SIZES ?? "0,1,10,100").split(",").map(Number).filter((n) => Number.isFinite(n) && n >= 0);
+const MB = 1024 * 1024;
+
+export default function (): void {
+  const n = exec.scenario.iterationInTest;
+  const mb = SIZES_MB[n % SIZES_MB.length] as number;
+  const label = `sqlite-${mb}mb`;
+  const ns = namespaceClient(target, `cold-${label}-${exec.vu.idInTest}-${n}-${Date.now()}`);
+  if (mb > 0) ns.post("coldstart.seed", "/db/fill", { bytes: mb * MB });
+  ns.post("coldstart.reset", "/object/reset");
+  sleep(0.05); // the reset lands after its response
+  const cold = { coldStart: true, datasetSize: mb * MB };
+  const warm = { datasetSize: mb * MB };
+  ns.get(`coldstart.${label}`, "/status", cold);
+  ns.get(`coldstart.${label}.warm`, "/status", warm);
+  // The contract's SQLite clients time a read of the data itself: the first full read after a cold
+  // start, then the same read warm.
+  ns.post("coldstart.reset", "/object/reset");
+  sleep(0.05);
+  ns.get(`coldstart.${label}.read`, "/db/stats", cold);
+  ns.get(`coldstart.${label}.read.warm`, "/db/stats", warm);
+  ns.post("coldstart.destroy", "/object/destroy");
+}

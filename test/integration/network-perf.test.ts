@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { perfdo, readResults, startWorker, tempDir } from "./helpers";
+
+// The network and cold-start scenarios against the real local Worker (npm run benchmark:network).
+
+describe("network/websocket against the local Worker", () => {
+  it("records handshake, first message, RTT, burst and reconnect as operations, every reply in order", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "network/websocket", "--profile", "smoke", "--vus", "1", "--iterations", "2", "--gate", "--quiet", "--results-dir", results]);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["ws.handshake", "ws.connect-first-message", "ws.burst-per-message", "ws.reconnect", "ws.rtt-chain-mean"]) assert.equal(lines.get(op)?.iterations, 2, op);
+    assert.equal(lines.get("ws.rtt")?.iterations, 40, "20 sequential round trips per connection");
+    assert.equal(lines.get("ws.handshake")?.errorRate, 0, "every socket opened");
+    assert.match(res.stdout, /│ ws\s+│\s+\d+ │\s+\d+ │\s+0 │/);
+  });
+
+  it("catches a Worker that drops one reply in ten", async () => {
+    const broken = await startWorker({ fault: "ws-drops-every-tenth" });
+    try {
+      const res = await perfdo(["run", "network/websocket", "--target", `local=${broken.address}`, "--profile", "smoke", "--vus", "1", "--iterations", "1", "--gate", "--quiet", "--no-results"]);
+      assert.equal(res.code, 3, res.stdout + res.stderr);
+      assert.match(res.stdout, /FAILED ws: every message gets exactly one reply, in order/);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  it("counts a socket that never opens as a failure of ws.handshake", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "network/websocket", "--target", "local=127.0.0.1:1", "--profile", "smoke", "--vus", "1", "--iterations", "2", "--quiet", "--results-dir", results]);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const handshake = readResults(results).find((l) => l.name === "ws.handshake");
+    assert.equal(handshake?.errorRate, 1, "both connection attempts failed");
+    assert.equal(handshake?.latency, null);
+  });
+});
+
+describe("perf/coldstart against the local Worker", () => {
+  it("records each size's cold start on a fresh object with coldStart and datasetSize, and the cold read grows with size", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "perf/coldstart", "--profile", "smoke", "--vus", "1", "--iterations", "4", "--quiet", "--results-dir", results], {}, 180_000);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    const big = lines.get("coldstart.sqlite-100mb");
+    assert.equal(big?.coldStart, true);
+    assert.equal(big?.datasetSize, 100 * 1024 * 1024);
+    assert.equal(lines.get("coldstart.sqlite-100mb.warm")?.coldStart, undefined, "the warm request is not marked cold");
+    const read = (mb: number) => lines.get(`coldstart.sqlite-${mb}mb.read`)?.latency?.p50 ?? NaN;
+    assert.ok(read(100) > 3 * read(0), `reading 100 MB (${read(100)} ms) takes longer than an empty database (${read(0)} ms)`);
+  });
+});
