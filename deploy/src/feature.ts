@@ -25,6 +25,8 @@ export interface FeatureContext {
   resetSoon(): void;
   /** Deletes all of this object's storage. */
   deleteAll(): Promise<void>;
+  /** This Worker's own fetch handler (`ctx.exports.default`): a request from this object through the Worker, as a client's goes. */
+  viaWorker(request: Request): Promise<Response>;
 }
 
 export interface Peer {

@@ -44,6 +44,7 @@ export class PerfDO extends DurableObject<Env> {
       // After the response has gone: abort() throws into whatever is running in the object.
       resetSoon: () => void setTimeout(() => ctx.abort("reset on request (cold start measurement)"), 0),
       deleteAll: () => ctx.storage.deleteAll(),
+      viaWorker: (request) => (ctx as unknown as { exports: { default: { fetch(r: Request): Promise<Response> } } }).exports.default.fetch(request),
     };
     this.router = Router();
     for (const feature of FEATURES) feature.routes(featureRouter(this.router, feature, () => this.ready(feature), () => this.namespace), this.context);

@@ -22,6 +22,7 @@ import { consoleChangePoints, consoleComparison, consoleMatrix } from "./report/
 import { changePoints } from "./compare/change-points";
 import { githubBenchmarkEntries } from "./report/github-benchmark";
 import { htmlReport } from "./report/html";
+import { coloMatrices, consoleColoMatrix } from "./report/colo-matrix";
 import { junitReport } from "./report/junit";
 import { markdownReport } from "./report/markdown";
 import { matrixRows, readinessLines } from "./report/matrix";
@@ -309,8 +310,8 @@ export function program(): Command {
         flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current))
         : flags.format === "junit" ? junitReport(j.current, j.comparisons)
         : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
-        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current))
-        : [consoleMatrix(rows), ...readinessLines(j.current), consoleChangePoints(shifts)].join("\n");
+        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current), coloMatrices(j.current))
+        : [consoleMatrix(rows), ...readinessLines(j.current), consoleChangePoints(shifts), ...coloMatrices(j.current).map(consoleColoMatrix)].join("\n");
       emit(text, flags.out);
     });
 

@@ -53,4 +53,28 @@ describe("HTML report in headless Chromium", { skip: !CHROMIUM && process.env.CI
     }
     assert.match(dom, new RegExp(`from ${lines} result lines, 5 benchmarks`));
   });
+
+  it("renders the colo matrix of a real network/colo-matrix run as a heatmap", async () => {
+    assert.ok(CHROMIUM, "Debian's chromium is required in CI (.ci/run installs it)");
+    const dir = tempDir("colo");
+    // 9 VUs × 9 iterations: every one of the 81 source × target pairs once.
+    const run = await perfdo(["run", "network/colo-matrix", "--profile", "smoke", "--vus", "9", "--iterations", "9", "--quiet", "--results-dir", dir]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const out = join(dir, "report.html");
+    const res = await perfdo(["report", "--format", "html", "--results-dir", dir, "--out", out]);
+    assert.equal(res.code, 0, res.stderr);
+    const browser = spawnSync(CHROMIUM as string, [...FLAGS, `--user-data-dir=${tempDir("chromium")}`, "--virtual-time-budget=3000", "--dump-dom", `file://${out}`], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(browser.status, 0, browser.stderr);
+    const dom = browser.stdout;
+    assert.match(dom, /<table class="colo-matrix" data-scenario="network\/colo-matrix">/);
+    const cells = [...dom.matchAll(/<td class="n heat" style="background: ?hsl\((\d+), ?70%, ?80%\);?" data-ms="([\d.]+)">/g)];
+    assert.equal(cells.length, 81, "one coloured cell per pair");
+    // The diagonal (same colo) is the fastest, so the greenest; the slowest pair is red.
+    const diagonal = cells.filter((_, i) => i % 10 === 0).map((c) => Number(c[1]));
+    assert.ok(diagonal.every((hue) => hue >= 110), `same-colo cells are green: ${diagonal.join(",")}`);
+    assert.ok(cells.some((c) => Number(c[1]) === 0), "the slowest pair is red");
+    const console = await perfdo(["report", "--results-dir", dir]);
+    assert.match(console.stdout, /colo matrix: network\/colo-matrix .*p50 ms, source ↓ × target →/);
+  });
 });
+

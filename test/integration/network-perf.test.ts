@@ -51,3 +51,16 @@ describe("perf/coldstart against the local Worker", () => {
     assert.ok(read(100) > 3 * read(0), `reading 100 MB (${read(100)} ms) takes longer than an empty database (${read(0)} ms)`);
   });
 });
+
+describe("network/baseline against the local Worker", () => {
+  it("records every hop as an operation, cross-colo carrying the colo model's round trip", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "network/baseline", "--profile", "smoke", "--vus", "1", "--iterations", "2", "--gate", "--quiet", "--results-dir", results]);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const lines = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["baseline.worker-to-do", "baseline.do-to-do-same-colo", "baseline.do-to-do-cross-colo", "baseline.do-worker-do", "baseline.http-echo-1kb", "baseline.ws-echo-1kb"]) assert.equal(lines.get(op)?.iterations, 2, op);
+    const cross = lines.get("baseline.do-to-do-cross-colo")?.latency?.p50 ?? 0;
+    assert.ok(cross >= 55 && cross < 100, `IAD → LHR in the colo model is ~60 ms: ${cross}`);
+  });
+});
+

@@ -1,6 +1,7 @@
 import type { BenchmarkComparison } from "../compare/compare";
 import { benchmarkKey } from "../compare/key";
 import { changePoints, type ChangePoint } from "../compare/change-points";
+import { htmlColoMatrix, type ColoMatrix } from "./colo-matrix";
 import type { BenchmarkResult } from "../results/schema";
 import { fmtMs, type MatrixRow } from "./matrix";
 
@@ -99,6 +100,7 @@ export function htmlReport(
   generatedAt = new Date(),
   shifts: readonly ChangePoint[] = changePoints(history),
   readiness: readonly string[] = [],
+  colos: readonly ColoMatrix[] = [],
 ): string {
   const series = trendSeries(history).map((s) => {
     const own = shifts.filter((c) => c.key === s.key).map((c) => ({ t: Date.parse(c.timestamp), runId: c.runId, shiftPct: c.shiftPct }));
@@ -131,6 +133,7 @@ ${rows}
 ${readiness.length > 0 ? `<h2>Readiness</h2><ul>${readiness.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
 ${notable.length > 0 ? `<h2>Changes against the baseline</h2><table><thead><tr><th>benchmark</th><th>metric</th><th>change</th><th>verdict</th></tr></thead><tbody>${changes}</tbody></table>` : ""}
 ${shifts.length > 0 ? `<h2>Change points in history (p95, E-divisive means)</h2><table><thead><tr><th>benchmark</th><th>first run at new level</th><th>commit</th><th>p95 before ms</th><th>p95 after ms</th><th>shift</th></tr></thead><tbody>${shifts.map((c) => `<tr><td>${esc(c.key)}</td><td>${esc(c.runId)}</td><td>${esc(c.gitCommit ?? "—")}</td><td class="n">${fmtMs(c.before)}</td><td class="n">${fmtMs(c.after)}</td><td class="n">${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} %</td></tr>`).join("")}</tbody></table>` : ""}
+${colos.map(htmlColoMatrix).join("\n")}
 <h2>Trends (p50, p95, p99 per run)</h2>
 <div class="legend"><span><i style="background:#0969da"></i>p50</span><span><i style="background:#bf8700"></i>p95</span><span><i style="background:#cf222e"></i>p99</span><span><i style="background:#cf222e;height:10px;width:2px"></i>change point</span></div>
 <noscript><p>The trend charts are drawn by an inline script; enable JavaScript to see them.</p></noscript>
