@@ -6,6 +6,7 @@ import { inverted } from "./routes/inverted";
 import { temporal } from "./routes/temporal";
 import { vector } from "./routes/vector";
 import { cdc } from "./routes/cdc";
+import { datasets } from "./routes/datasets";
 import { coldstart } from "./routes/coldstart";
 import { partitionRouter } from "./routes/router";
 import { state } from "./routes/stream-state";
@@ -37,6 +38,7 @@ import { things } from "./routes/things";
 // (test/unit/worker-features.test.ts fails on an undeclared one).
 export const FEATURES: readonly Feature[] = [
   targeting, // sharded./replicated. answer §4's targeting before anything else
+  datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
   network,
   lifecycle,
   copy,

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import Papa from "papaparse";
+import { perfdo, readResults, ROOT, tempDir } from "./helpers";
+
+// perf/datasets (npm run benchmark:datasets) against the real local Worker: seeded from the CSV
+// fixtures, queried with checks against the CSV rows, and the rows held once per k6 process.
+
+const FILES = ["naics", "unspsc", "onet-occupations", "onet-tasks", "onet-tools"];
+
+/** What the SharedArrays hold: each row as JSON, as k6 keeps them. */
+function datasetMB(): number {
+  let bytes = 0;
+  for (const f of FILES) {
+    const rows = Papa.parse<Record<string, string>>(readFileSync(join(ROOT, "fixtures", "standards", `${f}.csv`), "utf8"), { header: true, skipEmptyLines: true }).data;
+    for (const r of rows) bytes += JSON.stringify(r).length;
+  }
+  return bytes / (1024 * 1024);
+}
+
+async function run(vus: number) {
+  const results = tempDir("results");
+  const res = await perfdo(["run", "perf/datasets", "--profile", "smoke", "--vus", String(vus), "--iterations", "1", "--quiet", "--results-dir", results], {}, 180_000);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.doesNotMatch(res.stdout, /FAILED/);
+  return readResults(results);
+}
+
+describe("perf/datasets against the local Worker", () => {
+  it("seeds every dataset, answers every query as its CSV row says, and holds the rows once per process", async () => {
+    const one = await run(1);
+    const byName = new Map(one.map((l) => [l.name, l]));
+    for (const op of ["naics.lookup", "unspsc.lookup", "unspsc.class-list", "onet.tasks", "onet.related", "standards.tools-commodities"]) assert.equal(byName.get(op)?.iterations, 1, op);
+    assert.equal(byName.get("unspsc.lookup")?.datasetSize, 60_500, "datasetSize: the rows of the table queried");
+    assert.equal(byName.get("naics.lookup")?.datasetSize, 2_193);
+    const fifty = await run(50);
+    const size = datasetMB();
+    const rss = (lines: typeof one) => lines[0]?.resources?.k6?.rssPeakMB ?? NaN;
+    const growth = rss(fifty) - rss(one);
+    // 50 copies would be 50 × the dataset; a shared one grows k6 by its VUs' own memory only.
+    assert.ok(growth < 2 * size, `1 → 50 VUs grew k6's peak RSS by ${growth.toFixed(1)} MB; the rows are ${size.toFixed(1)} MB`);
+  });
+});
