@@ -30,8 +30,9 @@ describe("built scripts under plain k6", () => {
       const inspected = JSON.parse(res.stdout) as { thresholds?: Record<string, unknown>; scenarios?: Record<string, { executor: string }> };
       assert.deepEqual(Object.keys(inspected.thresholds ?? {}).sort(), Object.keys(s.compiled).sort(), s.name);
       assert.ok(Object.keys(s.compiled).length > 0, `${s.name} has thresholds`);
-      // Load scenarios default to the open model; E2E scenarios verify behaviour, one VU at a time.
-      const expected = s.name.startsWith("e2e/") ? "per-vu-iterations" : "constant-arrival-rate";
+      // Load scenarios default to the open model; E2E scenarios verify behaviour, one VU at a time, and
+      // a soak holds one connection per VU (closed model by design).
+      const expected = s.name.startsWith("e2e/") || s.name.endsWith("-soak") ? "per-vu-iterations" : "constant-arrival-rate";
       assert.equal(Object.values(inspected.scenarios ?? {})[0]?.executor, expected, s.name);
     }
   });
