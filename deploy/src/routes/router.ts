@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readObject } from "../http";
-import { fnv1a } from "../shard-routing";
+import { fnv1a, mix } from "../shard-routing";
 import { changed, all, first, param, parseJson } from "../sql";
 
 // Partition routing on streaming.perf.do (contract §7): where a key goes (hash: FNV-1a mod n;
@@ -40,13 +40,7 @@ export function murmur3(text: string, seed = 0): number {
       k = Math.imul(k, c2);
       h ^= k;
   }
-  h ^= bytes.length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix(h ^ bytes.length); // MurmurHash3's finalizer
 }
 
 // Rings by (partitions, virtual nodes), built once per isolate: a ring is a pure function of the two.
