@@ -44,7 +44,8 @@ export const parseJson = (text: SqlStorageValue): unknown => (typeof text === "s
 
 /**
  * Runs a write and returns the rows it changed (SQLite's changes()). Not `cursor.rowsWritten`: that
- * counts every B-tree row written, index entries and sqlite_sequence included, so it overstates.
+ * counts rows written to every b-tree, so an insert into a table with an index or an AUTOINCREMENT
+ * key reports more than the rows it added (seen on tx_dedup and cdc_log; deletes counted true).
  */
 export function changed(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): number {
   sql.exec(query, ...params);
