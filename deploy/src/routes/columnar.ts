@@ -131,7 +131,8 @@ function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
     const body = await readObject(request);
     if (body instanceof Response) return body;
     if (typeof body.column !== "string" || !("value" in body)) return fail(400, "POST /columnar/query-bloom needs {column, value, limit?}");
-    const col = columns().get(body.column);
+    const known = columns();
+    const col = known.get(body.column);
     const bloom = first<{ bits: ArrayBuffer; items: number }>(sql, "SELECT bits, items FROM columnar_blooms WHERE name = ?", body.column);
     if (!col || !bloom) return fail(400, `column ${body.column} has no bloom filter (build one with buildBloomFilter)`);
     const bits = new Uint8Array(bloom.bits);
@@ -139,7 +140,7 @@ function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
     const limit = Math.min(Math.max(Number(body.limit ?? 100) || 100, 1), 1000);
     // "Definitely absent" needs no scan: the point of the filter.
     if (!mayContain) return json({ column: body.column, mayContain: false, rows: [], scanned: false });
-    const names = [...columns().values()];
+    const names = [...known.values()];
     const rows = all(sql, `SELECT ${names.map((c) => `${c.sql_name} AS "${c.name.replace(/"/g, '""')}"`).join(", ")} FROM columnar_rows WHERE ${col.sql_name} = ? LIMIT ?`, body.value as SqlStorageValue, limit);
     return json({ column: body.column, mayContain: true, rows, scanned: true, falsePositive: rows.length === 0 });
   });

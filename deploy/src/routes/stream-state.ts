@@ -29,6 +29,10 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT OR IGNORE INTO st_changes (key) VALUES (?)", key);
   };
   const get = (key: string) => first<{ value: string; version: number; expires_at: number | null }>(sql, `SELECT value, version, expires_at FROM st_keyed WHERE key = ? AND ${live()}`, key);
+  const valueOf = (key: string): unknown => {
+    const row = get(key);
+    return row ? parseJson(row.value) : null;
+  };
 
   router.post("/state/keyed/update", async (request) => {
     const body = await readObject(request);
@@ -43,7 +47,7 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
     const body = await readObject(request);
     if (body instanceof Response) return body;
     const keys = Array.isArray(body.keys) ? body.keys.filter((k): k is string => typeof k === "string") : [];
-    return json({ values: Object.fromEntries(keys.map((k) => [k, get(k) ? parseJson((get(k) as { value: string }).value) : null])) });
+    return json({ values: Object.fromEntries(keys.map((k) => [k, valueOf(k)])) });
   });
   router.get("/state/keyed/get/:key", (request) => {
     const row = get(param(request, "key"));
@@ -94,7 +98,7 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
   // ---- checkpoints ---------------------------------------------------------------------------------
   const snapshot = (keys?: string[]): Entry[] => {
     if (!keys) return all<{ key: string; value: string }>(sql, `SELECT key, value FROM st_keyed WHERE ${live()} ORDER BY key`).map((r) => [r.key, parseJson(r.value)]);
-    return keys.map((k) => [k, get(k) ? parseJson((get(k) as { value: string }).value) : null]);
+    return keys.map((k) => [k, valueOf(k)]);
   };
   const checkpoint = (kind: "full" | "incremental") =>
     ctx.transaction(() => {
