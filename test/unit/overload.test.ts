@@ -60,15 +60,17 @@ describe("the perfdo raw format", () => {
 });
 
 describe("VU sizing (Little's law)", () => {
-  it("keeps the profile defaults when nothing is known", () => {
-    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 40, 40), { preAllocated: 10, max: 100 });
+  it("with nothing known, pre-allocates the profile's default or what a healthy run's stall needs, whichever is more", () => {
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 20, 20), { preAllocated: 10, max: 100 });
+    // 100 it/s through a 300 ms stall: 30 VUs, where the default 10 dropped iterations in npm start.
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 100, 100), { preAllocated: 30, max: 100 });
   });
-  it("covers a stall seen in the history: rate × iteration p99 × headroom", () => {
-    // 40 it/s and iterations of ~1 s in flight: 40 VUs busy; twice that pre-allocated, four times at most.
-    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 40, 40, { expectedMs: 1000 }), { preAllocated: 80, max: 160 });
+  it("covers the iterations in flight (rate × iteration p99 × headroom) plus a stall", () => {
+    // 40 it/s and iterations of ~1 s in flight: 40 VUs busy; twice that plus 12 (300 ms at 40 it/s) pre-allocated, four times plus 12 at most.
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 40, 40, { expectedMs: 1000 }), { preAllocated: 92, max: 172 });
   });
   it("raises the maximum to what the thresholds' ceiling needs, and caps both", () => {
-    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 100, 100, { ceilingMs: 2300 }), { preAllocated: 10, max: 230 });
+    assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 100, 100, { ceilingMs: 2300 }), { preAllocated: 30, max: 230 });
     assert.deepEqual(sizeVUs({ vus: 10, maxVUs: 100 }, 5000, 5000, { expectedMs: 2000 }), { preAllocated: 1000, max: 2000 });
   });
   it("never overrides VU counts given by flags or env", () => {
@@ -110,23 +112,33 @@ describe("thresholds cannot pass vacuously", () => {
     assert.equal(k6Said.byOperation.get("echo.pingg")?.[0]?.ok, true, "k6's report itself is left as it was");
   });
 
-  it("judges a measured operation (perfdo_latency) on its own samples, and a request on its own", async () => {
+  it("puts a measured operation's limits on perfdo_latency only and a request's on http_req_duration only, and fails either on the wrong kind", async () => {
     const dir = join(FIXTURES, "replicate-measured");
     const raw = await readRawOutput(join(dir, "raw.perfdo"));
     assert.equal(raw.operations.get("replicate.failover")?.measured, 2, "two failover drills, each one measured latency");
     assert.equal(raw.operations.get("replicate.write")?.measured, 0);
-    const file = ThresholdsFileSchema.parse({ operations: { "replicate.failover": { max: 10_000 }, "replicate.write": { p95: 500 }, "replicate.reconcile": { p99: 0.001 } } });
+    const file = ThresholdsFileSchema.parse({
+      operations: { "replicate.failover": { measured: true, max: 10_000 }, "replicate.write": { p95: 500 }, "replicate.reconcile": { measured: true, p99: 0.001 } },
+    });
     const compiled = compileThresholds(file);
-    assert.deepEqual(compiled["perfdo_latency{name:replicate.failover}"], ["max<10000"], "a named operation's latency limits also go on perfdo_latency");
-    // k6's own verdicts of the repo's thresholds, in the captured run: the measured twin was judged on real samples.
-    const k6 = thresholdOutcomes(readK6Summary(join(dir, "summary.json")));
-    assert.deepEqual(k6.byOperation.get("replicate.lag")?.map((t) => t.metric).sort(), ["http_req_duration{name:replicate.lag,expected_response:true}", "perfdo_latency{name:replicate.lag}"]);
+    assert.deepEqual(compiled["perfdo_latency{name:replicate.failover}"], ["max<10000"]);
+    // k6's own summary lists no threshold on a metric the operation has no samples in (it showed p(95)=0s ✓ before).
+    assert.equal(compiled["http_req_duration{name:replicate.failover,expected_response:true}"], undefined);
+    assert.equal(compiled["perfdo_latency{name:replicate.write}"], undefined);
     const { report, problems } = closeVacuousThresholds(evaluateThresholds(compiled, raw), compiled, raw);
     assert.deepEqual(problems, []);
     const judged = (name: string) => report.byOperation.get(name)?.map((t) => `${t.metric} ${t.threshold} ${t.ok}`);
-    assert.deepEqual(judged("replicate.failover"), ["perfdo_latency{name:replicate.failover} max<10000 true"], "the empty http_req_duration twin is dropped");
-    assert.deepEqual(judged("replicate.write"), ["http_req_duration{name:replicate.write,expected_response:true} p(95)<500 true"], "the empty perfdo_latency twin is dropped");
+    assert.deepEqual(judged("replicate.failover"), ["perfdo_latency{name:replicate.failover} max<10000 true"]);
+    assert.deepEqual(judged("replicate.write"), ["http_req_duration{name:replicate.write,expected_response:true} p(95)<500 true"]);
     assert.deepEqual(judged("replicate.reconcile"), ["perfdo_latency{name:replicate.reconcile} p(99)<0.001 false"], "a measured latency over its limit fails");
+    // The wrong kind either way fails, and says how to fix the entry, rather than pass on no samples.
+    const wrong = compileThresholds(ThresholdsFileSchema.parse({ operations: { "replicate.failover": { max: 10_000 }, "replicate.write": { measured: true, p95: 500 } } }));
+    const misjudged = closeVacuousThresholds(evaluateThresholds(wrong, raw), wrong, raw);
+    assert.deepEqual(misjudged.problems, [
+      'thresholds: operation "replicate.failover" is a measured latency (perfdo_latency): mark it "measured": true; its latency limits fail',
+      'thresholds: operation "replicate.write" is HTTP requests, not a measured latency: drop its "measured": true; its latency limits fail',
+    ]);
+    assert.deepEqual([...misjudged.report.byOperation.values()].flat().map((t) => t.ok), [false, false]);
   });
 
   it("an error rate on a measured operation fails: it has no requests to fail", async () => {
@@ -137,12 +149,17 @@ describe("thresholds cannot pass vacuously", () => {
     assert.deepEqual(report.byOperation.get("replicate.lag")?.map((t) => t.ok), [false]);
   });
 
-  it("judges dropped iterations from the samples, and a checks threshold with no check fails", async () => {
+  it("judges dropped iterations as a share of the offered iterations, from the samples, and a checks threshold with no check fails", async () => {
     const raw = await readRawOutput(join(FIXTURES, "things-dual", "raw.perfdo"));
     const compiled = compileThresholds(ThresholdsFileSchema.parse({ checks: 0.99 }));
     const none = closeVacuousThresholds({ byOperation: new Map(), scenarioWide: [] }, compiled, raw);
-    assert.deepEqual(none.report.scenarioWide.map((t) => `${t.metric} ${t.threshold} ${t.ok}`), ["dropped_iterations count<=0 true"]);
-    raw.droppedIterations = 3;
+    assert.deepEqual(none.report.scenarioWide.map((t) => `${t.metric} ${t.threshold} ${t.ok}`), ["dropped_iterations share<=0.01 true"]);
+    // Just under 1 % of what was offered passes (a healthy run's stray drop); just over fails.
+    const offered = raw.iterations;
+    raw.iterations = offered - Math.floor(offered * 0.01);
+    raw.droppedIterations = Math.floor(offered * 0.01);
+    assert.deepEqual(closeVacuousThresholds({ byOperation: new Map(), scenarioWide: [] }, compiled, raw).report.scenarioWide.map((t) => t.ok), [true]);
+    raw.droppedIterations += 2;
     raw.checks = { passes: 0, fails: 0 };
     const k6Said = { byOperation: new Map(), scenarioWide: [{ metric: "checks", threshold: "rate>=0.99", ok: true, scope: "scenario" as const }] };
     const starved = closeVacuousThresholds(k6Said, compiled, raw);

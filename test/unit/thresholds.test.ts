@@ -45,10 +45,8 @@ describe("thresholds", () => {
     assert.deepEqual(compiled, {
       http_req_failed: ["rate<=0.01"],
       "http_req_duration{name:echo.ping,expected_response:true}": ["p(50)<10", "p(99)<50"],
-      // The same limits for a measured latency of that name; the twin without samples is dropped when judged.
-      "perfdo_latency{name:echo.ping}": ["p(50)<10", "p(99)<50"],
       checks: ["rate>=0.99"],
-      dropped_iterations: ["count<=0"],
+      dropped_iterations: ["share<=0.01"],
     });
     const tolerant = compileThresholds(ThresholdsFileSchema.parse({ maxDroppedIterations: 5 }));
     assert.deepEqual(tolerant.dropped_iterations, ["count<=5"], "maxDroppedIterations is the dropped-iterations gate");
@@ -60,7 +58,7 @@ describe("thresholds", () => {
   });
 
   it("a scenario without a thresholds file gets the default gate: errors, checks, drops", () => {
-    assert.deepEqual(compileThresholds(DEFAULT_THRESHOLDS), { http_req_failed: ["rate<=0.01"], checks: ["rate>=0.99"], dropped_iterations: ["count<=0"] });
+    assert.deepEqual(compileThresholds(DEFAULT_THRESHOLDS), { http_req_failed: ["rate<=0.01"], checks: ["rate>=0.99"], dropped_iterations: ["share<=0.01"] });
   });
 
   it("compiles abortOnFail into k6's object form", () => {

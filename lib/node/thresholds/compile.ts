@@ -5,9 +5,11 @@ import { gateOf, type ThresholdsFile } from "./schema";
 // the error rate, so a run of fast failures cannot pass on latency alone.
 //
 // An operation may also be a measured latency that is not one request (replication lag, failover
-// time: the `perfdo_latency` Trend, lib/k6/measure.ts). A thresholds file cannot tell the two apart,
-// so a named operation's latency limits are compiled onto both metrics; the twin that got no samples
-// is dropped when the run is judged (closeVacuousThresholds), so neither passes vacuously. "*"
+// time: the `perfdo_latency` Trend, lib/k6/measure.ts). Its thresholds entry says so with
+// `"measured": true`, and its latency limits compile onto perfdo_latency only; every other named
+// operation's go onto http_req_duration only. So k6's own summary never lists a threshold on a
+// metric the operation has no samples in (it would show `p(95)=0s ✓`, a vacuous pass). An entry
+// on the wrong metric fails when the run is judged, saying which way to fix it (evaluate.ts). "*"
 // stays on requests: a failover measured in seconds is not held to the requests' p95.
 
 export type K6Threshold = string | { threshold: string; abortOnFail: boolean; delayAbortEval?: string };
@@ -40,13 +42,14 @@ export function compileThresholds(file: ThresholdsFile): K6Thresholds {
       return limit === undefined ? [] : [wrap(`${stat}<${gateOf(limit)}`)];
     });
     if (latency.length > 0) {
-      out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;
-      if (operation !== "*") out[metricKey(MEASURED_METRIC, operation)] = latency;
+      if (limits.measured === true && operation !== "*") out[metricKey(MEASURED_METRIC, operation)] = latency;
+      else out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;
     }
     if (limits.errorRate !== undefined) out[metricKey("http_req_failed", operation)] = [wrap(`rate<=${gateOf(limits.errorRate)}`)];
   }
   if (file.checks !== undefined) out.checks = [wrap(`rate>=${file.checks}`)];
   // Never aborts the run: the drops are the finding, and the rest of the run is still measured.
-  out.dropped_iterations = [`count<=${file.maxDroppedIterations}`];
+  // A share is not k6 syntax: lib/k6/options-build.ts turns it into the count for the run's profile.
+  out.dropped_iterations = [file.maxDroppedIterations !== undefined ? `count<=${file.maxDroppedIterations}` : `share<=${file.maxDroppedShare}`];
   return out;
 }

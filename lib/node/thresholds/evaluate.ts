@@ -10,7 +10,7 @@ import { MEASURED_METRIC, type K6Threshold, type K6Thresholds } from "./compile"
 // (several k6 processes over execution segments) has only partial verdicts per instance, so its
 // thresholds are judged here, on the union of every instance's samples.
 
-const EXPRESSION = /^\s*(p\((\d+(?:\.\d+)?)\)|avg|min|max|med|rate|count)\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const EXPRESSION = /^\s*(p\((\d+(?:\.\d+)?)\)|avg|min|max|med|rate|count|share)\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 export interface ParsedExpression {
   stat: string;
@@ -61,7 +61,12 @@ function selectOperations(run: RawRun, name: string | undefined) {
 function measure(run: RawRun, key: string, expr: ParsedExpression): number | null {
   const { metric, tags } = parseMetricKey(key);
   const ops = selectOperations(run, tags.name);
-  if (metric === "dropped_iterations") return run.droppedIterations;
+  if (metric === "dropped_iterations") {
+    // share: of the iterations offered (completed + dropped), compile.ts's default form.
+    if (expr.stat !== "share") return run.droppedIterations;
+    const offered = run.iterations + run.droppedIterations;
+    return offered === 0 ? 0 : run.droppedIterations / offered;
+  }
   if (metric === "checks") {
     const total = run.checks.passes + run.checks.fails;
     return total === 0 ? null : run.checks.passes / total;
@@ -108,9 +113,9 @@ export function evaluateThresholds(compiled: K6Thresholds, run: RawRun): Thresho
 }
 
 /**
- * An operation's latency limits are compiled onto both http_req_duration and perfdo_latency
- * (compile.ts): keeps the outcomes of the metric its samples came from and drops the empty twin's,
- * which k6 passed vacuously. An error rate on a measured operation (no requests, so no error rate)
+ * An operation's latency limits are compiled onto one metric, http_req_duration or (marked
+ * "measured") perfdo_latency (compile.ts). Limits on a metric the operation has no samples in,
+ * which k6 passed vacuously, fail with a note saying how to mark it. An error rate on a measured operation (no requests, so no error rate)
  * fails, with a note, rather than pass vacuously.
  */
 function judgedOn(name: string, outcomes: ThresholdOutcome[], run: RawRun, problems: string[]): ThresholdOutcome[] {
@@ -124,8 +129,20 @@ function judgedOn(name: string, outcomes: ThresholdOutcome[], run: RawRun, probl
   const kept: ThresholdOutcome[] = [];
   for (const t of outcomes) {
     const metric = parseMetricKey(t.metric).metric;
-    if (metric === MEASURED_METRIC && measured === 0) continue;
-    if (metric === "http_req_duration" && requests === 0) continue;
+    // A latency limit on the metric the operation has no samples in: the thresholds entry says the
+    // wrong kind (compile.ts puts each on one metric only), so it fails and says which way to fix it.
+    if (metric === MEASURED_METRIC && measured === 0) {
+      const note = `operation "${name}" is HTTP requests, not a measured latency: drop its "measured": true`;
+      problems.push(`thresholds: ${note}; its latency limits fail`);
+      kept.push({ ...t, ok: false, note });
+      continue;
+    }
+    if (metric === "http_req_duration" && requests === 0) {
+      const note = `operation "${name}" is a measured latency (perfdo_latency): mark it "measured": true`;
+      problems.push(`thresholds: ${note}; its latency limits fail`);
+      kept.push({ ...t, ok: false, note });
+      continue;
+    }
     if (metric === "http_req_failed" && requests === 0) {
       const note = `operation "${name}" is a measured latency (perfdo_latency), not requests: it has no error rate`;
       problems.push(`thresholds: ${note}; its errorRate fails`);
@@ -178,7 +195,7 @@ export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thre
   for (const entry of compiled.dropped_iterations ?? []) {
     const threshold = expressionOf(entry);
     const expr = parseExpression(threshold);
-    scenarioWide.push({ metric: "dropped_iterations", threshold, ok: holds(run.droppedIterations, expr), scope: "scenario" });
+    scenarioWide.push({ metric: "dropped_iterations", threshold, ok: holds(measure(run, "dropped_iterations", expr) ?? 0, expr), scope: "scenario" });
   }
   return { report: { byOperation, scenarioWide }, problems: [...new Set(problems)] };
 }
