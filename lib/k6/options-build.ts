@@ -4,7 +4,7 @@
 
 import type { Options } from "k6/options";
 import { Trend } from "k6/metrics";
-import { iterationCeilingMs, profileFromEnv, type ProfileOverrides, type ProfileName } from "./profile";
+import { droppedCountThreshold, iterationCeilingMs, profileFromEnv, type ProfileOverrides, type ProfileName } from "./profile";
 import { k6Hosts, resolveHosts, type Target } from "./target";
 import { parseZones } from "./cloud";
 
@@ -27,16 +27,19 @@ export function buildOptions(config: ScenarioConfig, target: Target): Options {
   const { name, scenario } = profileFromEnv(__ENV, config.profile ?? "sustain", config.defaults, {
     ceilingMs: iterationCeilingMs(__PERFDO_THRESHOLDS__),
   });
-  // Named operations' latency limits are also compiled onto perfdo_latency (thresholds/compile.ts),
+  // Measured operations' latency limits are compiled onto perfdo_latency (thresholds/compile.ts),
   // and k6 refuses a threshold on a metric the script never created: create it here, in the one
   // init that reads options, for scripts that measure nothing themselves (same name and kind as
   // lib/k6/measure.ts, so k6 hands back the one metric either way).
   if (Object.keys(__PERFDO_THRESHOLDS__).some((key) => key.startsWith("perfdo_latency"))) new Trend("perfdo_latency", true);
+  // The dropped-iterations limit is a share of what this run offers; k6 counts, so it gets the count.
+  const thresholds = { ...__PERFDO_THRESHOLDS__ };
+  if (thresholds.dropped_iterations) thresholds.dropped_iterations = thresholds.dropped_iterations.map((t) => (typeof t === "string" ? droppedCountThreshold(t, scenario) : t));
   const options: Options = {
     // No run-wide tags: every tag is paid on every sample (npm run bench:overhead). The profile is
     // the k6 scenario's name, which every sample carries as its `scenario` system tag.
     scenarios: { [name]: scenario } as Options["scenarios"],
-    thresholds: __PERFDO_THRESHOLDS__ as Options["thresholds"],
+    thresholds: thresholds as Options["thresholds"],
     // Percentiles the summary prints and that results cross-check against.
     summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
     userAgent: "perfdo-harness/k6",

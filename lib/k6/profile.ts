@@ -28,8 +28,16 @@ export interface IterationTime {
   ceilingMs?: number;
 }
 
-/** Pre-allocated VUs cover twice the expected need, the maximum four times it (and at least the need at the ceiling). */
+/** Pre-allocated VUs cover twice the expected need plus a stall, the maximum four times it (and at least the need at the ceiling). */
 export const VU_HEADROOM = { preAllocated: 2, max: 4 } as const;
+/**
+ * A stall every healthy local run has (a GC pause in k6 or workerd, a SQLite checkpoint): k6 drops
+ * every iteration due while all pre-allocated VUs are busy, so the pool covers this long at the full
+ * rate on top of the iterations in flight. 300 ms: the longest iteration time seen in healthy
+ * `npm start` runs here (README, "Coordinated omission"), where 12 VUs at 100 it/s (a 120 ms stall)
+ * dropped 1–42 iterations a run.
+ */
+export const STALL_ALLOWANCE_MS = 300;
 /** Upper bounds for VUs sized automatically: every VU costs k6 memory; name more with --max-vus. */
 export const VU_CAP = { preAllocated: 1000, max: 2000 } as const;
 
@@ -108,11 +116,12 @@ export function sizeVUs(
   time: IterationTime = {},
 ): { preAllocated: number; max: number } {
   const need = (perSecond: number, ms: number, headroom: number): number => Math.ceil((perSecond * ms * headroom) / 1000);
-  let preAllocated = d.vus;
+  const stall = need(rate, STALL_ALLOWANCE_MS, 1);
+  let preAllocated = clamp(stall, d.vus, VU_CAP.preAllocated);
   let max = d.maxVUs;
   if (time.expectedMs !== undefined && time.expectedMs > 0) {
-    preAllocated = clamp(need(rate, time.expectedMs, VU_HEADROOM.preAllocated), d.vus, VU_CAP.preAllocated);
-    max = need(peakRate, time.expectedMs, VU_HEADROOM.max);
+    preAllocated = clamp(need(rate, time.expectedMs, VU_HEADROOM.preAllocated) + stall, d.vus, VU_CAP.preAllocated);
+    max = need(peakRate, time.expectedMs, VU_HEADROOM.max) + need(peakRate, STALL_ALLOWANCE_MS, 1);
   }
   if (time.ceilingMs !== undefined && time.ceilingMs > 0) max = Math.max(max, need(peakRate, time.ceilingMs, 1));
   return { preAllocated, max: clamp(max, Math.max(preAllocated, d.maxVUs), VU_CAP.max) };
@@ -175,6 +184,29 @@ export function buildProfile(name: ProfileName, overrides: ProfileOverrides = {}
       return { executor: "ramping-arrival-rate", startRate: rate, ...open, stages };
     }
   }
+}
+
+/**
+ * The iterations an open-model scenario offers over its run (rate integrated over its stages); 0
+ * for the closed model, which cannot drop any. Turns a dropped-iterations share into the count k6's
+ * own threshold checks (lib/k6/options-build.ts).
+ */
+export function offeredIterations(scenario: ProfileScenario): number {
+  if (scenario.executor === "constant-arrival-rate") return scenario.rate * parseDuration(scenario.duration);
+  if (scenario.executor !== "ramping-arrival-rate") return 0;
+  let from = scenario.startRate;
+  let sum = 0;
+  for (const stage of scenario.stages) {
+    sum += ((from + stage.target) / 2) * parseDuration(stage.duration);
+    from = stage.target;
+  }
+  return sum;
+}
+
+/** `share<=0.01` (thresholds/compile.ts: a share of offered iterations) as k6's `count<=N` for this scenario. */
+export function droppedCountThreshold(expression: string, scenario: ProfileScenario): string {
+  const m = /^share\s*<=\s*(\d+(?:\.\d+)?)$/.exec(expression.trim());
+  return m ? `count<=${Math.floor(Number(m[1]) * offeredIterations(scenario))}` : expression;
 }
 
 /**

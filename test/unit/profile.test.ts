@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatDuration, parseDuration } from "../../lib/k6/duration";
-import { buildProfile, DEFAULTS, PROFILE_NAMES, profileFromEnv, type ProfileScenario, type Stage } from "../../lib/k6/profile";
+import { buildProfile, DEFAULTS, droppedCountThreshold, offeredIterations, PROFILE_NAMES, profileFromEnv, type ProfileScenario, type Stage } from "../../lib/k6/profile";
 
 const stageSeconds = (stages: Stage[]): number => stages.reduce((sum, s) => sum + parseDuration(s.duration), 0);
 
@@ -25,6 +25,16 @@ describe("durations", () => {
 });
 
 describe("profiles", () => {
+  it("turns a dropped-iterations share into the count k6 checks, from the iterations the profile offers", () => {
+    const sustain = buildProfile("sustain", { rate: 100, duration: "25s" });
+    assert.equal(offeredIterations(sustain), 2500);
+    assert.equal(droppedCountThreshold("share<=0.01", sustain), "count<=25");
+    // spike: 0.3×50 + 0.05×(50+500)/2 + 0.2×500 + 0.05×(500+50)/2 + 0.4×50 per second of a 100 s run
+    assert.equal(Math.round(offeredIterations(buildProfile("spike", { rate: 50, peakRate: 500, duration: "100s" }))), 1500 + 1375 + 10000 + 1375 + 2000);
+    assert.equal(droppedCountThreshold("share<=0.01", buildProfile("smoke")), "count<=0", "the closed model offers nothing to drop");
+    assert.equal(droppedCountThreshold("count<=5", sustain), "count<=5");
+  });
+
   it("defaults to the open model except smoke and ramp", () => {
     const executors = Object.fromEntries(PROFILE_NAMES.map((n) => [n, buildProfile(n).executor]));
     assert.deepEqual(executors, {
