@@ -32,7 +32,7 @@ describe("reports", async () => {
     const dead = rows.find((r) => r.operation === "echo.ping");
     assert.deepEqual({ completed: dead?.completed, failed: dead?.failed, success: dead?.successPct, p95: dead?.p95 }, { completed: 0, failed: 3, success: 0, p95: null });
     const table = consoleMatrix(rows);
-    assert.match(table, /scenario \/ operation.*target.*profile.*completed.*failed.*success.*rps.*p50 ms.*p95 ms.*p99 ms.*thresholds.*verdict/);
+    assert.match(table, /scenario \/ operation.*target.*profile.*completed.*failed.*success.*rps.*p50 ms.*p95 ms.*p99 ms.*own thresholds.*vs history/);
     assert.match(table, /stores\/things \/ things\.get/);
   });
 
@@ -76,6 +76,18 @@ describe("reports", async () => {
     const html = htmlReport(history, matrixRows(later));
     assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/, "no external resources");
     assert.match(html, /<script type="application\/json" id="perfdo-data">/);
+  });
+
+  it("HTML draws tier marks with CSS (no emoji font needed) and labels own thresholds apart from the history verdict", () => {
+    const laddered = things.map((r, i) => {
+      const met = (["target", "acceptable", "none"] as const)[i % 3] as "target" | "acceptable" | "none";
+      return { ...r, tier: met, tiers: [{ limit: "p95", value: 10, target: 5, acceptable: 20, met }] };
+    });
+    const html = htmlReport(laddered, matrixRows(laddered), [], new Date(), [], ["stores/things (r1): readiness: mvp (mvp ✅; production ❌ rps 10 < 200)"]);
+    // No emoji anywhere in the page: U+2705, U+26A0, U+274C (and the variation selector U+FE0F).
+    assert.doesNotMatch(html, /[\u2705\u26a0\u274c\ufe0f]/u);
+    for (const kind of ["met", "near", "missed"]) assert.match(html, new RegExp(`<span class="mark ${kind}"`), kind);
+    assert.match(html, /<th>own thresholds<small>this run vs its limits<\/small><\/th><th>vs history<small>compare verdict<\/small><\/th>/);
   });
 
   it("HTML data cannot close its script tag", () => {

@@ -7,7 +7,7 @@ const plain = { head: [], border: [] };
 
 export function consoleMatrix(rows: readonly MatrixRow[]): string {
   const table = new Table({
-    head: ["scenario / operation", "target", "profile", "completed", "failed", "success", "rps", "p50 ms", "p95 ms", "p99 ms", "thresholds", "verdict"],
+    head: ["scenario / operation", "target", "profile", "completed", "failed", "success", "rps", "p50 ms", "p95 ms", "p99 ms", "own thresholds", "vs history"],
     colAligns: ["left", "left", "left", "right", "right", "right", "right", "right", "right", "right", "left", "left"],
     style: plain,
   });

@@ -48,7 +48,18 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d0d7de;paddi
 svg.trend text{font-size:10px;fill:#57606a}.change{stroke:#cf222e;stroke-width:1.5;stroke-dasharray:4 3}.grid{stroke:#eaeef2}.series{fill:none;stroke-width:2}
 .s-p50{stroke:#0969da}.s-p95{stroke:#bf8700}.s-p99{stroke:#cf222e}.d-p50{fill:#0969da}.d-p95{fill:#bf8700}.d-p99{fill:#cf222e}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+.mark{display:inline-block;width:.75em;height:.75em;border-radius:50%;vertical-align:-.05em;margin-right:2px}.mark.met{background:#1a7f37}.mark.near{background:#bf8700}.mark.missed{background:#cf222e}
+th small{display:block;font-weight:400;color:#57606a}
 `;
+
+// Tier marks drawn with CSS, not emoji: a machine without an emoji font (headless Chromium on a
+// server) renders ✅ ⚠️ ❌ as empty boxes. The word beside each mark carries the meaning.
+const MARKS: Array<[RegExp, string]> = [
+  [/✅/g, '<span class="mark met" role="img" aria-label="met"></span>'],
+  [/⚠️?/g, '<span class="mark near" role="img" aria-label="acceptable"></span>'],
+  [/❌/g, '<span class="mark missed" role="img" aria-label="missed"></span>'],
+];
+export const htmlMarks = (text: string): string => MARKS.reduce((out, [emoji, mark]) => out.replace(emoji, mark), esc(text));
 
 // Runs in the browser: plain ES2017, no dependencies.
 const SCRIPT = `
@@ -113,7 +124,7 @@ export function htmlReport(
         `<tr><td>${esc(r.scenario)} / ${esc(r.operation)}</td><td>${esc(r.target)}${r.targetKind === "local" ? " (local)" : ""}</td><td>${esc(r.profile)}</td>` +
         `<td class="n">${r.completed}</td><td class="n">${r.failed}</td><td class="n">${r.successPct.toFixed(1)} %</td><td class="n">${r.rps.toFixed(1)}</td>` +
         `<td class="n">${fmtMs(r.p50)}</td><td class="n">${fmtMs(r.p95)}</td><td class="n">${fmtMs(r.p99)}</td>` +
-        `<td class="${r.thresholdsPassed ? "" : "fail"}">${r.thresholdsPassed ? "ok" : "FAIL"}${r.tier ? ` · ${esc(r.tier)}` : ""}</td><td class="${esc(r.verdict)}">${esc(r.verdict)}</td></tr>`,
+        `<td class="${r.thresholdsPassed ? "" : "fail"}">${r.thresholdsPassed ? "ok" : "FAIL"}${r.tier ? ` · ${htmlMarks(r.tier)}` : ""}</td><td class="${esc(r.verdict)}">${esc(r.verdict)}</td></tr>`,
     )
     .join("\n");
   const changes = notable
@@ -126,11 +137,12 @@ export function htmlReport(
 <h1>perf.do benchmarks</h1>
 <p>Generated ${esc(generatedAt.toISOString())} from ${history.length} result lines, ${series.length} benchmarks.</p>
 <h2>Latest runs</h2>
-<table><thead><tr><th>scenario / operation</th><th>target</th><th>profile</th><th>completed</th><th>failed</th><th>success</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>thresholds</th><th>verdict</th></tr></thead>
+<table><thead><tr><th>scenario / operation</th><th>target</th><th>profile</th><th>completed</th><th>failed</th><th>success</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>own thresholds<small>this run vs its limits</small></th><th>vs history<small>compare verdict</small></th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
-${readiness.length > 0 ? `<h2>Readiness</h2><ul>${readiness.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` : ""}
+<p class="note"><b>own thresholds</b>: the run judged against its own limits (<code>thresholds/&lt;scenario&gt;.json</code>, what <code>--gate</code> enforces). <b>vs history</b>: the run compared with earlier comparable runs (<code>perfdo compare</code>); a run can breach its limits and still be no worse than before, or the reverse.</p>
+${readiness.length > 0 ? `<h2>Readiness</h2><ul>${readiness.map((l) => `<li>${htmlMarks(l)}</li>`).join("")}</ul>` : ""}
 ${notable.length > 0 ? `<h2>Changes against the baseline</h2><table><thead><tr><th>benchmark</th><th>metric</th><th>change</th><th>verdict</th></tr></thead><tbody>${changes}</tbody></table>` : ""}
 ${shifts.length > 0 ? `<h2>Change points in history (p95, E-divisive means)</h2><table><thead><tr><th>benchmark</th><th>first run at new level</th><th>commit</th><th>p95 before ms</th><th>p95 after ms</th><th>shift</th></tr></thead><tbody>${shifts.map((c) => `<tr><td>${esc(c.key)}</td><td>${esc(c.runId)}</td><td>${esc(c.gitCommit ?? "—")}</td><td class="n">${fmtMs(c.before)}</td><td class="n">${fmtMs(c.after)}</td><td class="n">${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} %</td></tr>`).join("")}</tbody></table>` : ""}
 ${colos.map(htmlColoMatrix).join("\n")}

@@ -8,7 +8,7 @@ const cell = (s: string): string => s.replace(/\|/g, "\\|");
 
 export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = [], changes: readonly ChangePoint[] = [], readiness: readonly string[] = []): string {
   const out: string[] = ["## perf.do benchmarks", ""];
-  out.push("| scenario / operation | target | profile | completed | failed | success | rps | p50 ms | p95 ms | p99 ms | thresholds | verdict |");
+  out.push("| scenario / operation | target | profile | completed | failed | success | rps | p50 ms | p95 ms | p99 ms | own thresholds | vs history |");
   out.push("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
   for (const r of rows) {
     out.push(
