@@ -83,6 +83,16 @@ describe("thresholds as gates", () => {
     assert.equal(runCount(), before);
   });
 
+  it("refuses a VU count the machine cannot hold, in one line, before k6 starts", async () => {
+    const before = runCount();
+    const res = await perfdo(["run", "network/echo", "--target", `local=${worker.address}`, "--vus", "99999999"]);
+    assert.equal(res.code, 2);
+    const lines = res.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, res.stderr);
+    assert.match(lines[0] as string, /--vus <n>.*99999999 VUs need at least \d+ GB \(2\.5 MB each, npm run bench:overhead\) and this machine has [\d.]+ GB; at most \d+/);
+    assert.equal(runCount(), before);
+  });
+
   it("refuses a target that is neither loopback nor allow-listed", async () => {
     const res = await perfdo(["run", "network/echo", "--target", "example.com"]);
     assert.equal(res.code, 2);

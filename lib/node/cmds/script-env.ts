@@ -1,3 +1,4 @@
+import { totalmem } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../../k6/duration";
 import { PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
@@ -24,6 +25,26 @@ export function duration(value: string): string {
   return value;
 }
 
+/**
+ * What one VU costs k6, at the least: `npm run bench:overhead` measured 1,000 idle VUs of the
+ * calibration script at about 2.6 MB each (k6's own runtime per VU: a JS VM, its modules and
+ * metrics); a scenario's VUs only cost more. A count whose VUs cannot fit in this machine's memory
+ * is refused before k6 starts: k6 would otherwise sit allocating them until it is killed.
+ */
+export const MB_PER_VU = 2.5;
+
+export function vuCount(value: string, memoryBytes = totalmem()): number {
+  const n = positiveNumber(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("must be a whole number of VUs");
+  const needMB = n * MB_PER_VU;
+  const haveMB = memoryBytes / (1024 * 1024);
+  if (needMB > haveMB) {
+    const gb = (mb: number): string => `${(mb / 1024).toFixed(mb < 10_240 ? 1 : 0)} GB`;
+    throw new InvalidArgumentError(`${n} VUs need at least ${gb(needMB)} (${MB_PER_VU} MB each, npm run bench:overhead) and this machine has ${gb(haveMB)}; at most ${Math.floor(haveMB / MB_PER_VU)}`);
+  }
+  return n;
+}
+
 interface Override {
   key: keyof ProfileOverrides;
   flag: string;
@@ -36,8 +57,8 @@ export const PROFILE_OVERRIDES: readonly Override[] = [
   { key: "rate", flag: "--rate <n>", env: "PERFDO_RATE", help: "iterations per second (arrival-rate profiles)", parse: positiveNumber },
   { key: "peakRate", flag: "--peak-rate <n>", env: "PERFDO_PEAK_RATE", help: "peak iterations per second (spike, stress)", parse: positiveNumber },
   { key: "duration", flag: "-d, --duration <d>", env: "PERFDO_DURATION", help: "run duration, k6 units (30s, 2m)", parse: duration },
-  { key: "vus", flag: "--vus <n>", env: "PERFDO_VUS", help: "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", parse: positiveNumber },
-  { key: "maxVUs", flag: "--max-vus <n>", env: "PERFDO_MAX_VUS", help: "VU ceiling for arrival-rate profiles", parse: positiveNumber },
+  { key: "vus", flag: "--vus <n>", env: "PERFDO_VUS", help: "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", parse: (v) => vuCount(v) },
+  { key: "maxVUs", flag: "--max-vus <n>", env: "PERFDO_MAX_VUS", help: "VU ceiling for arrival-rate profiles", parse: (v) => vuCount(v) },
   { key: "iterations", flag: "--iterations <n>", env: "PERFDO_ITERATIONS", help: "iterations per VU (smoke)", parse: positiveNumber },
 ];
 
