@@ -89,7 +89,7 @@ describe("thresholds as gates", () => {
     assert.equal(res.code, 2);
     const lines = res.stderr.trim().split("\n");
     assert.equal(lines.length, 1, res.stderr);
-    assert.match(lines[0] as string, /--vus <n>.*99999999 VUs need at least \d+ GB \(2\.5 MB each, npm run bench:overhead\) and this machine has [\d.]+ GB; at most \d+/);
+    assert.match(lines[0] as string, /--vus <n>.*99999999 VUs need at least \d+ GB \(0\.2 MB each\) and this machine has [\d.]+ GB; at most \d+/);
     assert.equal(runCount(), before);
   });
 

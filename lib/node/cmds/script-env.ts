@@ -26,12 +26,13 @@ export function duration(value: string): string {
 }
 
 /**
- * What one VU costs k6, at the least: `npm run bench:overhead` measured 1,000 idle VUs of the
- * calibration script at about 2.6 MB each (k6's own runtime per VU: a JS VM, its modules and
- * metrics); a scenario's VUs only cost more. A count whose VUs cannot fit in this machine's memory
- * is refused before k6 starts: k6 would otherwise sit allocating them until it is killed.
+ * What one VU costs k6, at the least. Measured here (GNU time's peak RSS, 1,000 pre-allocated VUs
+ * at 1 it/s for 3 s): a bare one-request script 154 MB, the built network/echo 223 MB, so about
+ * 0.2 MB a VU for the lightest scenario; heavier ones cost more (perf/datasets ~0.7 MB). A count whose
+ * VUs cannot fit in this machine's memory even at that is refused before k6 starts: k6 would
+ * otherwise sit allocating them until it is killed.
  */
-export const MB_PER_VU = 2.5;
+export const MB_PER_VU = 0.2;
 
 export function vuCount(value: string, memoryBytes = totalmem()): number {
   const n = positiveNumber(value);
@@ -40,7 +41,7 @@ export function vuCount(value: string, memoryBytes = totalmem()): number {
   const haveMB = memoryBytes / (1024 * 1024);
   if (needMB > haveMB) {
     const gb = (mb: number): string => `${(mb / 1024).toFixed(mb < 10_240 ? 1 : 0)} GB`;
-    throw new InvalidArgumentError(`${n} VUs need at least ${gb(needMB)} (${MB_PER_VU} MB each, npm run bench:overhead) and this machine has ${gb(haveMB)}; at most ${Math.floor(haveMB / MB_PER_VU)}`);
+    throw new InvalidArgumentError(`${n} VUs need at least ${gb(needMB)} (${MB_PER_VU} MB each) and this machine has ${gb(haveMB)}; at most ${Math.floor(haveMB / MB_PER_VU)}`);
   }
   return n;
 }
