@@ -3,7 +3,7 @@
 // through `perfdo build`; both validate thresholds first and compile them into each script's options.
 
 import { build } from "esbuild";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -105,11 +105,27 @@ function vendored(root, scriptPath) {
   };
 }
 
+/**
+ * esbuild, writing each output whole: to a temporary file renamed over the old one. Several perfdo
+ * processes may build the same script at once (npm test runs integration files side by side); a
+ * k6 starting in one must never read a file another is halfway through writing.
+ */
+async function buildAtomically(options) {
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+  return result;
+}
+
 async function buildVendored(root) {
   const require = createRequire(join(root, "package.json"));
   await Promise.all(
     Object.entries(VENDORED).map(([pkg, file]) =>
-      build({ ...k6BuildOptions, format: "cjs", metafile: false, entryPoints: [require.resolve(pkg)], outfile: join(root, "build", "vendor", file), absWorkingDir: root }),
+      buildAtomically({ ...k6BuildOptions, format: "cjs", metafile: false, entryPoints: [require.resolve(pkg)], outfile: join(root, "build", "vendor", file), absWorkingDir: root }),
     ),
   );
 }
@@ -124,7 +140,7 @@ async function buildScenario(root, entry) {
   // The thresholds are read by options-build.ts alone, so only its lazy module gets them: defined
   // for the whole script, esbuild wraps them in an initializer every VU runs.
   const lazyDefine = { ...define, __PERFDO_THRESHOLDS__: JSON.stringify(compiled) };
-  const result = await build({
+  const result = await buildAtomically({
     ...k6BuildOptions,
     entryPoints: [entry.source],
     outfile: entry.script,
@@ -155,7 +171,7 @@ export async function buildAll({ root = ROOT, names, thresholdsDir } = {}) {
 
 export async function buildWorker(root = ROOT) {
   const outfile = join(root, "build", "deploy", "worker.mjs");
-  await build({ ...workerBuildOptions, entryPoints: [join(root, "deploy", "src", "index.ts")], outfile, absWorkingDir: root });
+  await buildAtomically({ ...workerBuildOptions, entryPoints: [join(root, "deploy", "src", "index.ts")], outfile, absWorkingDir: root });
   return outfile;
 }
 

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { Router, type RouterType } from "itty-router";
 import { featureRouter, migrate, SCHEMA_TABLE, type Feature, type FeatureContext } from "./feature";
 import { FEATURE_BY_NAME, FEATURES } from "./features";
 import { fail } from "./http";
+import { segmentRouter, type SegmentRouter } from "./segment-router";
 import { wsAction } from "./ws-reply";
 import type { Env } from "./env";
 
@@ -16,7 +16,7 @@ export const NAMESPACE_HEADER = "x-perfdo-namespace";
  * object pays only for what its first request uses.
  */
 export class PerfDO extends DurableObject<Env> {
-  private readonly router: RouterType;
+  private readonly router: SegmentRouter;
   private readonly context: FeatureContext;
   private readonly readyFeatures = new Set<string>();
   private namespace = "";
@@ -46,9 +46,9 @@ export class PerfDO extends DurableObject<Env> {
       deleteAll: () => ctx.storage.deleteAll(),
       viaWorker: (request) => (ctx as unknown as { exports: { default: { fetch(r: Request): Promise<Response> } } }).exports.default.fetch(request),
     };
-    this.router = Router();
-    for (const feature of FEATURES) feature.routes(featureRouter(this.router, feature, () => this.ready(feature), () => this.namespace), this.context);
-    this.router.all("*", (request) => fail(404, `no route ${request.method} ${new URL(request.url).pathname} on ${this.namespace}`));
+    this.router = segmentRouter();
+    for (const feature of FEATURES) feature.routes(featureRouter(this.router.register, feature, () => this.ready(feature), () => this.namespace), this.context);
+    this.router.register.all("*", (request) => fail(404, `no route ${request.method} ${new URL(request.url).pathname} on ${this.namespace}`));
   }
 
   /** The feature's tables, and those of the features it uses, at their versions (once per object instance). */

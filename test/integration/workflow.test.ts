@@ -19,11 +19,6 @@ const workflow = parse(readFileSync(join(ROOT, ".github", "workflows", "load.yml
 };
 
 describe("GitHub Actions load workflow", () => {
-  it("passes npm run lint:workflows (actionlint, shellcheck)", async () => {
-    const res = await command("npm", ["run", "-s", "lint:workflows"], { timeoutMs: 300_000 });
-    assert.equal(res.code, 0, res.stdout + res.stderr);
-  });
-
   it("fails lint:workflows on a deliberately broken copy, naming the line", async () => {
     const dir = tempDir("workflow");
     mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
@@ -56,7 +51,8 @@ describe("GitHub Actions load workflow", () => {
     const historyBefore = readdirSync(join(ROOT, "results")).map((f) => [f, readFileSync(join(ROOT, "results", f), "utf8").length]);
     for (const step of scripts) {
       const res = await command(join(ROOT, step.run as string), [], {
-        env: { ...step.env, PERFDO_CI_OUT: out, GITHUB_STEP_SUMMARY: summary, PERFDO_CI_DURATION: "5s" },
+        // One E2E suite is enough to see the gate step run: e2e.test.ts runs every suite.
+        env: { ...step.env, PERFDO_CI_OUT: out, GITHUB_STEP_SUMMARY: summary, PERFDO_CI_DURATION: "5s", PERFDO_CI_E2E: "e2e/network" },
         timeoutMs: 420_000,
       });
       assert.equal(res.code, 0, `${step.run}: ${res.stdout.slice(-2000)}${res.stderr.slice(-2000)}`);

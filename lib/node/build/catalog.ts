@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { inputError } from "../errors";
 
 // Scenario names are their paths under scenarios/ without ".ts": scenarios/network/echo.ts is
@@ -12,11 +13,18 @@ export interface ScenarioEntry {
   thresholds: string;
 }
 
+/**
+ * Where a scenario's script is built: build/<name>.js, or, with thresholds from another folder
+ * (--thresholds-dir), build/thresholds-<hash of that folder>/<name>.js, so a run with other
+ * thresholds never rewrites the script a concurrent run with the repository's is using.
+ */
 export function scenarioEntry(root: string, name: string, thresholdsDir: string = join(root, "thresholds")): ScenarioEntry {
+  const own = resolve(thresholdsDir) === resolve(root, "thresholds");
+  const dir = own ? join(root, "build") : join(root, "build", `thresholds-${createHash("sha256").update(resolve(thresholdsDir)).digest("hex").slice(0, 8)}`);
   return {
     name,
     source: join(root, "scenarios", `${name}.ts`),
-    script: join(root, "build", `${name}.js`),
+    script: join(dir, `${name}.js`),
     thresholds: join(thresholdsDir, `${name}.json`),
   };
 }

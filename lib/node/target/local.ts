@@ -1,14 +1,20 @@
 import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
 import { EXIT, PerfdoError } from "../errors";
+import { childrenNamed } from "../run/resources";
+import { startWorkerd } from "./workerd";
 
-// The embedded local target: the reference Worker (build/deploy/worker.mjs) in workerd via
-// miniflare's API, on a free loopback port. miniflare rather than `wrangler dev`: same runtime,
-// no dev-server layers in the measured path (wrangler dev measured ~7x slower here).
+// The embedded local target: the reference Worker (build/deploy/worker.mjs) in workerd, the
+// production runtime, on a free loopback port. By default workerd is driven directly with a config
+// written by ./workerd.ts: miniflare (kept as `backend: "miniflare"`, and for the route tests'
+// dispatchFetch) puts its own entry Worker in front of every request, which `npm run bench:target`
+// measured as most of the target's CPU above the floor. Not `wrangler dev`: it measured ~7x slower.
 
 export interface LocalTarget {
   /** host:port on loopback that k6's `hosts` pins `*.perf.do` to. */
   address: string;
+  /** workerd's process id (for resource sampling). */
+  pid: number;
   /** The Worker's own request counters ("namespace METHOD /route/:id" → count). */
   served(): Promise<Record<string, number>>;
   resetServed(): Promise<void>;
@@ -50,11 +56,19 @@ export interface LocalTargetOptions {
   baseDomain?: string;
   /** Answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (rehearsing a remote target). */
   cfRayColo?: string;
+  /** workerd directly (default) or through miniflare (for comparison: npm run bench:target). */
+  backend?: "workerd" | "miniflare";
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
-export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
+interface Started {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function viaMiniflare(workerScript: string, bindings: Record<string, string>, options: LocalTargetOptions): Promise<Started> {
   const before = new Map(SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
   const mf = new Miniflare({
     modules: true,
@@ -64,13 +78,7 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     host: "127.0.0.1",
     port: options.port ?? 0,
     durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    bindings: {
-      PERFDO_LOCAL: "1",
-      BASE_DOMAIN: options.baseDomain ?? "perf.do",
-      PERFDO_DELAY_MS: String(options.delayMs ?? 0),
-      PERFDO_FAULT: options.fault ?? "",
-      PERFDO_CF_RAY_COLO: options.cfRayColo ?? "",
-    },
+    bindings,
     // In memory: every run starts from empty objects, like a fresh deployment.
     durableObjectsPersist: false,
   });
@@ -84,7 +92,22 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
   if (options.ownSignals) {
     for (const sig of SIGNALS) for (const l of process.listeners(sig)) if (!before.get(sig)?.has(l)) process.off(sig, l);
   }
-  const base = `http://127.0.0.1:${url.port}`;
+  return { port: Number(url.port), pid: childrenNamed(process.pid, "workerd")[0] ?? 0, stop: () => mf.dispose() };
+}
+
+export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
+  const bindings = {
+    PERFDO_LOCAL: "1",
+    BASE_DOMAIN: options.baseDomain ?? "perf.do",
+    PERFDO_DELAY_MS: String(options.delayMs ?? 0),
+    PERFDO_FAULT: options.fault ?? "",
+    PERFDO_CF_RAY_COLO: options.cfRayColo ?? "",
+  };
+  const started: Started =
+    options.backend === "miniflare"
+      ? await viaMiniflare(workerScript, bindings, options)
+      : await startWorkerd({ script: workerScript, compatibilityDate: COMPATIBILITY_DATE, text: bindings, durableObjects: { PERF_DO: "PerfDO" } }, { port: options.port });
+  const base = `http://127.0.0.1:${started.port}`;
   // A pooled keep-alive socket may have been closed by workerd while the caller was busy: retry once.
   const admin = async (init?: RequestInit): Promise<Response> => {
     try {
@@ -96,11 +119,12 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
   try {
     await waitForHealth(base, HEALTH_TIMEOUT_MS);
   } catch (err) {
-    await mf.dispose().catch(() => undefined);
+    await started.stop().catch(() => undefined);
     throw err;
   }
   return {
-    address: `127.0.0.1:${url.port}`,
+    address: `127.0.0.1:${started.port}`,
+    pid: started.pid,
     async served() {
       const res = await admin();
       return ((await res.json()) as { requests: Record<string, number> }).requests;
@@ -108,6 +132,6 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     async resetServed() {
       await admin({ method: "DELETE" });
     },
-    stop: () => mf.dispose(),
+    stop: () => started.stop(),
   };
 }
