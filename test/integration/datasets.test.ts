@@ -29,7 +29,7 @@ async function run(vus: number) {
 }
 
 describe("perf/datasets against the local Worker", () => {
-  it("seeds every dataset, answers every query as its CSV row says, and holds the rows once per process", async () => {
+  it("seeds every dataset, answers every query as its CSV row says, and holds the rows once per process", async (t) => {
     const one = await run(1);
     const byName = new Map(one.map((l) => [l.name, l]));
     for (const op of ["naics.lookup", "unspsc.lookup", "unspsc.class-list", "onet.tasks", "onet.related", "standards.tools-commodities"]) assert.equal(byName.get(op)?.iterations, 1, op);
@@ -39,7 +39,11 @@ describe("perf/datasets against the local Worker", () => {
     const size = datasetMB();
     const rss = (lines: typeof one) => lines[0]?.resources?.k6?.rssPeakMB ?? NaN;
     const growth = rss(fifty) - rss(one);
-    // 50 copies would be 50 × the dataset; a shared one grows k6 by its VUs' own memory only.
-    assert.ok(growth < 2 * size, `1 → 50 VUs grew k6's peak RSS by ${growth.toFixed(1)} MB; the rows are ${size.toFixed(1)} MB`);
+    // A copy per VU would grow k6 by 49 × the rows (~650 MB); a shared copy grows it by the VUs' own
+    // memory only. Seen: 36.7 MB (the run that failed the old limit of 2 × the rows, 26 MB), then 28.3,
+    // 0.7, 9.3 and 6.4 MB in four runs here (peak RSS moves with when k6's GC runs). The limit, 8 × the
+    // rows (~106 MB), is ~3x the worst seen and ~6x below a per-VU copy.
+    t.diagnostic(`1 → 50 VUs: k6 peak RSS grew ${growth.toFixed(1)} MB; rows ${size.toFixed(1)} MB`);
+    assert.ok(growth < 8 * size, `1 → 50 VUs grew k6's peak RSS by ${growth.toFixed(1)} MB; the rows are ${size.toFixed(1)} MB`);
   });
 });

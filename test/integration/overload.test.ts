@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { STALL_ALLOWANCE_MS } from "../../lib/k6/profile";
 import { startCalibrationServer, type CalibrationServer } from "../../lib/node/calibrate/server";
 import { percentile } from "../../lib/node/results/stats";
 import { perfdo, readResults, ROOT, tempDir } from "./helpers";
@@ -97,7 +98,8 @@ describe("calibration: the harness against a target's own log", () => {
     const sized = /constant-arrival-rate: (\d+) VUs pre-allocated, (\d+) max \(sized by history: iteration p99 ([\d.]+) ms\)/.exec(res.stderr);
     assert.ok(sized, res.stderr);
     const [, pre, , p99] = sized.map(Number);
-    assert.equal(pre, Math.max(10, Math.ceil((20 * (p99 as number) * 2) / 1000)), "rate × iteration p99 × 2");
+    // Little's law with twice the headroom, plus what a 300 ms stall needs at 20 it/s (lib/k6/profile.ts).
+    assert.equal(pre, Math.max(10, Math.ceil((20 * (p99 as number) * 2) / 1000) + Math.ceil((20 * STALL_ALLOWANCE_MS) / 1000)), "rate × iteration p99 × 2 + stall");
     const newest = readResults(results).at(-1);
     assert.match(newest?.vus?.sizedBy ?? "", /^history: iteration p99/);
   });
