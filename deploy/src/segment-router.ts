@@ -44,14 +44,20 @@ export function segmentRouter(): SegmentRouter {
     facade[method] = (path: string, ...handlers: Handler[]) => {
       routes.push({ method, path, handlers, first: literalFirst(path) });
       bySegment.clear(); // registered after first use (never, in practice): rebuild
+      literals = null;
       return facade;
     };
   }
-  const routerFor = (segment: string): RouterType => {
+  // Segments no route names share one router (of the parameter and wildcard routes), so paths a
+  // client makes up cannot grow this map.
+  let literals: Set<string> | null = null;
+  const routerFor = (requested: string): RouterType => {
+    literals ??= new Set(routes.flatMap((r) => (r.first === null ? [] : [r.first])));
+    const segment = literals.has(requested) ? requested : "";
     let router = bySegment.get(segment);
     if (!router) {
       router = Router();
-      for (const r of routes) if (r.first === null || r.first === segment) (router[r.method] as (path: string, ...h: Handler[]) => unknown)(r.path, ...r.handlers);
+      for (const r of routes) if (r.first === null || (segment !== "" && r.first === segment)) (router[r.method] as (path: string, ...h: Handler[]) => unknown)(r.path, ...r.handlers);
       bySegment.set(segment, router);
     }
     return router;
