@@ -6,8 +6,9 @@
 //   E (echo):    the local target serving the built network/echo scenario (4 requests an iteration);
 //   T (things):  the local target serving the built stores/things scenario (5 requests an iteration).
 // Each is started fresh, warmed up (WARM_SECONDS at the same rate, not counted), then measured for
-// BENCH_SECONDS; rounds interleave F, E, T so drift hits all three alike, and the ratios are medians
-// over rounds. BENCH_BACKEND=miniflare measures the target as miniflare ran it before, for comparison.
+// BENCH_SECONDS; rounds interleave F, E, T so drift hits all three alike, and each round's ratios
+// (E/F, T/F of that round) are paired: the result is their median over rounds. The floor alone moves
+// ±15 % between rounds here, so a single round says little. BENCH_BACKEND=miniflare measures the target as miniflare ran it before, for comparison.
 // Last line: `target: <E/F>x floor per echo request, <T/F>x per things request (floor <F> ms)`.
 // Targets (issue 16): E ≤ 1.3 F, T ≤ 1.6 F; exit 1 when missed.
 
@@ -22,8 +23,8 @@ import { startLocalTarget } from "../lib/node/target/local";
 import { startWorkerd } from "../lib/node/target/workerd";
 
 const ROOT = join(import.meta.dirname, "..");
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3);
 const RPS = Number(process.env.BENCH_RPS ?? 400);
 const BACKEND = process.env.BENCH_BACKEND === "miniflare" ? "miniflare" : "workerd";
@@ -111,11 +112,12 @@ async function main(): Promise<void> {
     f.push(await cpuPerRequest(k6, floorTarget, floor));
     e.push(await cpuPerRequest(k6, () => ourTarget(worker), scenario("network/echo", 4)));
     t.push(await cpuPerRequest(k6, () => ourTarget(worker), scenario("stores/things", 5)));
-    console.log(`round ${round}: floor ${f.at(-1)?.toFixed(3)} ms, echo ${e.at(-1)?.toFixed(3)} ms, things ${t.at(-1)?.toFixed(3)} ms per request`);
+    const [fl, ec, th] = [f.at(-1) as number, e.at(-1) as number, t.at(-1) as number];
+    console.log(`round ${round}: floor ${fl.toFixed(3)} ms, echo ${ec.toFixed(3)} ms (${(ec / fl).toFixed(2)}x), things ${th.toFixed(3)} ms (${(th / fl).toFixed(2)}x) per request`);
   }
   const F = median(f);
-  const E = median(e) / F;
-  const T = median(t) / F;
+  const E = median(e.map((x, i) => x / (f[i] as number)));
+  const T = median(t.map((x, i) => x / (f[i] as number)));
   const ok = E <= TARGET.echo && T <= TARGET.things;
   console.log(`targets: echo ≤ ${TARGET.echo}x, things ≤ ${TARGET.things}x: ${ok ? "met" : "MISSED"}`);
   console.log(`target: ${E.toFixed(2)}x floor per echo request, ${T.toFixed(2)}x per things request (floor ${F.toFixed(3)} ms)`);

@@ -1,10 +1,22 @@
 import { fail, json } from "./http";
 import { namespaceFromHost } from "./namespace";
-import { NAMESPACE_HEADER } from "./perf-do";
 import { routeKey } from "./route-key";
 import type { Env } from "./env";
 
 export { PerfDO } from "./perf-do";
+
+// Durable Object ids by name: idFromName hashes the name on every call; an id (unlike a stub) is a
+// plain value any request may use. Bounded: cleared when it holds more names than a run uses.
+const ids = new Map<string, DurableObjectId>();
+function objectId(env: Env, name: string): DurableObjectId {
+  let id = ids.get(name);
+  if (!id) {
+    if (ids.size >= 10_000) ids.clear();
+    id = env.PERF_DO.idFromName(name);
+    ids.set(name, id);
+  }
+  return id;
+}
 
 // Per-isolate counters of what this Worker served, keyed "namespace METHOD /route/:id". The local
 // target runs one isolate, so these are exact there; integration tests compare them with results.
@@ -40,10 +52,8 @@ export default {
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const routed = local && env.PERFDO_FAULT === "fork-shares-state" ? namespace.replace(/-fork-[0-9a-f]{8}$/, "") : namespace;
-    const stub = env.PERF_DO.get(env.PERF_DO.idFromName(routed));
-    const forwarded = new Request(request);
-    forwarded.headers.set(NAMESPACE_HEADER, namespace);
-    const response = await stub.fetch(forwarded);
+    // The request goes through as it came: the object reads its namespace from the same host.
+    const response = await env.PERF_DO.get(objectId(env, routed)).fetch(request);
     const colo = local ? env.PERFDO_CF_RAY_COLO : undefined;
     if (!colo || response.status === 101) return response;
     // Local only, for the rehearsal of a remote target: answer with a cf-ray as Cloudflare's edge

@@ -2,11 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import { featureRouter, migrate, SCHEMA_TABLE, type Feature, type FeatureContext } from "./feature";
 import { FEATURE_BY_NAME, FEATURES } from "./features";
 import { fail } from "./http";
+import { namespaceFromHost } from "./namespace";
 import { segmentRouter, type SegmentRouter } from "./segment-router";
 import { wsAction } from "./ws-reply";
 import type { Env } from "./env";
-
-export const NAMESPACE_HEADER = "x-perfdo-namespace";
 
 /**
  * One object per namespace (`fork.perf.do` → the object named `fork`), SQLite-backed, so every
@@ -102,8 +101,12 @@ export class PerfDO extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    this.namespace = request.headers.get(NAMESPACE_HEADER) ?? this.namespace;
-    if (new URL(request.url).pathname === "/ws") {
+    // The namespace is the request's host, as the Worker read it (index.ts): the request comes through
+    // unchanged, with no copy to carry it in a header (npm run bench:target: that copy cost ~5 % of
+    // the target's CPU per request).
+    const url = new URL(request.url);
+    this.namespace = namespaceFromHost(url.host, this.context.baseDomain) ?? this.namespace;
+    if (url.pathname === "/ws") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return fail(426, "GET /ws needs a WebSocket upgrade");
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       // Hibernation API: the object may sleep between messages without dropping the socket.
