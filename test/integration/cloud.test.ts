@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ensureK6 } from "../../lib/node/k6/provision";
-import { perfdo, readResults, ROOT, tempDir } from "./helpers";
+import { measured, perfdo, readResults, ROOT, tempDir } from "./helpers";
 
 // perfdo cloud (Grafana Cloud k6): everything short of the cloud itself. The archive that would be
 // uploaded carries the zones; k6 inspect shows them; a rehearsal of the zones as local processes
@@ -25,7 +25,7 @@ describe("perfdo cloud (Grafana Cloud k6)", () => {
     assert.equal(Object.values(inspected.cloud?.distribution ?? {}).reduce((s, z) => s + z.percent, 0), 100);
   });
 
-  it("rehearses the zones locally: one result line per operation per zone, the load split 60/40", async () => {
+  it("rehearses the zones locally: one result line per operation per zone, the load split 60/40", async (t) => {
     const results = tempDir("cloud-results");
     const res = await perfdo(["cloud", "network/echo", "--zones", ZONES, "--rehearse", "--profile", "sustain", "--rate", "20", "--duration", "5s", "--results-dir", results], NO_TOKEN);
     assert.equal(res.code, 0, res.stderr);
@@ -33,6 +33,7 @@ describe("perfdo cloud (Grafana Cloud k6)", () => {
     const byZone = Object.fromEntries(lines.map((l) => [l.loadZone, l.iterations]));
     assert.deepEqual(Object.keys(byZone).sort(), ["amazon:de:frankfurt", "amazon:us:ashburn"]);
     const total = (byZone["amazon:us:ashburn"] ?? 0) + (byZone["amazon:de:frankfurt"] ?? 0);
+    measured(t, "cloud ashburn share", (byZone["amazon:us:ashburn"] ?? 0) / total);
     assert.ok(Math.abs((byZone["amazon:us:ashburn"] ?? 0) / total - 0.6) < 0.03, JSON.stringify(byZone));
     assert.match(res.stdout, /echo\.ping @ amazon:de:frankfurt/);
   });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readHistory } from "../../lib/node/history/read";
 import type { LocalTarget } from "../../lib/node/target/local";
-import { perfdo, startWorker, tempDir } from "./helpers";
+import { measured, perfdo, startWorker, tempDir } from "./helpers";
 
 // Verdicts on real runs: identical load is not a regression; a Worker slowed by a known delay is.
 
@@ -39,18 +39,19 @@ describe("compare against a baseline", () => {
     await slowed?.stop();
   });
 
-  it("finds no regression between two runs of identical load", async () => {
+  it("finds no regression between two runs of identical load", async (t) => {
     const res = await perfdo(["compare", "--run", runIds[1] as string, "--last", "1", "--format", "json", "--gate", "--results-dir", results]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const { comparisons } = JSON.parse(res.stdout) as ComparisonJson;
     assert.equal(comparisons.length, 4);
     for (const c of comparisons) {
+      for (const o of c.outcomes) measured(t, `compare identical ${c.name} ${o.metric} change, p`, `${o.change}, ${o.test.p}`);
       assert.ok(!["fail", "warn"].includes(c.verdict), `${c.name}: ${JSON.stringify(c.outcomes)}`);
       assert.ok(c.outcomes.length > 0, "there was a baseline to compare with");
     }
   });
 
-  it("flags a Worker slowed by 15 ms as a significant regression, and --gate fails", async () => {
+  it("flags a Worker slowed by 15 ms as a significant regression, and --gate fails", async (t) => {
     const saved = await perfdo(["baseline", "save", "--name", "before-slowdown", "--run", runIds[1] as string, "--results-dir", results]);
     assert.equal(saved.code, 0, saved.stderr);
     const res = await perfdo(["compare", "--run", runIds[2] as string, "--baseline", "before-slowdown", "--format", "json", "--gate", "--results-dir", results]);
@@ -60,6 +61,7 @@ describe("compare against a baseline", () => {
       assert.equal(c.verdict, "fail", c.name);
       const mean = c.outcomes.find((o) => o.metric === "mean");
       assert.equal(mean?.test.test, "mann-whitney", "raw samples exist on both sides, so the rank test is used");
+      measured(t, `compare slowed ${c.name} mean change, p`, `${mean?.change}, ${mean?.test.p}`);
       assert.ok((mean?.test.p ?? 1) < 0.001, `${c.name} p=${mean?.test.p}`);
       assert.ok((mean?.change ?? 0) > 1, `${c.name} mean +${mean?.change}`);
     }

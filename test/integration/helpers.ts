@@ -58,4 +58,13 @@ export function readResults(dir: string): BenchmarkResult[] {
     .map((line) => BenchmarkResultSchema.parse(JSON.parse(line)));
 }
 
+/**
+ * Records a measured value an assertion with a margin looks at, as a test diagnostic (`ℹ measured
+ * <what>: <value>` in the spec output), so the spread behind each margin can be read off repeated
+ * runs (npm run test:repeat) instead of guessed.
+ */
+export function measured(t: { diagnostic(message: string): void }, what: string, value: number | string): void {
+  t.diagnostic(`measured ${what}: ${typeof value === "number" ? Number(value.toPrecision(4)) : value}`);
+}
+
 export const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);

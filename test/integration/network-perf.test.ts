@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { perfdo, readResults, startWorker, tempDir } from "./helpers";
+import { measured, perfdo, readResults, startWorker, tempDir } from "./helpers";
 
 // The network and cold-start scenarios against the real local Worker (npm run benchmark:network).
 
@@ -38,7 +38,7 @@ describe("network/websocket against the local Worker", () => {
 });
 
 describe("perf/coldstart against the local Worker", () => {
-  it("records each size's cold start on a fresh object with coldStart and datasetSize, and the cold read grows with size", async () => {
+  it("records each size's cold start on a fresh object with coldStart and datasetSize, and the cold read grows with size", async (t) => {
     const results = tempDir("results");
     const res = await perfdo(["run", "perf/coldstart", "--profile", "smoke", "--vus", "1", "--iterations", "4", "--quiet", "--results-dir", results], {}, 180_000);
     assert.equal(res.code, 0, res.stdout + res.stderr);
@@ -48,18 +48,20 @@ describe("perf/coldstart against the local Worker", () => {
     assert.equal(big?.datasetSize, 100 * 1024 * 1024);
     assert.equal(lines.get("coldstart.sqlite-100mb.warm")?.coldStart, undefined, "the warm request is not marked cold");
     const read = (mb: number) => lines.get(`coldstart.sqlite-${mb}mb.read`)?.latency?.p50 ?? NaN;
+    measured(t, "coldstart read 100mb / 0mb", read(100) / read(0));
     assert.ok(read(100) > 3 * read(0), `reading 100 MB (${read(100)} ms) takes longer than an empty database (${read(0)} ms)`);
   });
 });
 
 describe("network/baseline against the local Worker", () => {
-  it("records every hop as an operation, cross-colo carrying the colo model's round trip", async () => {
+  it("records every hop as an operation, cross-colo carrying the colo model's round trip", async (t) => {
     const results = tempDir("results");
     const res = await perfdo(["run", "network/baseline", "--profile", "smoke", "--vus", "1", "--iterations", "2", "--gate", "--quiet", "--results-dir", results]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const lines = new Map(readResults(results).map((l) => [l.name, l]));
     for (const op of ["baseline.worker-to-do", "baseline.do-to-do-same-colo", "baseline.do-to-do-cross-colo", "baseline.do-worker-do", "baseline.http-echo-1kb", "baseline.ws-echo-1kb"]) assert.equal(lines.get(op)?.iterations, 2, op);
     const cross = lines.get("baseline.do-to-do-cross-colo")?.latency?.p50 ?? 0;
+    measured(t, "baseline cross-colo p50 ms", cross);
     assert.ok(cross >= 55 && cross < 100, `IAD → LHR in the colo model is ~60 ms: ${cross}`);
   });
 });

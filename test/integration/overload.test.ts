@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { STALL_ALLOWANCE_MS } from "../../lib/k6/profile";
 import { startCalibrationServer, type CalibrationServer } from "../../lib/node/calibrate/server";
 import { percentile } from "../../lib/node/results/stats";
-import { perfdo, readResults, ROOT, tempDir } from "./helpers";
+import { measured, perfdo, readResults, ROOT, tempDir } from "./helpers";
 
 // Honest numbers under overload, against a calibration target whose own log is the truth: known
 // service times (20–120 ms) and a periodic stall (the whole server holds responses for 600 ms
@@ -57,7 +57,7 @@ function workerdPids(): number[] {
 }
 
 describe("calibration: the harness against a target's own log", () => {
-  it("below saturation, reported p50/p95/p99 are within 5 % of what the target logged, stalls included", async () => {
+  it("below saturation, reported p50/p95/p99 are within 5 % of what the target logged, stalls included", async (t) => {
     const target = await calibrationTarget();
     const results = tempDir("results");
     const res = await run(target.address, results, ["--rate", "20", "--duration", "9s", "--vus", "40", "--max-vus", "60", "--gate"]);
@@ -66,10 +66,12 @@ describe("calibration: the harness against a target's own log", () => {
     const log = target.log().sort((a, b) => a - b);
     assert.equal(line?.iterations, log.length, "every request the target served is in the result");
     assert.equal(line?.droppedIterations, 0);
+    measured(t, "calibration max / stall", (line?.latency?.max ?? 0) / STALL.stallMs);
     assert.ok(line?.latency && line.latency.max > STALL.stallMs * 0.5, "the run saw at least one stall");
     for (const [key, q] of [["p50", 50], ["p95", 95], ["p99", 99]] as const) {
       const truth = percentile(log, q);
       const reported = line?.latency?.[key] as number;
+      measured(t, `calibration ${key} deviation`, Math.abs(reported - truth) / truth);
       assert.ok(Math.abs(reported - truth) / truth <= 0.05, `${key}: reported ${reported.toFixed(2)} ms, target logged ${truth.toFixed(2)} ms`);
     }
     assert.ok(line?.resources?.k6 && line.resources.k6.rssPeakMB > 0, "k6's memory is recorded");
@@ -159,7 +161,7 @@ describe("interrupted runs", () => {
     }
   });
 
-  it("SIGTERM mid-run: k6 stops gracefully, the samples so far are kept as interrupted, no process outlives the command", async () => {
+  it("SIGTERM mid-run: k6 stops gracefully, the samples so far are kept as interrupted, no process outlives the command", async (t) => {
     const results = tempDir("results");
     const workerdBefore = new Set(workerdPids());
     const child = spawn(process.execPath, [join(ROOT, "bin", "perfdo.mjs"), "run", "network/echo", "--rate", "20", "--duration", "60s", "--quiet", "--results-dir", results], {
@@ -183,6 +185,7 @@ describe("interrupted runs", () => {
     assert.equal(lines.length, 4, stdout + stderr);
     for (const line of lines) {
       assert.equal(line.interrupted, true);
+      measured(t, `interrupted ${line.name} iterations`, line.iterations);
       assert.ok(line.iterations >= 40 && line.iterations < 1000, `${line.name}: ${line.iterations} iterations before the stop`);
       assert.ok(line.resources?.workerd && line.resources.k6, "both the Worker and k6 were sampled");
     }

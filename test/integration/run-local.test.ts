@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { LocalTarget } from "../../lib/node/target/local";
 import { join } from "node:path";
-import { perfdo, readResults, ROOT, startWorker, tempDir } from "./helpers";
+import { measured, perfdo, readResults, ROOT, startWorker, tempDir } from "./helpers";
 
 // Real k6 against the real local Worker (workerd): what the JSONL says must be what the Worker served.
 
@@ -28,7 +28,7 @@ describe("perfdo run against the local Worker", () => {
     await worker?.stop();
   });
 
-  it("sustains an arrival rate and appends results matching the Worker's request counts", async () => {
+  it("sustains an arrival rate and appends results matching the Worker's request counts", async (t) => {
     const results = tempDir("results");
     await worker.resetServed();
     const res = await perfdo([
@@ -53,6 +53,7 @@ describe("perfdo run against the local Worker", () => {
       assert.ok(line.latency && line.latency.p50 > 0 && line.latency.p50 <= line.latency.p95 && line.latency.p95 <= line.latency.p99);
       assert.ok(line.latency.stddev > 0);
       // 20 iterations/s for 4 s, one request of each operation per iteration.
+      measured(t, `run-local ${line.name} iterations, rps`, `${line.iterations}, ${line.rps}`);
       assert.ok(line.iterations >= 70 && line.iterations <= 81, `${line.name}: ${line.iterations} iterations`);
       assert.ok(Math.abs(line.rps - 20) < 2, `${line.name}: ${line.rps} rps`);
     }
@@ -64,7 +65,7 @@ describe("perfdo run against the local Worker", () => {
     assert.match(res.stdout, /5 result line\(s\) appended/);
   });
 
-  it("merges a 2-instance run (k6 execution segments) into one result per operation", async () => {
+  it("merges a 2-instance run (k6 execution segments) into one result per operation", async (t) => {
     const results = tempDir("results");
     await worker.resetServed();
     const res = await perfdo([
@@ -82,6 +83,7 @@ describe("perfdo run against the local Worker", () => {
     assert.equal(echoes.reduce((sum, l) => sum + l.iterations, 0), served["echo POST /echo"]);
     for (const line of lines) {
       assert.equal(line.instances, 2);
+      measured(t, `run-local 2-instance ${line.name} rps`, line.rps);
       assert.ok(Math.abs(line.rps - 20) < 2, `${line.name}: ${line.rps} rps over both instances`);
       // Thresholds are judged on the merged samples: every one from thresholds/network/echo.json is there.
       assert.ok(line.thresholds.some((t) => t.scope === "operation" && t.threshold.startsWith("p(95)<")), line.name);
@@ -132,7 +134,7 @@ describe("perfdo run against the local Worker", () => {
     assert.equal(byName.get("lifecycle.clone-atomic")?.iterations, 2);
   });
 
-  it("reports replication lag, measured in the scenario, as an operation of its own", async () => {
+  it("reports replication lag, measured in the scenario, as an operation of its own", async (t) => {
     const results = tempDir("results");
     const res = await perfdo([
       "run", "perf/replicate", "--target", `local=${worker.address}`, "--profile", "smoke", "--iterations", "4",
@@ -142,6 +144,7 @@ describe("perfdo run against the local Worker", () => {
     const lines = new Map(readResults(results).map((l) => [l.name, l]));
     const lag = lines.get("replicate.lag");
     assert.equal(lag?.iterations, 2, "iterations 0 and 1 are the failover and reconciliation drills");
+    measured(t, "replicate.lag min, max ms", `${lag?.latency?.min}, ${lag?.latency?.max}`);
     assert.ok(lag?.latency && lag.latency.min >= 40 && lag.latency.max < 500, JSON.stringify(lag?.latency));
     // The drills: each a measured operation, judged by its own threshold on its own samples.
     const failover = lines.get("replicate.failover");
