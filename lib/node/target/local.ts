@@ -70,6 +70,7 @@ interface Started {
 
 async function viaMiniflare(workerScript: string, bindings: Record<string, string>, options: LocalTargetOptions): Promise<Started> {
   const before = new Map(SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
+  const running = new Set(childrenNamed(process.pid, "workerd"));
   const mf = new Miniflare({
     modules: true,
     scriptPath: workerScript,
@@ -92,7 +93,9 @@ async function viaMiniflare(workerScript: string, bindings: Record<string, strin
   if (options.ownSignals) {
     for (const sig of SIGNALS) for (const l of process.listeners(sig)) if (!before.get(sig)?.has(l)) process.off(sig, l);
   }
-  return { port: Number(url.port), pid: childrenNamed(process.pid, "workerd")[0] ?? 0, stop: () => mf.dispose() };
+  // Its workerd: the child that was not there before (another target of this process may be running).
+  const pid = childrenNamed(process.pid, "workerd").find((p) => !running.has(p)) ?? 0;
+  return { port: Number(url.port), pid, stop: () => mf.dispose() };
 }
 
 export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
