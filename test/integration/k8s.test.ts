@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { validateManifests } from "../../lib/node/k8s/validate";
+import { k8sManifests } from "../../lib/node/k8s/manifests";
+import { initializer } from "../../lib/node/k8s/rehearse";
+import { ensureK6 } from "../../lib/node/k6/provision";
 import { pinnedK6Version } from "../../lib/node/k6/version";
 import { perfdo, readResults, ROOT, tempDir } from "./helpers";
 
@@ -28,7 +31,8 @@ describe("perfdo k8s (k6-operator)", () => {
     const env = Object.fromEntries(testRun.spec.runner.env.map((e) => [e.name, e.value]));
     assert.deepEqual([env.PERFDO_TARGET, env.PERFDO_PROFILE, env.PERFDO_RATE], ["perf.do", "sustain", "200"]);
     assert.equal(testRun.spec.runner.env[0]?.name, "POD_NAME", "defined first, so $(POD_NAME) expands");
-    assert.match(testRun.spec.arguments, /--out=json=\/perfdo-raw\/\$\(POD_NAME\)\.json\.gz/);
+    // Two words: k6-operator drops the output flag before `k6 archive` only in that form (lib/node/k8s/operator-cli.ts).
+    assert.match(testRun.spec.arguments, /--out json=\/perfdo-raw\/\$\(POD_NAME\)\.json\.gz/);
     assert.equal(testRun.spec.runner.volumeMounts[0]?.mountPath, "/perfdo-raw");
     const configMap = parse(readFileSync(join(out, "configmap.yaml"), "utf8")) as { metadata: { name: string }; data: Record<string, string> };
     assert.equal(configMap.metadata.name, testRun.spec.script.configMap.name);
@@ -74,5 +78,17 @@ describe("perfdo k8s (k6-operator)", () => {
       assert.equal(line.instances, 3, `${name}: merged from 3 runners`);
       assert.equal(line.errors, 0);
     }
+  });
+
+  it("rehearses the initializer pod with the real k6: the TestRun's arguments as k6-operator filters them pass k6 archive, the old --out= form does not", () => {
+    const k6 = ensureK6(ROOT).bin;
+    const dir = tempDir("k8s-initializer");
+    const script = join(dir, "test.js");
+    writeFileSync(script, "export default function () {}\n");
+    const manifests = k8sManifests({ name: "perfdo-x", scenario: "x", script: "", parallelism: 2, separate: false, k6Version: "v2.2.0", perfdoOutput: true, env: { PERFDO_TARGET: "perf.do" }, rawStorage: "1Gi" });
+    initializer(manifests, k6, script, dir); // ours: passes
+    const spec = (manifests.testRun as { spec: { arguments: string } }).spec;
+    spec.arguments = spec.arguments.replace("--out ", "--out="); // the form k6-operator passes on to k6 archive
+    assert.throws(() => initializer(manifests, k6, script, dir), /rehearsal initializer: k6 archive .* failed \(.*unknown flag: --out.*\)/);
   });
 });

@@ -43,10 +43,15 @@ export function checkName(name: string): string | null {
   return null;
 }
 
-/** The `arguments` of the TestRun: raw output and summary per pod, named by the pod ($(POD_NAME), expanded by the kubelet). */
+/**
+ * The `arguments` of the TestRun: raw output and summary per pod, named by the pod ($(POD_NAME),
+ * expanded by the kubelet). `--out` and its value are two words: k6-operator removes the output flag
+ * before its initializer's `k6 archive` only in that form (operator-cli.ts); `--out=…` reached
+ * `k6 archive`, which has no such flag, and every TestRun went to error.
+ */
 export function runnerArguments(perfdoOutput: boolean): string {
   const raw = perfdoOutput ? `perfdo=${RAW_MOUNT}/$(POD_NAME).perfdo` : `json=${RAW_MOUNT}/$(POD_NAME).json.gz`;
-  return [`--out=${raw}`, `--summary-export=${RAW_MOUNT}/$(POD_NAME).summary.json`, `--system-tags=${SYSTEM_TAGS.join(",")}`, "--no-color"].join(" ");
+  return ["--out", raw, `--summary-export=${RAW_MOUNT}/$(POD_NAME).summary.json`, `--system-tags=${SYSTEM_TAGS.join(",")}`, "--no-color"].join(" ");
 }
 
 export interface Manifests {

@@ -1,14 +1,17 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { RAW_MOUNT, SCRIPT_FILE, runnerCommand, type Manifests } from "./manifests";
+import { archiveArgs, operatorArgv } from "./operator-cli";
 
 // The k6-operator run, rehearsed on this machine: each runner's exact command line (runnerCommand)
 // as a local process, with what Kubernetes would do done here instead: the ConfigMap mounted at
 // /test becomes a folder, the raw-output volume another, $(POD_NAME) is expanded from the runner's
 // env (the kubelet's job), and the REST address is a loopback port instead of 0.0.0.0:6565. Runners
 // start paused, and are then resumed together through their REST API, as k6-operator's starter does.
+// Before them, the initializer pod's two commands, with the TestRun's arguments filtered as
+// k6-operator filters them (operator-cli.ts): `k6 archive`, then `k6 inspect --execution-requirements`.
 
 export interface Rehearsal {
   rawOutputs: string[];
@@ -42,6 +45,26 @@ async function waitForApi(port: number, deadline: number, exit: () => string | n
   }
 }
 
+/** The initializer pod, rehearsed: what fails there fails the TestRun before any runner starts. */
+export function initializer(manifests: Manifests, k6Bin: string, script: string, dir: string): void {
+  const spec = (manifests.testRun as { spec: { arguments?: string; runner: { env: Array<{ name: string; value?: string }> } } }).spec;
+  const env = spec.runner.env.filter((e) => e.value !== undefined).flatMap((e) => ["-e", `${e.name}=${e.value}`]);
+  const archive = join(dir, "initializer.archived.tar");
+  let kept: string[];
+  try {
+    kept = archiveArgs(operatorArgv(spec.arguments ?? ""));
+  } catch (err) {
+    throw new Error(`rehearsal initializer: k6-operator refuses the TestRun's arguments: ${(err as Error).message}`);
+  }
+  for (const argv of [["archive", script, ...env, "-O", archive, ...kept], ["inspect", "--execution-requirements", archive]]) {
+    const res = spawnSync(k6Bin, argv, { encoding: "utf8", timeout: 60_000 });
+    if (res.status !== 0) {
+      const why = (res.stderr || res.stdout).trim().split("\n").pop() ?? `exit ${res.status}`;
+      throw new Error(`rehearsal initializer: k6 ${argv.slice(0, 2).join(" ")} … failed (${why}); on a cluster the TestRun would go to error`);
+    }
+  }
+}
+
 /** Runs every runner of `manifests.testRun` locally; returns their raw outputs and summaries. */
 export async function rehearse(manifests: Manifests, k6Bin: string, dir: string, timeoutMs = 600_000): Promise<Rehearsal> {
   const testRun = manifests.testRun as { metadata: { name: string }; spec: { parallelism: number; runner: { env: Array<{ name: string; value?: string }> } } };
@@ -51,6 +74,7 @@ export async function rehearse(manifests: Manifests, k6Bin: string, dir: string,
   mkdirSync(testDir, { recursive: true });
   mkdirSync(rawDir, { recursive: true });
   writeFileSync(join(testDir, SCRIPT_FILE), script);
+  initializer(manifests, k6Bin, join(testDir, SCRIPT_FILE), dir);
 
   const runners: Array<{ exited: Promise<number>; port: number; pod: string; kill: () => void; gone: () => string | null }> = [];
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +116,7 @@ export async function rehearse(manifests: Manifests, k6Bin: string, dir: string,
     const timer = setTimeout(() => runners.forEach((r) => r.kill()), Math.max(0, deadline - Date.now()));
     const exitCodes = await Promise.all(runners.map((r) => r.exited));
     clearTimeout(timer);
-    const ext = String((manifests.testRun as { spec: { arguments: string } }).spec.arguments).includes("--out=perfdo=") ? "perfdo" : "json.gz";
+    const ext = String((manifests.testRun as { spec: { arguments: string } }).spec.arguments).includes("perfdo=") ? "perfdo" : "json.gz";
     return {
       rawOutputs: runners.map((r) => join(rawDir, `${r.pod}.${ext}`)),
       summaries: runners.map((r) => join(rawDir, `${r.pod}.summary.json`)),
