@@ -11,8 +11,12 @@ if git diff --cached --quiet; then
   echo "commit-results: no new history lines"
   exit 0
 fi
-git -c user.name="${GIT_AUTHOR_NAME:-perfdo-load[bot]}" -c user.email="${GIT_AUTHOR_EMAIL:-perfdo-load@users.noreply.github.com}" \
-  commit --quiet -m "results: load run ${GITHUB_RUN_ID:-local} ($(date -u +%Y-%m-%d))"
+# Every git command that writes a commit gets an identity: `commit`, and the `pull --rebase` that
+# replays it when main moved during the run (a runner has none configured: "empty ident name").
+as_bot() {
+  git -c user.name="${GIT_AUTHOR_NAME:-perfdo-load[bot]}" -c user.email="${GIT_AUTHOR_EMAIL:-perfdo-load@users.noreply.github.com}" "$@"
+}
+as_bot commit --quiet -m "results: load run ${GITHUB_RUN_ID:-local} ($(date -u +%Y-%m-%d))"
 attempts=${PERFDO_CI_PUSH_ATTEMPTS:-5}
 for i in $(seq 1 "$attempts"); do
   if git push --quiet origin "HEAD:$branch"; then
@@ -20,7 +24,7 @@ for i in $(seq 1 "$attempts"); do
     exit 0
   fi
   echo "commit-results: push rejected (attempt $i); rebasing onto origin/$branch"
-  git pull --quiet --rebase origin "$branch"
+  as_bot pull --quiet --rebase origin "$branch"
   sleep "$i"
 done
 echo "commit-results: could not push to $branch after $attempts attempts" >&2

@@ -95,7 +95,12 @@ describe("GitHub Actions load workflow", () => {
     // Both runs append to the same day's file from the same parent commit.
     writeFileSync(join(a, day), '{"run":"earlier"}\n{"run":"a"}\n');
     writeFileSync(join(b, day), '{"run":"earlier"}\n{"run":"b"}\n');
-    const env = { PERFDO_CI_BRANCH: "main", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" };
+    // As on a runner: no identity in the environment or in any git config (an empty HOME, no system
+    // or global file), so the script's own identity must reach the rebase as well as the commit.
+    const home = join(dir, "home");
+    mkdirSync(home);
+    const env = { PERFDO_CI_BRANCH: "main", HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: join(home, "none"), EMAIL: "" };
+    for (const v of ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"]) assert.equal(process.env[v], undefined, `${v} is not set for this test`);
     const ra = await command(join(a, "scripts", "ci", "commit-results.sh"), [], { cwd: a, env });
     assert.equal(ra.code, 0, ra.stdout + ra.stderr);
     const rb = await command(join(b, "scripts", "ci", "commit-results.sh"), [], { cwd: b, env });
