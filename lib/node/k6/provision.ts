@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { EXIT, PerfdoError } from "../errors";
+import { builtFrom, stamp } from "../tools/stamp";
 import { K6_MODULE, parseK6Version, pinnedK6Version } from "./version";
 
 // Finds a k6 of the pinned version, or builds one: K6_BIN, then `k6` on PATH, then the project's
@@ -54,13 +55,6 @@ export function installHelp(version: string): string {
   ].join("\n");
 }
 
-/** True when a file under tools/k6 (go.mod, go.sum, the extension, the main) changed after `bin` was built. */
-function olderThanSources(root: string, bin: string): boolean {
-  const built = statSync(bin).mtimeMs;
-  const dir = join(root, "tools", "k6");
-  return readdirSync(dir, { recursive: true, encoding: "utf8" }).some((f) => statSync(join(dir, f)).mtimeMs > built);
-}
-
 /** The pinned k6 if one is already present; null otherwise. Throws if K6_BIN names a wrong one. */
 export function findK6(root: string, env: NodeJS.ProcessEnv = process.env): K6 | null {
   const version = pinnedK6Version(root);
@@ -72,10 +66,10 @@ export function findK6(root: string, env: NodeJS.ProcessEnv = process.env): K6 |
       EXIT.k6Missing,
     );
   }
-  // The project's own build first: it has the extension. One from before the extension existed, or
-  // older than any of tools/k6's sources (the extension changed), is rebuilt.
+  // The project's own build first: it has the extension. One not built from today's tools/k6 (the
+  // pin or the extension changed; stamp.ts says how that is judged) is rebuilt.
   const local = join(toolsBin(root), "k6");
-  const localFound = existsSync(local) && !olderThanSources(root, local) ? k6VersionOf(local) : null;
+  const localFound = builtFrom(local, join(root, "tools", "k6")) ? k6VersionOf(local) : null;
   if (localFound?.version === version && localFound.perfdoOutput) return { bin: local, version, source: ".tools", perfdoOutput: true };
   const fromPath = onPath("k6", env);
   const pathFound = fromPath ? k6VersionOf(fromPath) : null;
@@ -96,9 +90,9 @@ export function installK6(root: string, env: NodeJS.ProcessEnv = process.env, lo
     timeout: 20 * 60_000,
   });
   const bin = join(toolsBin(root), "k6");
-  // go install leaves an up-to-date binary untouched; mark it as checked against today's sources.
-  if (res.status === 0 && existsSync(bin)) utimesSync(bin, new Date(), new Date());
   const built = res.status === 0 ? k6VersionOf(bin) : null;
+  // Built from today's tools/k6: say so beside it (go install leaves an up-to-date binary untouched).
+  if (built) stamp(bin, join(root, "tools", "k6"));
   if (built?.version !== version) {
     throw new PerfdoError(`go install ${K6_MODULE}@${version} (tools/k6/${K6_BUILD_PACKAGE.slice(2)}) failed (exit ${res.status ?? res.signal}).\n${installHelp(version)}`, EXIT.k6Missing);
   }

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT, PerfdoError } from "../errors";
 import { toolsBin } from "../k6/provision";
+import { builtFrom, stamp } from "./stamp";
 
 // The Go tools the project checks itself with (actionlint, kubeconform), pinned like k6: one module
 // per tool under tools/<name>/ whose go.mod names it with a `tool` directive and whose go.sum
@@ -32,18 +33,10 @@ export function pinnedTool(root: string, name: GoToolName): { pkg: string; versi
   return { pkg, version: version || "unknown" };
 }
 
-function stale(root: string, name: GoToolName, bin: string): boolean {
-  const built = statSync(bin).mtimeMs;
-  return ["go.mod", "go.sum"].some((f) => {
-    const p = join(root, "tools", name, f);
-    return existsSync(p) && statSync(p).mtimeMs > built;
-  });
-}
-
 /** The path of the pinned tool's binary, built first when missing or older than its pin. */
 export function ensureGoTool(root: string, name: GoToolName, log: (line: string) => void = (l) => console.error(l)): string {
   const bin = join(toolsBin(root), name);
-  if (existsSync(bin) && !stale(root, name, bin)) return bin;
+  if (builtFrom(bin, join(root, "tools", name))) return bin;
   const { pkg, version } = pinnedTool(root, name);
   log(`perfdo: building ${name} ${version} (tools/${name}) into .tools/bin …`);
   const res = spawnSync("go", ["install", pkg], {
@@ -59,5 +52,6 @@ export function ensureGoTool(root: string, name: GoToolName, log: (line: string)
       EXIT.toolMissing,
     );
   }
+  stamp(bin, join(root, "tools", name));
   return bin;
 }
