@@ -10,6 +10,8 @@ import { command, ROOT, tempDir } from "./helpers";
 
 interface Step {
   run?: string;
+  uses?: string;
+  with?: Record<string, string>;
   env?: Record<string, string>;
 }
 const workflow = parse(readFileSync(join(ROOT, ".github", "workflows", "load.yml"), "utf8")) as {
@@ -41,6 +43,20 @@ describe("GitHub Actions load workflow", () => {
     }
     assert.equal(workflow.jobs.full?.permissions?.contents, "write");
     assert.equal(workflow.jobs.pr?.permissions?.contents, "read");
+  });
+
+  it("keys its caches so they are reused: a PR restores the benchmark trend the full job saves, .tools by a hash of tools/", () => {
+    const steps = (job: string) => workflow.jobs[job]?.steps ?? [];
+    const benchmark = (job: string, action: string) => steps(job).filter((s) => s.uses?.startsWith(action) && s.with?.path === "build/benchmark-data");
+    // A PR's own cache is visible to no other PR (GitHub's cache scoping), so a PR must not be the one saving.
+    assert.equal(benchmark("pr", "actions/cache@").length + benchmark("pr", "actions/cache/save@").length, 0, "a PR never saves the trend");
+    assert.equal(benchmark("pr", "actions/cache/restore@")[0]?.with?.["restore-keys"], "benchmark-data-");
+    const saved = benchmark("full", "actions/cache/save@")[0]?.with?.key ?? "";
+    assert.ok(saved.startsWith("benchmark-data-"), `the full job (default branch, schedule) saves under the prefix PRs restore: ${saved}`);
+    for (const job of ["pr", "full"]) {
+      const tools = steps(job).find((s) => s.with?.path === ".tools");
+      assert.match(tools?.with?.key ?? "", /hashFiles\('tools\/\*\*'\)/, `${job}: .tools keyed by every file under tools/ (provision checks the same, lib/node/tools/stamp.ts)`);
+    }
   });
 
   it("runs the pull_request job's scripts in the workflow's order: E2E gate, then the perf subset compared with history", async () => {
