@@ -13,7 +13,12 @@ if [ -z "$scenarios" ]; then
   scenarios=$(node bin/perfdo.mjs scenarios | awk '/^(perf|network|stores)\//{print $1}' | tr '\n' ' ')
 fi
 profile=()
-[ -n "${PERFDO_CI_PROFILE:-}" ] && profile=(--profile "$PERFDO_CI_PROFILE")
+if [ -n "${PERFDO_CI_PROFILE:-}" ]; then
+  profile=(--profile "$PERFDO_CI_PROFILE")
+  # A suite that cannot finish inside the job is refused before it starts (a timed-out job records nothing).
+  # shellcheck disable=SC2086 # a list of scenario names, counted
+  node --import tsx scripts/ci/suite-budget.ts "$PERFDO_CI_PROFILE" "$(set -- $scenarios; echo $#)"
+fi
 status=0
 # shellcheck disable=SC2086 # a list of scenario names
 node bin/perfdo.mjs run $scenarios --target "$target" "${profile[@]}" --quiet || status=$?

@@ -87,6 +87,19 @@ describe("GitHub Actions load workflow", () => {
     assert.deepEqual(historyAfter, historyBefore);
   });
 
+  it("refuses a dispatched profile whose full suite cannot finish inside the job, before anything runs; the suite step stops inside the job so its results are still committed", async () => {
+    const out = tempDir("ci-full");
+    const res = await command(join(ROOT, "scripts", "ci", "full-suite.sh"), [], { env: { PERFDO_CI_OUT: out, PERFDO_CI_PROFILE: "soak" }, timeoutMs: 60_000 });
+    assert.equal(res.code, 2, res.stdout + res.stderr);
+    assert.match(res.stderr, /full suite: \d+ scenarios under "soak" take about \d+ min, more than the job's 70 min budget/);
+    assert.ok(!existsSync(join(out, "report.md")), "nothing ran");
+    const steps = workflow.jobs.full?.steps as Array<Step & { name?: string; if?: string; "timeout-minutes"?: number }>;
+    const suite = steps.find((s) => s.run === "scripts/ci/full-suite.sh");
+    const commit = steps.find((s) => s.run === "scripts/ci/commit-results.sh");
+    assert.ok((suite?.["timeout-minutes"] ?? Infinity) < (workflow.jobs.full?.["timeout-minutes"] ?? 0) - 5, "the suite step times out well before the job");
+    assert.match(commit?.if ?? "", /failure\(\)/, "a suite that failed or timed out still commits what it measured");
+  });
+
   it("commit-results: two runs finishing together both land (union merge of results/*.jsonl, rebase and retry)", async () => {
     const dir = tempDir("commit-results");
     const git = (cwd: string, ...args: string[]) => command("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd });
