@@ -34,7 +34,7 @@ async function generate(path: string, lines: number): Promise<void> {
     if (value) next = next.replace(/"value":[^,]*/, `"value":${value}`);
     batch.push(next);
     if (batch.length === 10_000) {
-      if (!out.write(`${batch.join("\n")}\n`)) await new Promise((r) => out.once("drain", r));
+      if (!out.write(`${batch.join("\n")}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
       batch = [];
     }
   }

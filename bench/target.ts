@@ -88,7 +88,7 @@ const median = (xs: number[]): number => {
 
 async function main(): Promise<void> {
   const k6 = ensureK6(ROOT).bin;
-  const { scenarios, worker } = await buildAll(ROOT);
+  const { scenarios, worker } = await buildAll({ root: ROOT });
   const scriptOf = (name: string): string => scenarios.find((s) => s.name === name)?.script as string;
   const dir = mkdtempSync(join(tmpdir(), "perfdo-bench-target-"));
   const floorScript = (seconds: number): string => {
