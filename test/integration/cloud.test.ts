@@ -11,7 +11,8 @@ import { measured, perfdo, readResults, ROOT, tempDir } from "./helpers";
 // per zone; bad input and a missing token each stop in one line, before anything is sent.
 
 const ZONES = "amazon:us:ashburn=60,amazon:de:frankfurt=40";
-const NO_TOKEN = { K6_CLOUD_TOKEN: "" };
+// No login anywhere: no token or stack in the environment, and k6's config file (K6_CONFIG) absent.
+const NO_TOKEN = { K6_CLOUD_TOKEN: "", K6_CLOUD_STACK_ID: "", K6_CONFIG: join(tempDir("no-k6-config"), "config.json") };
 
 describe("perfdo cloud (Grafana Cloud k6)", () => {
   it("writes the k6 archive it would upload, with options.cloud's distribution; k6 inspect shows it", async () => {
@@ -38,9 +39,13 @@ describe("perfdo cloud (Grafana Cloud k6)", () => {
     assert.match(res.stdout, /echo\.ping @ amazon:de:frankfurt/);
   });
 
-  it("stops in one line, exit 2, before anything is built or sent: no token, unknown zone, percentages not summing to 100", async () => {
+  it("stops in one line, exit 2, before anything is built or sent: no token, no stack, unknown zone, percentages not summing to 100", async () => {
+    const noStack = await perfdo(["cloud", "network/echo", "--zones", ZONES, "--target", "perf.do"], { ...NO_TOKEN, K6_CLOUD_TOKEN: "t0ken" });
+    assert.equal(noStack.code, 2, noStack.stderr);
+    assert.equal(noStack.stderr.trim().split("\n").length, 1, noStack.stderr);
+    assert.match(noStack.stderr, /no Grafana Cloud stack: k6 v2 needs one for every cloud run; set K6_CLOUD_STACK_ID or run `k6 cloud login --stack <slug>`/);
     const cases: Array<[string[], RegExp]> = [
-      [["--zones", ZONES], /set K6_CLOUD_TOKEN .* nothing was sent/],
+      [["--zones", ZONES, "--target", "perf.do"], /no Grafana Cloud k6 token: set K6_CLOUD_TOKEN or run `k6 cloud login` .* nothing was sent/],
       [["--zones", "amazon:us:ashburn=50,amazon:de:frankfurtt=50"], /unknown load zone "amazon:de:frankfurtt"/],
       [["--zones", "amazon:us:ashburn=50,amazon:de:frankfurt=40"], /sum to 90, not 100/],
       [["--zones", "amazon:us:ashburn=fifty,amazon:de:frankfurt=50"], /percent must be a whole number/],

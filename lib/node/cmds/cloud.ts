@@ -12,6 +12,7 @@ import { ensureK6 } from "../k6/provision";
 import { K6_THRESHOLDS_FAILED, startK6 } from "../k6/run";
 import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
+import { cloudLogin, missingLogin } from "../cloud/login";
 import { startLocalTarget } from "../target/local";
 import { addProfileOptions, overridesFrom, scriptEnv, targetOf } from "./script-env";
 
@@ -74,9 +75,9 @@ export function cloudCommand(root: string): Command {
     const target = targetOf(flags.rehearse ? "local" : flags.target);
     const offline = flags.rehearse || flags.archive !== undefined;
     if (target.kind === "local" && !flags.rehearse) throw inputError("Grafana Cloud k6's load zones cannot reach this machine's loopback Worker: give --target <domain>, or --rehearse");
-    if (!offline && !process.env[TOKEN_ENV]) {
-      throw inputError(`set ${TOKEN_ENV} to a Grafana Cloud k6 API token (and K6_CLOUD_PROJECT_ID to your project) to run in the cloud; nothing was sent`);
-    }
+    // k6 v2 refuses a cloud run without a token and a stack (lib/node/cloud/login.ts): say so first, in one line.
+    const missing = offline ? null : missingLogin(cloudLogin());
+    if (missing) throw inputError(missing);
 
     const env: Record<string, string> = {
       ...scriptEnv({ profile: flags.profile, overrides: overridesFrom(flags as unknown as Record<string, unknown>), target }),
