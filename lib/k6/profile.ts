@@ -34,7 +34,7 @@ export const VU_HEADROOM = { preAllocated: 2, max: 4 } as const;
  * A stall every healthy local run has (a GC pause in k6 or workerd, a SQLite checkpoint): k6 drops
  * every iteration due while all pre-allocated VUs are busy, so the pool covers this long at the full
  * rate on top of the iterations in flight. 300 ms: the longest iteration time seen in healthy
- * `npm start` runs here (README, "Coordinated omission"), where 12 VUs at 100 it/s (a 120 ms stall)
+ * `npm start` runs here (docs/thresholds.md, "Coordinated omission"), where 12 VUs at 100 it/s (a 120 ms stall)
  * dropped 1–42 iterations a run.
  */
 export const STALL_ALLOWANCE_MS = 300;

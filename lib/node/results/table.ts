@@ -46,7 +46,7 @@ export function droppedWarning(dropped: number, offered: number, result: Benchma
   const lines = [
     `COORDINATED OMISSION: k6 dropped ${dropped} of ${offered} iterations${share}${rates}${pool}.`,
     "Those requests were never sent, so the latencies above understate what users would see.",
-    "Give k6 more VUs (--max-vus, --vus) or lower the rate; see README \"Coordinated omission\".",
+    "Give k6 more VUs (--max-vus, --vus) or lower the rate; see docs/thresholds.md, \"Coordinated omission\".",
   ];
   const width = Math.max(...lines.map((l) => l.length));
   return ["!".repeat(width), ...lines, "!".repeat(width)].join("\n");

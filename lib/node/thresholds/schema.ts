@@ -47,7 +47,7 @@ export const ThresholdsFileSchema = z.strictObject({
    * Largest share of the iterations an open-model run offers that it may drop (k6's
    * dropped_iterations: the arrival rate asked for one and no VU was free). Each one is a request the
    * target was never offered, so latencies understate what users would see (coordinated omission).
-   * Default 0.01: healthy `npm start` runs dropped 0 (README, "Coordinated omission"); a VU-starved
+   * Default 0.01: healthy `npm start` runs dropped 0 (docs/thresholds.md, "Coordinated omission"); a VU-starved
    * run drops about 9 %. k6 checks it as the count it comes to for the run's profile.
    */
   maxDroppedShare: fraction.default(DEFAULT_MAX_DROPPED_SHARE),
