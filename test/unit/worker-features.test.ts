@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Router } from "itty-router";
-import { featureRouter, migrate, patternsOverlap, SCHEMA_TABLE, type Feature, type FeatureContext } from "../../deploy/src/feature";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { migrate, patternsOverlap, SCHEMA_TABLE, type Feature } from "../../deploy/src/feature";
 import { FEATURES } from "../../deploy/src/features";
+import { registrations, routeList, ROUTES_END, ROUTES_START, type Registration } from "../../deploy/src/route-list";
 import { murmur3 } from "../../deploy/src/routes/router";
 
 // The reference Worker's feature list (deploy/src/features.ts): one module per feature, one list.
-
-interface Registration {
-  feature: string;
-  method: string;
-  path: string;
-}
-
-/** Every route each feature registers, in the order the object's router tries them. */
-function registrations(features: readonly Feature[]): Registration[] {
-  const out: Registration[] = [];
-  const router = Router();
-  const ctx = { sql: {}, namespace: () => "ns", baseDomain: "perf.do" } as unknown as FeatureContext;
-  for (const feature of features) {
-    feature.routes(featureRouter(router, feature, () => {}, () => "ns", (method, path) => out.push({ feature: feature.name, method, path })), ctx);
-  }
-  return out;
-}
 
 /** Paths two features both register (same method, patterns that match one path), undeclared or declared. */
 function overlaps(features: readonly Feature[]): Array<{ a: Registration; b: Registration; declared: boolean }> {
@@ -41,6 +26,12 @@ function overlaps(features: readonly Feature[]): Array<{ a: Registration; b: Reg
 }
 
 describe("reference Worker: features", () => {
+  it("deploy/README.md lists every route the features register (npm run deploy:routes writes it)", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "deploy", "README.md"), "utf8");
+    const listed = readme.slice(readme.indexOf(ROUTES_START), readme.indexOf(ROUTES_END) + ROUTES_END.length);
+    assert.equal(listed, routeList(FEATURES), "the route list is stale: run npm run deploy:routes");
+  });
+
   it("names each feature once, and every feature a feature uses is in the list", () => {
     const names = FEATURES.map((f) => f.name);
     assert.equal(new Set(names).size, names.length);
