@@ -3,6 +3,7 @@ import { tokenState, tokenTtl } from "../clone-token";
 import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
+import { historyOf } from "./entity-history";
 import { deleteThing, getThingData, putThing } from "./things";
 import type { Feature } from "../feature";
 
@@ -35,9 +36,6 @@ export function migratePromote(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS entity_tokens (token TEXT PRIMARY KEY, entity_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL)");
 }
 
-export function historyOf(sql: SqlStorage, id: string): Array<{ event: string; data: unknown; at: string }> {
-  return all<{ event: string; data: string; at: string }>(sql, "SELECT event, data, at FROM entity_history WHERE id = ? ORDER BY seq", id).map((h) => ({ event: h.event, data: parseJson(h.data), at: h.at }));
-}
 
 function record(sql: SqlStorage, id: string, event: string, data: unknown = {}): void {
   sql.exec("INSERT INTO entity_history (id, event, data, at) VALUES (?, ?, ?, ?)", id, event, JSON.stringify(data ?? {}), now());

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { forEachLine, rawChunks } from "./k6-output";
+import { forEachLine, rawChunks } from "./raw-lines";
 import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 
 // Reads the perfdo output extension's raw format (`k6 run --out perfdo=<file>`, written by
