@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { describe, it } from "node:test";
 import { PerfdoError } from "../../lib/node/errors";
 import { compileThresholds } from "../../lib/node/thresholds/compile";
@@ -31,10 +31,18 @@ function loadError(content: string): PerfdoError {
 
 describe("thresholds", () => {
   it("every thresholds file in the repo is valid and names a real scenario", () => {
-    const scenarios = listScenarios(ROOT);
-    for (const s of scenarios) {
-      const file = loadThresholds(s.thresholds, ROOT);
-      if (file) assert.ok(Object.keys(compileThresholds(file)).length > 0, s.name);
+    // Loops over the files, not the scenarios, so an orphan file (its scenario renamed or gone) fails.
+    const scenarios = new Set(listScenarios(ROOT).map((s) => s.name));
+    const dir = join(ROOT, "thresholds");
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".json") && f !== "regression.json");
+    assert.ok(files.length >= 20, `${files.length} thresholds files`);
+    for (const f of files) {
+      const name = f.split(sep).join("/").replace(/\.json$/, "");
+      assert.ok(scenarios.has(name), `thresholds/${f} names no scenario (scenarios/${name}.ts)`);
+      const file = loadThresholds(join(dir, f), ROOT);
+      assert.ok(file, `thresholds/${f} loads`);
+      // Every file gates something beyond the always-present dropped-iterations limit.
+      assert.ok(Object.keys(compileThresholds(file)).some((k) => k !== "dropped_iterations"), `thresholds/${f} names no limit`);
     }
   });
 
