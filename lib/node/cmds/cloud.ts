@@ -14,6 +14,7 @@ import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
 import { cloudLogin, missingLogin } from "../cloud/login";
 import { startLocalTarget } from "../target/local";
+import { resultsDirOption, targetOption } from "./options";
 import { addProfileOptions, overridesFrom, scriptEnv, targetOf } from "./script-env";
 
 // `perfdo cloud <scenario> --zones zone=percent,…`: a Grafana Cloud k6 run from several load zones.
@@ -54,13 +55,14 @@ export function cloudCommand(root: string): Command {
     .description("run a scenario on Grafana Cloud k6 from several load zones (needs K6_CLOUD_TOKEN); --archive and --rehearse work offline")
     .argument("<scenario>", "scenario name, e.g. perf/shard")
     .requiredOption("--zones <zones>", "load zones and their percent, summing to 100, e.g. amazon:us:ashburn=50,amazon:de:frankfurt=50")
-    .option("-t, --target <target>", "where load goes: a base domain like perf.do", "perf.do")
     .option("--name <name>", "the test's name in Grafana Cloud k6 (default: perfdo <scenario>)")
     .option("--local", "k6 cloud run --local-execution: load from this machine, results streamed to the cloud", false)
     .option("--archive <file>", "write the k6 archive that would be uploaded (options.cloud included) and stop; no token needed")
     .option("--rehearse", "run one local k6 per zone (its share as an execution segment, K6_CLOUDRUN_LOAD_ZONE set) against the local Worker, then ingest", false)
     .option("--no-results", "with --rehearse: print only, do not append to results/")
-    .option("--results-dir <dir>", "with --rehearse: where history lines go", resolve(root, "results"));
+;
+  targetOption(command, "perf.do", "where load goes: a base domain like perf.do");
+  resultsDirOption(command, root, "with --rehearse: where history lines go");
   addProfileOptions(command);
   return command.action(async (scenarioName: string, flags: CloudFlags) => {
     // Everything checkable is checked before anything is built, started or sent.

@@ -15,6 +15,7 @@ import { validateManifests } from "../k8s/validate";
 import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
 import { startLocalTarget } from "../target/local";
+import { resultsDirOption, targetOption } from "./options";
 import { addProfileOptions, overridesFrom, positiveNumber, scriptEnv, targetOf } from "./script-env";
 
 // `perfdo k8s <scenario> --parallelism N`: manifests for k6-operator (ConfigMap with the built
@@ -58,7 +59,6 @@ export function k8sCommand(root: string): Command {
     .description("write k6-operator manifests (ConfigMap with the built script, raw-output claim, TestRun) checked with kubeconform; --rehearse runs the runners locally")
     .argument("<scenario>", "scenario name, e.g. perf/shard")
     .requiredOption("--parallelism <n>", "k6 runners (pods), each one execution segment", (v) => Math.trunc(positiveNumber(v)))
-    .option("-t, --target <target>", "where the pods send load: a base domain like perf.do (the local Worker with --rehearse)", "perf.do")
     .option("--name <name>", "TestRun name (default perfdo-<scenario>)")
     .option("--namespace <ns>", "Kubernetes namespace of every object")
     .option("--image <image>", "runner image (default grafana/k6 of the pinned k6 version)")
@@ -69,7 +69,9 @@ export function k8sCommand(root: string): Command {
     .option("--no-validate", "skip the kubeconform check (it needs Go to build the pinned kubeconform)")
     .option("--rehearse", "run the runners' command lines here against the local Worker, then ingest their output", false)
     .option("--no-results", "with --rehearse: print only, do not append to results/")
-    .option("--results-dir <dir>", "with --rehearse: where history lines go", resolve(root, "results"));
+;
+  targetOption(command, "perf.do", "where the pods send load: a base domain like perf.do (the local Worker with --rehearse)");
+  resultsDirOption(command, root, "with --rehearse: where history lines go");
   addProfileOptions(command);
   return command.action(async (scenarioName: string, flags: K8sFlags) => {
     const [entry] = findScenarios(root, [scenarioName]);

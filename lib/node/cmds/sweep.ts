@@ -6,6 +6,7 @@ import { appendResults } from "../history/append";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../results/schema";
 import { runScenarios } from "../run/run-scenarios";
 import { failsLimits, levelRow, nextRate, sweepTable, type LevelRow } from "../sweep/levels";
+import { resultsDirOption, targetOption } from "./options";
 import { addProfileOptions, overridesFrom, positiveNumber } from "./script-env";
 
 // `perfdo sweep <scenario> --rates 50,100,200` (or `--vus 1,2,10`): the scenario at each level, one
@@ -64,7 +65,6 @@ export function sweepCommand(root: string): Command {
     .argument("<scenario>", "scenario name, e.g. network/echo")
     .option("--rates <list>", "arrival rates to run, e.g. 50,100,200,400 (profile sustain)", levels)
     .option("--vus <list>", "VU counts to run, e.g. 1,2,10,50 (profile ramp)", levels)
-    .option("-t, --target <target>", 'where load goes: "local", "local=127.0.0.1:PORT" or a base domain', "local")
     .option("--find-limit", "search for the highest rate that meets --p95 and --max-error-rate (doubling, then bisecting)", false)
     .option("--p95 <ms>", "with --find-limit: the p95 (ms) the slowest operation must stay within", positiveNumber)
     .option("--max-error-rate <x>", "with --find-limit: the highest error rate that still passes (fraction)", (v) => {
@@ -75,8 +75,10 @@ export function sweepCommand(root: string): Command {
     .option("--max-rate <n>", "with --find-limit: never offer more than this", positiveNumber, 5000)
     .option("--start-rate <n>", "with --find-limit: the first rate tried", positiveNumber, 50)
     .option("--no-results", "do not append to results/")
-    .option("--results-dir <dir>", "where history lines go", resolve(root, "results"))
+
     .option("-q, --quiet", "hide k6's own progress and summary", true);
+  targetOption(command, "local", 'where load goes: "local", "local=127.0.0.1:PORT" or a base domain');
+  resultsDirOption(command, root, "where history lines go");
   addProfileOptions(command, ["rate", "vus"]);
   return command.action(async (scenario: string, flags: SweepFlags) => {
     const modes = [flags.rates !== undefined, flags.vus !== undefined, flags.findLimit].filter(Boolean).length;

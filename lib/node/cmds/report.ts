@@ -1,0 +1,33 @@
+import { Command, Option } from "commander";
+import { changePoints } from "../compare/change-points";
+import { coloMatrices, consoleColoMatrix } from "../report/colo-matrix";
+import { consoleChangePoints, consoleMatrix } from "../report/console";
+import { githubBenchmarkEntries } from "../report/github-benchmark";
+import { htmlReport } from "../report/html";
+import { junitReport } from "../report/junit";
+import { markdownReport } from "../report/markdown";
+import { matrixRows, readinessLines } from "../report/matrix";
+import { emit, judgeFrom, judgeOptions, type JudgeFlags } from "./judged";
+
+// `perfdo report`: the newest runs (or the whole history) as console, Markdown, JUnit, JSON or HTML.
+
+export function reportCommand(root: string): Command {
+  return judgeOptions(
+    new Command("report").exitOverride().description("report runs (or the whole history): console matrix, Markdown, JUnit XML, github-action-benchmark JSON, HTML trends"),
+    root,
+  )
+    .addOption(new Option("--format <format>", "output format").choices(["console", "markdown", "junit", "json", "html"]).default("console"))
+    .option("--all", "every run in history, not only the newest of each scenario", false)
+    .action((flags: JudgeFlags) => {
+      const j = judgeFrom(root, flags);
+      const rows = matrixRows(j.current, j.comparisons);
+      const shifts = changePoints(j.history);
+      const text =
+        flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current))
+        : flags.format === "junit" ? junitReport(j.current, j.comparisons)
+        : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
+        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current), coloMatrices(j.current))
+        : [consoleMatrix(rows), ...readinessLines(j.current), consoleChangePoints(shifts), ...coloMatrices(j.current).map(consoleColoMatrix)].join("\n");
+      emit(text, flags.out);
+    });
+}

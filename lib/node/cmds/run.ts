@@ -1,0 +1,111 @@
+import { relative, resolve } from "node:path";
+import { Command } from "commander";
+import type { ProfileOverrides } from "../../k6/profile";
+import { EXIT } from "../errors";
+import { Interrupt, runScenarios } from "../run/run-scenarios";
+import { checksTable, droppedWarning, resourcesLine, resultsTable } from "../results/table";
+import { readinessLine } from "../thresholds/tiers";
+import { resultsDirOption, targetOption } from "./options";
+import { addProfileOptions, overridesFrom, positiveNumber } from "./script-env";
+
+// `perfdo run <scenarios…>`: build, validate everything, run k6 once per scenario, print the table,
+// append the results. SIGINT/SIGTERM stop k6 gracefully and keep what it measured.
+
+interface RunFlags {
+  profile?: string;
+  target: string;
+  rate?: number;
+  peakRate?: number;
+  duration?: string;
+  vus?: number;
+  maxVus?: number;
+  iterations?: number;
+  gate: boolean;
+  results: boolean;
+  resultsDir: string;
+  thresholdsDir?: string;
+  resolve?: string;
+  instances: number;
+  quiet: boolean;
+}
+
+async function runScenariosCommand(root: string, scenarios: string[], flags: RunFlags): Promise<number> {
+  const overrides = overridesFrom(flags as unknown as Record<string, unknown>);
+  // SIGINT/SIGTERM (Ctrl-C, a CI runner's cancel): stop k6 gracefully and keep what it measured.
+  const interrupt = new Interrupt();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal) console.error(`\nperfdo: ${signal}: stopping k6 gracefully; what it measured so far is kept (interrupted). ${signal} again aborts k6.`);
+    interrupt.press(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await reportRun(root, scenarios, flags, interrupt, overrides);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function reportRun(root: string, scenarios: string[], flags: RunFlags, interrupt: Interrupt, overrides: ProfileOverrides): Promise<number> {
+  const report = await runScenarios({
+    root,
+    scenarios,
+    profile: flags.profile,
+    overrides,
+    target: flags.target,
+    resolve: flags.resolve,
+    resultsDir: resolve(flags.resultsDir),
+    thresholdsDir: flags.thresholdsDir ? resolve(flags.thresholdsDir) : undefined,
+    writeResults: flags.results,
+    instances: flags.instances,
+    quiet: flags.quiet,
+    interrupt,
+  });
+  let breached = false;
+  for (const run of report.runs) {
+    console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${report.target.kind === "local" ? "local target" : report.target.baseDomain})${run.interrupted ? "  INTERRUPTED" : ""}`);
+    console.log(resultsTable(run.results));
+    if (run.results.length === 0) console.log("no requests were measured");
+    const resources = resourcesLine(run.results[0]);
+    if (resources) console.log(resources);
+    const readiness = readinessLine(run.results[0]?.readiness);
+    if (readiness) console.log(readiness);
+    if (run.checks.length > 0) console.log(checksTable(run.checks));
+    const dropped = droppedWarning(run.droppedIterations, run.offeredIterations, run.results[0]);
+    if (dropped) console.log(dropped);
+    for (const problem of run.problems) console.log(`warning: ${problem}`);
+    if (run.historyFile) console.log(`${run.results.length} result line(s) appended to ${relative(process.cwd(), run.historyFile)}`);
+    breached ||= run.thresholdsBreached;
+  }
+  if (breached) {
+    const banner = flags.gate
+      ? "THRESHOLDS BREACHED: failing the run (--gate)."
+      : "THRESHOLDS BREACHED (advisory: exit code 0; pass --gate to fail the run).";
+    console.log(`\n${"!".repeat(banner.length)}\n${banner}\n${"!".repeat(banner.length)}`);
+    if (flags.gate) return EXIT.thresholds;
+  }
+  if (interrupt.signal) {
+    console.log(`\nInterrupted by ${interrupt.signal}: results of the part that ran are marked "interrupted"; compare skips them.`);
+    return interrupt.signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
+  }
+  return EXIT.ok;
+}
+
+export function runCommand(root: string): Command {
+  const command = addProfileOptions(new Command("run").exitOverride())
+    .description("build, then run scenarios with k6 and append BenchmarkResult lines to results/")
+    .argument("<scenarios...>", "scenario names, e.g. network/echo stores/things");
+  targetOption(command, "local", 'where load goes: "local" (embedded Worker), "local=127.0.0.1:PORT", or a base domain like perf.do');
+  resultsDirOption(command, root);
+  return command
+    .option("--resolve <domain=host:port>", "as curl's --resolve: connect to this loopback address for the target domain and its subdomains, keeping https, Host and SNI")
+    .option("--instances <n>", "k6 processes per scenario, each one execution segment; results merged from their samples", (v) => Math.trunc(positiveNumber(v)), 1)
+    .option("--gate", "fail (exit 3) when a threshold is breached", false)
+    .option("--no-results", "do not append to results/")
+    .option("--thresholds-dir <dir>", "use thresholds from this folder instead of thresholds/")
+    .option("-q, --quiet", "hide k6's own progress and summary", false)
+    .action(async (scenarios: string[], flags: RunFlags) => {
+      process.exitCode = await runScenariosCommand(root, scenarios, flags);
+    });
+}
