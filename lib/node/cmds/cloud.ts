@@ -118,12 +118,13 @@ export function cloudCommand(root: string): Command {
         const codes = await Promise.all(runs.map((r) => r.exited));
         const failed = codes.filter((c) => c !== 0 && c !== K6_THRESHOLDS_FAILED);
         if (failed.length > 0) throw new PerfdoError(`${failed.length} zone rehearsal(s) failed (k6 exit ${failed.join(", ")})`, EXIT.runFailed);
-        const { results, historyFile } = await ingest({
+        const { results, historyFile, problems } = await ingest({
           root, scenario: entry.name, target: "local", profile: flags.profile, resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: k6.version,
           rawOutputs: zones.map((_, i) => join(dir, `zone-${i}.${k6.perfdoOutput ? "perfdo" : "json.gz"}`)),
           summaries: zones.map((_, i) => join(dir, `zone-${i}.summary.json`)),
         });
         console.log(resultsTable(results));
+        for (const problem of problems) console.log(`warning: ${problem}`);
         if (historyFile) console.log(`${results.length} result line(s) appended to ${relative(process.cwd(), historyFile)}`);
       } finally {
         await local.stop();

@@ -20,7 +20,7 @@ export function ingestCommand(root: string): Command {
     .option("--k6-version <v>", "the k6 version that produced them", "unknown")
     .option("--no-results", "print only, do not append to results/")
     .action(async (files: string[], flags: { scenario: string; summary: string[]; target: string; profile?: string; k6Version: string; results: boolean; resultsDir: string }) => {
-      const { results, historyFile } = await ingest({
+      const { results, historyFile, problems } = await ingest({
         root,
         scenario: flags.scenario,
         rawOutputs: files.map((f) => resolve(f)),
@@ -32,6 +32,7 @@ export function ingestCommand(root: string): Command {
         k6Version: flags.k6Version,
       });
       console.log(resultsTable(results));
+      for (const problem of problems) console.log(`warning: ${problem}`);
       if (historyFile) console.log(`${results.length} result line(s) appended to ${relative(process.cwd(), historyFile)}`);
     });
 }

@@ -134,11 +134,12 @@ export function k8sCommand(root: string): Command {
       }
       const failed = run.exitCodes.filter((c) => c !== 0 && c !== 99);
       if (failed.length > 0) throw new PerfdoError(`${failed.length} rehearsal runner(s) failed (exit ${failed.join(", ")})`, EXIT.runFailed);
-      const { results, historyFile } = await ingest({
+      const { results, historyFile, problems } = await ingest({
         root, scenario: entry.name, rawOutputs: run.rawOutputs, summaries: run.summaries, target: "local", profile: flags.profile,
         resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: k6.version,
       });
       console.log(resultsTable(results));
+      for (const problem of problems) console.log(`warning: ${problem}`);
       if (historyFile) console.log(`${results.length} result line(s) appended to ${relative(process.cwd(), historyFile)}`);
     } finally {
       await local.stop();

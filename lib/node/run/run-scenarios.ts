@@ -10,19 +10,16 @@ import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
 import { iterationCeilingMs } from "../../k6/profile";
 import { executionSegments, K6_THRESHOLDS_FAILED, startK6, type K6Process } from "../k6/run";
-import { closeVacuousThresholds, evaluateThresholds } from "../thresholds/evaluate";
 import type { K6Thresholds } from "../thresholds/compile";
-import { toBenchmarkResults } from "../results/convert";
 import { loadThresholds } from "../thresholds/load";
-import { applyReadiness, applyTiers, tierWarnings } from "../thresholds/tiers";
-import { appendResults } from "../history/append";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
-import { checkCounts, readK6Summary, thresholdOutcomes, type CheckCount, type K6Summary } from "../results/k6-summary";
+import { checkCounts, readK6Summary, type CheckCount, type K6Summary } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
 import { DEFAULT_KEEP_RAW_RUNS, pruneRunArtifacts } from "./prune";
 import { childrenNamed, sampleResources } from "./resources";
 import { expectedIterationMs, inspectVuPool } from "./vu-sizing";
+import { judgeAndRecord } from "./judge-record";
 
 export interface RunRequest {
   root: string;
@@ -257,15 +254,12 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     throw new PerfdoError(`k6 run ${entry.name} was interrupted before its output was complete (${(err as Error).message}); no results written`, EXIT.runFailed);
   }
   writeSamples(artifacts.samples, raw);
-  // A single k6 judged the whole run; segments each judged a part, so the union is judged here.
-  const k6Report = instances > 1 || summaries.length !== 1 ? evaluateThresholds(job.compiled, raw) : thresholdOutcomes(summaries[0] as K6Summary);
-  const { report, problems: judged } = closeVacuousThresholds(k6Report, job.compiled, raw);
-  const file = loadThresholds(entry.thresholds, req.root);
-  const problems = [...judged, ...tierWarnings(file)];
-  const converted = toBenchmarkResults(
+  const { results, historyFile, problems } = await judgeAndRecord({
     raw,
     summaries,
-    {
+    compiled: job.compiled,
+    thresholds: loadThresholds(entry.thresholds, req.root),
+    meta: {
       scenario: entry.name,
       profile: profileTag(raw) ?? job.profile ?? "unknown",
       targetKind: target.kind,
@@ -279,10 +273,9 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       interrupted,
       resources,
     },
-    report,
-  );
-  const results = applyReadiness(applyTiers(converted, file), file);
-  const historyFile = req.writeResults && results.length > 0 ? await appendResults(req.resultsDir, results, startedAt) : null;
+    resultsDir: req.resultsDir,
+    writeResults: req.writeResults,
+  });
   return {
     scenario: entry.name,
     k6ExitCode: codes.includes(K6_THRESHOLDS_FAILED) ? K6_THRESHOLDS_FAILED : 0,
