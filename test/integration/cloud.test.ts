@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ensureK6 } from "../../lib/node/k6/provision";
@@ -12,7 +13,10 @@ import { measured, perfdo, readResults, ROOT, tempDir } from "./helpers";
 
 const ZONES = "amazon:us:ashburn=60,amazon:de:frankfurt=40";
 // No login anywhere: no token or stack in the environment, and k6's config file (K6_CONFIG) absent.
-const NO_TOKEN = { K6_CLOUD_TOKEN: "", K6_CLOUD_STACK_ID: "", K6_CONFIG: join(tempDir("no-k6-config"), "config.json") };
+// (An empty config file, not a missing one: k6 refuses to start when K6_CONFIG names a file that is not there.)
+const K6_CONFIG = join(tempDir("no-k6-login"), "config.json");
+writeFileSync(K6_CONFIG, "{}\n");
+const NO_TOKEN = { K6_CLOUD_TOKEN: "", K6_CLOUD_STACK_ID: "", K6_CONFIG };
 
 describe("perfdo cloud (Grafana Cloud k6)", () => {
   it("writes the k6 archive it would upload, with options.cloud's distribution; k6 inspect shows it", async () => {
