@@ -44,7 +44,14 @@ export interface OperationMeta {
 
 export type JsonResponse = RefinedResponse<ResponseType | undefined>;
 
-const JSON_HEADERS = { "Content-Type": "application/json" };
+// X-Idempotency-Key on every request that is not a GET: workerd closes a keep-alive connection after
+// ~5 s idle, and a POST that k6 (Go's net/http) sends on such a connection just as it closes fails
+// with EOF, unretried, because Go replays only requests it knows are idempotent (net/http
+// Request.isReplayable: GET/HEAD/OPTIONS/TRACE, or a request carrying Idempotency-Key or
+// X-Idempotency-Key) and only when the server closed the connection before answering
+// (persistConn.shouldRetryRequest). With it, Go redials and resends, and no failed attempt is
+// recorded. perf.do reads no X-Idempotency-Key (its dedup header is Idempotency-Key, untouched here).
+const JSON_HEADERS = { "Content-Type": "application/json", "X-Idempotency-Key": "perfdo-replay-safe" };
 // A request succeeds on 2xx (k6's own default also passes 3xx). Set once per VU as the default, so
 // that only operations expecting other statuses carry a callback: k6 parses every key of a
 // request's params on every request (npm run bench:overhead).
@@ -160,7 +167,7 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
     const plan = planFor(name, meta);
     const res =
       body === undefined
-        ? http.request(method, root + path, null, plan.params)
+        ? http.request(method, root + path, null, method === "GET" ? plan.params : plan.bodyParams)
         : http.request(method, root + path, typeof body === "string" ? body : JSON.stringify(body), plan.bodyParams);
     check(res, plan.checks); // the check's name says the operation: no tag needed
     if (readColo) {
