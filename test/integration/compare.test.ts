@@ -40,14 +40,17 @@ describe("compare against a baseline", () => {
   });
 
   it("finds no regression between two runs of identical load", async (t) => {
-    // Eight one-sided tests (mean and p95 of 4 operations) on two runs that differ only by chance:
-    // at the default alpha 0.05 about one such pair in three would flag something by chance alone
-    // (a run here: echo.echo-100b p95 +76 % at p = 0.055, with 100 samples). So this asks at 0.001
-    // (0.05 spread over the 8 tests, and then some), as a user judging a pair by eye should; the
-    // slowed Worker below is found at p < 0.001 all the same.
-    const strict = join(tempDir("compare-rules"), "regression.json");
-    writeFileSync(strict, JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, "thresholds", "regression.json"), "utf8")), alpha: 0.001 }));
-    const res = await perfdo(["compare", "--run", runIds[1] as string, "--last", "1", "--rules", strict, "--format", "json", "--gate", "--results-dir", results]);
+    // Two 5 s runs of the same load on this shared 2-core machine are not identical: over 4 runs of
+    // npm test here their changes were mean −28 % to +30 % and p95 −46 % to +127 % (latencies of
+    // 1–2 ms, so tenths of a ms), significant at p ≈ 0.001 once (the machine drifted between the
+    // runs; no test of iid samples can tell that from a regression). The default rules (+10 % /
+    // +20 % mean) are for real runs; this asks whether identical load looks like a regression beyond
+    // that noise: mean warn +150 %, p95 warn +400 %, ~5x and ~3x the worst seen. The slowed Worker
+    // below changes the mean by +1,160 % to +2,190 % (same 4 runs).
+    const noise = join(tempDir("compare-rules"), "regression.json");
+    const rules = JSON.parse(readFileSync(join(ROOT, "thresholds", "regression.json"), "utf8")) as { rules: Record<string, unknown> };
+    writeFileSync(noise, JSON.stringify({ ...rules, rules: { ...rules.rules, mean: { warn: 1.5, fail: 2 }, p95: { warn: 4, fail: 5 } } }));
+    const res = await perfdo(["compare", "--run", runIds[1] as string, "--last", "1", "--rules", noise, "--format", "json", "--gate", "--results-dir", results]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const { comparisons } = JSON.parse(res.stdout) as ComparisonJson;
     assert.equal(comparisons.length, 4);
@@ -70,6 +73,7 @@ describe("compare against a baseline", () => {
       assert.equal(mean?.test.test, "mann-whitney", "raw samples exist on both sides, so the rank test is used");
       measured(t, `compare slowed ${c.name} mean change, p`, `${mean?.change}, ${mean?.test.p}`);
       assert.ok((mean?.test.p ?? 1) < 0.001, `${c.name} p=${mean?.test.p}`);
+      // Seen over 4 runs: mean +1,160 % to +2,190 %, p 0 (a 15 ms delay on 1–2 ms requests); 1 = +100 %.
       assert.ok((mean?.change ?? 0) > 1, `${c.name} mean +${mean?.change}`);
     }
     const advisory = await perfdo(["compare", "--run", runIds[2] as string, "--baseline", "before-slowdown", "--results-dir", results]);
