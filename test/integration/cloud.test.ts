@@ -38,7 +38,7 @@ describe("perfdo cloud (Grafana Cloud k6)", () => {
     const byZone = Object.fromEntries(lines.map((l) => [l.loadZone, l.iterations]));
     assert.deepEqual(Object.keys(byZone).sort(), ["amazon:de:frankfurt", "amazon:us:ashburn"]);
     const total = (byZone["amazon:us:ashburn"] ?? 0) + (byZone["amazon:de:frankfurt"] ?? 0);
-    // The split is execution segments, so it is exact up to rounding: 0.604 in each of 4 runs.
+    // The split is execution segments, so it is exact up to rounding: 0.604–0.610 over 9 runs (limit ±0.03, 3x the widest).
     measured(t, "cloud ashburn share", (byZone["amazon:us:ashburn"] ?? 0) / total);
     assert.ok(Math.abs((byZone["amazon:us:ashburn"] ?? 0) / total - 0.6) < 0.03, JSON.stringify(byZone));
     assert.match(res.stdout, /echo\.ping @ amazon:de:frankfurt/);

@@ -40,13 +40,13 @@ describe("compare against a baseline", () => {
   });
 
   it("finds no regression between two runs of identical load", async (t) => {
-    // Two 5 s runs of the same load on this shared 2-core machine are not identical: over 4 runs of
+    // Two 5 s runs of the same load on this shared 2-core machine are not identical: over 9 runs of
     // npm test here their changes were mean −28 % to +30 % and p95 −46 % to +127 % (latencies of
     // 1–2 ms, so tenths of a ms), significant at p ≈ 0.001 once (the machine drifted between the
     // runs; no test of iid samples can tell that from a regression). The default rules (+10 % /
     // +20 % mean) are for real runs; this asks whether identical load looks like a regression beyond
     // that noise: mean warn +150 %, p95 warn +400 %, ~5x and ~3x the worst seen. The slowed Worker
-    // below changes the mean by +1,160 % to +2,190 % (same 4 runs).
+    // below changes the mean by +1,160 % to +2,320 % (same 9 runs).
     const noise = join(tempDir("compare-rules"), "regression.json");
     const rules = JSON.parse(readFileSync(join(ROOT, "thresholds", "regression.json"), "utf8")) as { rules: Record<string, unknown> };
     writeFileSync(noise, JSON.stringify({ ...rules, rules: { ...rules.rules, mean: { warn: 1.5, fail: 2 }, p95: { warn: 4, fail: 5 } } }));
@@ -73,7 +73,7 @@ describe("compare against a baseline", () => {
       assert.equal(mean?.test.test, "mann-whitney", "raw samples exist on both sides, so the rank test is used");
       measured(t, `compare slowed ${c.name} mean change, p`, `${mean?.change}, ${mean?.test.p}`);
       assert.ok((mean?.test.p ?? 1) < 0.001, `${c.name} p=${mean?.test.p}`);
-      // Seen over 4 runs: mean +1,160 % to +2,190 %, p 0 (a 15 ms delay on 1–2 ms requests); 1 = +100 %.
+      // Seen over 9 runs: mean +1,160 % to +2,320 %, p 0 (a 15 ms delay on 1–2 ms requests); 1 = +100 %.
       assert.ok((mean?.change ?? 0) > 1, `${c.name} mean +${mean?.change}`);
     }
     const advisory = await perfdo(["compare", "--run", runIds[2] as string, "--baseline", "before-slowdown", "--results-dir", results]);
