@@ -65,10 +65,13 @@ export function segmentRouter(): SegmentRouter {
   return {
     register: facade as unknown as RouterType,
     fetch: (request: Request) => {
+      // The path's first segment, read off the URL without parsing it (per request: no array, one slice).
       const url = request.url;
-      const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-      const path = pathStart < 0 ? "/" : url.slice(pathStart);
-      return routerFor(firstSegment(path.split("?")[0] as string)).fetch(request);
+      const start = url.indexOf("/", url.indexOf("//") + 2);
+      if (start < 0) return routerFor("").fetch(request);
+      let end = start + 1;
+      while (end < url.length && url[end] !== "/" && url[end] !== "?" && url[end] !== "#") end++;
+      return routerFor(url.slice(start + 1, end)).fetch(request);
     },
   };
 }

@@ -21,6 +21,7 @@ describe("segment router", () => {
     assert.equal(await hit("/things/batch"), "things-id", "the earlier route wins, as in one router");
     assert.equal(await hit("/things?type=A"), "things");
     assert.equal(await hit("/ping"), "ping");
+    assert.equal(await hit("/ping?x=1"), "ping", "a query string is not part of the segment");
     assert.equal(await hit("/things/history"), "param-first", "a parameter-first route registered earlier still wins over a literal one");
     assert.equal(await hit("/abc/history"), "param-first");
     assert.equal(await hit("/nowhere/at/all"), "fallback");
