@@ -6,6 +6,11 @@
 export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
   /** The domain whose subdomains name namespaces; `perf.do` unless the deployment says otherwise. */
   BASE_DOMAIN?: string;
+  /**
+   * The bearer token every request must carry (a wrangler secret). A deployment without one refuses
+   * everything (access.ts); the local target needs one only when it is given one.
+   */
+  PERFDO_TOKEN?: string;
   /** "1" only on the embedded local target: enables the request counters under `/_perfdo/`. */
   PERFDO_LOCAL?: string;
   /** Local only: milliseconds added before every namespace request, to prove regressions get caught. */

@@ -1,5 +1,6 @@
 import { fail, json } from "./http";
-import { namespaceFromHost } from "./namespace";
+import { refusal } from "./access";
+import { namespaceFromHost, namespaceFromPath } from "./namespace";
 import { routeKey } from "./route-key";
 import type { Env } from "./env";
 
@@ -35,20 +36,31 @@ function localAdmin(url: URL, request: Request): Response | null {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
+    let url = new URL(request.url);
     const local = env.PERFDO_LOCAL === "1";
     if (local && url.pathname.startsWith("/_perfdo/")) {
       return localAdmin(url, request) ?? fail(404, `no admin route ${url.pathname}`);
     }
+    const refused = refusal(request, env);
+    if (refused) return refused;
+    const base = env.BASE_DOMAIN ?? "perf.do";
+    // One host for every namespace (workers.dev): the namespace rides in the path, `/@fork/...`. The
+    // request goes on as `https://fork.<base>/...`, so the object reads it from the host as always.
+    const carried = namespaceFromPath(url.pathname);
+    if (carried === "invalid") return fail(400, `path ${url.pathname} starts with "@" but names no namespace (expected /@<namespace>/<route>)`);
+    if (carried) {
+      request = new Request(`${url.protocol}//${carried.namespace}.${base}${carried.rest}${url.search}`, request);
+      url = new URL(request.url);
+    }
     // The URL's host is the Host header on the platform and under workerd's HTTP server alike; miniflare's
     // dispatchFetch (the route tests) keeps the URL but sends its own address as Host.
-    const namespace = namespaceFromHost(url.host, env.BASE_DOMAIN ?? "perf.do");
+    const namespace = namespaceFromHost(url.host, base);
     if (local) {
       const key = `${namespace ?? "-"} ${routeKey(request.method, url.pathname)}`;
       served.set(key, (served.get(key) ?? 0) + 1);
     }
     if (url.pathname === "/health") return json({ status: "ok", namespace });
-    if (!namespace) return fail(400, `host ${url.host} names no namespace (expected <namespace>.${env.BASE_DOMAIN ?? "perf.do"})`);
+    if (!namespace) return fail(400, `host ${url.host} names no namespace (expected <namespace>.${base}, or a path /@<namespace>/...)`);
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const routed = local && env.PERFDO_FAULT === "fork-shares-state" ? namespace.replace(/-fork-[0-9a-f]{8}$/, "") : namespace;

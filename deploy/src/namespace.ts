@@ -15,3 +15,17 @@ export function namespaceFromHost(hostHeader: string | null, baseDomain: string)
   if (labels.length < 3 || /^\d+$/.test(labels[labels.length - 1] ?? "")) return null;
   return labels[0] || null;
 }
+
+/**
+ * The namespace carried in the path, for a deployment with one host (workers.dev gives each Worker
+ * one: `<worker>.<account>.workers.dev`, no subdomains of its own): `/@fork/things/1` → `fork` and
+ * `/things/1`. `@` starts no route of the contract, so the prefix cannot shadow one. Null when the
+ * path carries none; `invalid` when it carries something that is not a namespace.
+ */
+export function namespaceFromPath(pathname: string): { namespace: string; rest: string } | "invalid" | null {
+  if (pathname.charCodeAt(1) !== 64 /* "@" */ || pathname.charCodeAt(0) !== 47) return null;
+  const end = pathname.indexOf("/", 2);
+  const namespace = (end < 0 ? pathname.slice(2) : pathname.slice(2, end)).toLowerCase();
+  if (!/^[a-z0-9](?:[a-z0-9.-]{0,200}[a-z0-9])?$/.test(namespace)) return "invalid";
+  return { namespace, rest: end < 0 ? "/" : pathname.slice(end) };
+}

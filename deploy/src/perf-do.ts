@@ -43,7 +43,12 @@ export class PerfDO extends DurableObject<Env> {
       // After the response has gone: abort() throws into whatever is running in the object.
       resetSoon: () => void setTimeout(() => ctx.abort("reset on request (cold start measurement)"), 0),
       deleteAll: () => ctx.storage.deleteAll(),
-      viaWorker: (request) => (ctx as unknown as { exports: { default: { fetch(r: Request): Promise<Response> } } }).exports.default.fetch(request),
+      // The Worker's own entry refuses a request without the deployment's token (access.ts): an
+      // object calling through it is a client like any other and carries it.
+      viaWorker: (request) => {
+        if (env.PERFDO_TOKEN) request.headers.set("authorization", `Bearer ${env.PERFDO_TOKEN}`);
+        return (ctx as unknown as { exports: { default: { fetch(r: Request): Promise<Response> } } }).exports.default.fetch(request);
+      },
     };
     this.router = segmentRouter();
     for (const feature of FEATURES) feature.routes(featureRouter(this.router.register, feature, () => this.ready(feature), () => this.namespace), this.context);

@@ -51,7 +51,17 @@ export type JsonResponse = RefinedResponse<ResponseType | undefined>;
 // X-Idempotency-Key) and only when the server closed the connection before answering
 // (persistConn.shouldRetryRequest). With it, Go redials and resends, and no failed attempt is
 // recorded. perf.do reads no X-Idempotency-Key (its dedup header is Idempotency-Key, untouched here).
-const JSON_HEADERS = { "Content-Type": "application/json", "X-Idempotency-Key": "perfdo-replay-safe" };
+// A deployment's bearer token (deploy/src/access.ts), from the environment k6 runs in: `perfdo run`
+// hands it to k6 in its process environment, never as `-e`, so it is in no built script, archive or
+// manifest. Requests carry it only when it is set (the local target needs none).
+const TOKEN = __ENV.PERFDO_TOKEN;
+const AUTH: Record<string, string> | undefined = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : undefined;
+const JSON_HEADERS = { "Content-Type": "application/json", "X-Idempotency-Key": "perfdo-replay-safe", ...AUTH };
+
+/** k6/websockets params for a socket to the target: its bearer token when the run has one. */
+export function socketParams(): { headers: Record<string, string> } | undefined {
+  return AUTH ? { headers: AUTH } : undefined;
+}
 // A request succeeds on 2xx (k6's own default also passes 3xx). Set once per VU as the default, so
 // that only operations expecting other statuses carry a callback: k6 parses every key of a
 // request's params on every request (npm run bench:overhead).
@@ -79,7 +89,11 @@ export interface NamespaceClient {
   post(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
   put(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
   patch(name: string, path: string, body?: unknown, meta?: OperationMeta): JsonResponse;
+  /** Requests sent at once (k6's http.batch), each measured and checked as its own operation. */
+  batch(requests: readonly BatchRequest[]): JsonResponse[];
 }
+
+export interface BatchRequest { method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; name: string; path: string; body?: unknown }
 
 /** `bodyJson`'s answer for a body that is not JSON (a unique object: see `announced` on Symbol). */
 export const NOT_JSON: { readonly notJson: true } = { notJson: true };
@@ -136,9 +150,9 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
       : (res: JsonResponse) => res.status >= 200 && res.status < 300;
     announceHost(name, host);
     const tags = tagsFor(name, meta);
-    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo, ...meta.headers } : { ...meta?.headers };
+    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo, ...meta.headers, ...AUTH } : { ...meta?.headers, ...AUTH };
     // Only what differs from k6's defaults (and the VU's response callback): no empty headers.
-    const params: Plan["params"] = meta?.colo || meta?.headers ? { headers: colo, tags } : { tags };
+    const params: Plan["params"] = meta?.colo || meta?.headers || AUTH ? { headers: colo, tags } : { tags };
     const bodyParams: Plan["params"] = { headers: { ...JSON_HEADERS, ...colo }, tags };
     if (expectStatus) params.responseCallback = bodyParams.responseCallback = http.expectedStatuses({ min: 200, max: 299 }, ...expectStatus);
     return {
@@ -177,8 +191,20 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
     return res;
   }
 
+  function batch(requests: readonly BatchRequest[]): JsonResponse[] {
+    const plans = requests.map((r) => planFor(r.name, undefined));
+    const responses = http.batch(requests.map((r, i) => {
+      const plan = plans[i] as Plan;
+      const body = r.body === undefined ? null : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
+      return [r.method, root + r.path, body, body === null && r.method === "GET" ? plan.params : plan.bodyParams] as [string, string, string | null, Plan["params"]];
+    })) as JsonResponse[];
+    responses.forEach((res, i) => check(res, (plans[i] as Plan).checks));
+    return responses;
+  }
+
   return {
     url: root,
+    batch,
     get: (name, path, meta) => send("GET", name, path, undefined, meta),
     del: (name, path, meta) => send("DELETE", name, path, undefined, meta),
     post: (name, path, body, meta) => send("POST", name, path, body, meta),

@@ -7,9 +7,15 @@ export const DEFAULT_LOCAL_ADDRESS = "127.0.0.1:8787";
 
 export interface Target {
   kind: "local" | "remote";
-  /** Namespaces are subdomains of this: `fork` → `fork.<baseDomain>`. */
+  /** Namespaces are subdomains of this: `fork` → `fork.<baseDomain>`; or, on a one-host target, its host. */
   baseDomain: string;
   scheme: "http" | "https";
+  /**
+   * Where a request names its namespace: the subdomain (`fork.perf.do`), or, where a deployment has
+   * one host for everything (workers.dev: `<worker>.<account>.workers.dev`), a path prefix
+   * (`<host>/@fork/...`) that the reference Worker reads (deploy/src/namespace.ts).
+   */
+  carrier?: "host" | "path";
   /** Local only: the loopback host:port every `*.baseDomain` name is pinned to via k6's `hosts`. */
   address?: string;
 }
@@ -21,7 +27,7 @@ export function isLoopbackAddress(address: string): boolean {
   return /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i.test(address);
 }
 
-function isDomainName(domain: string): boolean {
+export function isDomainName(domain: string): boolean {
   return /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain);
 }
 
@@ -51,12 +57,13 @@ export function resolveTarget(
     return { kind: "local", baseDomain: DEFAULT_BASE_DOMAIN, scheme: "http", address };
   }
   const domain = trimmed.replace(/^https?:\/\//, "").replace(/\/+$/, "").toLowerCase();
-  if (options.checked) return { kind: "remote", baseDomain: domain, scheme: "https" };
+  const remote: Target = { kind: "remote", baseDomain: domain, scheme: "https", ...(isOneHost(domain) ? { carrier: "path" } : {}) };
+  if (options.checked) return remote;
   if (!isDomainName(domain)) throw new Error(`target "${spec}" is neither "local" nor a domain name like perf.do`);
   if (!isAllowedDomain(domain, options.allowedDomains)) {
     throw new Error(`target domain "${domain}" is not allow-listed (perf.do is; add your own with PERFDO_ALLOWED_DOMAINS)`);
   }
-  return { kind: "remote", baseDomain: domain, scheme: "https" };
+  return remote;
 }
 
 /**
@@ -76,8 +83,17 @@ export function targetFromEnv(env: Record<string, string | undefined>, checked =
   });
 }
 
+/** A workers.dev host serves one Worker and has no subdomains of its own: namespaces go in the path. */
+function isOneHost(domain: string): boolean {
+  return domain.endsWith(".workers.dev");
+}
+
+/**
+ * Where a namespace lives, without the scheme: `fork.perf.do`, or `<host>/@fork` on a one-host
+ * target. Requests and WebSocket URLs append their path to it; results record it as the target.
+ */
 export function hostFor(target: Target, namespace: string): string {
-  return `${namespace}.${target.baseDomain}`;
+  return target.carrier === "path" ? `${target.baseDomain}/@${namespace}` : `${namespace}.${target.baseDomain}`;
 }
 
 export function baseUrl(target: Target, namespace: string): string {

@@ -5,6 +5,7 @@ import { baselineCommand } from "./cmds/baseline";
 import { buildCommand } from "./cmds/build";
 import { cloudCommand } from "./cmds/cloud";
 import { compareCommand } from "./cmds/compare";
+import { deployCommand } from "./cmds/deploy";
 import { ingestCommand } from "./cmds/ingest";
 import { k8sCommand } from "./cmds/k8s";
 import { k6VersionCommand, provisionCommand } from "./cmds/provision";
@@ -23,7 +24,7 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 const COMMANDS = [
   buildCommand, runCommand, ingestCommand, serveCommand, provisionCommand, compareCommand, reportCommand,
-  cloudCommand, k8sCommand, sweepCommand, toolCommand, baselineCommand, scenariosCommand, k6VersionCommand,
+  cloudCommand, k8sCommand, sweepCommand, deployCommand, toolCommand, baselineCommand, scenariosCommand, k6VersionCommand,
 ] as const;
 
 export function program(): Command {

@@ -14,6 +14,8 @@ export const EXIT = {
   runFailed: 5,
   /** A pinned Go tool (actionlint, kubeconform, under tools/) could not be found or built. */
   toolMissing: 6,
+  /** `perfdo deploy`: wrangler refused or failed (its own message is printed above perfdo's line). */
+  deployFailed: 7,
   /** Stopped by SIGINT (Ctrl-C): k6 stopped gracefully, what it measured is kept, marked interrupted. */
   interrupted: 130,
   /** Stopped by SIGTERM (a CI runner's cancel): as for SIGINT. */

@@ -4,7 +4,7 @@
 import exec from "k6/execution";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
-import { namespaceClient } from "../../lib/k6/client";
+import { namespaceClient, socketParams } from "../../lib/k6/client";
 import { body, expect } from "../../lib/k6/expect";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { jsonOfSize } from "../../lib/k6/payload";
@@ -32,7 +32,7 @@ function http(): void {
 
 function websocket(): void {
   const replies: Array<{ type: string; i: number; data?: string }> = [];
-  const socket = new WebSocket(WS_URL);
+  const socket = new WebSocket(WS_URL, null, socketParams());
   let settled = false;
   // The iteration lasts until the socket closes and no timer is pending, so the guard is cleared.
   const guard = setTimeout(() => settle(false, `all ${WS_MESSAGES} replies arrive within ${WS_TIMEOUT_MS} ms`), WS_TIMEOUT_MS);

@@ -13,7 +13,7 @@
 import { check } from "k6";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
-import { bodyJson, namespaceClient } from "../../lib/k6/client";
+import { bodyJson, namespaceClient, socketParams } from "../../lib/k6/client";
 import { recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { jsonOfSize } from "../../lib/k6/payload";
@@ -45,7 +45,7 @@ export default function (): void {
   for (let i = 0; i < CHAIN; i++) echo.post("baseline.http-echo-1kb.request", "/echo", PAYLOAD);
   recordLatency("baseline.http-echo-1kb", HOST, (Date.now() - httpStart) / CHAIN);
 
-  const socket = new WebSocket(WS_URL);
+  const socket = new WebSocket(WS_URL, null, socketParams());
   let got = 0;
   let wsStart = 0;
   const guard = setTimeout(() => {

@@ -9,6 +9,7 @@
 import { check } from "k6";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { socketParams } from "../../lib/k6/client";
 import { recordFailure, recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { hostFor } from "../../lib/k6/target";
@@ -25,7 +26,7 @@ export default function (): void {
   let i = 0;
   let sentAt = 0;
   let ended = false;
-  const socket = new WebSocket(URL);
+  const socket = new WebSocket(URL, null, socketParams());
   let ping: ReturnType<typeof setInterval> | null = null;
   const end = (dropped: boolean): void => {
     if (ended) return;

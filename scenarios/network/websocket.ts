@@ -16,6 +16,7 @@
 import { check } from "k6";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { socketParams } from "../../lib/k6/client";
 import { recordFailure, recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { hostFor } from "../../lib/k6/target";
@@ -40,7 +41,7 @@ export default function (): void {
   let ordered = true;
   let closedAt = 0;
   let finished = false;
-  const socket = new WebSocket(URL);
+  const socket = new WebSocket(URL, null, socketParams());
   const finish = (ok: boolean, why: string): void => {
     if (finished) return;
     finished = true;
@@ -88,7 +89,7 @@ export default function (): void {
     // Closed by the server, as on a deploy: reconnect at once and prove the new socket works.
     phase = "reconnect";
     closedAt = Date.now();
-    const again = new WebSocket(URL);
+    const again = new WebSocket(URL, null, socketParams());
     again.onopen = () => {
       recordLatency("ws.reconnect", HOST, Date.now() - closedAt);
       again.send(JSON.stringify({ type: "ping", i: 0 }));

@@ -16,10 +16,9 @@
 //   the Worker cannot time it itself), so the transfer is that request's duration and the overhead
 //   is the rest: the heal, noticing it, the polls before.
 
-import http from "k6/http";
 import { check, sleep } from "k6";
 import exec from "k6/execution";
-import { announceHost, bodyJson, namespaceClient, tagsFor, type NamespaceClient } from "../../lib/k6/client";
+import { bodyJson, namespaceClient, type BatchRequest, type NamespaceClient } from "../../lib/k6/client";
 import { recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { hostFor } from "../../lib/k6/target";
@@ -50,17 +49,10 @@ function failoverDrill(): void {
   const { ns, host } = drillObject("failover");
   // Writes the replica has applied before the primary goes: the promoted replica must keep them.
   ns.post("replicate.write", "/write", { key: "before", value: "kept", waitForReplica: true, targetReplica: "r1" });
-  const readParams = { tags: tagsFor("replicate.failover-read", undefined) };
-  announceHost("replicate.failover-read", host);
-  const requests: Parameters<typeof http.batch>[0] = [
-    ["POST", `${ns.url}/failover`, JSON.stringify({ promoteReplica: "r1", reason: "drill" }), { headers: { "Content-Type": "application/json" }, tags: tagsFor("replicate.failover.promote", undefined) }],
-  ];
-  for (let i = 0; i < FAILOVER_READS; i++) requests.push(["GET", `${ns.url}/read?key=before`, null, readParams]);
+  const requests: BatchRequest[] = [{ method: "POST", name: "replicate.failover.promote", path: "/failover", body: { promoteReplica: "r1", reason: "drill" } }];
+  for (let i = 0; i < FAILOVER_READS; i++) requests.push({ method: "GET", name: "replicate.failover-read", path: "/read?key=before" });
   const sent = Date.now();
-  const responses = http.batch(requests);
-  announceHost("replicate.failover.promote", host);
-  check(responses[0], { "replicate.failover: promotion accepted": (r) => r?.status === 200 });
-  for (let i = 1; i < responses.length; i++) check(responses[i], { "replicate.failover-read: status is 2xx": (r) => r !== undefined && r.status >= 200 && r.status < 300 });
+  ns.batch(requests);
   for (let i = 0; i < DRILL_POLL_TRIES; i++) {
     const wrote = ns.post("replicate.failover.write", "/write", { key: "after", value: i });
     if (wrote.status === 201) {

@@ -17,6 +17,16 @@ describe("target resolution", () => {
     assert.equal(resolveTarget("staging.perf.do").baseDomain, "staging.perf.do");
   });
 
+  it("puts the namespace in the path on a workers.dev host (one host per Worker), checked or not", () => {
+    const host = "perfdo-reference.someone.workers.dev";
+    for (const t of [resolveTarget(`https://${host}`, { allowedDomains: [host] }), targetFromEnv({ PERFDO_TARGET: host }, true)]) {
+      assert.equal(t.carrier, "path");
+      assert.equal(baseUrl(t, "com.web"), `https://${host}/@com.web`);
+      assert.equal(hostFor(t, "echo"), `${host}/@echo`);
+    }
+    assert.throws(() => resolveTarget(host), /not allow-listed/);
+  });
+
   it("maps every *.perf.do host to the local Worker via k6 hosts, keeping the real Host", () => {
     const t = resolveTarget("local=127.0.0.1:9999");
     assert.equal(t.kind, "local");

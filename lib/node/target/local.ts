@@ -24,12 +24,12 @@ export interface LocalTarget {
 export const COMPATIBILITY_DATE = "2026-04-01";
 const HEALTH_TIMEOUT_MS = 30_000;
 
-async function waitForHealth(base: string, timeoutMs: number): Promise<void> {
+async function waitForHealth(base: string, timeoutMs: number, token?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000), headers: token ? { authorization: `Bearer ${token}` } : {} });
       if (res.ok) return;
       lastError = `HTTP ${res.status}`;
     } catch (err) {
@@ -56,6 +56,8 @@ export interface LocalTargetOptions {
   baseDomain?: string;
   /** Answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (rehearsing a remote target). */
   cfRayColo?: string;
+  /** A bearer token every request must carry, as a deployment's PERFDO_TOKEN secret (deploy/src/access.ts). */
+  token?: string;
   /** workerd directly (default) or through miniflare (for comparison: npm run bench:target). */
   backend?: "workerd" | "miniflare";
 }
@@ -105,6 +107,7 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     PERFDO_DELAY_MS: String(options.delayMs ?? 0),
     PERFDO_FAULT: options.fault ?? "",
     PERFDO_CF_RAY_COLO: options.cfRayColo ?? "",
+    ...(options.token ? { PERFDO_TOKEN: options.token } : {}),
   };
   const started: Started =
     options.backend === "miniflare"
@@ -120,7 +123,7 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     }
   };
   try {
-    await waitForHealth(base, HEALTH_TIMEOUT_MS);
+    await waitForHealth(base, HEALTH_TIMEOUT_MS, options.token);
   } catch (err) {
     await started.stop().catch(() => undefined);
     throw err;
