@@ -134,6 +134,8 @@ export function cloudCommand(root: string): Command {
 
     // The real thing: k6 uploads the archive (or, with --local, runs here and streams to the cloud).
     const args = ["cloud", "run", ...(flags.local ? ["--local-execution"] : []), ...envArgs, entry.script];
+    // The archive carries -e values to Grafana's servers and their runners: the target's token stays out.
+    if (process.env.PERFDO_TOKEN) console.error("perfdo: PERFDO_TOKEN is not put in the archive; the cloud's runners read it from a Grafana Cloud k6 environment variable of that name (Settings → Environment variables)");
     console.error(`perfdo: k6 ${args.join(" ")}`);
     const res = spawnSync(k6.bin, args, { stdio: "inherit" });
     if (res.status === K6_THRESHOLDS_FAILED) process.exitCode = EXIT.thresholds;
