@@ -30,7 +30,8 @@ const COMMANDS = [
 export function program(): Command {
   const cli = new Command("perfdo")
     .description("Load-testing harness for perf.do: TypeScript k6 scenarios, a local reference Worker, BenchmarkResult history.")
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions(); // a subcommand's options are its own (k8s collect), as commander requires of every ancestor
   for (const command of COMMANDS) cli.addCommand(command(ROOT));
   return cli;
 }

@@ -17,7 +17,7 @@ describe("k6-operator manifests", () => {
   });
 
   it("builds the runner's command line in k6-operator's order", () => {
-    const m = k8sManifests({ name: "perfdo-x", scenario: "x", script: "export default function () {}", parallelism: 2, separate: true, k6Version: "v2.2.0", perfdoOutput: false, env: {}, rawStorage: "1Gi" });
+    const m = k8sManifests({ name: "perfdo-x", scenario: "x", script: "export default function () {}", parallelism: 2, separate: true, k6Version: "v2.2.0", perfdoOutput: false, env: {}, results: { kind: "claim", storageClass: "nfs", size: "1Gi" } });
     assert.deepEqual(runnerCommand(m.testRun, 2).slice(0, 5), ["k6", "run", "--quiet", "--execution-segment=1/2:1", "--execution-segment-sequence=0,1/2,1"]);
     assert.deepEqual(runnerCommand(m.testRun, 2).slice(-7), ["/test/test.js", "--address=0.0.0.0:6565", "--paused", "--tag", "instance_id=2", "--tag", "testrun_name=perfdo-x"]);
   });
@@ -30,5 +30,6 @@ describe("k6-operator manifests", () => {
     assert.throws(() => archiveArgs(["stray"]), /invalid value for k6 CLI argument: `stray`/);
     // Ours: nothing of the raw output reaches k6 archive.
     for (const perfdo of [true, false]) assert.ok(!archiveArgs(operatorArgv(runnerArguments(perfdo))).some((w) => w.includes("--out") || w.includes("=/perfdo-raw/$(POD_NAME).json") || w.startsWith("perfdo=")));
+    assert.deepEqual(archiveArgs(operatorArgv(runnerArguments(true, { kind: "logs" }))).filter((w) => w.includes("perfdo")), []);
   });
 });

@@ -7,6 +7,7 @@ go 1.26
 tool go.k6.io/k6/v2
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/klauspost/compress v1.19.1
 	go.k6.io/k6/v2 v2.2.0
 )

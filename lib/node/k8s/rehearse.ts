@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { RAW_MOUNT, SCRIPT_FILE, runnerCommand, type Manifests } from "./manifests";
+import { PACKED_MOUNT, RAW_MOUNT, SCRIPT_FILE, SCRIPT_MOUNT, podScriptPath, runnerCommand, type Manifests } from "./manifests";
 import { archiveArgs, operatorArgv } from "./operator-cli";
 
 // The k6-operator run, rehearsed on this machine: each runner's exact command line (runnerCommand)
@@ -12,6 +12,8 @@ import { archiveArgs, operatorArgv } from "./operator-cli";
 // start paused, and are then resumed together through their REST API, as k6-operator's starter does.
 // Before them, the initializer pod's two commands, with the TestRun's arguments filtered as
 // k6-operator filters them (operator-cli.ts): `k6 archive`, then `k6 inspect --execution-requirements`.
+// Every pod's init containers (the archive's unpacking) run first, their exact commands with the
+// mounts mapped to folders. A runner's stdout and stderr go to `<pod>.log`, as `kubectl logs` shows them.
 
 export interface Rehearsal {
   rawOutputs: string[];
@@ -45,9 +47,44 @@ async function waitForApi(port: number, deadline: number, exit: () => string | n
   }
 }
 
+interface PodSpec {
+  arguments?: string;
+  runner: { env: Array<{ name: string; value?: string }>; initContainers?: Array<{ name: string; command: string[] }> };
+}
+
+/** A pod's paths, as folders of the rehearsal. */
+function podPaths(dir: string): (arg: string) => string {
+  const folders: Array<[string, string]> = [
+    [`${PACKED_MOUNT}/`, join(dir, "packed") + "/"],
+    [`${SCRIPT_MOUNT}/`, join(dir, "script") + "/"],
+    ["/test/", join(dir, "test") + "/"],
+    [`${RAW_MOUNT}/`, join(dir, "raw") + "/"],
+  ];
+  return (arg) => folders.reduce((a, [from, to]) => a.replaceAll(from, to), arg);
+}
+
+/** The pod's init containers, their exact commands with the mounts mapped (each pod runs them; here once). */
+function initContainers(manifests: Manifests, dir: string): void {
+  const spec = (manifests.testRun as { spec: PodSpec }).spec;
+  const map = podPaths(dir);
+  for (const c of spec.runner.initContainers ?? []) {
+    const [bin, ...args] = c.command.map(map);
+    const res = spawnSync(bin as string, args, { encoding: "utf8", timeout: 60_000 });
+    if (res.status !== 0) throw new Error(`rehearsal init container ${c.name} failed (${(res.stderr || "").trim().split("\n").pop() ?? `exit ${res.status}`}); on a cluster no pod would start`);
+  }
+}
+
+/** The ConfigMap mounted as a folder: its text data, or its binary data decoded. */
+function mountConfigMap(manifests: Manifests, folder: string): void {
+  const cm = manifests.configMap as { data?: Record<string, string>; binaryData?: Record<string, string> };
+  mkdirSync(folder, { recursive: true });
+  for (const [file, text] of Object.entries(cm.data ?? {})) writeFileSync(join(folder, file), text);
+  for (const [file, base64] of Object.entries(cm.binaryData ?? {})) writeFileSync(join(folder, file), Buffer.from(base64, "base64"));
+}
+
 /** The initializer pod, rehearsed: what fails there fails the TestRun before any runner starts. */
 export function initializer(manifests: Manifests, k6Bin: string, script: string, dir: string): void {
-  const spec = (manifests.testRun as { spec: { arguments?: string; runner: { env: Array<{ name: string; value?: string }> } } }).spec;
+  const spec = (manifests.testRun as { spec: PodSpec }).spec;
   const env = spec.runner.env.filter((e) => e.value !== undefined).flatMap((e) => ["-e", `${e.name}=${e.value}`]);
   const archive = join(dir, "initializer.archived.tar");
   let kept: string[];
@@ -68,13 +105,14 @@ export function initializer(manifests: Manifests, k6Bin: string, script: string,
 /** Runs every runner of `manifests.testRun` locally; returns their raw outputs and summaries. */
 export async function rehearse(manifests: Manifests, k6Bin: string, dir: string, timeoutMs = 600_000): Promise<Rehearsal> {
   const testRun = manifests.testRun as { metadata: { name: string }; spec: { parallelism: number; runner: { env: Array<{ name: string; value?: string }> } } };
-  const script = (manifests.configMap as { data: Record<string, string> }).data[SCRIPT_FILE] as string;
-  const testDir = join(dir, "test");
+  const map = podPaths(dir);
   const rawDir = join(dir, "raw");
-  mkdirSync(testDir, { recursive: true });
-  mkdirSync(rawDir, { recursive: true });
-  writeFileSync(join(testDir, SCRIPT_FILE), script);
-  initializer(manifests, k6Bin, join(testDir, SCRIPT_FILE), dir);
+  const archived = podScriptPath(manifests.testRun) !== `/test/${SCRIPT_FILE}`;
+  mountConfigMap(manifests, join(dir, archived ? "packed" : "test"));
+  for (const folder of ["script", "raw"]) mkdirSync(join(dir, folder), { recursive: true });
+  initContainers(manifests, dir);
+  initializer(manifests, k6Bin, map(podScriptPath(manifests.testRun)), dir);
+  const viaLogs = String((manifests.testRun as { spec: { arguments?: string } }).spec.arguments).includes("perfdo=-");
 
   const runners: Array<{ exited: Promise<number>; port: number; pod: string; kill: () => void; gone: () => string | null }> = [];
   const deadline = Date.now() + timeoutMs;
@@ -85,17 +123,18 @@ export async function rehearse(manifests: Manifests, k6Bin: string, dir: string,
       for (const e of testRun.spec.runner.env) if (e.value !== undefined) env[e.name] = e.value;
       const port = await freePort();
       const expand = (arg: string): string => arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
-      const [, ...args] = runnerCommand(manifests.testRun, i).map((arg) =>
-        expand(arg)
-          .replace(`/test/${SCRIPT_FILE}`, join(testDir, SCRIPT_FILE))
-          .replaceAll(`${RAW_MOUNT}/`, `${rawDir}/`)
-          .replace("--address=0.0.0.0:6565", `--address=127.0.0.1:${port}`),
-      );
-      const child = spawn(k6Bin, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+      const [, ...args] = runnerCommand(manifests.testRun, i).map((arg) => map(expand(arg)).replace("--address=0.0.0.0:6565", `--address=127.0.0.1:${port}`));
+      const child = spawn(k6Bin, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      // The pod's log, as `kubectl logs` would give it: stdout and stderr as they come.
+      const log = createWriteStream(join(rawDir, `${pod}.log`));
+      child.stdout.pipe(log, { end: false });
       let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      child.stderr.on("data", (d: Buffer) => {
+        log.write(d);
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
       let code: number | null = null;
-      const exited = new Promise<number>((resolve) => child.on("close", (c) => resolve((code = c ?? 1))));
+      const exited = new Promise<number>((resolve) => child.on("close", (c) => log.end(() => resolve((code = c ?? 1)))));
       const gone = (): string | null => (code === null ? null : `rehearsal runner ${pod} exited ${code} before it was started: ${stderr.trim().split("\n").pop() ?? ""}`);
       runners.push({ exited, port, pod, kill: () => child.kill("SIGKILL"), gone });
       exited.then((code) => {
@@ -116,6 +155,7 @@ export async function rehearse(manifests: Manifests, k6Bin: string, dir: string,
     const timer = setTimeout(() => runners.forEach((r) => r.kill()), Math.max(0, deadline - Date.now()));
     const exitCodes = await Promise.all(runners.map((r) => r.exited));
     clearTimeout(timer);
+    if (viaLogs) return { rawOutputs: runners.map((r) => join(rawDir, `${r.pod}.log`)), summaries: [], exitCodes };
     const ext = String((manifests.testRun as { spec: { arguments: string } }).spec.arguments).includes("perfdo=") ? "perfdo" : "json.gz";
     return {
       rawOutputs: runners.map((r) => join(rawDir, `${r.pod}.${ext}`)),

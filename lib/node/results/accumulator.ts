@@ -71,6 +71,33 @@ export class LatencyAccumulator {
     this.exact = null;
   }
 
+  /**
+   * An accumulator rebuilt from a histogram another process kept (the perfdo output's stdout form,
+   * `H` lines: HdrHistogram of nanoseconds, 3 significant digits) with its exact moments. Percentiles
+   * come from the histogram (within 0.1 %); count, min, max, mean and stddev stay exact. Its reservoir
+   * holds values at evenly spaced ranks of the histogram, standing in for a uniform sample.
+   */
+  static fromHistogram(histogram: hdr.Histogram, moments: { count: number; min: number; max: number; mean: number; m2: number }): LatencyAccumulator {
+    const acc = new LatencyAccumulator();
+    if (moments.count === 0) return acc;
+    const own = newHistogram();
+    own.add(histogram);
+    acc.histogram = own;
+    acc.exact = null;
+    acc.count = moments.count;
+    acc.min = moments.min;
+    acc.max = moments.max;
+    acc.mean = moments.mean;
+    acc.m2 = moments.m2;
+    const size = Math.min(RESERVOIR_SIZE, moments.count);
+    for (let i = 0; i < size; i++) {
+      const ns = own.getValueAtPercentile(((i + 0.5) / size) * 100);
+      acc.reservoir[i] = Math.min(moments.max, Math.max(moments.min, ns / NS_PER_MS));
+    }
+    acc.reservoirLength = size;
+    return acc;
+  }
+
   /** True while every sample is kept as is (figures are exact, not histogram-estimated). */
   get isExact(): boolean {
     return this.exact !== null;

@@ -189,10 +189,13 @@ class RawOutputReader {
 
 /** The perfdo output extension's files are named `*.perfdo` (or `*.perfdo.gz`); anything else is k6's JSON output. */
 export const isPerfdoOutput = (path: string): boolean => /\.perfdo(\.gz)?$/.test(path);
+/** A pod's log (`kubectl logs`, `*.log`) carrying the perfdo output's stdout form among k6's own lines. */
+export const isPodLog = (path: string): boolean => /\.log$/.test(path);
 
 /** One raw output, in either format: k6's JSON (`--out json=`) or the perfdo extension's (`--out perfdo=`). */
 export async function readRawOutput(path: string): Promise<RawRun> {
   if (isPerfdoOutput(path)) return readPerfdoOutput(path);
+  if (isPodLog(path)) return readPerfdoOutput(path, { log: true });
   const reader = new RawOutputReader(path);
   await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
   return reader.finish();

@@ -1,4 +1,6 @@
+import * as hdr from "hdr-histogram-js";
 import { z } from "zod";
+import { LatencyAccumulator } from "./accumulator";
 import { forEachLine, rawChunks } from "./raw-lines";
 import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 
@@ -9,7 +11,12 @@ import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 //   S <id> <metric> <tags JSON>     a time series, declared before its first sample
 //   <id> <µs since start> <value>   a sample (http_req_duration, perfdo_latency)
 //   A <id> <count> <sum>            a counter's or rate's total (checks, iterations, dropped_iterations, …)
+//   H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <HdrHistogram, compressed base64>
+//                                   a series' samples as one histogram (the stdout form, `perfdo=-`)
 //   E <µs since start>              the end: k6 stopped the output cleanly
+//
+// The stdout form arrives through `kubectl logs` mixed with whatever else the pod printed (k6's
+// summary, its log lines on stderr): read as a log, lines that are not the output's are skipped.
 //
 // A file without its end line was cut short (k6 killed): its totals are missing, so it is refused.
 
@@ -28,7 +35,7 @@ class PerfdoOutputReader {
   private startMs = NaN;
   private ended = false;
 
-  constructor(private readonly source: string) {}
+  constructor(private readonly source: string, private readonly log = false) {}
 
   private fail(reason: string): never {
     throw new Error(`${this.source}:${this.run.lines}: ${reason}`);
@@ -53,6 +60,29 @@ class PerfdoOutputReader {
     const t = this.startMs + micros / 1000;
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
+  }
+
+  private histogram(text: string): void {
+    const f = text.split(" ");
+    const [id, count, first, last, min, max, mean, m2] = f.slice(1, 9).map(Number) as number[];
+    const encoded = f[9];
+    if (f.length !== 10 || !encoded || ![id, count, first, last, min, max, mean, m2].every((n) => Number.isFinite(n))) this.fail("not a histogram line");
+    let decoded: hdr.Histogram;
+    try {
+      decoded = hdr.decodeFromCompressedBase64(encoded, 64);
+    } catch (err) {
+      this.fail(`histogram does not decode: ${(err as Error).message}`);
+    }
+    if (decoded.totalCount !== count) this.fail(`histogram holds ${decoded.totalCount} values, the line says ${count}`);
+    const s = this.seriesOf(id as number);
+    const op = operation(this.run, s.tags);
+    if (s.metric === "http_req_duration" && s.tags.expected_response === "false") op.failures += count as number;
+    else op.latency.merge(LatencyAccumulator.fromHistogram(decoded, { count: count as number, min: min as number, max: max as number, mean: mean as number, m2: m2 as number }));
+    if (s.metric === "perfdo_latency") op.measured += count as number;
+    for (const t of [this.startMs + (first as number) / 1000, this.startMs + (last as number) / 1000]) {
+      if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
+      if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
+    }
   }
 
   private declare(text: string): void {
@@ -103,12 +133,19 @@ class PerfdoOutputReader {
   }
 
   line(buf: Buffer, start: number, end: number): void {
+    if (this.log) {
+      // A pod's log: only the output's lines, from its header to its end line, count.
+      const text = buf.toString("latin1", start, Math.min(end, start + 12));
+      const ours = Number.isNaN(this.startMs) ? text.startsWith("#perfdo-raw ") : !this.ended && /^[SHAE] \d/.test(text);
+      if (!ours) return;
+    }
     this.run.lines++;
     const first = buf[start] as number;
     const text = buf.toString("latin1", start, end);
     if (first >= 0x30 && first <= 0x39) this.sample(text);
     else if (first === 0x53 /* S */ && buf[start + 1] === SPACE) this.declare(buf.toString("utf8", start, end));
     else if (first === 0x41 /* A */) this.total(text);
+    else if (first === 0x48 /* H */) this.histogram(text);
     else if (first === 0x45 /* E */) this.ended = true;
     else if (first === 0x23 /* # */ && this.run.lines === 1) {
       const m = /^#perfdo-raw 1 (\d+)$/.exec(text);
@@ -125,8 +162,8 @@ class PerfdoOutputReader {
   }
 }
 
-export async function readPerfdoOutput(path: string): Promise<RawRun> {
-  const reader = new PerfdoOutputReader(path);
+export async function readPerfdoOutput(path: string, options: { log?: boolean } = {}): Promise<RawRun> {
+  const reader = new PerfdoOutputReader(path, options.log);
   await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
   return reader.finish();
 }

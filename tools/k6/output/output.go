@@ -13,6 +13,17 @@
 //
 // Durations stay exact (every value is written), so percentiles and the merge of execution
 // segments are the same as from the JSON output. lib/node/results/perfdo-output.ts reads it.
+//
+// `--out perfdo=-` is the form for a pod without a shared disk (perfdo k8s): nothing is written
+// during the run; at the end, the whole file goes to stdout, where `kubectl logs` collects it, with
+// each sampled series as one histogram line instead of its samples:
+//
+//	H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <histogram>
+//
+// count, min, max, mean and m2 (Welford's sum of squared deviations) are exact; <histogram> is an
+// HdrHistogram of the values in nanoseconds, 3 significant digits (every percentile within 0.1 %),
+// in HdrHistogram's standard compressed base64 encoding (V2), which HdrHistogram's Java, Go and
+// JavaScript libraries all read. The size no longer grows with the run: a few KB per operation.
 package output
 
 import (
@@ -25,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/klauspost/compress/gzip"
 
 	"go.k6.io/k6/v2/metrics"
@@ -46,6 +58,49 @@ var summed = map[string]bool{
 	"http_req_failed": true, "perfdo_failure": true,
 }
 
+// One sampled series in the stdout form: exact moments and a histogram.
+type histogram struct {
+	id          int
+	count       int64
+	first, last int64
+	min, max    float64
+	mean, m2    float64
+	hist        *hdrhistogram.Histogram
+}
+
+const (
+	nsPerMs       = 1e6
+	highestNs     = 3_600 * 1e9 // one hour; longer values are clamped to it (and max stays exact)
+	significantHD = 3
+)
+
+func (h *histogram) record(micros int64, ms float64) {
+	if h.count == 0 || micros < h.first {
+		h.first = micros
+	}
+	if h.count == 0 || micros > h.last {
+		h.last = micros
+	}
+	if h.count == 0 || ms < h.min {
+		h.min = ms
+	}
+	if h.count == 0 || ms > h.max {
+		h.max = ms
+	}
+	h.count++
+	delta := ms - h.mean
+	h.mean += delta / float64(h.count)
+	h.m2 += delta * (ms - h.mean)
+	ns := int64(ms * nsPerMs)
+	if ns < 1 {
+		ns = 1
+	}
+	if ns > int64(highestNs) {
+		ns = int64(highestNs)
+	}
+	_ = h.hist.RecordValue(ns)
+}
+
 type total struct {
 	id    int
 	count int64
@@ -58,7 +113,7 @@ type Output struct {
 
 	filename string
 	flusher  *output.PeriodicFlusher
-	file     io.Closer
+	file     io.WriteCloser
 	buffered *bufio.Writer
 	gz       *gzip.Writer
 	w        io.Writer
@@ -66,6 +121,9 @@ type Output struct {
 	ids      map[metrics.TimeSeries]int
 	totals   map[metrics.TimeSeries]*total
 	line     []byte
+	// The stdout form (`perfdo=-`): histograms kept per series, everything written at Stop.
+	toStdout   bool
+	histograms map[metrics.TimeSeries]*histogram
 }
 
 // New is the extension's constructor: `--out perfdo=<file>` (a `.gz` name is gzip-compressed).
@@ -73,7 +131,10 @@ func New(params output.Params) (output.Output, error) {
 	if params.ConfigArgument == "" {
 		return nil, fmt.Errorf("perfdo output needs a file: --out perfdo=<file>")
 	}
-	return &Output{filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{}}, nil
+	return &Output{
+		filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{},
+		toStdout: params.ConfigArgument == "-", histograms: map[metrics.TimeSeries]*histogram{},
+	}, nil
 }
 
 // Description is shown by `k6 run`.
@@ -81,12 +142,21 @@ func (o *Output) Description() string { return fmt.Sprintf("perfdo (%s)", o.file
 
 // Start opens the file and starts the periodic flush.
 func (o *Output) Start() error {
-	f, err := os.Create(o.filename)
-	if err != nil {
-		return err
+	var f io.WriteCloser = nopCloser{os.Stdout}
+	if !o.toStdout {
+		created, err := os.Create(o.filename)
+		if err != nil {
+			return err
+		}
+		f = created
 	}
 	o.file = f
-	o.buffered = bufio.NewWriterSize(f, 1<<16)
+	// The stdout form is written in one piece at Stop: a buffer that never fills before then.
+	size := 1 << 16
+	if o.toStdout {
+		size = 1 << 24
+	}
+	o.buffered = bufio.NewWriterSize(f, size)
 	o.w = o.buffered
 	if strings.HasSuffix(o.filename, ".gz") {
 		o.gz = gzip.NewWriter(o.buffered)
@@ -96,9 +166,14 @@ func (o *Output) Start() error {
 	if _, err := fmt.Fprintf(o.w, "#perfdo-raw 1 %d\n", o.start.UnixMilli()); err != nil {
 		return err
 	}
+	var err error
 	o.flusher, err = output.NewPeriodicFlusher(flushPeriod, o.flush)
 	return err
 }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 func (o *Output) series(ts metrics.TimeSeries) (int, error) {
 	if id, ok := o.ids[ts]; ok {
@@ -139,6 +214,15 @@ func (o *Output) flush() {
 			if err != nil {
 				continue
 			}
+			if o.toStdout {
+				h := o.histograms[s.TimeSeries]
+				if h == nil {
+					h = &histogram{id: id, hist: hdrhistogram.New(1, int64(highestNs), significantHD)}
+					o.histograms[s.TimeSeries] = h
+				}
+				h.record(s.Time.Sub(o.start).Microseconds(), s.Value)
+				continue
+			}
 			b := o.line[:0]
 			b = strconv.AppendInt(b, int64(id), 10)
 			b = append(b, ' ')
@@ -155,6 +239,16 @@ func (o *Output) flush() {
 // Stop flushes what is left, writes the totals and the end marker, and closes the file.
 func (o *Output) Stop() error {
 	o.flusher.Stop()
+	for _, h := range o.histograms {
+		encoded, err := h.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return err
+		}
+		f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+		if _, err := fmt.Fprintf(o.w, "H %d %d %d %d %s %s %s %s %s\n", h.id, h.count, h.first, h.last, f(h.min), f(h.max), f(h.mean), f(h.m2), encoded); err != nil {
+			return err
+		}
+	}
 	for _, t := range o.totals {
 		if _, err := fmt.Fprintf(o.w, "A %d %d %s\n", t.id, t.count, strconv.FormatFloat(t.sum, 'g', -1, 64)); err != nil {
 			return err
