@@ -105,11 +105,12 @@ describe("a workers.dev deployment, rehearsed on loopback: one host, the namespa
     "--profile", "smoke", "--iterations", "2", "--gate", "--results-dir", results,
   ];
 
-  it("runs HTTP, WebSocket and object-to-object scenarios with PERFDO_TOKEN; the token is in no artifact of the run", async () => {
+  it("runs every E2E suite (HTTP, WebSocket, object-to-object, datasets) with PERFDO_TOKEN; the token is in no artifact of the run", async () => {
     const results = tempDir("workers-dev-results");
     await worker.resetServed();
     const started = Date.now();
-    const res = await perfdo(runArgs(results, "network/echo", "e2e/network", "e2e/stores"), { PERFDO_ALLOWED_DOMAINS: WORKERS_DEV, SSL_CERT_FILE: front.ca, PERFDO_TOKEN: TOKEN }, 300_000);
+    const e2e = ["lifecycle", "shard", "replicate", "targeting", "stores", "network", "advanced", "streaming", "workflow"].map((s) => `e2e/${s}`);
+    const res = await perfdo(runArgs(results, "network/echo", ...e2e), { PERFDO_ALLOWED_DOMAINS: WORKERS_DEV, SSL_CERT_FILE: front.ca, PERFDO_TOKEN: TOKEN }, 400_000);
     assert.equal(res.code, 0, res.stdout.slice(-3000) + res.stderr);
     assert.deepEqual([...front.sni], [WORKERS_DEV], "one host for every namespace");
     const served = await worker.served();
