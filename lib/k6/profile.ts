@@ -18,6 +18,19 @@ export interface ProfileOverrides {
 }
 
 /**
+ * The one table of profile overrides and the `PERFDO_*` env each travels in: read here by every k6
+ * script, and by the CLI (lib/node/cmds/script-env.ts) to turn flags into that env.
+ */
+export const OVERRIDE_ENV: { readonly [K in keyof Required<ProfileOverrides>]: string } = {
+  rate: "PERFDO_RATE",
+  peakRate: "PERFDO_PEAK_RATE",
+  duration: "PERFDO_DURATION",
+  vus: "PERFDO_VUS",
+  maxVUs: "PERFDO_MAX_VUS",
+  iterations: "PERFDO_ITERATIONS",
+};
+
+/**
  * What the open model's VU pool is sized from when no VU counts are given (Little's law: VUs in
  * flight = arrival rate × time an iteration takes). `expectedMs`: an iteration's p99 as measured
  * before (the history); `ceilingMs`: the longest an iteration may take and still pass (the
@@ -229,12 +242,12 @@ export function profileFromEnv(
     return value;
   };
   const overrides: ProfileOverrides = {
-    rate: num("PERFDO_RATE") ?? scenarioDefaults.rate,
-    peakRate: num("PERFDO_PEAK_RATE") ?? scenarioDefaults.peakRate,
-    duration: env.PERFDO_DURATION || scenarioDefaults.duration,
-    vus: num("PERFDO_VUS") ?? scenarioDefaults.vus,
-    maxVUs: num("PERFDO_MAX_VUS") ?? scenarioDefaults.maxVUs,
-    iterations: num("PERFDO_ITERATIONS") ?? scenarioDefaults.iterations,
+    rate: num(OVERRIDE_ENV.rate) ?? scenarioDefaults.rate,
+    peakRate: num(OVERRIDE_ENV.peakRate) ?? scenarioDefaults.peakRate,
+    duration: env[OVERRIDE_ENV.duration] || scenarioDefaults.duration,
+    vus: num(OVERRIDE_ENV.vus) ?? scenarioDefaults.vus,
+    maxVUs: num(OVERRIDE_ENV.maxVUs) ?? scenarioDefaults.maxVUs,
+    iterations: num(OVERRIDE_ENV.iterations) ?? scenarioDefaults.iterations,
   };
   const expectedMs = num("PERFDO_ITERATION_MS");
   return { name, scenario: buildProfile(name, overrides, { ...time, ...(expectedMs !== undefined ? { expectedMs } : {}) }) };

@@ -1,7 +1,7 @@
 import { totalmem } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../../k6/duration";
-import { PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
+import { OVERRIDE_ENV, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
 import { resolveTarget, splitList, type Target } from "../../k6/target";
 import { inputError } from "../errors";
 
@@ -49,18 +49,18 @@ export function vuCount(value: string, memoryBytes = totalmem()): number {
 interface Override {
   key: keyof ProfileOverrides;
   flag: string;
-  env: string;
   help: string;
   parse: (value: string) => number | string;
 }
 
+/** Each override's flag; the env it travels in is OVERRIDE_ENV's (lib/k6/profile.ts), the one table both sides read. */
 export const PROFILE_OVERRIDES: readonly Override[] = [
-  { key: "rate", flag: "--rate <n>", env: "PERFDO_RATE", help: "iterations per second (arrival-rate profiles)", parse: positiveNumber },
-  { key: "peakRate", flag: "--peak-rate <n>", env: "PERFDO_PEAK_RATE", help: "peak iterations per second (spike, stress)", parse: positiveNumber },
-  { key: "duration", flag: "-d, --duration <d>", env: "PERFDO_DURATION", help: "run duration, k6 units (30s, 2m)", parse: duration },
-  { key: "vus", flag: "--vus <n>", env: "PERFDO_VUS", help: "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", parse: (v) => vuCount(v) },
-  { key: "maxVUs", flag: "--max-vus <n>", env: "PERFDO_MAX_VUS", help: "VU ceiling for arrival-rate profiles", parse: (v) => vuCount(v) },
-  { key: "iterations", flag: "--iterations <n>", env: "PERFDO_ITERATIONS", help: "iterations per VU (smoke)", parse: positiveNumber },
+  { key: "rate", flag: "--rate <n>", help: "iterations per second (arrival-rate profiles)", parse: positiveNumber },
+  { key: "peakRate", flag: "--peak-rate <n>", help: "peak iterations per second (spike, stress)", parse: positiveNumber },
+  { key: "duration", flag: "-d, --duration <d>", help: "run duration, k6 units (30s, 2m)", parse: duration },
+  { key: "vus", flag: "--vus <n>", help: "VUs (ramp/smoke) or pre-allocated VUs (arrival rate)", parse: (v) => vuCount(v) },
+  { key: "maxVUs", flag: "--max-vus <n>", help: "VU ceiling for arrival-rate profiles", parse: (v) => vuCount(v) },
+  { key: "iterations", flag: "--iterations <n>", help: "iterations per VU (smoke)", parse: positiveNumber },
 ];
 
 /** `--profile` and every override flag, on `command`; `except` leaves out those the command sets itself. */
@@ -86,7 +86,7 @@ export function profileEnv(profile: ProfileName | undefined, overrides: ProfileO
   if (profile) env.PERFDO_PROFILE = profile;
   for (const o of PROFILE_OVERRIDES) {
     const value = overrides[o.key];
-    if (value !== undefined) env[o.env] = String(value);
+    if (value !== undefined) env[OVERRIDE_ENV[o.key]] = String(value);
   }
   return env;
 }
