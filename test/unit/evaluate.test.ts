@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { readRawOutput } from "../../lib/node/results/k6-output";
 import { readK6Summary, thresholdOutcomes } from "../../lib/node/results/k6-summary";
 import { evaluateThresholds, parseExpression, parseMetricKey } from "../../lib/node/thresholds/evaluate";
-import { executionSegments } from "../../lib/node/k6/run";
+import { equalSegments as executionSegments, segmentsOf } from "../../lib/node/k6/segments";
 import type { K6Thresholds } from "../../lib/node/thresholds/compile";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "k6");
@@ -46,5 +46,10 @@ describe("threshold evaluation on samples (merged runs)", () => {
       { segment: "1/2:1", sequence: "0,1/2,1" },
     ]);
     assert.equal(executionSegments(3)[1]?.segment, "1/3:2/3");
+    // In proportion to weights: a cloud run's zones, 60 % and 40 %.
+    assert.deepEqual(segmentsOf([60, 40]), [
+      { segment: "0:60/100", sequence: "0,60/100,1" },
+      { segment: "60/100:1", sequence: "0,60/100,1" },
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { findScenarios } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6 } from "../k6/provision";
 import { K6_THRESHOLDS_FAILED, startK6 } from "../k6/run";
+import { awaitSegments, segmentFlags, segmentsOf, type Segment } from "../k6/segments";
 import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
 import { cloudLogin, missingLogin } from "../cloud/login";
@@ -40,13 +41,9 @@ interface CloudFlags {
 }
 
 /** Each zone's share of the load as a k6 execution segment, in the distribution's order. */
-export function zoneSegments(distribution: Distribution): Array<{ loadZone: string; segment: string; sequence: string }> {
+export function zoneSegments(distribution: Distribution): Array<{ loadZone: string } & Segment> {
   const zones = Object.values(distribution);
-  const bounds = [0];
-  for (const z of zones) bounds.push((bounds[bounds.length - 1] as number) + z.percent);
-  const frac = (n: number): string => (n === 0 ? "0" : n === 100 ? "1" : `${n}/100`);
-  const sequence = bounds.map(frac).join(",");
-  return zones.map((z, i) => ({ loadZone: z.loadZone, segment: `${frac(bounds[i] as number)}:${frac(bounds[i + 1] as number)}`, sequence }));
+  return segmentsOf(zones.map((z) => z.percent)).map((s, i) => ({ loadZone: (zones[i] as { loadZone: string }).loadZone, ...s }));
 }
 
 export function cloudCommand(root: string): Command {
@@ -111,12 +108,11 @@ export function cloudCommand(root: string): Command {
             env: { ...env, PERFDO_LOCAL_ADDRESS: local.address, K6_CLOUDRUN_LOAD_ZONE: z.loadZone },
             rawOutput: join(dir, `zone-${i}.${k6.perfdoOutput ? "perfdo" : "json.gz"}`),
             summaryExport: join(dir, `zone-${i}.summary.json`),
-            extraArgs: [`--execution-segment=${z.segment}`, `--execution-segment-sequence=${z.sequence}`],
+            extraArgs: segmentFlags(z),
           }),
         );
         // k6 reads -e values as __ENV; K6_CLOUDRUN_LOAD_ZONE too (the cloud sets it as a real env var).
-        const codes = await Promise.all(runs.map((r) => r.exited));
-        const failed = codes.filter((c) => c !== 0 && c !== K6_THRESHOLDS_FAILED);
+        const { failed } = await awaitSegments(runs);
         if (failed.length > 0) throw new PerfdoError(`${failed.length} zone rehearsal(s) failed (k6 exit ${failed.join(", ")})`, EXIT.runFailed);
         const { results, historyFile, problems } = await ingest({
           root, scenario: entry.name, target: "local", profile: flags.profile, resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: k6.version,

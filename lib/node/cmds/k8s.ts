@@ -10,6 +10,7 @@ import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6 } from "../k6/provision";
 import { pinnedK6Version } from "../k6/version";
 import { archiveIfNeeded } from "../k8s/archive";
+import { completed } from "../k6/segments";
 import { RAW_MOUNT, checkName, defaultName, k8sManifests, type Manifests, type ResultsRoute } from "../k8s/manifests";
 import { rehearse } from "../k8s/rehearse";
 import { validateManifests } from "../k8s/validate";
@@ -154,7 +155,7 @@ export function k8sCommand(root: string): Command {
       } catch (err) {
         throw new PerfdoError((err as Error).message.split("\n")[0] ?? "rehearsal failed", EXIT.runFailed);
       }
-      const failed = run.exitCodes.filter((c) => c !== 0 && c !== 99);
+      const failed = run.exitCodes.filter((c) => !completed(c));
       if (failed.length > 0) throw new PerfdoError(`${failed.length} rehearsal runner(s) failed (exit ${failed.join(", ")})`, EXIT.runFailed);
       const { results, historyFile, problems } = await ingest({
         root, scenario: entry.name, rawOutputs: run.rawOutputs, summaries: run.summaries, target: "local", profile: flags.profile,

@@ -22,16 +22,6 @@ export interface K6Invocation {
   extraArgs?: string[];
 }
 
-/**
- * k6 execution segments splitting a run into `n` equal parts, as k6-operator does:
- * instance i runs `i/n:(i+1)/n` of the shared sequence `0,1/n,…,1`.
- */
-export function executionSegments(n: number): Array<{ segment: string; sequence: string }> {
-  const point = (i: number): string => (i === 0 ? "0" : i === n ? "1" : `${i}/${n}`);
-  const sequence = Array.from({ length: n + 1 }, (_, i) => point(i)).join(",");
-  return Array.from({ length: n }, (_, i) => ({ segment: `${point(i)}:${point(i + 1)}`, sequence }));
-}
-
 export function k6Args(run: K6Invocation): string[] {
   const out = /\.perfdo(\.gz)?$/.test(run.rawOutput) ? `perfdo=${run.rawOutput}` : `json=${run.rawOutput}`;
   const args = ["run", `--out=${out}`, `--summary-export=${run.summaryExport}`, `--system-tags=${SYSTEM_TAGS.join(",")}`, "--no-color"];

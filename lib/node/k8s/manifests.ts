@@ -1,4 +1,5 @@
 import { SYSTEM_TAGS } from "../k6/run";
+import { equalSegments, segmentFlags, type Segment } from "../k6/segments";
 
 // What `perfdo k8s` writes for k6-operator: a ConfigMap with the built script (or its k6 archive), a
 // TestRun (k6.io/v1alpha1), and, only when results go to a shared disk, a PersistentVolumeClaim. Checked by kubeconform against
@@ -189,12 +190,8 @@ export function podScriptPath(testRun: Manifests["testRun"]): string {
   return script.localFile ?? `/test/${script.configMap?.file ?? SCRIPT_FILE}`;
 }
 
-/** k6-operator's `--execution-segment` pair for runner `index` (1-based) of `total`. */
-export function segmentArgs(index: number, total: number): string[] {
-  const part = (i: number): string => (i === 0 ? "0" : i === total ? "1" : `${i}/${total}`);
-  const sequence = Array.from({ length: total + 1 }, (_, i) => part(i)).join(",");
-  return [`--execution-segment=${part(index - 1)}:${part(index)}`, `--execution-segment-sequence=${sequence}`];
-}
+/** k6-operator's `--execution-segment` pair for runner `index` (1-based) of `total`: equal parts (its segmentation package). */
+export const segmentArgs = (index: number, total: number): string[] => segmentFlags(equalSegments(total)[index - 1] as Segment);
 
 /**
  * The command k6-operator runs in runner `index` (1-based), as in its runner.go: `k6 run --quiet`,

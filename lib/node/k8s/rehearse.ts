@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { PACKED_MOUNT, RAW_MOUNT, SCRIPT_FILE, SCRIPT_MOUNT, podScriptPath, runnerCommand, type Manifests } from "./manifests";
 import { archiveArgs, operatorArgv } from "./operator-cli";
+import { awaitSegments, completed } from "../k6/segments";
 
 // The k6-operator run, rehearsed on this machine: each runner's exact command line (runnerCommand)
 // as a local process, with what Kubernetes would do done here instead: the ConfigMap mounted at
@@ -138,7 +139,7 @@ export async function rehearse(manifests: Manifests, k6Bin: string, dir: string,
       const gone = (): string | null => (code === null ? null : `rehearsal runner ${pod} exited ${code} before it was started: ${stderr.trim().split("\n").pop() ?? ""}`);
       runners.push({ exited, port, pod, kill: () => child.kill("SIGKILL"), gone });
       exited.then((code) => {
-        if (code !== 0 && code !== 99) process.stderr.write(`perfdo: rehearsal runner ${pod} exited ${code}: ${stderr.trim().split("\n").pop() ?? ""}\n`);
+        if (!completed(code)) process.stderr.write(`perfdo: rehearsal runner ${pod} exited ${code}: ${stderr.trim().split("\n").pop() ?? ""}\n`);
       });
     }
     // The starter: every runner paused and listening, then all resumed.
@@ -153,7 +154,7 @@ export async function rehearse(manifests: Manifests, k6Bin: string, dir: string,
       ),
     );
     const timer = setTimeout(() => runners.forEach((r) => r.kill()), Math.max(0, deadline - Date.now()));
-    const exitCodes = await Promise.all(runners.map((r) => r.exited));
+    const { codes: exitCodes } = await awaitSegments(runners);
     clearTimeout(timer);
     if (viaLogs) return { rawOutputs: runners.map((r) => join(rawDir, `${r.pod}.log`)), summaries: [], exitCodes };
     const ext = String((manifests.testRun as { spec: { arguments: string } }).spec.arguments).includes("perfdo=") ? "perfdo" : "json.gz";

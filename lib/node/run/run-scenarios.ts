@@ -9,7 +9,8 @@ import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
 import { iterationCeilingMs } from "../../k6/profile";
-import { executionSegments, K6_THRESHOLDS_FAILED, startK6, type K6Process } from "../k6/run";
+import { K6_THRESHOLDS_FAILED, startK6, type K6Process } from "../k6/run";
+import { awaitSegments, equalSegments, segmentFlags } from "../k6/segments";
 import type { K6Thresholds } from "../thresholds/compile";
 import { loadThresholds } from "../thresholds/load";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
@@ -185,7 +186,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
   const runId = `${startedAt.toISOString().replace(/[:.]/g, "-")}-${entry.name.replace(/\//g, "-")}`;
   const dir = join(req.root, "build", "runs", runId);
   mkdirSync(dir, { recursive: true });
-  const segments = instances > 1 ? executionSegments(instances) : [null];
+  const segments = instances > 1 ? equalSegments(instances) : [null];
   const artifacts = {
     // The perfdo output extension when this k6 has it: k6's JSON output costs over half of k6's
     // throughput under load (npm run bench:overhead). Plain text, not gzip: cheaper for k6's CPU.
@@ -223,7 +224,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       summaryExport: artifacts.summaryExports[i] as string,
       jsonOutput: req.alsoJsonOutput && k6.perfdoOutput ? join(dir, `raw${instances > 1 ? `-${i}` : ""}.json.gz`) : undefined,
       quiet: req.quiet || i > 0, // one instance's progress is enough on screen
-      extraArgs: seg ? [`--execution-segment=${seg.segment}`, `--execution-segment-sequence=${seg.sequence}`] : undefined,
+      extraArgs: seg ? segmentFlags(seg) : undefined,
     }),
   );
   for (const p of processes) req.interrupt?.track(p);
@@ -232,14 +233,15 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     ...(job.workerd ? { workerd: childrenNamed(process.pid, "workerd") } : {}),
   }));
   let codes: number[];
+  let failedCodes: number[];
   let resources;
   try {
-    codes = await Promise.all(processes.map((p) => p.exited));
+    ({ codes, failed: failedCodes } = await awaitSegments(processes));
   } finally {
     resources = sampler.stop();
   }
   const interrupted = req.interrupt?.signal != null;
-  const failed = codes.find((code) => code !== 0 && code !== K6_THRESHOLDS_FAILED);
+  const failed = failedCodes[0];
   if (failed !== undefined && !interrupted) {
     throw new PerfdoError(`k6 run ${entry.name} failed with exit code ${failed}; no results written (k6 output above; artifacts in ${dir})`, EXIT.runFailed);
   }
