@@ -68,3 +68,23 @@ export function measured(t: { diagnostic(message: string): void }, what: string,
 }
 
 export const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+export interface RunChecks { scenario: string; runId: string; areas: Array<{ area: string; checks: number; passes: number; fails: number }> }
+
+/**
+ * The checks of every scenario a `perfdo run` ran, as data: the `checks.json` each run leaves in its
+ * artifacts folder (named on stderr: "perfdo: <scenario>: artifacts in <dir>"), keyed by scenario.
+ */
+export function runChecks(res: CliResult): Map<string, RunChecks> {
+  const out = new Map<string, RunChecks>();
+  for (const m of res.stderr.matchAll(/^perfdo: (\S+): artifacts in (\S+)$/gm)) {
+    const checks = JSON.parse(readFileSync(join(ROOT, m[2] as string, "checks.json"), "utf8")) as RunChecks;
+    out.set(m[1] as string, checks);
+  }
+  return out;
+}
+
+/** Every area of `runs`, by name (areas are unique across the E2E suites). */
+export function areasOf(runs: Map<string, RunChecks>): Map<string, RunChecks["areas"][number]> {
+  return new Map([...runs.values()].flatMap((r) => r.areas.map((a) => [a.area, a] as const)));
+}

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
 import { resolveHosts, type Target } from "../../k6/target";
@@ -14,7 +14,7 @@ import { awaitSegments, equalSegments, segmentFlags } from "../k6/segments";
 import type { K6Thresholds } from "../thresholds/compile";
 import { loadThresholds } from "../thresholds/load";
 import { readRawOutputs, type RawRun } from "../results/k6-output";
-import { checkCounts, readK6Summary, type CheckCount, type K6Summary } from "../results/k6-summary";
+import { checkCounts, checksByArea, readK6Summary, type CheckCount, type K6Summary } from "../results/k6-summary";
 import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
 import { DEFAULT_KEEP_RAW_RUNS, pruneRunArtifacts } from "./prune";
@@ -278,13 +278,18 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     resultsDir: req.resultsDir,
     writeResults: req.writeResults,
   });
+  const checks = checkCounts(summaries);
+  // The run's checks as data beside its raw output (what the console's "checks by area" table shows),
+  // for scripts and tests that would otherwise read the table's drawing.
+  writeFileSync(join(dir, "checks.json"), `${JSON.stringify({ scenario: entry.name, runId, areas: checksByArea(checks), checks }, null, 1)}\n`);
+  log(`perfdo: ${entry.name}: artifacts in ${relative(process.cwd(), dir) || "."}`);
   return {
     scenario: entry.name,
     k6ExitCode: codes.includes(K6_THRESHOLDS_FAILED) ? K6_THRESHOLDS_FAILED : 0,
     results,
     historyFile,
     thresholdsBreached: results.some((r) => !r.thresholdsPassed) || (instances === 1 && codes[0] === K6_THRESHOLDS_FAILED),
-    checks: checkCounts(summaries),
+    checks,
     artifacts,
     droppedIterations: raw.droppedIterations,
     offeredIterations: raw.iterations + raw.droppedIterations,
