@@ -4,6 +4,7 @@
 // Copy operations run over a seeded dataset whose size is recorded (`datasetSize`).
 
 import exec from "k6/execution";
+import { lifecycleApi } from "../../lib/k6/api/lifecycle.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
@@ -20,30 +21,31 @@ export default function (): void {
   const run = `${vu}x${it}x${Date.now().toString(36)}`;
 
   // Cold: each operation is the very first request a brand-new object sees.
-  namespaceClient(target, `cold-${run}`).get("lifecycle.status.cold", "/status", { coldStart: true });
-  namespaceClient(target, `cold-mv-${run}`).post("lifecycle.move.cold", "/move", { colo: "IAD" }, { coldStart: true });
-  namespaceClient(target, `cold-fk-${run}`).post("lifecycle.fork.cold", "/fork", { namespace: `cold-fk-${run}-f` }, { coldStart: true });
-  namespaceClient(target, `cold-cl-${run}`).post("lifecycle.clone-atomic.cold", "/clone", { mode: "atomic", targetId: `cold-cl-${run}-c` }, { coldStart: true });
+  const cold = { coldStart: true };
+  lifecycleApi(namespaceClient(target, `cold-${run}`)).status(cold, "lifecycle.status.cold");
+  lifecycleApi(namespaceClient(target, `cold-mv-${run}`)).move({ colo: "IAD" }, cold, "lifecycle.move.cold");
+  lifecycleApi(namespaceClient(target, `cold-fk-${run}`)).fork({ namespace: `cold-fk-${run}-f` }, cold, "lifecycle.fork.cold");
+  lifecycleApi(namespaceClient(target, `cold-cl-${run}`)).clone("atomic", `cold-cl-${run}-c`, {}, cold, "lifecycle.clone-atomic.cold");
 
   // Warm: the same object every iteration of this VU, seeded once.
   const warmName = `perf-lc-${vu}`;
-  const warm = namespaceClient(target, warmName);
+  const warm = lifecycleApi(namespaceClient(target, warmName));
   if (!seeded.has(warmName)) {
-    warm.post("lifecycle.seed", "/db/seed", { records: DATASET }, { datasetSize: DATASET });
+    warm.dbSeed(DATASET, { datasetSize: DATASET }, "lifecycle.seed");
     seeded.add(warmName);
   }
-  warm.get("lifecycle.status", "/status");
-  warm.put("lifecycle.state-put", "/state", { key: `k${it % 100}`, value: { it } });
-  warm.get("lifecycle.state-get", `/state?key=k${it % 100}`);
-  warm.post("lifecycle.counter-increment", "/counter/increment");
-  warm.post("lifecycle.move", "/move", { colo: COLOS[it % COLOS.length] });
-  warm.post("lifecycle.fork", "/fork", { namespace: `fork-${run}` }, { datasetSize: DATASET });
-  warm.post("lifecycle.clone-atomic", "/clone", { mode: "atomic", targetId: `clone-${run}` }, { datasetSize: DATASET });
+  warm.status();
+  warm.statePut(`k${it % 100}`, { it });
+  warm.stateGet(`k${it % 100}`);
+  warm.counterIncrement();
+  warm.move({ colo: COLOS[it % COLOS.length] as string });
+  warm.fork({ namespace: `fork-${run}` }, { datasetSize: DATASET });
+  warm.clone("atomic", `clone-${run}`, {}, { datasetSize: DATASET });
 
   // promote → increment → demote on one entity per iteration.
   const entity = `ent-${run}`;
-  warm.post("lifecycle.thing-create", "/things", { id: entity, type: "Counter", data: { value: 0 } });
-  warm.post("lifecycle.promote", `/things/${entity}/promote`, {});
-  warm.post("lifecycle.object-increment", `/objects/${entity}/increment`, { amount: 1 });
-  warm.post("lifecycle.demote", `/objects/${entity}/demote`, {});
+  warm.thingCreate({ id: entity, type: "Counter", data: { value: 0 } });
+  warm.promote(entity);
+  warm.objectIncrement(entity, 1);
+  warm.demote(entity);
 }

@@ -2,6 +2,7 @@
 // scatter queries and aggregates over SHARDS shards (recorded as `shardCount`).
 
 import exec from "k6/execution";
+import { shardApi } from "../../lib/k6/api/shard.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
@@ -9,7 +10,7 @@ import { scenarioOptions, target } from "../../lib/k6/options";
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 20 } });
 
 const SHARDS = Number(__ENV.PERFDO_SHARD_COUNT ?? 4);
-const shard = namespaceClient(target, "shard");
+const shard = shardApi(namespaceClient(target, "shard"));
 const ready = new Set<string>();
 
 export default function (): void {
@@ -17,15 +18,15 @@ export default function (): void {
   const ns = `perf-${vu}`;
   const meta = { shardCount: SHARDS };
   if (!ready.has(ns)) {
-    shard.post("shard.create", "/shard", { strategy: "consistent", shardCount: SHARDS, namespace: ns }, meta);
+    shard.create(ns, "consistent", SHARDS, meta);
     ready.add(ns);
   }
   const id = `u${exec.scenario.iterationInTest}`;
-  shard.post("shard.route", "/route", { key: id, namespace: ns }, meta);
-  shard.post("shard.write", "/write", { id, namespace: ns, data: { amount: exec.scenario.iterationInTest % 100 } }, meta);
-  shard.post("shard.query", "/query", { id, namespace: ns }, meta);
+  shard.route(ns, id, undefined, meta);
+  shard.write(ns, id, { amount: exec.scenario.iterationInTest % 100 }, meta);
+  shard.query(ns, id, meta);
   if (exec.scenario.iterationInTest % 10 === 0) {
-    shard.post("shard.query-all", "/query/all", { namespace: ns, limit: 10 }, meta);
-    shard.post("shard.aggregate", "/aggregate", { namespace: ns, field: "amount" }, meta);
+    shard.queryAll(ns, 10, meta);
+    shard.aggregate(ns, "amount", undefined, meta);
   }
 }
