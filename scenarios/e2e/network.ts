@@ -4,28 +4,28 @@
 import exec from "k6/execution";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { echoSocketUrl, networkApi, peerHost } from "../../lib/k6/api/network.api";
 import { namespaceClient, socketParams } from "../../lib/k6/client";
 import { body, expect } from "../../lib/k6/expect";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { jsonOfSize } from "../../lib/k6/payload";
-import { hostFor } from "../../lib/k6/target";
 
 export const options = scenarioOptions({ profile: "smoke" });
 
-const echo = namespaceClient(target, "echo");
+const echo = networkApi(namespaceClient(target, "echo"));
 const SIZES = [100, 1024, 10 * 1024].map((bytes) => ({ bytes, payload: jsonOfSize(bytes) }));
-const WS_URL = `${target.scheme === "https" ? "wss" : "ws"}://${hostFor(target, "echo")}/ws`;
+const WS_URL = echoSocketUrl(target);
 const WS_MESSAGES = 5;
 const WS_TIMEOUT_MS = 5_000;
 
 function http(): void {
-  expect("echo", "ping answers ok for its namespace", body<{ ok: boolean; namespace: string }>(echo.get("echo.ping", "/ping")).namespace === "echo");
+  expect("echo", "ping answers ok for its namespace", body<{ ok: boolean; namespace: string }>(echo.ping()).namespace === "echo");
   for (const { bytes, payload } of SIZES) {
-    const res = echo.post(`echo.echo-${bytes}b`, "/echo", payload);
+    const res = echo.echo(payload, `echo.echo-${bytes}b`);
     expect("echo", `echo returns the ${bytes}-byte body unchanged`, res.body === payload);
   }
   const call = body<{ ok: boolean; target: string; reply: { namespace: string } }>(
-    echo.post("do-call.same-colo", "/do-call", { target: `echo-replica.${target.baseDomain}`, affinity: "same-colo" }),
+    echo.doCall({ target: peerHost(target, "echo-replica"), affinity: "same-colo" }, "do-call.same-colo"),
   );
   expect("do-call", "reaches the target namespace's object", call.ok === true && call.reply?.namespace === "echo-replica");
 }

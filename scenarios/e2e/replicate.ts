@@ -4,6 +4,8 @@
 
 import { sleep } from "k6";
 import exec from "k6/execution";
+import { lifecycleApi } from "../../lib/k6/api/lifecycle.api";
+import { replicateApi, type ReplicaRead as Read } from "../../lib/k6/api/replicate.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { body, expect } from "../../lib/k6/expect";
 import { scenarioOptions, target } from "../../lib/k6/options";
@@ -11,64 +13,57 @@ import { scenarioOptions, target } from "../../lib/k6/options";
 export const options = scenarioOptions({ profile: "smoke" });
 
 const LAG_MS = 100;
-const POLL_TRIES = 50; // the contract's clients poll every 10 ms, 50 tries
-type Read = { value: unknown; source: string; servedBy: string; fallback?: boolean };
 
 export default function (): void {
   const run = `${exec.vu.idInTest}x${exec.scenario.iterationInTest}x${Date.now().toString(36)}`;
-  const ns = namespaceClient(target, `replicate-${run}`);
-  ns.post("replicate.create", "/replicate", { mode: "async", replicaId: "r-ewr", targetRegion: "EWR", config: { maxLagMs: LAG_MS, batchSize: 10 } });
-  ns.post("replicate.create", "/replicate", { mode: "sync", replicaId: "r-cdg", targetRegion: "CDG" });
+  const ns = replicateApi(namespaceClient(target, `replicate-${run}`));
+  ns.create("r-ewr", "async", "EWR", { maxLagMs: LAG_MS, batchSize: 10 });
+  ns.create("r-cdg", "sync", "CDG");
 
-  ns.post("replicate.write", "/write", { key: "k1", value: "v1" });
-  expect("replicate", "read-after-write on the primary", body<Read>(ns.get("replicate.read-primary", "/read?key=k1")).value === "v1");
-  expect("replicate", "a sync replica has the write at once", body<Read>(ns.get("replicate.read-replica", "/read?key=k1&replica=r-cdg")).value === "v1");
-  expect("replicate", "an async replica does not have it yet", body<Read>(ns.get("replicate.read-replica", "/read?key=k1&replica=r-ewr")).value !== "v1");
-  const started = Date.now();
-  let seen = false;
-  for (let i = 0; i < POLL_TRIES && !seen; i++) {
-    seen = body<Read>(ns.get("replicate.read-replica", "/read?key=k1&replica=r-ewr")).value === "v1";
-    if (!seen) sleep(0.01);
-  }
-  const lag = Date.now() - started;
-  expect("replicate", `an async replica catches up after about its lag (${LAG_MS} ms), within 500 ms`, seen && lag >= LAG_MS / 2 && lag < 500);
+  ns.write("k1", "v1");
+  expect("replicate", "read-after-write on the primary", body<Read>(ns.readPrimary("k1")).value === "v1");
+  expect("replicate", "a sync replica has the write at once", body<Read>(ns.read("k1", "replica=r-cdg")).value === "v1");
+  expect("replicate", "an async replica does not have it yet", body<Read>(ns.read("k1", "replica=r-ewr")).value !== "v1");
+  // The contract's clients poll every 10 ms, for up to 500 ms.
+  const caughtUp = ns.readUntil("k1", "r-ewr", "v1");
+  expect("replicate", `an async replica catches up after about its lag (${LAG_MS} ms), within 500 ms`, caughtUp.ok && caughtUp.elapsedMs >= LAG_MS / 2 && caughtUp.elapsedMs < 500);
 
-  const nearest = body<Read>(ns.get("replicate.read-nearest", "/read?key=k1&replica=nearest"));
+  const nearest = body<Read>(ns.read("k1", "replica=nearest", "replicate.read-nearest"));
   expect("replicate", "?replica=nearest reads the replica with the least lag", nearest.source === "replica" && nearest.servedBy === "r-cdg" && nearest.value === "v1");
 
-  ns.post("replicate.write", "/write", { key: "k2", value: "v2", waitForReplica: true, targetReplica: "r-ewr" });
-  expect("replicate", "waitForReplica makes the write visible there at once", body<Read>(ns.get("replicate.read-replica", "/read?key=k2&replica=r-ewr")).value === "v2");
+  ns.write("k2", "v2", { waitForReplica: true, targetReplica: "r-ewr" });
+  expect("replicate", "waitForReplica makes the write visible there at once", body<Read>(ns.read("k2", "replica=r-ewr")).value === "v2");
 
-  const replicas = body<Array<{ id: string; region: string; status: string; lagMs: number }>>(ns.get("replicate.list", "/replicas"));
+  const replicas = body<Array<{ id: string; region: string; status: string; lagMs: number }>>(ns.replicas());
   expect("replicate", "/replicas lists each with region, status and lag", replicas.length === 2 && replicas.every((r) => typeof r.region === "string" && typeof r.lagMs === "number"));
-  const metrics = body<{ totalReplicas: number; healthyReplicas: number; maxLagMs: number }>(ns.get("replicate.metrics", "/replicate/metrics"));
+  const metrics = body<{ totalReplicas: number; healthyReplicas: number; maxLagMs: number }>(ns.metrics());
   expect("replicate", "metrics count healthy replicas", metrics.totalReplicas === 2 && metrics.healthyReplicas === 2);
 
-  ns.post("replicate.partition", "/simulate/partition", { replicaId: "r-ewr", durationMs: 200 });
-  ns.post("replicate.write", "/write", { key: "k3", value: "v3" });
-  expect("replicate", "a partitioned replica reports unhealthy", body<{ healthy: boolean }>(ns.get("replicate.status", "/replica/status?replicaId=r-ewr")).healthy === false);
-  const fallback = body<Read>(ns.get("replicate.read-fallback", "/read?key=k3&replica=r-ewr&allowFallback=true"));
+  ns.partition("r-ewr", 200);
+  ns.write("k3", "v3");
+  expect("replicate", "a partitioned replica reports unhealthy", body<{ healthy: boolean }>(ns.status("r-ewr")).healthy === false);
+  const fallback = body<Read>(ns.read("k3", "replica=r-ewr&allowFallback=true", "replicate.read-fallback"));
   expect("replicate", "allowFallback reads the primary while a replica is down", fallback.fallback === true && fallback.value === "v3");
-  expect("replicate", "without fallback a down replica answers 503", ns.get("replicate.read-replica", "/read?key=k3&replica=r-ewr", { expectStatus: [503] }).status === 503);
+  expect("replicate", "without fallback a down replica answers 503", ns.read("k3", "replica=r-ewr", "replicate.read-replica", { expectStatus: [503] }).status === 503);
   sleep(0.35);
-  const after = body<{ healthy: boolean; lagMs: number }>(ns.get("replicate.status", "/replica/status?replicaId=r-ewr"));
+  const after = body<{ healthy: boolean; lagMs: number }>(ns.status("r-ewr"));
   expect("replicate", "after the partition the replica is healthy and caught up", after.healthy === true && after.lagMs === 0);
-  expect("replicate", "writes made during the partition arrive", body<Read>(ns.get("replicate.read-replica", "/read?key=k3&replica=r-ewr")).value === "v3");
+  expect("replicate", "writes made during the partition arrive", body<Read>(ns.read("k3", "replica=r-ewr")).value === "v3");
 
-  ns.post("replicate.pause", "/replicate/pause", { replicaId: "r-cdg" });
-  ns.post("replicate.write", "/write", { key: "k4", value: "v4" });
-  expect("replicate", "a paused replica stops applying", body<Read>(ns.get("replicate.read-fallback", "/read?key=k4&replica=r-cdg&allowFallback=true")).fallback === true);
-  ns.post("replicate.resume", "/replicate/resume", { replicaId: "r-cdg" });
-  expect("replicate", "a resumed replica catches up", body<Read>(ns.get("replicate.read-replica", "/read?key=k4&replica=r-cdg")).value === "v4");
+  ns.pause("r-cdg");
+  ns.write("k4", "v4");
+  expect("replicate", "a paused replica stops applying", body<Read>(ns.read("k4", "replica=r-cdg&allowFallback=true", "replicate.read-fallback")).fallback === true);
+  ns.resume("r-cdg");
+  expect("replicate", "a resumed replica catches up", body<Read>(ns.read("k4", "replica=r-cdg")).value === "v4");
 
-  ns.post("replicate.multi", "/replicate/multi", { mode: "async", regions: [{ colo: "NRT", replicaId: "r-nrt" }, { colo: "SIN", replicaId: "r-sin" }] });
-  expect("replicate", "multi-region adds a replica per region", body<unknown[]>(ns.get("replicate.list", "/replicas")).length === 4);
-  expect("replicate", "a new replica starts from the primary's data", body<Read>(ns.get("replicate.read-replica", "/read?key=k1&replica=r-nrt")).value === "v1");
+  ns.createMulti([{ colo: "NRT", replicaId: "r-nrt" }, { colo: "SIN", replicaId: "r-sin" }]);
+  expect("replicate", "multi-region adds a replica per region", body<unknown[]>(ns.replicas()).length === 4);
+  expect("replicate", "a new replica starts from the primary's data", body<Read>(ns.read("k1", "replica=r-nrt")).value === "v1");
 
-  const failover = body<{ newPrimary: string }>(ns.post("replicate.failover", "/failover", { promoteReplica: "r-cdg", reason: "e2e" }));
-  expect("replicate", "failover promotes the replica", failover.newPrimary === "r-cdg" && body<unknown[]>(ns.get("replicate.list", "/replicas")).length === 3);
-  expect("replicate", "the new primary serves its data", body<Read>(ns.get("replicate.read-primary", "/read?key=k4")).value === "v4");
-  ns.del("replicate.remove", "/replicate/remove?replicaId=r-sin");
-  expect("replicate", "a removed replica leaves the set", body<Array<{ id: string }>>(ns.get("replicate.list", "/replicas")).every((r) => r.id !== "r-sin"));
-  expect("replicate", "emits replica.created", (body<{ events: string[] }>(ns.get("lifecycle.events-recent", "/events/recent")).events ?? []).includes("replica.created"));
+  const failover = body<{ newPrimary: string }>(ns.failover("r-cdg", "e2e"));
+  expect("replicate", "failover promotes the replica", failover.newPrimary === "r-cdg" && body<unknown[]>(ns.replicas()).length === 3);
+  expect("replicate", "the new primary serves its data", body<Read>(ns.readPrimary("k4")).value === "v4");
+  ns.remove("r-sin");
+  expect("replicate", "a removed replica leaves the set", body<Array<{ id: string }>>(ns.replicas()).every((r) => r.id !== "r-sin"));
+  expect("replicate", "emits replica.created", (body<{ events: string[] }>(lifecycleApi(namespaceClient(target, `replicate-${run}`)).eventsRecent()).events ?? []).includes("replica.created"));
 }

@@ -2,14 +2,15 @@
 // Failure modes must answer below 500; routes must be stable; every assertion is a named check.
 
 import exec from "k6/execution";
+import { replicatedApi, shardedApi } from "../../lib/k6/api/targeting.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { body, expect } from "../../lib/k6/expect";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
 export const options = scenarioOptions({ profile: "smoke" });
 
-const sharded = namespaceClient(target, "sharded");
-const replicated = namespaceClient(target, "replicated");
+const sharded = shardedApi(namespaceClient(target, "sharded"));
+const replicated = replicatedApi(namespaceClient(target, "replicated"));
 const SHARDS = 5;
 // The contract's region → colo lists (§4), kept here rather than imported from the Worker: this
 // suite checks the Worker (and the real service) against the contract, not against itself.
@@ -28,43 +29,43 @@ const cv = (xs: number[]): number => {
 };
 
 function shards(run: string): void {
-  const count = { sql: "SELECT COUNT(*) AS n FROM items" };
+  const count = "SELECT COUNT(*) AS n FROM items";
   for (let n = 0; n < SHARDS; n++) {
-    const res = body<{ shard: number; rows: Array<{ n: number }> }>(sharded.post("targeting.shard-query", `/query?shard=${n}`, count));
+    const res = body<{ shard: number; rows: Array<{ n: number }> }>(sharded.query(n, count));
     expect("targeting", `?shard=${n} is answered by shard ${n}`, res.shard === n && res.rows?.[0]?.n === 100);
   }
-  expect("targeting", "a missing shard answers below 500", sharded.post("targeting.shard-missing", "/query?shard=999", count, { expectStatus: [404] }).status < 500);
-  expect("targeting", "a missing shard with failover=true is served", body<{ failedOver: boolean }>(sharded.post("targeting.shard-failover", "/query?shard=999&failover=true", count)).failedOver === true);
-  expect("targeting", "only read-only SQL is accepted", sharded.post("targeting.shard-query", "/query?shard=0", { sql: "DELETE FROM items" }, { expectStatus: [400] }).status === 400);
+  expect("targeting", "a missing shard answers below 500", sharded.query(999, count, { name: "targeting.shard-missing", meta: { expectStatus: [404] } }).status < 500);
+  expect("targeting", "a missing shard with failover=true is served", body<{ failedOver: boolean }>(sharded.query(999, count, { failover: true, name: "targeting.shard-failover" })).failedOver === true);
+  expect("targeting", "only read-only SQL is accepted", sharded.query(0, "DELETE FROM items", { meta: { expectStatus: [400] } }).status === 400);
 
   const key = `user-${run}`;
-  const routes = Array.from({ length: 5 }, () => body<{ shard: number }>(sharded.get("targeting.shard-key", `/things/${key}?shardKey=${key}`)).shard);
+  const routes = Array.from({ length: 5 }, () => body<{ shard: number }>(sharded.byKey(key, key)).shard);
   expect("targeting", "?shardKey maps one key to one shard, every time", routes.every((r) => r === routes[0]));
   const perShard = new Array<number>(SHARDS).fill(0);
-  for (let i = 0; i < 200; i++) perShard[body<{ shard: number }>(sharded.get("targeting.shard-key", `/things/k?shardKey=${run}-${i}`)).shard]! += 1;
+  for (let i = 0; i < 200; i++) perShard[body<{ shard: number }>(sharded.byKey("k", `${run}-${i}`)).shard]! += 1;
   expect("targeting", "200 random keys spread over shards with CV < 0.5", cv(perShard) < 0.5);
 
-  const scatter = body<{ results: unknown[]; aggregated: { totalCount: number } }>(sharded.post("targeting.scatter", "/query?scatter=true", { sql: "SELECT id FROM items WHERE category = 'c1'" }));
+  const scatter = body<{ results: unknown[]; aggregated: { totalCount: number } }>(sharded.scatter("SELECT id FROM items WHERE category = 'c1'"));
   expect("targeting", "scatter returns a results array over all shards", Array.isArray(scatter.results) && scatter.aggregated?.totalCount === SHARDS * 20);
-  expect("targeting", "scatter&shards=2 queries two shards", body<{ results: unknown[] }>(sharded.post("targeting.scatter", "/query?scatter=true&shards=2", { sql: "SELECT id FROM items WHERE category = 'c1'" })).results.length === 40);
+  expect("targeting", "scatter&shards=2 queries two shards", body<{ results: unknown[] }>(sharded.scatter("SELECT id FROM items WHERE category = 'c1'", 2)).results.length === 40);
 }
 
 function replicas(run: string): void {
   let consistent = 0;
   for (let i = 0; i < 10; i++) {
     const key = `raw-${run}-${i}`;
-    replicated.post("targeting.data-write", "/data?replica=primary", { key, value: i });
-    if (body<{ value: number }>(replicated.get("targeting.data-read", `/data/${key}?replica=primary`)).value === i) consistent++;
+    replicated.write(key, i);
+    if (body<{ value: number }>(replicated.read(key, "primary", "targeting.data-read")).value === i) consistent++;
   }
   expect("targeting", "read-after-write on the primary is 100 % consistent", consistent === 10);
-  const nearest = body<{ value: number; region: string }>(replicated.get("targeting.data-nearest", `/data/raw-${run}-3?replica=nearest`));
+  const nearest = body<{ value: number; region: string }>(replicated.read(`raw-${run}-3`, "nearest", "targeting.data-nearest"));
   expect("targeting", "?replica=nearest serves from the nearest region", nearest.value === 3 && nearest.region === "us-east");
   for (const [region, colos] of Object.entries(REGIONS)) {
-    const ping = body<{ colo: string; region: string }>(replicated.get("targeting.ping-region", `/ping?replica=${region}`));
+    const ping = body<{ colo: string; region: string }>(replicated.pingRegion(region));
     expect("targeting", `?replica=${region} is served from one of its colos`, ping.region === region && colos.includes(ping.colo));
   }
-  expect("targeting", "an invalid region answers below 500", replicated.get("targeting.data-invalid", "/data?replica=invalid-region", { expectStatus: [400] }).status < 500);
-  const failed = body<{ failedOver: boolean; value: number }>(replicated.get("targeting.data-failover", `/data/raw-${run}-5?simulateFailure=primary&failover=true`));
+  expect("targeting", "an invalid region answers below 500", replicated.list("invalid-region", { expectStatus: [400] }).status < 500);
+  const failed = body<{ failedOver: boolean; value: number }>(replicated.read(`raw-${run}-5`, null, "targeting.data-failover", "simulateFailure=primary&failover=true"));
   expect("targeting", "a failing primary fails over to a replica with the data", failed.failedOver === true && failed.value === 5);
 }
 

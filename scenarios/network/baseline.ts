@@ -13,6 +13,7 @@
 import { check } from "k6";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { echoSocketUrl, networkApi, peerHost, type DoCall } from "../../lib/k6/api/network.api";
 import { bodyJson, namespaceClient, socketParams } from "../../lib/k6/client";
 import { recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
@@ -21,28 +22,28 @@ import { hostFor } from "../../lib/k6/target";
 
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 5, vus: 5 } });
 
-const echo = namespaceClient(target, "echo");
+const echo = networkApi(namespaceClient(target, "echo"));
 const HOST = hostFor(target, "echo");
-const REPLICA = `echo-replica.${target.baseDomain}`;
-const WS_URL = `${target.scheme === "https" ? "wss" : "ws"}://${HOST}/ws`;
+const REPLICA = peerHost(target, "echo-replica");
+const WS_URL = echoSocketUrl(target);
 const PAYLOAD = jsonOfSize(1024);
 const DATA = "x".repeat(1000);
 const CHAIN = 10;
 
-function doCall(name: string, measured: string, body: Record<string, unknown>): void {
-  const reply = bodyJson(echo.post(name, "/do-call", body)) as { ok?: boolean; latencyMs?: number } | undefined;
+function doCall(name: string, measured: string, body: DoCall): void {
+  const reply = bodyJson(echo.doCall(body, name)) as { ok?: boolean; latencyMs?: number } | undefined;
   if (reply?.ok && typeof reply.latencyMs === "number") recordLatency(measured, HOST, reply.latencyMs);
   check(reply, { [`baseline: ${measured} reaches the target object`]: (r) => r?.ok === true });
 }
 
 export default function (): void {
-  echo.get("baseline.worker-to-do", "/ping");
+  echo.ping("baseline.worker-to-do");
   doCall("baseline.do-call-same-colo", "baseline.do-to-do-same-colo", { target: REPLICA, affinity: "same-colo" });
   doCall("baseline.do-call-cross-colo", "baseline.do-to-do-cross-colo", { target: REPLICA, affinity: "cross-colo", targetColo: "LHR" });
   doCall("baseline.do-call-via-worker", "baseline.do-worker-do", { target: REPLICA, via: "worker" });
 
   const httpStart = Date.now();
-  for (let i = 0; i < CHAIN; i++) echo.post("baseline.http-echo-1kb.request", "/echo", PAYLOAD);
+  for (let i = 0; i < CHAIN; i++) echo.echo(PAYLOAD, "baseline.http-echo-1kb.request");
   recordLatency("baseline.http-echo-1kb", HOST, (Date.now() - httpStart) / CHAIN);
 
   const socket = new WebSocket(WS_URL, null, socketParams());

@@ -7,18 +7,17 @@
 
 import exec from "k6/execution";
 import { MATRIX_COLOS } from "../../deploy/src/colos";
-import { namespaceClient, type OperationMeta } from "../../lib/k6/client";
+import { networkApi } from "../../lib/k6/api/network.api";
+import { namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
 // 81 pairs × ~11 samples in 45 s; a probe waits up to ~190 ms (the model's longest round trip).
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 20, vus: 10, duration: "45s" } });
 
-const echo = namespaceClient(target, "echo");
-const PAIRS: Array<{ name: string; path: string; meta: OperationMeta }> = MATRIX_COLOS.flatMap((source) =>
-  MATRIX_COLOS.map((dest) => ({ name: `colo.${source}-${dest}`, path: `/colo-probe?target=${dest}`, meta: { colo: source, headers: { "X-Target-Colo": dest } } })),
-);
+const echo = networkApi(namespaceClient(target, "echo"));
+const PAIRS: Array<{ source: string; dest: string }> = MATRIX_COLOS.flatMap((source) => MATRIX_COLOS.map((dest) => ({ source, dest })));
 
 export default function (): void {
   const pair = PAIRS[exec.scenario.iterationInTest % PAIRS.length] as (typeof PAIRS)[number];
-  echo.get(pair.name, pair.path, pair.meta);
+  echo.coloProbe(pair.source, pair.dest);
 }

@@ -9,6 +9,7 @@
 import { check } from "k6";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { echoSocketUrl } from "../../lib/k6/api/network.api";
 import { socketParams } from "../../lib/k6/client";
 import { recordFailure, recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
@@ -17,7 +18,7 @@ import { hostFor } from "../../lib/k6/target";
 export const options = scenarioOptions({ profile: "smoke", defaults: { vus: 500, iterations: 1 } });
 
 const HOST = hostFor(target, "echo");
-const URL = `${target.scheme === "https" ? "wss" : "ws"}://${HOST}/ws`;
+const URL = echoSocketUrl(target);
 const HOLD_MS = Number(__ENV.PERFDO_WS_HOLD_S ?? 30) * 1000;
 
 export default function (): void {

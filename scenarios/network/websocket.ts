@@ -16,6 +16,7 @@
 import { check } from "k6";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { echoSocketUrl } from "../../lib/k6/api/network.api";
 import { socketParams } from "../../lib/k6/client";
 import { recordFailure, recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
@@ -24,7 +25,7 @@ import { hostFor } from "../../lib/k6/target";
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 5, vus: 5 } });
 
 const HOST = hostFor(target, "echo");
-const URL = `${target.scheme === "https" ? "wss" : "ws"}://${HOST}/ws`;
+const URL = echoSocketUrl(target);
 const RTT_MESSAGES = Number(__ENV.PERFDO_WS_MESSAGES ?? 20);
 const BURST = Number(__ENV.PERFDO_WS_BURST ?? 100);
 const GUARD_MS = 5_000;

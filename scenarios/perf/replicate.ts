@@ -18,7 +18,9 @@
 
 import { check, sleep } from "k6";
 import exec from "k6/execution";
-import { bodyJson, namespaceClient, type BatchRequest, type NamespaceClient } from "../../lib/k6/client";
+import { replicateApi } from "../../lib/k6/api/replicate.api";
+import { pollUntil } from "../../lib/k6/api/poll";
+import { bodyJson, namespaceClient, type NamespaceClient } from "../../lib/k6/client";
 import { recordLatency } from "../../lib/k6/measure";
 import { scenarioOptions, target } from "../../lib/k6/options";
 import { hostFor } from "../../lib/k6/target";
@@ -27,12 +29,12 @@ import { hostFor } from "../../lib/k6/target";
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 5 } });
 
 const LAG_MS = Number(__ENV.PERFDO_REPLICA_LAG_MS ?? 50);
-const POLL_TRIES = 50;
+const POLL_MS = 500;
 const DRILL_EVERY = Math.max(2, Number(__ENV.PERFDO_DRILL_EVERY ?? 25));
 const RECONCILE_EVENTS = Math.max(1, Number(__ENV.PERFDO_RECONCILE_EVENTS ?? 20_000));
 const FAILOVER_READS = 4;
 // Bounded: a drill gives up after this long rather than hold its VU.
-const DRILL_POLL_TRIES = 500;
+const DRILL_TIMEOUT_MS = 5_000;
 const ready: Record<string, true> = {};
 
 type Body = Record<string, unknown> | undefined;
@@ -40,59 +42,53 @@ const json = (res: ReturnType<NamespaceClient["get"]>): Body => bodyJson(res) as
 
 function drillObject(kind: string): { ns: NamespaceClient; host: string } {
   const name = `replicate-${kind}-${exec.vu.idInTest}-${exec.scenario.iterationInTest}-${Date.now()}`;
-  const ns = namespaceClient(target, name);
-  ns.post("replicate.create", "/replicate", { mode: "async", replicaId: "r1", targetRegion: "EWR", config: { maxLagMs: LAG_MS } });
-  return { ns, host: hostFor(target, name) };
+  const client = namespaceClient(target, name);
+  replicateApi(client).create("r1", "async", "EWR", { maxLagMs: LAG_MS });
+  return { ns: client, host: hostFor(target, name) };
 }
 
 function failoverDrill(): void {
   const { ns, host } = drillObject("failover");
   // Writes the replica has applied before the primary goes: the promoted replica must keep them.
-  ns.post("replicate.write", "/write", { key: "before", value: "kept", waitForReplica: true, targetReplica: "r1" });
-  const requests: BatchRequest[] = [{ method: "POST", name: "replicate.failover.promote", path: "/failover", body: { promoteReplica: "r1", reason: "drill" } }];
-  for (let i = 0; i < FAILOVER_READS; i++) requests.push({ method: "GET", name: "replicate.failover-read", path: "/read?key=before" });
+  const api = replicateApi(ns);
+  api.write("before", "kept", { waitForReplica: true, targetReplica: "r1" });
   const sent = Date.now();
-  ns.batch(requests);
-  for (let i = 0; i < DRILL_POLL_TRIES; i++) {
-    const wrote = ns.post("replicate.failover.write", "/write", { key: "after", value: i });
-    if (wrote.status === 201) {
-      const after = json(ns.get("replicate.failover.read", "/read?key=after"))?.value === i;
-      const kept = json(ns.get("replicate.failover.read", "/read?key=before"))?.value === "kept";
-      if (after) recordLatency("replicate.failover", host, Date.now() - sent);
-      check(kept, { "replicate.failover: the new primary holds the promoted replica's data": (k) => k });
-      check(after, { "replicate.failover: the new primary serves writes": (a) => a });
-      return;
-    }
-    sleep(0.01);
+  api.failoverUnderReads("r1", "drill", "before", FAILOVER_READS);
+  let attempt = 0;
+  const wrote = pollUntil(() => api.write("after", attempt++, {}, "replicate.failover.write"), (res) => res.status === 201, 10, DRILL_TIMEOUT_MS);
+  if (wrote.ok) {
+    const after = json(api.read("after", "", "replicate.failover.read"))?.value === attempt - 1;
+    const kept = json(api.read("before", "", "replicate.failover.read"))?.value === "kept";
+    if (after) recordLatency("replicate.failover", host, Date.now() - sent);
+    check(kept, { "replicate.failover: the new primary holds the promoted replica's data": (k) => k });
+    check(after, { "replicate.failover: the new primary serves writes": (a) => a });
+    return;
   }
   check(false, { "replicate.failover: the new primary serves writes": (a) => a });
 }
 
 function reconcileDrill(): void {
   const { ns, host } = drillObject("reconcile");
+  const api = replicateApi(ns);
   const meta = { datasetSize: RECONCILE_EVENTS };
-  ns.post("replicate.partition", "/simulate/partition", { replicaId: "r1", durationMs: 60_000 });
+  api.partition("r1", 60_000);
   const items: Array<{ key: string; value: number }> = [];
   for (let i = 0; i < RECONCILE_EVENTS; i++) items.push({ key: `e${i}`, value: i });
-  ns.post("replicate.partition-write", "/write/batch", { items }, meta);
+  api.writeBatch(items, meta);
   // Every write is due on the replica by now (written, then the lag): what is left is reconciliation.
   sleep(LAG_MS / 1000);
   const healed = Date.now();
-  ns.post("replicate.heal", "/simulate/partition", { replicaId: "r1", durationMs: 0 });
-  for (let i = 0; i < DRILL_POLL_TRIES; i++) {
-    const res = ns.get("replicate.reconcile.status", "/replica/status?replicaId=r1");
-    const status = json(res);
-    if (status?.healthy === true && status.lagMs === 0) {
-      const caughtUp = Date.now() - healed;
-      const last = json(ns.get("replicate.read-replica", `/read?key=e${RECONCILE_EVENTS - 1}&replica=r1`))?.value === RECONCILE_EVENTS - 1;
-      check(last, { "replicate.reconcile: the replica has the partition's last write": (l) => l });
-      recordLatency("replicate.reconcile", host, caughtUp, meta);
-      recordLatency("replicate.reconcile-overhead", host, Math.max(0, caughtUp - res.timings.duration), meta);
-      return;
-    }
-    sleep(0.01);
+  api.partition("r1", 0, "replicate.heal");
+  const polled = api.statusUntilCaughtUp("r1", "replicate.reconcile.status", DRILL_TIMEOUT_MS);
+  if (!polled.ok) {
+    check(false, { "replicate.reconcile: the replica caught up": (c) => c });
+    return;
   }
-  check(false, { "replicate.reconcile: the replica caught up": (c) => c });
+  const caughtUp = Date.now() - healed;
+  const last = json(api.read(`e${RECONCILE_EVENTS - 1}`, "replica=r1"))?.value === RECONCILE_EVENTS - 1;
+  check(last, { "replicate.reconcile: the replica has the partition's last write": (l) => l });
+  recordLatency("replicate.reconcile", host, caughtUp, meta);
+  recordLatency("replicate.reconcile-overhead", host, Math.max(0, caughtUp - polled.value.timings.duration), meta);
 }
 
 export default function (): void {
@@ -100,22 +96,16 @@ export default function (): void {
   if (n % DRILL_EVERY === 0) return failoverDrill();
   if (n % DRILL_EVERY === 1) return reconcileDrill();
   const name = `replicate-perf-${exec.vu.idInTest}`;
-  const ns = namespaceClient(target, name);
+  const api = replicateApi(namespaceClient(target, name));
   if (!ready[name]) {
-    ns.post("replicate.create", "/replicate", { mode: "async", replicaId: "r1", targetRegion: "EWR", config: { maxLagMs: LAG_MS } });
+    api.create("r1", "async", "EWR", { maxLagMs: LAG_MS });
     ready[name] = true;
   }
   const key = `k${n}`;
   const value = `${n}-${Date.now()}`;
   const written = Date.now();
-  ns.post("replicate.write", "/write", { key, value });
-  ns.get("replicate.read-primary", `/read?key=${key}`);
-  for (let i = 0; i < POLL_TRIES; i++) {
-    const seen = (bodyJson(ns.get("replicate.read-replica", `/read?key=${key}&replica=r1`)) as { value?: string } | undefined)?.value === value;
-    if (seen) {
-      recordLatency("replicate.lag", hostFor(target, name), Date.now() - written);
-      return;
-    }
-    sleep(0.01);
-  }
+  api.write(key, value);
+  api.readPrimary(key);
+  // The contract's clients poll every 10 ms, 50 tries: about half a second.
+  if (api.readUntil(key, "r1", value, POLL_MS).ok) recordLatency("replicate.lag", hostFor(target, name), Date.now() - written);
 }
