@@ -3,13 +3,21 @@
 // Gate: 100 % of checks (thresholds/e2e/stores.json); run with `npm run bench:e2e`.
 
 import exec from "k6/execution";
+import { actionsApi, dlqApi, eventsApi, objectsApi, relationshipsApi, searchApi, thingsApi } from "../../lib/k6/api/stores.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { body, expect } from "../../lib/k6/expect";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
 export const options = scenarioOptions({ profile: "smoke" });
 
-const s = namespaceClient(target, "stores");
+const c = namespaceClient(target, "stores");
+const th = thingsApi(c);
+const rel = relationshipsApi(c);
+const act = actionsApi(c);
+const ev = eventsApi(c);
+const se = searchApi(c);
+const obj = objectsApi(c);
+const dq = dlqApi(c);
 const NOT_FOUND = { expectStatus: [404] };
 const CONFLICT = { expectStatus: [409] };
 
@@ -17,63 +25,63 @@ type Thing = { $id: string; name: string; data: Record<string, unknown>; version
 
 function things(run: string): void {
   const type = `E2E${run}`;
-  const created = body<Thing>(s.post("things.create", "/things", { $type: type, name: "widget", data: { color: "red", size: 1 } }));
+  const created = body<Thing>(th.create({ $type: type, name: "widget", data: { color: "red", size: 1 } }));
   if (!expect("things", "create returns $id and version 1", typeof created.$id === "string" && created.version === 1)) return;
-  const path = `/things/${created.$id}`;
-  expect("things", "get returns what was created", body<Thing>(s.get("things.get", path)).data.color === "red");
-  const merged = body<Thing>(s.patch("things.update", `${path}?merge=true`, { data: { size: 2 } }));
+  const id = created.$id;
+  expect("things", "get returns what was created", body<Thing>(th.get(id)).data.color === "red");
+  const merged = body<Thing>(th.merge(id, { data: { size: 2 } }));
   expect("things", "merge patch keeps other fields", merged.data.color === "red" && merged.data.size === 2);
   expect("things", "an update bumps the version", merged.version === 2);
-  expect("things", "?version=1 returns the old data", body<Thing>(s.get("things.get-version", `${path}?version=1`)).data.size === 1);
-  expect("things", "/versions lists every version", (body<{ versions: unknown[] }>(s.get("things.versions", `${path}/versions`)).versions ?? []).length === 2);
-  const listed = body<{ things: Thing[]; total: number }>(s.get("things.list", `/things?type=${type}&limit=10`));
+  expect("things", "?version=1 returns the old data", body<Thing>(th.getVersion(id, 1)).data.size === 1);
+  expect("things", "/versions lists every version", (body<{ versions: unknown[] }>(th.versions(id)).versions ?? []).length === 2);
+  const listed = body<{ things: Thing[]; total: number }>(th.list(type, 10));
   expect("things", "list by type finds it", listed.total === 1 && listed.things[0]?.$id === created.$id);
-  s.post("things.batch", "/things/batch", [{ $type: type, name: "a" }, { $type: type, name: "b" }]);
-  expect("things", "batch creates every item", body<{ total: number }>(s.get("things.list", `/things?type=${type}`)).total === 3);
-  s.del("things.delete", path);
-  expect("things", "a deleted thing is gone (404)", s.get("things.get", path, NOT_FOUND).status === 404);
+  th.batch([{ $type: type, name: "a" }, { $type: type, name: "b" }]);
+  expect("things", "batch creates every item", body<{ total: number }>(th.list(type)).total === 3);
+  th.remove(id);
+  expect("things", "a deleted thing is gone (404)", th.get(id, NOT_FOUND).status === 404);
 }
 
 function relationships(run: string): void {
   const a = `user-${run}`;
   const b = `org-${run}`;
-  const rel = body<{ id: string }>(s.post("relationships.create", "/relationships", { verb: "memberOf", from: a, to: b }));
-  expect("relationships", "create returns id", typeof rel.id === "string");
-  const out = body<Array<{ to: string }>>(s.get("relationships.from", `/relationships/from/${a}?verb=memberOf`));
+  const edge = body<{ id: string }>(rel.create("memberOf", a, b));
+  expect("relationships", "create returns id", typeof edge.id === "string");
+  const out = body<Array<{ to: string }>>(rel.from(a, "memberOf"));
   expect("relationships", "from/:id lists the target", out.length === 1 && out[0]?.to === b);
-  const inbound = body<Array<{ from: string }>>(s.get("relationships.to", `/relationships/to/${b}`));
+  const inbound = body<Array<{ from: string }>>(rel.to(b));
   expect("relationships", "to/:id lists the source", inbound.length === 1 && inbound[0]?.from === a);
-  s.del("relationships.delete", `/relationships/${rel.id}`);
-  expect("relationships", "a deleted edge is gone", body<unknown[]>(s.get("relationships.from", `/relationships/from/${a}`)).length === 0);
+  rel.remove(edge.id);
+  expect("relationships", "a deleted edge is gone", body<unknown[]>(rel.from(a)).length === 0);
 }
 
 function actions(run: string): void {
   const input = { verb: "notify", target: `thing-${run}`, actor: "e2e", durability: "do", requestId: `req-${run}` };
-  const action = body<{ id: string; status: string }>(s.post("actions.create", "/actions", input));
+  const action = body<{ id: string; status: string }>(act.create(input));
   expect("actions", "a new action is pending", action.status === "pending");
-  expect("actions", "the same requestId returns the same action", body<{ id: string }>(s.post("actions.create", "/actions", input)).id === action.id);
-  expect("actions", "complete before start is refused (409)", s.post("actions.complete", `/actions/${action.id}/complete`, {}, CONFLICT).status === 409);
-  expect("actions", "start makes it running", body<{ status: string }>(s.post("actions.start", `/actions/${action.id}/start`)).status === "running");
-  const done = body<{ status: string; output: { sent: boolean } }>(s.post("actions.complete", `/actions/${action.id}/complete`, { output: { sent: true } }));
+  expect("actions", "the same requestId returns the same action", body<{ id: string }>(act.create(input)).id === action.id);
+  expect("actions", "complete before start is refused (409)", act.complete(action.id, undefined, CONFLICT).status === 409);
+  expect("actions", "start makes it running", body<{ status: string }>(act.start(action.id)).status === "running");
+  const done = body<{ status: string; output: { sent: boolean } }>(act.complete(action.id, { sent: true }));
   expect("actions", "complete records the output", done.status === "completed" && done.output?.sent === true);
-  const other = body<{ id: string }>(s.post("actions.create", "/actions", { verb: "charge", target: `thing-${run}`, actor: "e2e" }));
-  s.post("actions.fail", `/actions/${other.id}/fail`, { error: { message: "card declined", code: "E42" } });
-  expect("actions", "retry returns a failed action to pending", body<{ status: string }>(s.post("actions.retry", `/actions/${other.id}/retry`)).status === "pending");
-  expect("actions", "list by target finds both", body<unknown[]>(s.get("actions.list", `/actions?target=thing-${run}`)).length === 2);
+  const other = body<{ id: string }>(act.create({ verb: "charge", target: `thing-${run}`, actor: "e2e" }));
+  act.fail(other.id, { message: "card declined", code: "E42" });
+  expect("actions", "retry returns a failed action to pending", body<{ status: string }>(act.retry(other.id)).status === "pending");
+  expect("actions", "list by target finds both", body<unknown[]>(act.byTarget(`thing-${run}`)).length === 2);
 }
 
 function events(run: string): void {
   const source = `src-${run}`;
-  const one = body<{ sequence: number }>(s.post("events.create", "/events", { verb: "created", source, data: { n: 1 } }));
-  const batch = body<{ events: Array<{ sequence: number; id: string }> }>(s.post("events.batch", "/events/batch", [{ verb: "updated", source }, { verb: "deleted", source }]));
+  const one = body<{ sequence: number }>(ev.create({ verb: "created", source, data: { n: 1 } }));
+  const batch = body<{ events: Array<{ sequence: number; id: string }> }>(ev.batch([{ verb: "updated", source }, { verb: "deleted", source }]));
   const sequences = [one.sequence, ...(batch.events ?? []).map((e) => e.sequence)];
   expect("events", "sequences increase strictly", sequences.length === 3 && sequences.every((q, i) => i === 0 || q > (sequences[i - 1] as number)));
-  const replay = body<{ events: Array<{ sequence: number }> }>(s.get("events.replay", `/events/replay?fromSequence=${one.sequence}&limit=3`));
+  const replay = body<{ events: Array<{ sequence: number }> }>(ev.replay(one.sequence, 3));
   expect("events", "replay from a sequence starts there", replay.events?.[0]?.sequence === one.sequence);
-  const listed = body<Array<{ verb: string }>>(s.get("events.list", `/events?source=${source}&orderBy=sequence&order=asc`));
+  const listed = body<Array<{ verb: string }>>(ev.bySource(source, "orderBy=sequence&order=asc"));
   expect("events", "list by source returns them in order", listed.map((e) => e.verb).join() === "created,updated,deleted");
-  s.post("events.streamed", `/events/${batch.events?.[0]?.id}/streamed`);
-  expect("events", "streamed=false leaves out streamed events", body<unknown[]>(s.get("events.list", `/events?source=${source}&streamed=false`)).length === 2);
+  ev.markStreamed(String(batch.events?.[0]?.id));
+  expect("events", "streamed=false leaves out streamed events", body<unknown[]>(ev.bySource(source, "streamed=false")).length === 2);
 }
 
 function search(run: string): void {
@@ -81,43 +89,43 @@ function search(run: string): void {
     { $id: `doc-${run}-1`, $type: "Guide", content: `durable objects keep state close to compute ${run}` },
     { $id: `doc-${run}-2`, $type: "Note", content: `workers answer requests at the edge ${run}` },
   ];
-  s.post("search.index-batch", "/search/index/batch", docs);
-  const hits = body<{ results: Array<{ $id: string }>; facets?: { type: Record<string, number> } }>(s.get("search.query", `/search?q=durable+${run}&facets=true`));
+  se.indexBatch(docs);
+  const hits = body<{ results: Array<{ $id: string }>; facets?: { type: Record<string, number> } }>(se.query(`durable+${run}`, "facets=true"));
   expect("search", "keyword search finds the indexed document", hits.results?.[0]?.$id === docs[0]?.$id);
   expect("search", "facets count by type", (hits.facets?.type.Guide ?? 0) >= 1);
-  expect("search", "a type filter excludes other types", body<{ results: unknown[] }>(s.get("search.query", `/search?q=${run}&type=Note`)).results.length === 1);
-  const semantic = body<{ results: Array<{ $id: string }> }>(s.get("search.semantic", `/search/semantic?q=edge+workers+${run}`));
+  expect("search", "a type filter excludes other types", body<{ results: unknown[] }>(se.query(run, "type=Note")).results.length === 1);
+  const semantic = body<{ results: Array<{ $id: string }> }>(se.semantic(`edge+workers+${run}`));
   expect("search", "semantic ranks the closest document first", semantic.results?.[0]?.$id === docs[1]?.$id);
-  expect("search", "hybrid returns results", body<{ results: unknown[] }>(s.get("search.hybrid", `/search/hybrid?q=state+${run}`)).results.length >= 1);
-  s.del("search.unindex", `/search/index/${docs[0]?.$id}`);
-  expect("search", "an unindexed document is no longer found", body<{ results: Array<{ $id: string }> }>(s.get("search.query", `/search?q=durable+${run}`)).results.every((h) => h.$id !== docs[0]?.$id));
+  expect("search", "hybrid returns results", body<{ results: unknown[] }>(se.hybrid(`state+${run}`)).results.length >= 1);
+  se.unindex(String(docs[0]?.$id));
+  expect("search", "an unindexed document is no longer found", body<{ results: Array<{ $id: string }> }>(se.query(`durable+${run}`)).results.every((h) => h.$id !== docs[0]?.$id));
 }
 
 function objects(run: string): void {
   const a = `obj-${run}-a`;
   const b = `obj-${run}-b`;
-  s.post("objects.register", "/objects", { ns: a, id: a, class: "Counter", region: "us-east", shardKey: `sk-${run}`, shardIndex: 0, colo: "IAD" });
-  s.post("objects.register", "/objects", { ns: b, id: b, class: "Counter", region: "eu-west", shardKey: `sk-${run}`, shardIndex: 1 });
-  expect("objects", "a registered object can be read", body<{ region: string }>(s.get("objects.get", `/objects/${a}`)).region === "us-east");
-  expect("objects", "PATCH moves its colo", body<{ colo: string }>(s.patch("objects.move", `/objects/${b}`, { colo: "CDG" })).colo === "CDG");
-  const shards = body<{ shards: Array<{ ns: string }> }>(s.get("objects.shards", `/objects/shards/sk-${run}`));
+  obj.register({ ns: a, id: a, class: "Counter", region: "us-east", shardKey: `sk-${run}`, shardIndex: 0, colo: "IAD" });
+  obj.register({ ns: b, id: b, class: "Counter", region: "eu-west", shardKey: `sk-${run}`, shardIndex: 1 });
+  expect("objects", "a registered object can be read", body<{ region: string }>(obj.get(a)).region === "us-east");
+  expect("objects", "PATCH moves its colo", body<{ colo: string }>(obj.move(b, "CDG")).colo === "CDG");
+  const shards = body<{ shards: Array<{ ns: string }> }>(obj.shards(`sk-${run}`));
   expect("objects", "shards/:key lists both in shard order", shards.shards?.map((x) => x.ns).join() === `${a},${b}`);
-  expect("objects", "resolve goes through the shared shard", body<{ via: string }>(s.get("objects.resolve", `/objects/${a}/resolve/${b}`)).via === "shard");
-  s.del("objects.delete", `/objects/${b}`);
-  expect("objects", "a deleted object is gone (404)", s.get("objects.get", `/objects/${b}`, NOT_FOUND).status === 404);
+  expect("objects", "resolve goes through the shared shard", body<{ via: string }>(obj.resolve(a, b)).via === "shard");
+  obj.remove(b);
+  expect("objects", "a deleted object is gone (404)", obj.get(b, NOT_FOUND).status === 404);
 }
 
 function dlq(run: string): void {
-  const entry = body<{ id: string; exhausted: boolean }>(s.post("dlq.create", "/dlq", { eventId: `ev-${run}`, verb: `dlq-${run}`, source: "e2e", data: { n: 1 }, error: "timeout", maxRetries: 2 }));
+  const entry = body<{ id: string; exhausted: boolean }>(dq.create({ eventId: `ev-${run}`, verb: `dlq-${run}`, source: "e2e", data: { n: 1 }, error: "timeout", maxRetries: 2 }));
   expect("dlq", "a new entry is not exhausted", entry.exhausted === false);
-  s.post("dlq.increment", `/dlq/${entry.id}/increment`);
-  const after = body<{ retries: number; exhausted: boolean }>(s.post("dlq.increment", `/dlq/${entry.id}/increment`));
+  dq.increment(entry.id);
+  const after = body<{ retries: number; exhausted: boolean }>(dq.increment(entry.id));
   expect("dlq", "maxRetries increments exhaust it", after.retries === 2 && after.exhausted === true);
-  expect("dlq", "exhausted=true lists it", body<Array<{ id: string }>>(s.get("dlq.list", `/dlq?verb=dlq-${run}&exhausted=true`)).some((e) => e.id === entry.id));
-  expect("dlq", "stats count it", (body<{ byVerb: Record<string, number> }>(s.get("dlq.stats", "/dlq/stats")).byVerb?.[`dlq-${run}`] ?? 0) === 1);
-  const replay = body<{ replayed: boolean; event: { verb: string } }>(s.post("dlq.replay", `/dlq/${entry.id}/replay`));
+  expect("dlq", "exhausted=true lists it", body<Array<{ id: string }>>(dq.list(`verb=dlq-${run}&exhausted=true`)).some((e) => e.id === entry.id));
+  expect("dlq", "stats count it", (body<{ byVerb: Record<string, number> }>(dq.stats()).byVerb?.[`dlq-${run}`] ?? 0) === 1);
+  const replay = body<{ replayed: boolean; event: { verb: string } }>(dq.replay(entry.id));
   expect("dlq", "replay re-emits the event", replay.replayed === true && replay.event?.verb === `dlq-${run}`);
-  expect("dlq", "a replayed entry leaves the queue (404)", s.get("dlq.get", `/dlq/${entry.id}`, NOT_FOUND).status === 404);
+  expect("dlq", "a replayed entry leaves the queue (404)", dq.get(entry.id, NOT_FOUND).status === 404);
 }
 
 export default function (): void {
