@@ -13,6 +13,7 @@
 
 import { sleep } from "k6";
 import exec from "k6/execution";
+import { lifecycleApi } from "../../lib/k6/api/lifecycle.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
@@ -25,19 +26,19 @@ export default function (): void {
   const n = exec.scenario.iterationInTest;
   const mb = SIZES_MB[n % SIZES_MB.length] as number;
   const label = `sqlite-${mb}mb`;
-  const ns = namespaceClient(target, `cold-${label}-${exec.vu.idInTest}-${n}-${Date.now()}`);
-  if (mb > 0) ns.post("coldstart.seed", "/db/fill", { bytes: mb * MB });
-  ns.post("coldstart.reset", "/object/reset");
+  const ns = lifecycleApi(namespaceClient(target, `cold-${label}-${exec.vu.idInTest}-${n}-${Date.now()}`));
+  if (mb > 0) ns.dbFill(mb * MB);
+  ns.objectReset();
   sleep(0.05); // the reset lands after its response
   const cold = { coldStart: true, datasetSize: mb * MB };
   const warm = { datasetSize: mb * MB };
-  ns.get(`coldstart.${label}`, "/status", cold);
-  ns.get(`coldstart.${label}.warm`, "/status", warm);
+  ns.status(cold, `coldstart.${label}`);
+  ns.status(warm, `coldstart.${label}.warm`);
   // The contract's SQLite clients time a read of the data itself: the first full read after a cold
   // start, then the same read warm.
-  ns.post("coldstart.reset", "/object/reset");
+  ns.objectReset();
   sleep(0.05);
-  ns.get(`coldstart.${label}.read`, "/db/stats", cold);
-  ns.get(`coldstart.${label}.read.warm`, "/db/stats", warm);
-  ns.post("coldstart.destroy", "/object/destroy");
+  ns.dbStats(`coldstart.${label}.read`, cold);
+  ns.dbStats(`coldstart.${label}.read.warm`, warm);
+  ns.objectDestroy();
 }

@@ -28,6 +28,13 @@ export function lifecycleApi(c: NamespaceClient) {
     eventsRecent: (name = "lifecycle.events-recent"): JsonResponse => c.get(name, "/events/recent"),
     eventsLast: (type: string, name = "lifecycle.events-last"): JsonResponse => c.get(name, `/events/last?type=${type}`),
     wsStats: (name = "lifecycle.ws-stats"): JsonResponse => c.get(name, "/ws/stats"),
+    // the local target's cold-start hooks (a deployment answers 404)
+    dbFill: (bytes: number): JsonResponse => c.post("coldstart.seed", "/db/fill", { bytes }),
+    /** Reads every stored byte (a cold start's first full read). */
+    dbStats: (name: string, meta?: OperationMeta): JsonResponse => c.get(name, "/db/stats", meta),
+    /** The next request builds a new instance on the stored database. */
+    objectReset: (): JsonResponse => c.post("coldstart.reset", "/object/reset"),
+    objectDestroy: (): JsonResponse => c.post("coldstart.destroy", "/object/destroy"),
     // move, fork, clone, compact
     move: (body: { colo: string; testRunId?: string }, meta?: OperationMeta, name = "lifecycle.move"): JsonResponse => c.post(name, "/move", body, meta),
     fork: (body: { namespace?: string; filter?: { exclude?: string[]; include?: string[] } }, meta?: OperationMeta, name = "lifecycle.fork"): JsonResponse => c.post(name, "/fork", body, meta),
