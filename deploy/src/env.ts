@@ -15,16 +15,7 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
   PERFDO_LOCAL?: string;
   /** Local only: milliseconds added before every namespace request, to prove regressions get caught. */
   PERFDO_DELAY_MS?: string;
-  /**
-   * Local only: break one behaviour on purpose, to prove the E2E suites catch it.
-   * `fork-shares-state`: a fork's host is served by its source object, as if forks shared state.
-   * `cache-shallow-invalidate`: invalidate-cascade drops the key alone, not the entries depending on it.
-   * `temporal-drops-writes`: every third `POST /temporal/put` is acknowledged but not kept.
-   * `dedup-forgets`: transactions' dedup remembers no id, so duplicates and idempotent repeats run again.
-   * `cdc-drops-batch-tail`: `POST /cdc/capture/batch` acknowledges every event but logs all but the last.
-   * `timers-never-fire`: the object's alarm fires no timer.
-   * `ws-drops-every-tenth`: the echo socket leaves every message whose `i` ends in 9 unanswered.
-   */
+  /** Local only: break one behaviour on purpose, to prove the E2E suites catch it (the list: faults.ts). */
   PERFDO_FAULT?: string;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */
   PERFDO_CF_RAY_COLO?: string;

@@ -1,4 +1,5 @@
 import type { RouterType } from "itty-router";
+import type { Fault } from "./faults";
 
 // A feature of the reference Worker: one module declaring its name, its schema (versioned), its
 // routes, the paths it shares with another feature and the RPC methods other objects may call on
@@ -18,7 +19,7 @@ export interface FeatureContext {
   /** Wakes this object's alarm at `at` or earlier: an earlier alarm already set (another feature's) is kept. */
   setAlarm(at: number): Promise<void>;
   /** Local only: the behaviour broken on purpose (`PERFDO_FAULT`), to prove an E2E suite catches it; "" otherwise. */
-  readonly fault: string;
+  readonly fault: Fault | "";
   /** True on the embedded local target only: harness hooks (cold-start seeding, resets) answer there alone. */
   readonly local: boolean;
   /** Resets this object right after the current response: the next request builds a new instance (storage kept). */

@@ -1,5 +1,6 @@
 import { fail, json } from "./http";
 import { refusal } from "./access";
+import { faultOf } from "./faults";
 import { namespaceFromHost, namespaceFromPath } from "./namespace";
 import { routeKey } from "./route-key";
 import type { Env } from "./env";
@@ -63,7 +64,7 @@ export default {
     if (!namespace) return fail(400, `host ${url.host} names no namespace (expected <namespace>.${base}, or a path /@<namespace>/...)`);
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const routed = local && env.PERFDO_FAULT === "fork-shares-state" ? namespace.replace(/-fork-[0-9a-f]{8}$/, "") : namespace;
+    const routed = local && faultOf(env.PERFDO_FAULT) === "fork-shares-state" ? namespace.replace(/-fork-[0-9a-f]{8}$/, "") : namespace;
     // The request goes through as it came: the object reads its namespace from the same host.
     const response = await env.PERF_DO.get(objectId(env, routed)).fetch(request);
     const colo = local ? env.PERFDO_CF_RAY_COLO : undefined;

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { featureRouter, migrate, SCHEMA_TABLE, type Feature, type FeatureContext } from "./feature";
 import { FEATURE_BY_NAME, FEATURES } from "./features";
+import { faultOf } from "./faults";
 import { fail } from "./http";
 import { namespaceFromHost } from "./namespace";
 import { segmentRouter, type SegmentRouter } from "./segment-router";
@@ -38,7 +39,7 @@ export class PerfDO extends DurableObject<Env> {
         const current = await ctx.storage.getAlarm();
         if (current === null || at < current) await ctx.storage.setAlarm(at);
       },
-      fault: env.PERFDO_LOCAL === "1" ? (env.PERFDO_FAULT ?? "") : "",
+      fault: env.PERFDO_LOCAL === "1" ? faultOf(env.PERFDO_FAULT) : "",
       local: env.PERFDO_LOCAL === "1",
       // After the response has gone: abort() throws into whatever is running in the object.
       resetSoon: () => void setTimeout(() => ctx.abort("reset on request (cold start measurement)"), 0),

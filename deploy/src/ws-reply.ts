@@ -1,3 +1,4 @@
+import type { Fault } from "./faults";
 import { isObject } from "./values";
 
 // The WebSocket protocol of echo.perf.do/ws, free of Workers types so it is unit-testable in Node.
@@ -29,7 +30,7 @@ export interface WsAction {
  * `fault` is the local fault switch: `ws-drops-every-tenth` leaves every message whose `i` ends in 9
  * unanswered, which the WebSocket scenario's checks must catch.
  */
-export function wsAction(message: string | ArrayBuffer, fault = ""): WsAction {
+export function wsAction(message: string | ArrayBuffer, fault: Fault | "" = ""): WsAction {
   const text = typeof message === "string" ? message : new TextDecoder().decode(message);
   if (text.includes('"close"')) {
     try {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Fault } from "../../deploy/src/faults";
 import { areasOf, perfdo, runChecks, startWorker, type CliResult } from "./helpers";
 
 // The E2E suites (scenarios/e2e) against the real local Worker: every contract assertion holds.
 
 /** Runs one suite against a Worker with `fault` switched on; the 100 % checks gate must fail it. */
-async function runBroken(fault: string, suite: string): Promise<CliResult> {
+async function runBroken(fault: Fault, suite: string): Promise<CliResult> {
   const broken = await startWorker({ fault });
   try {
     const res = await perfdo(["run", suite, "--target", `local=${broken.address}`, "--profile", "smoke", "--iterations", "1", "--gate", "--quiet", "--no-results"]);

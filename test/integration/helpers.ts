@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { buildWorker } from "../../esbuild.config.mjs";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../../lib/node/results/schema";
 import { startLocalTarget, type LocalTarget } from "../../lib/node/target/local";
+import type { Fault } from "../../deploy/src/faults";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -41,7 +42,7 @@ export function command(bin: string, args: string[], options: { cwd?: string; en
   });
 }
 
-export async function startWorker(options: { delayMs?: number; fault?: string } = {}): Promise<LocalTarget> {
+export async function startWorker(options: { delayMs?: number; fault?: Fault } = {}): Promise<LocalTarget> {
   return startLocalTarget(await buildWorker(ROOT), options);
 }
 

@@ -3,6 +3,7 @@ import { Miniflare } from "miniflare";
 import { EXIT, PerfdoError } from "../errors";
 import { childrenNamed } from "../run/resources";
 import { startWorkerd } from "./workerd";
+import type { Fault } from "../../../deploy/src/faults";
 
 // The embedded local target: the reference Worker (build/deploy/worker.mjs) in workerd, the
 // production runtime, on a free loopback port. By default workerd is driven directly with a config
@@ -44,8 +45,8 @@ export interface LocalTargetOptions {
   port?: number;
   /** Milliseconds the Worker waits before every namespace request: a known slowdown for tests. */
   delayMs?: number;
-  /** A deliberate fault (see deploy/src/env.ts), to prove the E2E suites catch it. */
-  fault?: string;
+  /** A deliberate fault (deploy/src/faults.ts), to prove the E2E suites catch it. */
+  fault?: Fault;
   /**
    * The caller handles SIGINT/SIGTERM itself. miniflare installs handlers that dispose workerd and
    * exit at once, which would cut a run short before k6 stops and its samples are saved; with this
