@@ -122,6 +122,15 @@ describe("reference Worker routes (miniflare dispatchFetch)", () => {
     assert.equal(plain.json.servedBy, undefined);
   });
 
+  it("a route checks its body against its schema: one 400 naming each wrong field, the handler never runs", async () => {
+    const ns = fresh("schema");
+    const bad = await call(ns, "POST", "/cache/set", { key: "", ttl: "soon" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error, "POST /cache/set: key: expected a string of at least 1 character(s); value: required; ttl: expected a positive number");
+    assert.equal((await call(ns, "GET", "/cache/stats")).json.entries, 0, "nothing was written");
+    assert.equal((await call(ns, "POST", "/cache/set", { key: "k", value: { a: 1 }, ttl: 60_000 })).status, 201);
+  });
+
   it("an unknown path is a 404 naming it", async () => {
     const res = await call(fresh("missing"), "GET", "/nope");
     assert.equal(res.status, 404);

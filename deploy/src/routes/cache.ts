@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json, readObject } from "../http";
+import { s, withBody } from "../body";
+import { fail, json } from "../http";
 import { fnv1a } from "../shard-routing";
 import { changed, all, first, parseJson, type Row } from "../sql";
 
@@ -64,15 +65,21 @@ function cascade(sql: SqlStorage, key: string, shallow: boolean): string[] {
   return [...seen];
 }
 
+const SetBody = s.object({
+  key: s.string({ min: 1 }),
+  value: s.value(),
+  /** Milliseconds; none (or null) keeps the entry until it is invalidated. */
+  ttl: s.optional(s.number({ positive: true })),
+  dependencies: s.optional(s.array(s.string())),
+});
+const KeyBody = s.object({ key: s.string() });
+const CasBody = s.object({ key: s.string(), value: s.value(), expectedEtag: s.string(), ttl: s.optional(s.number()) });
+
 function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/cache/set", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string" || body.key === "" || !("value" in body)) return fail(400, "POST /cache/set needs {key, value, ttl?, dependencies?}");
-    const ttl = body.ttl === undefined || body.ttl === null ? null : Number(body.ttl);
-    if (ttl !== null && !(Number.isFinite(ttl) && ttl > 0)) return fail(400, "ttl must be a positive number of milliseconds");
-    const deps = Array.isArray(body.dependencies) ? body.dependencies.filter((d): d is string => typeof d === "string") : [];
+  router.post("/cache/set", withBody(SetBody, (body) => {
+    const ttl = body.ttl ?? null;
+    const deps = body.dependencies ?? [];
     const key = body.key;
     const row = ctx.transaction(() => {
       const written = put(sql, key, body.value, ttl, live(sql, key));
@@ -81,18 +88,14 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
       return written;
     });
     return json({ ...view(row), value: undefined, dependencies: deps }, 201);
-  });
+  }));
   router.get("/cache/get", (request) => {
     const key = new URL(request.url).searchParams.get("key");
     if (!key) return fail(400, "GET /cache/get needs ?key=");
     const row = live(sql, key);
     return json(row ? { ...view(row), hit: true } : { key, value: null, hit: false });
   });
-  router.post("/cache/invalidate-cascade", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string") return fail(400, "POST /cache/invalidate-cascade needs {key}");
-    const key = body.key;
+  router.post("/cache/invalidate-cascade", withBody(KeyBody, ({ key }) => {
     // Fault switch (local only): invalidate the key alone, as a cache without dependency tracking would.
     const keys = cascade(sql, key, ctx.fault === "cache-shallow-invalidate");
     const removed = ctx.transaction(() => {
@@ -104,13 +107,10 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
       return n;
     });
     return json({ key, invalidated: keys, count: removed });
-  });
-  router.post("/cache/cas", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string" || !("value" in body) || typeof body.expectedEtag !== "string") return fail(400, "POST /cache/cas needs {key, value, expectedEtag}");
+  }));
+  router.post("/cache/cas", withBody(CasBody, (body) => {
     const key = body.key;
-    const ttl = typeof body.ttl === "number" && body.ttl > 0 ? body.ttl : null;
+    const ttl = body.ttl !== undefined && body.ttl > 0 ? body.ttl : null;
     return json(
       ctx.transaction(() => {
         const current = live(sql, key);
@@ -119,7 +119,7 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
         return { key, success: true, etag: put(sql, key, body.value, ttl, current).etag };
       }),
     );
-  });
+  }));
   router.post("/cache/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM cache_deps"), changed(sql, "DELETE FROM cache_entries"))) }));
   router.get("/cache/stats", () => {
     const at = Date.now();
