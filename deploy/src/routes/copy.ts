@@ -1,6 +1,8 @@
 import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
-import { fail, isObject, json, readJson, readObject } from "../http";
+import { s, withBody } from "../body";
+import type { Infer } from "../schema";
+import { fail, json } from "../http";
 import { first, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, exportSnapshot, getMeta, LOCAL_COLO, setMeta, type ImportRequest, type Snapshot, type SnapshotFilter } from "./lifecycle";
@@ -49,11 +51,13 @@ export function migrateCopy(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS clone_checkpoints (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, cursor INTEGER NOT NULL, progress REAL NOT NULL, created_at TEXT NOT NULL)");
 }
 
-function filterOf(body: Record<string, unknown>): SnapshotFilter {
-  const filter = isObject(body.filter) ? body.filter : {};
-  const tables = isObject(body.tables) ? body.tables : {};
-  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : undefined);
-  return { include: strings(filter.include), exclude: strings(filter.exclude), tables: { include: strings(tables.include), exclude: strings(tables.exclude) }, shallow: body.shallow === true };
+function filterOf(body: ForkInput): SnapshotFilter {
+  return {
+    include: body.filter?.include,
+    exclude: body.filter?.exclude,
+    tables: { include: body.tables?.include, exclude: body.tables?.exclude },
+    shallow: body.shallow === true,
+  };
 }
 
 async function sendSnapshot(ctx: FeatureContext, target: string, snapshot: Snapshot, kind: string): Promise<Response | null> {
@@ -72,11 +76,19 @@ function targetNamespace(value: unknown, self: string): string | Response {
   return value;
 }
 
+const Filter = s.optional(s.object({ include: s.optional(s.array(s.string())), exclude: s.optional(s.array(s.string())) }));
+const ForkBody = s.object({ namespace: s.optional(s.string()), id: s.optional(s.string()), asBranch: s.optional(s.boolean()), shallow: s.optional(s.boolean()), filter: Filter, tables: Filter });
+const MoveBody = s.object({ colo: s.string(), testRunId: s.optional(s.string()) });
+const PrepareBody = s.object({ targetId: s.string(), tokenTtl: s.optional(s.number({ positive: true })) });
+const TokenBody = s.object({ token: s.string(), targetId: s.optional(s.string()) });
+const JobBody = s.object({ jobId: s.string() });
+const ResumeBody = s.object({ jobId: s.string(), checkpointId: s.optional(s.string()) });
+const CleanupBody = s.object({ jobId: s.string(), deleteCheckpoints: s.optional(s.boolean()) });
+const CloneBody = s.object({ mode: s.optional(s.literal("atomic", "eventual", "resumable")), targetId: s.string(), checkpointInterval: s.optional(s.number({ positive: true, integer: true })) });
+type ForkInput = Infer<typeof ForkBody>;
+
 export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureContext): void {
-  router.post("/fork", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const input = isObject(body) ? body : {};
+  router.post("/fork", withBody(ForkBody, async (input) => {
     const target = targetNamespace(input.namespace ?? input.id ?? `${ctx.namespace()}-fork-${crypto.randomUUID().slice(0, 8)}`, ctx.namespace());
     if (target instanceof Response) return target;
     const snapshot = exportSnapshot(sql, filterOf(input));
@@ -84,24 +96,19 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureCont
     if (failed) return failed;
     emit(sql, "fork.completed", { target, asBranch: input.asBranch === true });
     return json({ forkUrl: `https://${target}.${ctx.baseDomain}`, namespace: target, copied: { state: snapshot.state.length, records: snapshot.records.length } }, 201);
-  });
+  }));
 
-  router.post("/move", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.colo !== "string" || !COLO.test(body.colo)) return fail(400, "POST /move needs {colo: a 3–4 letter colo code}");
+  router.post("/move", withBody(MoveBody, (body) => {
+    if (!COLO.test(body.colo)) return fail(400, "POST /move: colo: expected a 3–4 letter colo code");
     const sourceColo = getMeta(sql, "colo", LOCAL_COLO);
     const targetColo = body.colo.toUpperCase();
     emit(sql, "move.started", { sourceColo, targetColo, testRunId: body.testRunId });
     setMeta(sql, "colo", targetColo);
     emit(sql, "move.completed", { sourceColo, targetColo, testRunId: body.testRunId });
     return json({ moved: true, sourceColo, targetColo, status: "active" });
-  });
+  }));
 
-  router.post("/clone/prepare", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const input = isObject(body) ? body : {};
+  router.post("/clone/prepare", withBody(PrepareBody, (input) => {
     const target = targetNamespace(input.targetId, ctx.namespace());
     if (target instanceof Response) return target;
     const snapshot = exportSnapshot(sql);
@@ -109,12 +116,9 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureCont
     const expiresAt = Date.now() + tokenTtl(input.tokenTtl);
     sql.exec("INSERT INTO clone_tokens (token, target_id, snapshot, status, expires_at) VALUES (?, ?, ?, 'pending', ?)", token, target, JSON.stringify(snapshot), expiresAt);
     return json({ token, targetId: target, expiresAt: new Date(expiresAt).toISOString(), snapshot: { state: snapshot.state.length, records: snapshot.records.length } });
-  });
-  router.post("/clone/commit", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const input = isObject(body) ? body : {};
-    const row = first<TokenRow>(sql, "SELECT * FROM clone_tokens WHERE token = ?", typeof input.token === "string" ? input.token : "");
+  }));
+  router.post("/clone/commit", withBody(TokenBody, async (input) => {
+    const row = first<TokenRow>(sql, "SELECT * FROM clone_tokens WHERE token = ?", input.token);
     if (!row) return fail(404, "unknown clone token");
     const state = tokenState(row.status, row.expires_at, Date.now());
     if (state === "expired") return fail(410, `clone token expired at ${new Date(row.expires_at).toISOString()}; prepare again`);
@@ -125,14 +129,11 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureCont
     sql.exec("UPDATE clone_tokens SET status = 'committed' WHERE token = ?", row.token);
     emit(sql, "clone.completed", { target: row.target_id, mode: "staged" });
     return json({ committed: true, targetId: row.target_id, cloneUrl: `https://${row.target_id}.${ctx.baseDomain}` });
-  });
-  router.post("/clone/abort", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const token = isObject(body) && typeof body.token === "string" ? body.token : "";
+  }));
+  router.post("/clone/abort", withBody(TokenBody, ({ token }) => {
     const aborted = sql.exec("UPDATE clone_tokens SET status = 'aborted' WHERE token = ? AND status = 'pending'", token).rowsWritten > 0;
     return aborted ? json({ aborted: true, token }) : fail(404, "no pending clone token to abort");
-  });
+  }));
 
   router.get("/clone/status/:jobId", (request) => {
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", param(request, "jobId"));
@@ -145,50 +146,37 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureCont
     const rows = sql.exec<{ id: string; cursor: number; progress: number; created_at: string }>("SELECT * FROM clone_checkpoints WHERE job_id = ? ORDER BY cursor", jobId).toArray();
     return json({ jobId, checkpoints: rows.map((r) => ({ id: r.id, progress: r.progress, copied: r.cursor, createdAt: r.created_at })) });
   });
-  router.post("/clone/pause", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const jobId = typeof body.jobId === "string" ? body.jobId : "";
+  router.post("/clone/pause", withBody(JobBody, ({ jobId }) => {
     const paused = sql.exec("UPDATE clone_jobs SET status = 'paused' WHERE id = ? AND mode = 'resumable' AND status IN ('pending', 'running')", jobId).rowsWritten > 0;
     if (!paused) return fail(409, `clone job ${jobId} is not a running resumable job`);
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId) as JobRow;
     return json({ jobId, status: "paused", progress: progressOf(job.cursor, job.total), checkpointId: checkpoint(sql, jobId, job.cursor, job.total) });
-  });
-  router.post("/clone/resume", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const jobId = typeof body.jobId === "string" ? body.jobId : "";
+  }));
+  router.post("/clone/resume", withBody(ResumeBody, async (body) => {
+    const jobId = body.jobId;
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId);
     if (!job || job.mode !== "resumable") return fail(404, `no resumable clone job ${jobId}`);
     if (job.status !== "paused") return fail(409, `clone job ${jobId} is ${job.status}, not paused`);
-    const from = typeof body.checkpointId === "string" ? first<{ cursor: number }>(sql, "SELECT cursor FROM clone_checkpoints WHERE id = ? AND job_id = ?", body.checkpointId, jobId) : { cursor: job.cursor };
+    const from = body.checkpointId !== undefined ? first<{ cursor: number }>(sql, "SELECT cursor FROM clone_checkpoints WHERE id = ? AND job_id = ?", body.checkpointId, jobId) : { cursor: job.cursor };
     if (!from) return fail(404, `no checkpoint ${String(body.checkpointId)} for job ${jobId}`);
     sql.exec("UPDATE clone_jobs SET status = 'running', cursor = ? WHERE id = ?", from.cursor, jobId);
     await ctx.setAlarm(Date.now() + 10);
     return json({ jobId, status: "running", resumedFrom: progressOf(from.cursor, job.total) });
-  });
-  router.post("/clone/cleanup", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const jobId = typeof body.jobId === "string" ? body.jobId : "";
+  }));
+  router.post("/clone/cleanup", withBody(CleanupBody, (body) => {
+    const jobId = body.jobId;
     const job = first<JobRow>(sql, "SELECT * FROM clone_jobs WHERE id = ?", jobId);
     if (!job) return fail(404, `no clone job ${jobId}`);
     if (job.status === "running" || job.status === "pending") return fail(409, `clone job ${jobId} is still ${job.status}; pause or cancel it first`);
     const deleted = body.deleteCheckpoints === false ? 0 : sql.exec("DELETE FROM clone_checkpoints WHERE job_id = ?", jobId).rowsWritten;
     sql.exec("UPDATE clone_jobs SET snapshot = '{\"state\":[],\"records\":[],\"counter\":0}' WHERE id = ?", jobId);
     return json({ jobId, cleaned: true, checkpointsDeleted: deleted });
-  });
-  router.post("/clone/cancel", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const jobId = isObject(body) && typeof body.jobId === "string" ? body.jobId : "";
+  }));
+  router.post("/clone/cancel", withBody(JobBody, ({ jobId }) => {
     const cancelled = sql.exec("UPDATE clone_jobs SET status = 'cancelled' WHERE id = ? AND status IN ('pending', 'running')", jobId).rowsWritten > 0;
     return cancelled ? json({ jobId, status: "cancelled" }) : fail(409, `clone job ${jobId} is not running`);
-  });
-  router.post("/clone", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const input = isObject(body) ? body : {};
+  }));
+  router.post("/clone", withBody(CloneBody, async (input) => {
     const mode = input.mode ?? "atomic";
     const target = targetNamespace(input.targetId, ctx.namespace());
     if (target instanceof Response) return target;
@@ -201,8 +189,8 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureCont
     if (mode === "eventual" || mode === "resumable") {
       const snapshot = exportSnapshot(sql);
       const id = crypto.randomUUID();
-      const interval = Number(input.checkpointInterval);
-      const chunk = mode === "resumable" && Number.isInteger(interval) && interval > 0 ? Math.min(interval, 10_000) : EVENTUAL_CHUNK;
+      const interval = input.checkpointInterval;
+      const chunk = mode === "resumable" && interval !== undefined ? Math.min(interval, 10_000) : EVENTUAL_CHUNK;
       sql.exec(
         "INSERT INTO clone_jobs (id, target_id, mode, status, snapshot, cursor, total, chunk, created_at) VALUES (?, ?, ?, 'pending', ?, 0, ?, ?, ?)",
         id, target, mode, JSON.stringify(snapshot), snapshot.records.length, chunk, now(),
@@ -212,7 +200,7 @@ export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureCont
       return json({ jobId: id, status: "pending", targetId: target, checkpointId: checkpoint(sql, id, 0, snapshot.records.length), progress: 0 }, 202);
     }
     return fail(400, "mode must be atomic, eventual or resumable (staged clones use /clone/prepare)");
-  });
+  }));
 }
 
 /**
