@@ -53,6 +53,18 @@ export const s = {
       return issues.length === before ? (out as T[]) : undefined;
     },
   }),
+  /** Either shape (the first that fits), e.g. a participant given as a name or as `{id, data}`. */
+  union: <A, B>(a: Schema<A>, b: Schema<B>, expected: string): Schema<A | B> => ({
+    check(value, path, issues) {
+      for (const option of [a, b] as Array<Schema<A | B>>) {
+        const tried: string[] = [];
+        const out = option.check(value, path, tried);
+        if (tried.length === 0) return out;
+      }
+      issues.push(`${at(path)}: expected ${expected}`);
+      return undefined;
+    },
+  }),
   /** An object with these fields (others are kept as they are). */
   object: <F extends Record<string, Schema<unknown>>>(fields: F): Schema<{ [K in keyof F]: Infer<F[K]> }> => ({
     check(value, path, issues) {

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s, withBody } from "../body";
+import { fail, json } from "../http";
 import { changed, all, first, param, parseJson } from "../sql";
 
 // Transactions on streaming.perf.do (contract §7), the exactly-once toolkit of a stream processor:
@@ -32,39 +33,44 @@ interface Participant {
   voteNo?: boolean;
 }
 
+const TxId = s.object({ transactionId: s.optional(s.string()) });
+const Open = s.object({ transactionId: s.string() });
+const AddRecord = s.object({ transactionId: s.string(), records: s.optional(s.array(s.value(), { min: 1 })), record: s.optional(s.value()) });
+const Dedup = s.object({ messageId: s.optional(s.string()), id: s.optional(s.string()), data: s.optional(s.value()) });
+const BatchCheck = s.object({ ids: s.array(s.string()) });
+const CheckpointCreate = s.object({ checkpointId: s.optional(s.string()), offsets: s.optional(s.value()), state: s.optional(s.value()) });
+const CheckpointId = s.object({ checkpointId: s.string() });
+const Barrier = s.object({ barrierId: s.string(), operators: s.optional(s.array(s.string())), operator: s.optional(s.string()) });
+const ParticipantSchema = s.union(s.string({ min: 1 }), s.object({ id: s.string({ min: 1 }), data: s.optional(s.value()), voteNo: s.optional(s.boolean()) }), "a participant name or {id, data?}");
+const Prepare = s.object({ transactionId: s.optional(s.string()), participants: s.array(ParticipantSchema, { min: 1 }) });
+
 function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const status = (id: string): string | undefined => first<{ status: string }>(sql, "SELECT status FROM tx_transactions WHERE id = ?", id)?.status;
-  const needOpen = (body: Record<string, unknown>): string | Response => {
-    const id = typeof body.transactionId === "string" ? body.transactionId : "";
-    const s = status(id);
-    if (!s) return fail(404, `no transaction ${id}`);
-    if (s !== "open") return fail(409, `transaction ${id} is ${s}`);
+  const needOpen = (id: string): string | Response => {
+    const current = status(id);
+    if (!current) return fail(404, `no transaction ${id}`);
+    if (current !== "open") return fail(409, `transaction ${id} is ${current}`);
     return id;
   };
 
-  router.post("/transactions/begin", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = typeof body.transactionId === "string" ? body.transactionId : crypto.randomUUID();
+  router.post("/transactions/begin", withBody(TxId, (body) => {
+    const id = body.transactionId ?? crypto.randomUUID();
     if (status(id)) return fail(409, `transaction ${id} exists`);
     sql.exec("INSERT INTO tx_transactions (id, status, created_at) VALUES (?, 'open', ?)", id, Date.now());
     return json({ transactionId: id, status: "open" }, 201);
-  });
-  router.post("/transactions/add-record", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = needOpen(body);
+  }));
+  router.post("/transactions/add-record", withBody(AddRecord, (body) => {
+    // One of two fields, not a shape: a rule of this route.
+    const records = body.records ?? (body.record !== undefined ? [body.record] : []);
+    if (records.length === 0) return fail(400, "POST /transactions/add-record: record or records: required");
+    const id = needOpen(body.transactionId);
     if (id instanceof Response) return id;
-    const records = Array.isArray(body.records) ? body.records : "record" in body ? [body.record] : [];
-    if (records.length === 0) return fail(400, "add-record needs {transactionId, record} or {records}");
     ctx.transaction(() => records.forEach((r) => sql.exec("INSERT INTO tx_staged (tx, record) VALUES (?, ?)", id, JSON.stringify(r))));
     return json({ transactionId: id, staged: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM tx_staged WHERE tx = ?", id)?.n ?? 0 });
-  });
-  router.post("/transactions/commit", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = needOpen(body);
+  }));
+  router.post("/transactions/commit", withBody(Open, (body) => {
+    const id = needOpen(body.transactionId);
     if (id instanceof Response) return id;
     const n = ctx.transaction(() => {
       const moved = changed(sql, "INSERT INTO tx_output (tx, record) SELECT tx, record FROM tx_staged WHERE tx = ? ORDER BY seq", id);
@@ -73,11 +79,9 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
       return moved;
     });
     return json({ transactionId: id, status: "committed", records: n });
-  });
-  router.post("/transactions/abort", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = needOpen(body);
+  }));
+  router.post("/transactions/abort", withBody(Open, (body) => {
+    const id = needOpen(body.transactionId);
     if (id instanceof Response) return id;
     const n = ctx.transaction(() => {
       const dropped = changed(sql, "DELETE FROM tx_staged WHERE tx = ?", id);
@@ -85,7 +89,7 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
       return dropped;
     });
     return json({ transactionId: id, status: "aborted", discarded: n });
-  });
+  }));
   router.get("/transactions/status/:id", (request) => {
     const id = param(request, "id");
     const s = status(id);
@@ -103,84 +107,64 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
   const firstTime = (id: string, response: unknown = null): boolean =>
     // Fault switch (local only): forget every id, so duplicates are processed again.
     ctx.fault === "dedup-forgets" || changed(sql, "INSERT OR IGNORE INTO tx_dedup (id, response, at) VALUES (?, ?, ?)", id, response === null ? null : JSON.stringify(response), Date.now()) === 1;
-  router.post("/transactions/dedup/process", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = typeof body.messageId === "string" ? body.messageId : typeof body.id === "string" ? body.id : null;
-    if (!id) return fail(400, "dedup/process needs {messageId (or id), data?}");
+  router.post("/transactions/dedup/process", withBody(Dedup, (body) => {
+    const id = body.messageId ?? body.id;
+    if (!id) return fail(400, "POST /transactions/dedup/process: messageId (or id): required");
     const fresh = firstTime(id);
     return json({ messageId: id, processed: fresh, duplicate: !fresh });
-  });
-  router.post("/transactions/dedup/idempotent", async (request) => {
+  }));
+  router.post("/transactions/dedup/idempotent", withBody(s.value(), (body, request) => {
     const key = request.headers.get("idempotency-key");
-    if (!key) return fail(400, "dedup/idempotent needs an Idempotency-Key header");
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+    if (!key) return fail(400, "POST /transactions/dedup/idempotent: the Idempotency-Key header: required");
     const stored = ctx.fault === "dedup-forgets" ? undefined : first<{ response: string | null }>(sql, "SELECT response FROM tx_dedup WHERE id = ?", `idem:${key}`);
     if (stored?.response) return json({ ...(parseJson(stored.response) as object), replayed: true }, 200, { "idempotent-replayed": "true" });
     const response = { idempotencyKey: key, result: body, processedAt: Date.now(), processingId: crypto.randomUUID() };
     firstTime(`idem:${key}`, response);
     return json({ ...response, replayed: false }, 201);
-  });
-  router.post("/transactions/dedup/batch-check", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const ids = Array.isArray(body.ids) ? body.ids.filter((i): i is string => typeof i === "string") : [];
+  }));
+  router.post("/transactions/dedup/batch-check", withBody(BatchCheck, ({ ids }) => {
     const seen = new Set<string>();
     for (let i = 0; i < ids.length; i += 100) {
       const part = ids.slice(i, i + 100);
       for (const r of all<{ id: string }>(sql, `SELECT id FROM tx_dedup WHERE id IN (${part.map(() => "?").join(",")})`, ...part)) seen.add(r.id);
     }
     return json({ seen: ids.filter((i) => seen.has(i)), unseen: ids.filter((i) => !seen.has(i)) });
-  });
+  }));
   router.get("/transactions/dedup/check/:id", (request) => json({ messageId: param(request, "id"), seen: first(sql, "SELECT 1 AS x FROM tx_dedup WHERE id = ?", param(request, "id")) !== undefined }));
 
   // ---- checkpoints ---------------------------------------------------------------------------------
-  router.post("/transactions/checkpoint/create", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = typeof body.checkpointId === "string" ? body.checkpointId : crypto.randomUUID();
+  router.post("/transactions/checkpoint/create", withBody(CheckpointCreate, (body) => {
+    const id = body.checkpointId ?? crypto.randomUUID();
     const seq = first<{ s: number | null }>(sql, "SELECT MAX(seq) AS s FROM tx_output")?.s ?? 0;
     sql.exec("INSERT OR REPLACE INTO tx_checkpoints (id, seq, state, at) VALUES (?, ?, ?, ?)", id, seq, JSON.stringify({ offsets: body.offsets ?? {}, state: body.state ?? null }), Date.now());
     return json({ checkpointId: id, outputSeq: seq }, 201);
-  });
-  router.post("/transactions/checkpoint/restore", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const cp = first<{ id: string; seq: number; state: string }>(sql, "SELECT * FROM tx_checkpoints WHERE id = ?", String(body.checkpointId ?? ""));
-    if (!cp) return fail(404, `no checkpoint ${String(body.checkpointId)}`);
+  }));
+  router.post("/transactions/checkpoint/restore", withBody(CheckpointId, (body) => {
+    const cp = first<{ id: string; seq: number; state: string }>(sql, "SELECT * FROM tx_checkpoints WHERE id = ?", body.checkpointId);
+    if (!cp) return fail(404, `no checkpoint ${body.checkpointId}`);
     // Output committed after the checkpoint is rolled back: a replay from its offsets rewrites it.
     const rolledBack = changed(sql, "DELETE FROM tx_output WHERE seq > ?", cp.seq);
     return json({ checkpointId: cp.id, ...(parseJson(cp.state) as object), rolledBack });
-  });
+  }));
   router.get("/transactions/checkpoint/latest", () => {
     const cp = first<{ id: string; seq: number; state: string; at: number }>(sql, "SELECT * FROM tx_checkpoints ORDER BY at DESC, rowid DESC LIMIT 1");
     return cp ? json({ checkpointId: cp.id, outputSeq: cp.seq, at: cp.at, ...(parseJson(cp.state) as object) }) : json({ checkpointId: null });
   });
-  router.post("/transactions/checkpoint/barrier", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = typeof body.barrierId === "string" ? body.barrierId : null;
-    if (!id) return fail(400, "barrier needs {barrierId, operators?: [...], operator?: <acknowledging operator>}");
+  router.post("/transactions/checkpoint/barrier", withBody(Barrier, (body) => {
+    const id = body.barrierId;
     ctx.transaction(() => {
-      for (const op of Array.isArray(body.operators) ? body.operators.filter((o): o is string => typeof o === "string") : []) sql.exec("INSERT OR IGNORE INTO tx_barriers (id, operator, acked) VALUES (?, ?, 0)", id, op);
-      if (typeof body.operator === "string") sql.exec("INSERT INTO tx_barriers (id, operator, acked) VALUES (?, ?, 1) ON CONFLICT(id, operator) DO UPDATE SET acked = 1", id, body.operator);
+      for (const op of body.operators ?? []) sql.exec("INSERT OR IGNORE INTO tx_barriers (id, operator, acked) VALUES (?, ?, 0)", id, op);
+      if (body.operator !== undefined) sql.exec("INSERT INTO tx_barriers (id, operator, acked) VALUES (?, ?, 1) ON CONFLICT(id, operator) DO UPDATE SET acked = 1", id, body.operator);
     });
     const rows = all<{ operator: string; acked: number }>(sql, "SELECT operator, acked FROM tx_barriers WHERE id = ? ORDER BY operator", id);
     const pending = rows.filter((r) => r.acked === 0).map((r) => r.operator);
     return json({ barrierId: id, acknowledged: rows.filter((r) => r.acked === 1).map((r) => r.operator), pending, aligned: rows.length > 0 && pending.length === 0 });
-  });
+  }));
 
   // ---- two-phase commit ----------------------------------------------------------------------------
-  router.post("/transactions/2pc/prepare", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = typeof body.transactionId === "string" ? body.transactionId : crypto.randomUUID();
-    const participants = (Array.isArray(body.participants) ? body.participants : []).map((p): Participant | null =>
-      typeof p === "string" ? { id: p } : isObject(p) && typeof p.id === "string" ? { id: p.id, data: p.data, voteNo: p.voteNo === true } : null,
-    );
-    if (participants.length === 0 || participants.includes(null)) return fail(400, "2pc/prepare needs {transactionId?, participants: [name | {id, data?}]}");
-    const ps = participants as Participant[];
+  router.post("/transactions/2pc/prepare", withBody(Prepare, async (body) => {
+    const id = body.transactionId ?? crypto.randomUUID();
+    const ps: Participant[] = body.participants.map((p) => (typeof p === "string" ? { id: p } : { id: p.id, data: p.data, voteNo: p.voteNo === true }));
     const votes = await Promise.all(ps.map(async (p) => {
       try {
         return await ctx.peer(`${ctx.namespace()}-2pc-${p.id}`).call<boolean>("transactions", "prepare", { transactionId: id, data: p.data ?? null, voteNo: p.voteNo === true });
@@ -190,19 +174,17 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
     }));
     sql.exec("INSERT OR REPLACE INTO tx_2pc (id, participants, status, votes) VALUES (?, ?, 'prepared', ?)", id, JSON.stringify(ps.map((p) => p.id)), JSON.stringify(votes));
     return json({ transactionId: id, prepared: votes.every(Boolean), votes: Object.fromEntries(ps.map((p, i) => [p.id, votes[i] ? "yes" : "no"])) });
-  });
-  router.post("/transactions/2pc/commit", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const row = first<{ id: string; participants: string; status: string; votes: string }>(sql, "SELECT * FROM tx_2pc WHERE id = ?", String(body.transactionId ?? ""));
-    if (!row) return fail(404, `no prepared transaction ${String(body.transactionId)}`);
+  }));
+  router.post("/transactions/2pc/commit", withBody(Open, async (body) => {
+    const row = first<{ id: string; participants: string; status: string; votes: string }>(sql, "SELECT * FROM tx_2pc WHERE id = ?", body.transactionId);
+    if (!row) return fail(404, `no prepared transaction ${body.transactionId}`);
     if (row.status !== "prepared") return json({ transactionId: row.id, status: row.status });
     const commit = (parseJson(row.votes) as boolean[]).every(Boolean);
     const outcome = commit ? "committed" : "aborted";
     await Promise.all((parseJson(row.participants) as string[]).map((p) => ctx.peer(`${ctx.namespace()}-2pc-${p}`).call("transactions", "finish", { transactionId: row.id, outcome })));
     sql.exec("UPDATE tx_2pc SET status = ? WHERE id = ?", outcome, row.id);
     return json({ transactionId: row.id, status: outcome, participants: (parseJson(row.participants) as string[]).length });
-  });
+  }));
   router.get("/transactions/2pc/participant", (request) => {
     const q = new URL(request.url).searchParams;
     const row = first<{ status: string; data: string }>(sql, "SELECT status, data FROM tx_prepared WHERE id = ?", q.get("transactionId") ?? "");
