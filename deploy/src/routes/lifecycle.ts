@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature } from "../feature";
-import { fail, isObject, json, readJson } from "../http";
+import { s, withBody } from "../body";
+import { fail, isObject, json } from "../http";
 import { seedRecords as seedRecordsOf } from "../snapshot";
 import { keyPasses, type Snapshot, type SnapshotFilter } from "../snapshot";
 import { all, first, now, parseJson, type Row } from "../sql";
@@ -75,40 +76,36 @@ export function insertRecords(sql: SqlStorage, records: Snapshot["records"]): vo
   }
 }
 
+const StateItem = s.object({ key: s.string(), value: s.optional(s.value()) });
+const StateBatch = s.object({ items: s.array(StateItem) });
+const StateKey = s.object({ key: s.optional(s.string()) });
+const Sql = s.object({ sql: s.string() });
+const Subscribe = s.object({ events: s.optional(s.array(s.string())) });
+const CounterBody = s.object({ by: s.optional(s.number()) });
+
 export function lifecycleRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T, namespace: () => string): void {
-  router.put("/state/batch", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const items = isObject(body) && Array.isArray(body.items) ? body.items : null;
-    if (!items || !items.every((i) => isObject(i) && typeof i.key === "string")) return fail(400, "PUT /state/batch needs {items: [{key, value}]}");
-    transaction(() => importSnapshot(sql, { state: items.map((i) => [(i as { key: string }).key, (i as { value?: unknown }).value ?? null]), records: [], counter: Number(getMeta(sql, "counter", "0")) }));
+  router.put("/state/batch", withBody(StateBatch, ({ items }) => {
+    transaction(() => importSnapshot(sql, { state: items.map((i) => [i.key, i.value ?? null]), records: [], counter: Number(getMeta(sql, "counter", "0")) }));
     return json({ written: items.length });
-  });
-  router.put("/state", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.key !== "string") return fail(400, "PUT /state needs {key, value}");
+  }));
+  router.put("/state", withBody(StateItem, (body) => {
     sql.exec("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", body.key, JSON.stringify(body.value ?? null));
     return json({ key: body.key, written: true });
-  });
+  }));
   router.get("/state", (request) => {
     const key = new URL(request.url).searchParams.get("key");
     if (!key) return fail(400, "GET /state needs ?key=");
     const row = first<KvRow>(sql, "SELECT value FROM kv WHERE key = ?", key);
     return row ? json({ key, value: parseJson(row.value) }) : fail(404, `no state ${key} in ${namespace()}`);
   });
-  router.delete("/state", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const key = isObject(body) && typeof body.key === "string" ? body.key : new URL(request.url).searchParams.get("key");
-    if (!key) return fail(400, "DELETE /state needs {key}");
+  router.delete("/state", withBody(StateKey, (body, request) => {
+    // In the body or the query: a rule of this route, not a shape.
+    const key = body.key ?? new URL(request.url).searchParams.get("key");
+    if (!key) return fail(400, "DELETE /state: key (in the body or ?key=): required");
     return json({ key, deleted: sql.exec("DELETE FROM kv WHERE key = ?", key).rowsWritten > 0 });
-  });
+  }));
 
-  router.post("/db/exec", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.sql !== "string") return fail(400, "POST /db/exec needs {sql}");
+  router.post("/db/exec", withBody(Sql, (body) => {
     try {
       const cursor = sql.exec(body.sql);
       cursor.toArray();
@@ -116,36 +113,30 @@ export function lifecycleRoutes(router: RouterType, sql: SqlStorage, transaction
     } catch (err) {
       return fail(400, `sql: ${(err as Error).message}`);
     }
-  });
-  router.post("/db/query", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.sql !== "string") return fail(400, "POST /db/query needs {sql}");
+  }));
+  router.post("/db/query", withBody(Sql, (body) => {
     try {
       return json({ rows: sql.exec(body.sql).toArray() });
     } catch (err) {
       return fail(400, `sql: ${(err as Error).message}`);
     }
-  });
-  const seed = async (request: Request): Promise<Response> => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
+  }));
+  // `{records: <count or rows>}` or the rows alone: snapshot.ts's seedRecords reads either.
+  const seed = withBody(s.value(), (body) => {
     const records = seedRecordsOf(isObject(body) ? body.records : body);
     if (typeof records === "string") return fail(400, records);
     transaction(() => insertRecords(sql, records));
     return json({ seeded: records.length, total: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM records")?.n ?? 0 });
-  };
+  });
   router.post("/db/seed", seed);
   router.post("/seed", seed);
   router.post("/db/truncate", () => json({ truncated: sql.exec("DELETE FROM records").rowsWritten }));
 
-  router.post("/events/subscribe", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const events = isObject(body) && Array.isArray(body.events) ? body.events.filter((e): e is string => typeof e === "string") : [];
+  router.post("/events/subscribe", withBody(Subscribe, (body) => {
+    const events = body.events ?? [];
     setMeta(sql, "subscriptions", JSON.stringify(events));
     return json({ subscribed: true, events });
-  });
+  }));
   router.get("/events/recent", (request) => {
     const limit = Math.min(Number(new URL(request.url).searchParams.get("limit") ?? 50) || 50, 500);
     const rows = all<{ type: string }>(sql, "SELECT type FROM lifecycle_events ORDER BY seq DESC LIMIT ?", limit);
@@ -159,17 +150,15 @@ export function lifecycleRoutes(router: RouterType, sql: SqlStorage, transaction
 
   router.get("/status", () => json({ namespace: namespace(), colo: getMeta(sql, "colo", LOCAL_COLO), status: getMeta(sql, "status", "active") }));
 
-  const counter = (delta: number) => async (request: Request): Promise<Response> => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const by = isObject(body) && typeof body.by === "number" ? body.by : 1;
+  const counter = (delta: number) => withBody(CounterBody, (body) => {
+    const by = body.by ?? 1;
     const value = transaction(() => {
       const next = Number(getMeta(sql, "counter", "0")) + delta * by;
       setMeta(sql, "counter", String(next));
       return next;
     });
     return json({ value });
-  };
+  });
   router.post("/counter/increment", counter(1));
   router.post("/counter/decrement", counter(-1));
   router.get("/counter", () => json({ value: Number(getMeta(sql, "counter", "0")) }));
