@@ -26,6 +26,8 @@ export interface FeatureContext {
   resetSoon(): void;
   /** Deletes all of this object's storage. */
   deleteAll(): Promise<void>;
+  /** The features that define `hook`, each with its tables made ready (a route acting on other features' tables calls their hooks). */
+  owners(hook: "compact"): Feature[];
   /** This Worker's own fetch handler (`ctx.exports.default`): a request from this object through the Worker, as a client's goes. */
   viaWorker(request: Request): Promise<Response>;
 }
@@ -52,6 +54,13 @@ export interface SharedRoute {
   how: string;
 }
 
+/** What `POST /compact` asks each feature to keep. */
+export interface CompactOptions {
+  keepVersions: number;
+  keepEvents: number;
+  now: number;
+}
+
 export interface Feature {
   readonly name: string;
   readonly schema?: Schema;
@@ -63,6 +72,11 @@ export interface Feature {
   readonly only?: (namespace: string) => boolean;
   routes(router: RouterType, ctx: FeatureContext): void;
   readonly rpc?: Readonly<Record<string, RpcMethod>>;
+  /**
+   * Prunes what this feature keeps beyond its data, in its own tables only (`POST /compact` calls
+   * every feature's hook in one transaction); returns what it removed, by kind.
+   */
+  compact?(sql: SqlStorage, keep: CompactOptions): Record<string, number>;
   /** Work the object's alarm does for this feature; resolves to when it next needs waking, or null. */
   alarm?(ctx: FeatureContext): Promise<number | null>;
 }

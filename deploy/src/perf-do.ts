@@ -46,6 +46,7 @@ export class PerfDO extends DurableObject<Env> {
       deleteAll: () => ctx.storage.deleteAll(),
       // The Worker's own entry refuses a request without the deployment's token (access.ts): an
       // object calling through it is a client like any other and carries it.
+      owners: (hook) => FEATURES.filter((f) => f[hook] !== undefined).map((f) => (this.ready(f), f)),
       viaWorker: (request) => {
         if (env.PERFDO_TOKEN) request.headers.set("authorization", `Bearer ${env.PERFDO_TOKEN}`);
         return (ctx as unknown as { exports: { default: { fetch(r: Request): Promise<Response> } } }).exports.default.fetch(request);

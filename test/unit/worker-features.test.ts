@@ -124,6 +124,30 @@ describe("reference Worker: schema versions", () => {
   });
 });
 
+/** Every statement `run` sends to SQLite, recorded (results empty). */
+function recorded(run: (sql: SqlStorage) => unknown): string[] {
+  const calls: string[] = [];
+  const spy = { exec: (q: string) => (calls.push(q), { toArray: () => [], one: () => ({ n: 0 }), rowsWritten: 0 }) } as unknown as SqlStorage;
+  run(spy);
+  return calls;
+}
+
+/** The tables a statement writes (INSERT INTO, UPDATE, DELETE FROM). */
+const writes = (q: string): string[] => [...q.matchAll(/\b(?:INSERT(?: OR \w+)? INTO|UPDATE|DELETE FROM)\s+(\w+)/gi)].map((m) => m[1] as string);
+
+describe("reference Worker: table ownership", () => {
+  it("a feature's compact hook writes only the tables its own migrations create", () => {
+    const hooks = FEATURES.filter((f) => f.compact);
+    assert.ok(hooks.length >= 4, hooks.map((f) => f.name).join(", "));
+    for (const feature of hooks) {
+      const own = new Set(recorded((sql) => feature.schema?.migrations.forEach((m) => m(sql))).flatMap((q) => [...q.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1] as string)));
+      const touched = recorded((sql) => feature.compact?.(sql, { keepVersions: 10, keepEvents: 1000, now: 0 })).flatMap(writes);
+      assert.ok(touched.length > 0, `${feature.name}: its hook writes something`);
+      for (const table of touched) assert.ok(own.has(table), `${feature.name}'s compact hook writes ${table}, which another feature owns (its tables: ${[...own].join(", ")})`);
+    }
+  });
+});
+
 describe("reference Worker: partition hashing", () => {
   it("murmur3 is MurmurHash3 x86 32-bit (published test vectors)", () => {
     assert.equal(murmur3(""), 0);

@@ -1,43 +1,32 @@
 import type { RouterType } from "itty-router";
-import { isObject, json, readJson } from "../http";
+import { s, withBody } from "../body";
+import { json } from "../http";
 import { emit } from "./lifecycle";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // POST /compact (contract §3; no client tests it): storage shrinks, data is kept. What goes is what
-// the object keeps beyond its data: snapshots and checkpoints of finished clone jobs, spent or
-// expired tokens, thing versions beyond the newest `keepVersions`, and lifecycle events beyond the
-// newest `keepEvents`. Durable Object SQLite frees deleted pages itself (VACUUM is not allowed),
-// so `databaseSize` before and after shows the effect.
+// the object keeps beyond its data, and each feature says what that is for its own tables through
+// its `compact` hook (copy: finished clone jobs' snapshots and checkpoints, spent tokens; promote:
+// spent entity tokens; things: versions beyond the newest `keepVersions`; lifecycle: events beyond
+// the newest `keepEvents`). This route only asks them, in one transaction. Durable Object SQLite
+// frees deleted pages itself (VACUUM is not allowed), so `databaseSize` before and after shows it.
 
-const EMPTY_SNAPSHOT = JSON.stringify({ state: [], records: [], counter: 0 });
+const CompactBody = s.object({ keepVersions: s.optional(s.number({ integer: true, min: 1 })), keepEvents: s.optional(s.number({ integer: true, min: 0 })) });
 
-export function compactRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
-  router.post("/compact", async (request) => {
-    const body = await readJson(request);
-    const opts = isObject(body) ? body : {};
-    const keepVersions = typeof opts.keepVersions === "number" && opts.keepVersions >= 1 ? Math.trunc(opts.keepVersions) : 10;
-    const keepEvents = typeof opts.keepEvents === "number" && opts.keepEvents >= 0 ? Math.trunc(opts.keepEvents) : 1000;
+export function compactRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  router.post("/compact", withBody(CompactBody, (body) => {
+    const keep = { keepVersions: body.keepVersions ?? 10, keepEvents: body.keepEvents ?? 1000, now: Date.now() };
     const before = sql.databaseSize;
-    const removed = transaction(() => ({
-      jobSnapshots: sql.exec("UPDATE clone_jobs SET snapshot = ? WHERE status IN ('completed', 'cancelled', 'failed') AND snapshot != ?", EMPTY_SNAPSHOT, EMPTY_SNAPSHOT).rowsWritten,
-      checkpoints: sql.exec("DELETE FROM clone_checkpoints WHERE job_id IN (SELECT id FROM clone_jobs WHERE status IN ('completed', 'cancelled', 'failed'))").rowsWritten,
-      cloneTokens: sql.exec("DELETE FROM clone_tokens WHERE status != 'pending' OR expires_at < ?", Date.now()).rowsWritten,
-      entityTokens: sql.exec("DELETE FROM entity_tokens WHERE status != 'pending' OR expires_at < ?", Date.now()).rowsWritten,
-      thingVersions: sql.exec(
-        `DELETE FROM thing_versions WHERE version <= (SELECT MAX(v.version) FROM thing_versions v WHERE v.id = thing_versions.id) - ?`,
-        keepVersions,
-      ).rowsWritten,
-      lifecycleEvents: sql.exec("DELETE FROM lifecycle_events WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM lifecycle_events) - ?", keepEvents).rowsWritten,
-    }));
+    const removed = ctx.transaction(() => Object.assign({}, ...ctx.owners("compact").map((f) => f.compact?.(sql, keep) ?? {})) as Record<string, number>);
     const after = sql.databaseSize;
     emit(sql, "compact.completed", { before, after, removed });
     return json({ compacted: true, before, after, reclaimed: before - after, removed });
-  });
+  }));
 }
 
 export const compact: Feature = {
   name: "compact",
-  // What it prunes belongs to these features.
-  uses: ["lifecycle", "copy", "promote", "things"],
-  routes: (router, ctx) => compactRoutes(router, ctx.sql, ctx.transaction),
+  uses: ["lifecycle"], // its own event goes to the lifecycle log
+  routes: compactRoutes,
 };

@@ -236,6 +236,14 @@ async function advanceCloneJobs(sql: SqlStorage, ctx: FeatureContext): Promise<b
 export const copy: Feature = {
   name: "copy",
   schema: { migrations: [migrateCopy] },
+  compact: (sql, keep) => {
+    const empty = JSON.stringify({ state: [], records: [], counter: 0 });
+    return {
+      jobSnapshots: sql.exec("UPDATE clone_jobs SET snapshot = ? WHERE status IN ('completed', 'cancelled', 'failed') AND snapshot != ?", empty, empty).rowsWritten,
+      checkpoints: sql.exec("DELETE FROM clone_checkpoints WHERE job_id IN (SELECT id FROM clone_jobs WHERE status IN ('completed', 'cancelled', 'failed'))").rowsWritten,
+      cloneTokens: sql.exec("DELETE FROM clone_tokens WHERE status != 'pending' OR expires_at < ?", keep.now).rowsWritten,
+    };
+  },
   uses: ["lifecycle"], // what is copied is the lifecycle state
   routes: (router, ctx) => copyRoutes(router, ctx.sql, ctx),
   // Eventual clones advance one chunk per alarm until done.

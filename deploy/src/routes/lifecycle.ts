@@ -174,6 +174,9 @@ export interface ImportRequest {
 export const lifecycle: Feature = {
   name: "lifecycle",
   schema: { migrations: [migrateLifecycle] },
+  compact: (sql, keep) => ({
+    lifecycleEvents: sql.exec("DELETE FROM lifecycle_events WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM lifecycle_events) - ?", keep.keepEvents).rowsWritten,
+  }),
   routes: (router, ctx) => lifecycleRoutes(router, ctx.sql, ctx.transaction, ctx.namespace),
   rpc: {
     /** Another object copies its state here (fork, clone, move, unshard). */

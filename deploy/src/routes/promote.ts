@@ -187,6 +187,7 @@ export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: 
 export const promote: Feature = {
   name: "promote",
   schema: { migrations: [migratePromote] },
+  compact: (sql, keep) => ({ entityTokens: sql.exec("DELETE FROM entity_tokens WHERE status != 'pending' OR expires_at < ?", keep.now).rowsWritten }),
   uses: ["lifecycle", "things"],
   shares: [
     { route: "POST /objects", with: "objects", how: "a body with a string id and no ns makes an active object; a registry body {ns, …} falls through" },

@@ -223,6 +223,9 @@ export function thingsRoutes(
 export const things: Feature = {
   name: "things",
   schema: { migrations: [migrateThings] },
+  compact: (sql, keep) => ({
+    thingVersions: sql.exec("DELETE FROM thing_versions WHERE version <= (SELECT MAX(v.version) FROM thing_versions v WHERE v.id = thing_versions.id) - ?", keep.keepVersions).rowsWritten,
+  }),
   uses: ["promote"], // a thing shows its promote/demote history
   routes: (router, ctx) => thingsRoutes(router, ctx.sql, ctx.transaction, (id) => historyOf(ctx.sql, id)),
 };
