@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { migrate, patternsOverlap, SCHEMA_TABLE, type Feature } from "../../deploy/src/feature";
 import { FEATURES } from "../../deploy/src/features";
 import { registrations, routeList, ROUTES_END, ROUTES_START, type Registration } from "../../deploy/src/route-list";
-import { murmur3 } from "../../deploy/src/routes/router";
+import { murmur3 } from "../../deploy/src/features/partition-router";
 
 // The reference Worker's feature list (deploy/src/features.ts): one module per feature, one list.
 

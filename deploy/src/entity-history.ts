@@ -1,4 +1,4 @@
-import { all, parseJson } from "../sql";
+import { all, parseJson } from "./sql";
 
 // Reading an entity's lifecycle history (promote/demote), from the entity_history table the promote
 // feature owns (promote.ts creates and writes it). Its own module, so the things store, which shows

@@ -3,7 +3,7 @@ import { tokenState, tokenTtl } from "../clone-token";
 import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
-import { historyOf } from "./entity-history";
+import { historyOf } from "../entity-history";
 import { deleteThing, getThingData, putThing } from "./things";
 import type { Feature } from "../feature";
 

@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { param } from "../sql";
 import type { Feature } from "../feature";
-import { historyOf } from "./entity-history";
+import { historyOf } from "../entity-history";
 
 // The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
 // Every write keeps the previous version so `?version=N` and `/versions` answer from real rows.
