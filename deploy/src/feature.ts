@@ -70,6 +70,7 @@ export interface Feature {
   readonly shares?: readonly SharedRoute[];
   /** Only these namespaces get the feature's routes (the others fall through to later features). */
   readonly only?: (namespace: string) => boolean;
+  /** Registers the routes: every feature the same way, `(router, ctx)`. */
   routes(router: RouterType, ctx: FeatureContext): void;
   readonly rpc?: Readonly<Record<string, RpcMethod>>;
   /**

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // Actions store (contract §5): a lifecycle pending → running → completed | failed, retry back to
 // pending. Transitions that do not follow it are refused (409). `requestId` makes creation idempotent.
@@ -48,7 +48,8 @@ const view = (r: ActionRow) => ({
 
 const optionalString = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
-export function actionRoutes(router: RouterType, sql: SqlStorage): void {
+export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/actions", async (request) => {
     const body = await readJson(request);
     if (body instanceof Response) return body;
@@ -105,5 +106,5 @@ export function actionRoutes(router: RouterType, sql: SqlStorage): void {
 export const actions: Feature = {
   name: "actions",
   schema: { migrations: [migrateActions] },
-  routes: (router, ctx) => actionRoutes(router, ctx.sql),
+  routes: actionRoutes,
 };

@@ -87,7 +87,8 @@ const CleanupBody = s.object({ jobId: s.string(), deleteCheckpoints: s.optional(
 const CloneBody = s.object({ mode: s.optional(s.literal("atomic", "eventual", "resumable")), targetId: s.string(), checkpointInterval: s.optional(s.number({ positive: true, integer: true })) });
 type ForkInput = Infer<typeof ForkBody>;
 
-export function copyRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureContext): void {
+export function copyRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/fork", withBody(ForkBody, async (input) => {
     const target = targetNamespace(input.namespace ?? input.id ?? `${ctx.namespace()}-fork-${crypto.randomUUID().slice(0, 8)}`, ctx.namespace());
     if (target instanceof Response) return target;
@@ -245,7 +246,7 @@ export const copy: Feature = {
     };
   },
   uses: ["lifecycle"], // what is copied is the lifecycle state
-  routes: (router, ctx) => copyRoutes(router, ctx.sql, ctx),
+  routes: copyRoutes,
   // Eventual clones advance one chunk per alarm until done.
   alarm: async (ctx) => ((await advanceCloneJobs(ctx.sql, ctx)) ? Date.now() + 10 : null),
 };

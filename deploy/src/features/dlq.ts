@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import { appendEvent } from "./events";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // Dead-letter queue (contract §5): failed events with a retry budget. An entry is exhausted once its
 // retries reach maxRetries; replay re-emits the event into the events store and removes the entry.
@@ -31,7 +31,8 @@ const view = (r: DlqRow) => ({
   retries: r.retries, maxRetries: r.max_retries, exhausted: r.retries >= r.max_retries, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-export function dlqRoutes(router: RouterType, sql: SqlStorage): void {
+export function dlqRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/dlq/purge", async (request) => {
     const body = await readJson(request);
     if (body instanceof Response) return body;
@@ -101,5 +102,5 @@ export const dlq: Feature = {
   name: "dlq",
   schema: { migrations: [migrateDlq] },
   uses: ["events"], // a replayed entry is appended to the event log
-  routes: (router, ctx) => dlqRoutes(router, ctx.sql),
+  routes: dlqRoutes,
 };

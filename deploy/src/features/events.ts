@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // Events store (contract §5): an append-only log with a monotonic, unique sequence, and replay from
 // a sequence (a negative `fromSequence` means "the last N").
@@ -37,7 +37,8 @@ export function appendEvent(sql: SqlStorage, input: unknown): ReturnType<typeof 
   return view(row as EventRow);
 }
 
-export function eventRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+export function eventRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
   router.post("/events/batch", async (request) => {
     const items = await readBatch(request, "events", "POST /events/batch");
     if (items instanceof Response) return items;
@@ -80,5 +81,5 @@ export function eventRoutes(router: RouterType, sql: SqlStorage, transaction: <T
 export const events: Feature = {
   name: "events",
   schema: { migrations: [migrateEvents] },
-  routes: (router, ctx) => eventRoutes(router, ctx.sql, ctx.transaction),
+  routes: eventRoutes,
 };

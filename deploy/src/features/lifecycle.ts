@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 import { s, withBody } from "../body";
 import { fail, isObject, json } from "../http";
 import { seedRecords as seedRecordsOf } from "../snapshot";
@@ -83,7 +83,8 @@ const Sql = s.object({ sql: s.string() });
 const Subscribe = s.object({ events: s.optional(s.array(s.string())) });
 const CounterBody = s.object({ by: s.optional(s.number()) });
 
-export function lifecycleRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T, namespace: () => string): void {
+export function lifecycleRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction, namespace } = ctx;
   router.put("/state/batch", withBody(StateBatch, ({ items }) => {
     transaction(() => importSnapshot(sql, { state: items.map((i) => [i.key, i.value ?? null]), records: [], counter: Number(getMeta(sql, "counter", "0")) }));
     return json({ written: items.length });
@@ -177,7 +178,7 @@ export const lifecycle: Feature = {
   compact: (sql, keep) => ({
     lifecycleEvents: sql.exec("DELETE FROM lifecycle_events WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM lifecycle_events) - ?", keep.keepEvents).rowsWritten,
   }),
-  routes: (router, ctx) => lifecycleRoutes(router, ctx.sql, ctx.transaction, ctx.namespace),
+  routes: lifecycleRoutes,
   rpc: {
     /** Another object copies its state here (fork, clone, move, unshard). */
     import: (ctx, req: ImportRequest) => {

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, filters, first, limitParam, now, param, type Row } from "../sql";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // Objects registry (contract §5): which Durable Object lives where (class, region, colo, shard).
 // `resolve` answers how a source object reaches a destination: directly, or through the shard or
@@ -32,7 +32,8 @@ const view = (r: ObjectRow) => ({
   shardIndex: r.shard_index ?? undefined, colo: r.colo ?? undefined, primary: r.is_primary === 1, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-export function objectRoutes(router: RouterType, sql: SqlStorage): void {
+export function objectRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/objects", async (request) => {
     const body = await readJson(request);
     if (body instanceof Response) return body;
@@ -86,5 +87,5 @@ export function objectRoutes(router: RouterType, sql: SqlStorage): void {
 export const objects: Feature = {
   name: "objects",
   schema: { migrations: [migrateObjects] },
-  routes: (router, ctx) => objectRoutes(router, ctx.sql),
+  routes: objectRoutes,
 };

@@ -5,7 +5,7 @@ import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
 import { historyOf } from "../entity-history";
 import { deleteThing, getThingData, putThing } from "./things";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // promote.perf.do / demote.perf.do (contract §3): a passive thing becomes an active object and back.
 // History is kept across both moves (`preserveHistory`, `historyLimit`); both have prepare → commit
@@ -48,7 +48,8 @@ function activate(sql: SqlStorage, id: string, type: string, data: unknown): voi
   sql.exec("INSERT INTO active_objects (id, type, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", id, type, JSON.stringify(data ?? {}), at, at);
 }
 
-export function promoteRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
 
   const promote = (id: string, opts: Record<string, unknown>): Response => {
     const thing = getThingData(sql, id);
@@ -195,5 +196,5 @@ export const promote: Feature = {
     { route: "GET /objects/:id/status", with: "objects", how: "objects' GET /objects/shards/:shardKey comes later: /objects/shards/status is promote's" },
     { route: "GET /objects/:id/history", with: "objects", how: "objects' GET /objects/shards/:shardKey comes later: /objects/shards/history is promote's" },
   ],
-  routes: (router, ctx) => promoteRoutes(router, ctx.sql, ctx.transaction),
+  routes: promoteRoutes,
 };

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson } from "../http";
 import { all, filters, limitParam, now, param, parseJson, type Row } from "../sql";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // Relationships store (contract §5): directed, verb-labelled edges between things.
 
@@ -22,7 +22,8 @@ export function migrateRelationships(sql: SqlStorage): void {
 
 const view = (r: RelRow) => ({ id: r.id, verb: r.verb, from: r.src, to: r.dst, data: parseJson(r.data), createdAt: r.created_at });
 
-export function relationshipRoutes(router: RouterType, sql: SqlStorage): void {
+export function relationshipRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/relationships", async (request) => {
     const body = await readJson(request);
     if (body instanceof Response) return body;
@@ -55,5 +56,5 @@ export function relationshipRoutes(router: RouterType, sql: SqlStorage): void {
 export const relationships: Feature = {
   name: "relationships",
   schema: { migrations: [migrateRelationships] },
-  routes: (router, ctx) => relationshipRoutes(router, ctx.sql),
+  routes: relationshipRoutes,
 };

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 import { emit } from "./lifecycle";
 
 // Replication (contract §3) with a deterministic local lag model: one machine has no regions, so a
@@ -70,7 +70,8 @@ function write(sql: SqlStorage, key: string, value: unknown, waitFor: string | t
   return { version, replicated };
 }
 
-export function replicateRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
   const replica = (idOrRegion: string | null): ReplicaRow | undefined =>
     idOrRegion === null ? undefined : first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE (id = ? OR region = ?) AND status != 'removed' ORDER BY lag_ms LIMIT 1", idOrRegion, idOrRegion.toUpperCase());
   const create = (mode: unknown, replicaId: unknown, region: unknown, config: unknown): ReplicaRow | string => {
@@ -266,5 +267,5 @@ export const replicate: Feature = {
   },
   uses: ["lifecycle"], // failover emits a lifecycle event
   shares: [{ route: "POST /write", with: "shard", how: "a body {key, value} is a replicated write; any other body falls through to the shard coordinator" }],
-  routes: (router, ctx) => replicateRoutes(router, ctx.sql, ctx.transaction),
+  routes: replicateRoutes,
 };

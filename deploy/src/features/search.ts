@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { cosine, ftsQuery, termVector } from "../search-text";
 import { all, limitParam, param, type Row } from "../sql";
-import type { Feature } from "../feature";
+import type { Feature, FeatureContext } from "../feature";
 
 // Search store (contract §5). Full-text search is SQLite FTS5 with BM25 ranking. The reference
 // Worker has no embedding model, so "semantic" is a documented, deterministic stand-in: cosine
@@ -57,7 +57,8 @@ function semanticHits(sql: SqlStorage, q: string, type: string | null, limit: nu
     .slice(0, limit);
 }
 
-export function searchRoutes(router: RouterType, sql: SqlStorage, transaction: <T>(fn: () => T) => T): void {
+export function searchRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
   router.post("/search/index/batch", async (request) => {
     const items = await readBatch(request, "documents", "POST /search/index/batch");
     if (items instanceof Response) return items;
@@ -121,5 +122,5 @@ export function searchRoutes(router: RouterType, sql: SqlStorage, transaction: <
 export const search: Feature = {
   name: "search",
   schema: { migrations: [migrateSearch] },
-  routes: (router, ctx) => searchRoutes(router, ctx.sql, ctx.transaction),
+  routes: searchRoutes,
 };

@@ -53,7 +53,8 @@ function configOf(sql: SqlStorage, ns: string): ConfigRow | undefined {
   return first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
 }
 
-function coordinatorRoutes(router: RouterType, sql: SqlStorage, ctx: FeatureContext): void {
+function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   const shardName = (ns: string, i: number): string => `${ctx.namespace()}/${ns}/shard-${i}`;
   const toShard = <T>(ns: string, i: number, op: keyof typeof shardSide, payload: unknown = {}): Promise<T> => ctx.peer(shardName(ns, i)).call<T>("shard", op, payload);
   const dumpAll = async (c: ConfigRow): Promise<Array<ShardRow & { shard: number }>> => {
@@ -221,6 +222,6 @@ export const shard: Feature = {
   schema: { migrations: [migrateShard] },
   uses: ["lifecycle"], // unshard emits a lifecycle event
   shares: [{ route: "POST /query", with: "targeting", how: "targeting answers it on sharded.perf.do only; every other namespace gets the coordinator's" }],
-  routes: (router, ctx) => coordinatorRoutes(router, ctx.sql, ctx),
+  routes: coordinatorRoutes,
   rpc: shardSide,
 };

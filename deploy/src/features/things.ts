@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
 import { fail, isObject, json, readBatch, readJson } from "../http";
 import { param } from "../sql";
-import type { Feature } from "../feature";
-import { historyOf } from "../entity-history";
+import type { Feature, FeatureContext } from "../feature";
+import { historyOf as entityHistory } from "../entity-history";
 
 // The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
 // Every write keeps the previous version so `?version=N` and `/versions` answer from real rows.
@@ -115,13 +115,10 @@ export function putThing(sql: SqlStorage, thing: { id: string; type: string; nam
   sql.exec("INSERT INTO thing_versions (id, version, type, name, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)", thing.id, version, thing.type, thing.name, text, at);
 }
 
-export function thingsRoutes(
-  router: RouterType,
-  sql: SqlStorage,
-  transaction: <T>(fn: () => T) => T,
+export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
   /** Lifecycle history of an entity (promote/demote), shown with the thing when it has any. */
-  historyOf: (id: string) => unknown[] = () => [],
-): void {
+  const historyOf = (id: string): unknown[] => entityHistory(sql, id);
   router.post("/things/batch", async (request) => {
     const items = await readBatch(request, "things", "POST /things/batch");
     if (items instanceof Response) return items;
@@ -227,5 +224,5 @@ export const things: Feature = {
     thingVersions: sql.exec("DELETE FROM thing_versions WHERE version <= (SELECT MAX(v.version) FROM thing_versions v WHERE v.id = thing_versions.id) - ?", keep.keepVersions).rowsWritten,
   }),
   uses: ["promote"], // a thing shows its promote/demote history
-  routes: (router, ctx) => thingsRoutes(router, ctx.sql, ctx.transaction, (id) => historyOf(ctx.sql, id)),
+  routes: thingsRoutes,
 };
