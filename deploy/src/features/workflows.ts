@@ -2,6 +2,10 @@ import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readObject } from "../http";
 import { all, changed, first, parseJson } from "../sql";
+import { nextRun, parseCron } from "../workflow/cron";
+import { levelsOf } from "../workflow/dag";
+import { retryDelay, type RetryPolicy } from "../workflow/retry";
+import { runSteps, type Step } from "../workflow/steps";
 
 // Workflows on workflow.perf.do (contract §8): a workflow is a list of steps run in order on a value
 // (`set`, `add`, `multiply`, `append`, `uppercase`, `fail`), recorded per execution; DAGs run their
@@ -21,117 +25,8 @@ function migrateWorkflows(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS wf_checkpoints (id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL)");
 }
 
-type Step = { name?: string; type: string; value?: unknown };
-
-/** Runs steps in order on a value; a `fail` step stops the workflow with its message. */
-export function runSteps(steps: Step[], input: unknown): { output: unknown; trace: Array<{ step: string; output: unknown }> } | { error: string; failedStep: string } {
-  let v: unknown = input;
-  const trace: Array<{ step: string; output: unknown }> = [];
-  for (const [i, s] of steps.entries()) {
-    const name = s.name ?? `${s.type}-${i}`;
-    switch (s.type) {
-      case "set": v = s.value; break;
-      case "add": v = Number(v) + Number(s.value ?? 1); break;
-      case "multiply": v = Number(v) * Number(s.value ?? 1); break;
-      case "append": v = [...(Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]), s.value]; break;
-      case "uppercase": v = String(v).toUpperCase(); break;
-      case "echo": break;
-      case "fail": return { error: String(s.value ?? `step ${name} failed`), failedStep: name };
-      default: return { error: `unknown step type ${s.type}`, failedStep: name };
-    }
-    trace.push({ step: name, output: v });
-  }
-  return { output: v, trace };
-}
-
-/** Topological levels of a DAG (nodes of a level depend only on earlier levels), or the nodes of a cycle. */
-export function levelsOf(nodes: Array<{ id: string; dependsOn: string[] }>): string[][] | { cycle: string[] } | { unknown: string } {
-  const ids = new Set(nodes.map((n) => n.id));
-  for (const n of nodes) for (const d of n.dependsOn) if (!ids.has(d)) return { unknown: `${n.id} depends on ${d}, which is not a node` };
-  const remaining = new Map(nodes.map((n) => [n.id, new Set(n.dependsOn)]));
-  const levels: string[][] = [];
-  while (remaining.size > 0) {
-    const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([id]) => id).sort();
-    if (ready.length === 0) return { cycle: [...remaining.keys()].sort() };
-    levels.push(ready);
-    for (const id of ready) remaining.delete(id);
-    for (const deps of remaining.values()) for (const id of ready) deps.delete(id);
-  }
-  return levels;
-}
-
-// ---- cron ----------------------------------------------------------------------------------------
-
-const CRON_FIELDS: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
-
-/** A 5-field cron expression → the allowed values of each field; a string naming the problem otherwise. */
-export function parseCron(expr: string): Array<Set<number>> | string {
-  const parts = expr.trim().split(/\s+/);
-  if (parts.length !== 5) return `cron "${expr}" needs 5 fields (minute hour day-of-month month day-of-week)`;
-  const sets: Array<Set<number>> = [];
-  for (const [i, part] of parts.entries()) {
-    const [lo, hi] = CRON_FIELDS[i] as [number, number];
-    const set = new Set<number>();
-    for (const item of part.split(",")) {
-      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
-      if (!m) return `cron field ${i + 1} "${part}" is not *, n, a-b, a,b or */step`;
-      const from = m[1] === "*" ? lo : Number(m[2]);
-      const to = m[1] === "*" ? hi : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? hi : from;
-      const step = m[4] !== undefined ? Number(m[4]) : 1;
-      if (from < lo || to > hi || from > to || step < 1) return `cron field ${i + 1} "${part}" is outside ${lo}-${hi}`;
-      for (let v = from; v <= to; v += step) set.add(i === 4 && v === 7 ? 0 : v);
-    }
-    sets.push(set);
-  }
-  return sets;
-}
-
-/** The first minute strictly after `after` (ms, UTC) that the cron matches; null within 4 years. */
-export function nextRun(sets: Array<Set<number>>, after: number): number | null {
-  const [minutes, hours, doms, months, dows] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  const domAny = doms.size === 31;
-  const dowAny = dows.size === 7;
-  const d = new Date(Math.floor(after / 60_000) * 60_000 + 60_000);
-  const limit = after + 4 * 366 * 86_400_000;
-  while (d.getTime() <= limit) {
-    // Cron's rule: when both day fields are restricted, either may match.
-    const dayOk = domAny && dowAny ? true : domAny ? dows.has(d.getUTCDay()) : dowAny ? doms.has(d.getUTCDate()) : doms.has(d.getUTCDate()) || dows.has(d.getUTCDay());
-    if (!months.has(d.getUTCMonth() + 1) || !dayOk) {
-      d.setUTCDate(d.getUTCDate() + 1);
-      d.setUTCHours(0, 0, 0, 0);
-      continue;
-    }
-    if (!hours.has(d.getUTCHours())) {
-      d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
-      continue;
-    }
-    if (!minutes.has(d.getUTCMinutes())) {
-      d.setUTCMinutes(d.getUTCMinutes() + 1, 0, 0);
-      continue;
-    }
-    return d.getTime();
-  }
-  return null;
-}
-
-// ---- retries -------------------------------------------------------------------------------------
-
-export interface RetryPolicy {
-  type: "fixed" | "exponential";
-  maxAttempts: number;
-  initialDelayMs: number;
-  multiplier: number;
-  maxDelayMs: number;
-  jitter: boolean;
-}
-
-/** The delay before retry `n` (1-based): fixed, or initial·multiplier^(n-1) capped; with jitter, uniform in [0, that]. */
-export const retryDelay = (p: RetryPolicy, n: number, random = Math.random): number => {
-  const base = p.type === "fixed" ? p.initialDelayMs : Math.min(p.maxDelayMs, p.initialDelayMs * p.multiplier ** (n - 1));
-  return p.jitter ? Math.floor(random() * (base + 1)) : base;
-};
-
-function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
+/** Workflows: create, execute (one or in parallel), executions. */
+function runRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const stepsOf = (v: unknown): Step[] | null => (Array.isArray(v) && v.every((s) => isObject(s) && typeof s.type === "string") ? (v as Step[]) : null);
 
@@ -173,7 +68,11 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ workflowId: wf, executions: rows.map((r) => ({ executionId: r.id, status: r.status, output: r.output === null ? undefined : parseJson(r.output), error: r.error ?? undefined })) });
   });
 
-  // ---- DAGs --------------------------------------------------------------------------------------
+}
+
+/** DAGs: nodes in topological levels (deploy/src/workflow/dag.ts). */
+function dagRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/workflows/dag/create", async (request) => {
     const body = await readObject(request);
     if (body instanceof Response) return body;
@@ -205,7 +104,11 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ dagId: dag.id, status: dag.status, levels, nodes: Object.fromEntries(levels.flat().map((id) => [id, done.has(id) ? "completed" : "pending"])) });
   });
 
-  // ---- retries -----------------------------------------------------------------------------------
+}
+
+/** Retries under a fixed or exponential policy (deploy/src/workflow/retry.ts). */
+function retryRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/workflows/retry/execute", async (request) => {
     const body = await readObject(request);
     if (body instanceof Response) return body;
@@ -233,7 +136,11 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ status: "failed", attempts: policy.maxAttempts, delays, policy, error: `still failing after ${policy.maxAttempts} attempts` });
   });
 
-  // ---- schedules ---------------------------------------------------------------------------------
+}
+
+/** Cron schedules and their next runs (deploy/src/workflow/cron.ts). */
+function scheduleRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/workflows/schedule/register", async (request) => {
     const body = await readObject(request);
     if (body instanceof Response) return body;
@@ -260,7 +167,11 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ scheduleId: q.get("scheduleId"), cron: row.cron, nextRun: runs[0] ?? null, nextRuns: runs.map((r) => new Date(r).toISOString()) });
   });
 
-  // ---- state and sensors -------------------------------------------------------------------------
+}
+
+/** Saved state, checkpoints, replay, and sensors on the state. */
+function stateRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   const stateOf = (wf: string) => first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_state WHERE workflow_id = ?", wf);
   router.post("/workflows/state/save", async (request) => {
     const body = await readObject(request);
@@ -312,7 +223,11 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ satisfied: JSON.stringify(value) === sensor.equals, value: value ?? null });
   });
 
-  // ---- clear, per group --------------------------------------------------------------------------
+}
+
+/** Clearing everything, or one group of tables. */
+function clearRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   const GROUPS: Record<string, string[]> = {
     dag: ["wf_dags"],
     retry: [],
@@ -326,6 +241,11 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
     if (!tables) return fail(404, `no workflow group ${(request as Request & { params: Record<string, string> }).params.group}`);
     return json({ cleared: ctx.transaction(() => tables.reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) });
   });
+}
+
+// The route groups, in the order their routes are tried (`/workflows/:group/clear` last).
+function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
+  for (const routes of [runRoutes, dagRoutes, retryRoutes, scheduleRoutes, stateRoutes, clearRoutes]) routes(router, ctx);
 }
 
 export const workflows: Feature = {
