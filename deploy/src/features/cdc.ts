@@ -78,12 +78,19 @@ function runPipeline(events: Array<Record<string, unknown>>, steps: Step[]): Arr
   return steps.reduce((es, s) => (s.type === "filter" ? es.filter((e) => passes(e, s.predicate)) : s.type === "map" ? es.map((e) => mapped(e, s.mapping)) : es.map((e) => conformed(e, s.schema).event)), events);
 }
 
-function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
+const appendTo = (ctx: FeatureContext, events: Change[]): number[] =>
+  ctx.transaction(() => events.map((e) => first<{ offset: number }>(ctx.sql, "INSERT INTO cdc_log (event, at) VALUES (?, ?) RETURNING offset", JSON.stringify(e), Date.now())?.offset as number));
+/** The events of a body: `events`, or a single `event`. */
+const eventsOf = (body: Record<string, unknown>): Array<Record<string, unknown>> => (Array.isArray(body.events) ? body.events.filter(isObject) : isObject(body.event) ? [body.event] : []);
+const latestOffset = (sql: SqlStorage): number => first<{ o: number | null }>(sql, "SELECT MAX(offset) AS o FROM cdc_log")?.o ?? 0;
+/** The consumer: `X-Source`, else the body's `source`. */
+const sourceOf = (request: Request, body?: Record<string, unknown>): string => request.headers.get("x-source") ?? (typeof body?.source === "string" ? body.source : "default");
+
+/** Capture into the log, and reading it. */
+function captureRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const append = (events: Change[]): number[] => ctx.transaction(() => events.map((e) => first<{ offset: number }>(sql, "INSERT INTO cdc_log (event, at) VALUES (?, ?) RETURNING offset", JSON.stringify(e), Date.now())?.offset as number));
-  const eventsOf = (body: Record<string, unknown>): Array<Record<string, unknown>> => (Array.isArray(body.events) ? body.events.filter(isObject) : isObject(body.event) ? [body.event] : []);
-  const latest = (): number => first<{ o: number | null }>(sql, "SELECT MAX(offset) AS o FROM cdc_log")?.o ?? 0;
-  const sourceOf = (request: Request, body?: Record<string, unknown>): string => request.headers.get("x-source") ?? (typeof body?.source === "string" ? body.source : "default");
+  const append = (events: Change[]): number[] => appendTo(ctx, events);
+  const latest = (): number => latestOffset(sql);
 
   router.post("/cdc/capture/batch", async (request) => {
     const body = await readObject(request);
@@ -109,7 +116,10 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ events: rows.map((r) => ({ offset: r.offset, ...(parseJson(r.event) as object) })), latestOffset: latest() });
   });
 
-  // ---- transforms (pure) ---------------------------------------------------------------------------
+}
+
+/** Transforms: pure functions of the events given (filter, map, schema, pipelines). */
+function transformRoutes(router: RouterType): void {
   router.post("/cdc/transform/filter", async (request) => {
     const body = await readObject(request);
     if (body instanceof Response) return body;
@@ -150,7 +160,11 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ events, input: input.length, output: events.length });
   });
 
-  // ---- sinks ---------------------------------------------------------------------------------------
+}
+
+/** Sinks: delivery to named sinks, several at once, with retries. */
+function sinkRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   const sinkName = (v: unknown): string => (typeof v === "string" && v !== "" ? v : "default");
   const deliver = (sink: string, events: Array<Record<string, unknown>>): number => ctx.transaction(() => events.reduce((n, e) => n + changed(sql, "INSERT INTO cdc_sinks (sink, event) VALUES (?, ?)", sink, JSON.stringify(e)), 0));
   const sinkRoute = async (request: Request) => {
@@ -192,7 +206,12 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ sink, count: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM cdc_sinks WHERE sink = ?", sink)?.n ?? 0 });
   });
 
-  // ---- buffer --------------------------------------------------------------------------------------
+}
+
+/** A buffer in front of the log, flushed into it. */
+function bufferRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const latest = (): number => latestOffset(sql);
   router.post("/cdc/buffer/add", async (request) => {
     const body = await readObject(request);
     if (body instanceof Response) return body;
@@ -212,7 +231,12 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
   });
   router.get("/cdc/buffer/size", () => json({ size: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM cdc_buffer")?.n ?? 0 }));
 
-  // ---- offsets -------------------------------------------------------------------------------------
+}
+
+/** Consumer offsets per source: commit (never backwards), reset, current and lag. */
+function offsetRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const latest = (): number => latestOffset(sql);
   router.post("/cdc/offset/commit", async (request) => {
     const body = await readObject(request);
     if (body instanceof Response) return body;
@@ -240,6 +264,15 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ source, committed, latest: l, lag: l - committed });
   });
   router.post("/cdc/clear", () => json({ cleared: ctx.transaction(() => ["cdc_log", "cdc_sinks", "cdc_buffer", "cdc_offsets"].reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) }));
+}
+
+// The route groups, in the order their routes are tried.
+function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
+  captureRoutes(router, ctx);
+  transformRoutes(router);
+  sinkRoutes(router, ctx);
+  bufferRoutes(router, ctx);
+  offsetRoutes(router, ctx);
 }
 
 export const cdc: Feature = {
