@@ -3,21 +3,14 @@
 // Gate: 100 % of checks (thresholds/e2e/stores.json); run with `npm run bench:e2e`.
 
 import exec from "k6/execution";
-import { actionsApi, dlqApi, eventsApi, objectsApi, relationshipsApi, searchApi, thingsApi } from "../../lib/k6/api/stores.api";
+import { storesApi } from "../../lib/k6/api/stores.api";
 import { namespaceClient } from "../../lib/k6/client";
 import { body, expect } from "../../lib/k6/expect";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
 export const options = scenarioOptions({ profile: "smoke" });
 
-const c = namespaceClient(target, "stores");
-const th = thingsApi(c);
-const rel = relationshipsApi(c);
-const act = actionsApi(c);
-const ev = eventsApi(c);
-const se = searchApi(c);
-const obj = objectsApi(c);
-const dq = dlqApi(c);
+const { things: th, relationships: rel, actions: act, events: ev, search: se, objects: obj, dlq: dq } = storesApi(namespaceClient(target, "stores"));
 const NOT_FOUND = { expectStatus: [404] };
 const CONFLICT = { expectStatus: [409] };
 

@@ -3,21 +3,14 @@
 // and a read as the first requests a never-seen store object gets (`*.cold`, coldStart: true).
 
 import exec from "k6/execution";
-import { actionsApi, dlqApi, eventsApi, objectsApi, relationshipsApi, searchApi, thingsApi } from "../../lib/k6/api/stores.api";
+import { eventsApi, storesApi, thingsApi } from "../../lib/k6/api/stores.api";
 import { bodyJson, namespaceClient } from "../../lib/k6/client";
 import { scenarioOptions, target } from "../../lib/k6/options";
 
 // Sixteen requests per iteration: 20/s is about 320 requests/s.
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 20 } });
 
-const c = namespaceClient(target, "stores");
-const things = thingsApi(c);
-const relationships = relationshipsApi(c);
-const actions = actionsApi(c);
-const events = eventsApi(c);
-const search = searchApi(c);
-const objects = objectsApi(c);
-const dlq = dlqApi(c);
+const { things, relationships, actions, events, search, objects, dlq } = storesApi(namespaceClient(target, "stores"));
 const COLD = { coldStart: true };
 
 export default function (): void {

@@ -85,3 +85,16 @@ export function dlqApi(c: NamespaceClient) {
     get: (id: string, meta?: OperationMeta): JsonResponse => c.get("dlq.get", `/dlq/${id}`, meta),
   };
 }
+
+/** All seven stores of one client, for scenarios that use every one (a VU builds each store's calls). */
+export function storesApi(c: NamespaceClient) {
+  return {
+    things: thingsApi(c),
+    relationships: relationshipsApi(c),
+    actions: actionsApi(c),
+    events: eventsApi(c),
+    search: searchApi(c),
+    objects: objectsApi(c),
+    dlq: dlqApi(c),
+  };
+}
