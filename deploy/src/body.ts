@@ -1,3 +1,4 @@
+import type { IRequest } from "itty-router";
 import { fail, readJson } from "./http";
 import type { Infer, Schema } from "./schema";
 
@@ -9,8 +10,8 @@ export { s } from "./schema";
 // typed data only (as Hono's validator middleware does).
 
 /** The route's handler, run with the body checked by `schema`; a body that fails it is answered 400 here. */
-export function withBody<S extends Schema<unknown>>(schema: S, handler: (body: Infer<S>, request: Request) => Response | Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
+export function withBody<S extends Schema<unknown>>(schema: S, handler: (body: Infer<S>, request: IRequest) => Response | Promise<Response>) {
+  return async (request: IRequest): Promise<Response> => {
     const raw = await readJson(request);
     if (raw instanceof Response) return raw;
     const issues: string[] = [];

@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { s, withBody } from "../body";
+import { fail, json } from "../http";
 import { all, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import { appendEvent } from "./events";
 import type { Feature, FeatureContext } from "../feature";
@@ -31,34 +32,32 @@ const view = (r: DlqRow) => ({
   retries: r.retries, maxRetries: r.max_retries, exhausted: r.retries >= r.max_retries, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
+const Purge = s.object({ exhausted: s.optional(s.boolean()), olderThanHours: s.optional(s.number({ min: 0 })) });
+const NewEntry = s.object({
+  eventId: s.string(), verb: s.string(), source: s.string(), error: s.string(),
+  data: s.optional(s.value()), errorStack: s.optional(s.string()), maxRetries: s.optional(s.number({ integer: true, min: 0 })),
+});
+
 export function dlqRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/dlq/purge", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const opts = isObject(body) ? body : {};
+  router.post("/dlq/purge", withBody(Purge, (opts) => {
     let purged: number;
     if (opts.exhausted === true) purged = sql.exec("DELETE FROM dlq WHERE retries >= max_retries").rowsWritten;
-    else if (typeof opts.olderThanHours === "number") {
+    else if (opts.olderThanHours !== undefined) {
       purged = sql.exec("DELETE FROM dlq WHERE created_at < ?", new Date(Date.now() - opts.olderThanHours * 3_600_000).toISOString()).rowsWritten;
-    } else return fail(400, "POST /dlq/purge needs {exhausted: true} or {olderThanHours: number}");
+    } else return fail(400, "POST /dlq/purge: exhausted: true or olderThanHours: required"); // one of two: a rule
     return json({ purged });
-  });
-  router.post("/dlq", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.eventId !== "string" || typeof body.verb !== "string" || typeof body.source !== "string" || typeof body.error !== "string") {
-      return fail(400, "POST /dlq needs {eventId, verb, source, error} strings");
-    }
-    const maxRetries = typeof body.maxRetries === "number" && body.maxRetries >= 0 ? Math.trunc(body.maxRetries) : 3;
+  }));
+  router.post("/dlq", withBody(NewEntry, (body) => {
+    const maxRetries = body.maxRetries ?? 3;
     const at = now();
     const row = first<DlqRow>(
       sql,
       "INSERT INTO dlq (id, event_id, verb, source, data, error, error_stack, retries, max_retries, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING *",
-      crypto.randomUUID(), body.eventId, body.verb, body.source, JSON.stringify(body.data ?? {}), body.error, typeof body.errorStack === "string" ? body.errorStack : null, maxRetries, at, at,
+      crypto.randomUUID(), body.eventId, body.verb, body.source, JSON.stringify(body.data ?? {}), body.error, body.errorStack ?? null, maxRetries, at, at,
     );
     return json(view(row as DlqRow), 201);
-  });
+  }));
   router.get("/dlq/stats", () => {
     const s = first<{ total: number; exhausted: number; retries: number }>(sql, "SELECT COUNT(*) AS total, COALESCE(SUM(retries >= max_retries), 0) AS exhausted, COALESCE(SUM(retries), 0) AS retries FROM dlq");
     const byVerb = Object.fromEntries(all<{ verb: string; n: number }>(sql, "SELECT verb, COUNT(*) AS n FROM dlq GROUP BY verb").map((r) => [r.verb, r.n]));

@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { s, withBody } from "../body";
+import { fail, json } from "../http";
 import { all, filters, first, limitParam, now, param, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
@@ -32,25 +33,25 @@ const view = (r: ObjectRow) => ({
   shardIndex: r.shard_index ?? undefined, colo: r.colo ?? undefined, primary: r.is_primary === 1, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
+const Registration = s.object({
+  ns: s.string(), id: s.optional(s.string()), class: s.string(), region: s.string(), relation: s.optional(s.string()),
+  shardKey: s.optional(s.string()), shardIndex: s.optional(s.number({ integer: true, min: 0 })), colo: s.optional(s.string()), primary: s.optional(s.boolean()),
+});
+
 export function objectRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/objects", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.ns !== "string" || typeof body.class !== "string" || typeof body.region !== "string") {
-      return fail(400, "POST /objects needs {ns, id, class, region}");
-    }
+  router.post("/objects", withBody(Registration, (body) => {
     if (first(sql, "SELECT 1 AS x FROM objects WHERE ns = ?", body.ns)) return fail(409, `object ${body.ns} is registered`);
     const at = now();
     const row = first<ObjectRow>(
       sql,
       "INSERT INTO objects (ns, id, class, region, relation, shard_key, shard_index, colo, is_primary, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-      body.ns, typeof body.id === "string" ? body.id : body.ns, body.class, body.region, typeof body.relation === "string" ? body.relation : null,
-      typeof body.shardKey === "string" ? body.shardKey : null, typeof body.shardIndex === "number" ? body.shardIndex : null,
-      typeof body.colo === "string" ? body.colo : null, body.primary === false ? 0 : 1, at, at,
+      body.ns, body.id ?? body.ns, body.class, body.region, body.relation ?? null,
+      body.shardKey ?? null, body.shardIndex ?? null,
+      body.colo ?? null, body.primary === false ? 0 : 1, at, at,
     );
     return json(view(row as ObjectRow), 201);
-  });
+  }));
   router.get("/objects/shards/:shardKey", (request) => {
     const rows = all<ObjectRow>(sql, "SELECT * FROM objects WHERE shard_key = ? ORDER BY shard_index, ns", param(request, "shardKey"));
     return json({ shardKey: param(request, "shardKey"), shards: rows.map(view) });
@@ -71,13 +72,10 @@ export function objectRoutes(router: RouterType, ctx: FeatureContext): void {
     const { where, params } = filters(url, { class: "class", region: "region", colo: "colo" });
     return json(all<ObjectRow>(sql, `SELECT * FROM objects ${where} ORDER BY ns LIMIT ?`, ...params, limitParam(url)).map(view));
   });
-  router.patch("/objects/:ns", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.colo !== "string") return fail(400, "PATCH /objects/:ns needs {colo}");
+  router.patch("/objects/:ns", withBody(s.object({ colo: s.string() }), (body, request) => {
     const row = first<ObjectRow>(sql, "UPDATE objects SET colo = ?, updated_at = ? WHERE ns = ? RETURNING *", body.colo, now(), param(request, "ns"));
     return row ? json(view(row)) : fail(404, `object ${param(request, "ns")} not found`);
-  });
+  }));
   router.delete("/objects/:ns", (request) => {
     const ns = param(request, "ns");
     return sql.exec("DELETE FROM objects WHERE ns = ?", ns).rowsWritten > 0 ? json({ ns, deleted: true }) : fail(404, `object ${ns} not found`);

@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { s, withBody } from "../body";
+import { fail, json } from "../http";
 import { all, filters, limitParam, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
@@ -22,18 +23,15 @@ export function migrateRelationships(sql: SqlStorage): void {
 
 const view = (r: RelRow) => ({ id: r.id, verb: r.verb, from: r.src, to: r.dst, data: parseJson(r.data), createdAt: r.created_at });
 
+const NewRelationship = s.object({ verb: s.string(), from: s.string(), to: s.string(), data: s.optional(s.value()) });
+
 export function relationshipRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/relationships", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.verb !== "string" || typeof body.from !== "string" || typeof body.to !== "string") {
-      return fail(400, "POST /relationships needs {verb, from, to} strings");
-    }
+  router.post("/relationships", withBody(NewRelationship, (body) => {
     const rel: RelRow = { id: crypto.randomUUID(), verb: body.verb, src: body.from, dst: body.to, data: JSON.stringify(body.data ?? {}), created_at: now() };
     sql.exec("INSERT INTO relationships (id, verb, src, dst, data, created_at) VALUES (?, ?, ?, ?, ?, ?)", rel.id, rel.verb, rel.src, rel.dst, rel.data, rel.created_at);
     return json(view(rel), 201);
-  });
+  }));
   const edges = (column: "src" | "dst") => (request: { url: string; params: Record<string, string | undefined> }) => {
     const url = new URL(request.url);
     const verb = url.searchParams.get("verb");
