@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Fault } from "./faults";
+import type { Served } from "./namespaces";
 
 // A feature of the reference Worker: one module declaring its name, its schema (versioned), its
 // routes, the paths it shares with another feature and the RPC methods other objects may call on
@@ -68,8 +69,12 @@ export interface Feature {
   readonly uses?: readonly string[];
   /** Paths this feature shares with another; any other overlap fails `test/unit/worker-features.test.ts`. */
   readonly shares?: readonly SharedRoute[];
-  /** Only these namespaces get the feature's routes (the others fall through to later features). */
-  readonly only?: (namespace: string) => boolean;
+  /**
+   * The namespaces that get this feature's routes (./namespaces.ts): families by name (`"stores"`:
+   * `stores.` and `stores-cold-1.`), EVERY, or UNCLAIMED (any name no feature claims). On any
+   * other namespace its paths fall through to later features, and to a 404 naming who serves them.
+   */
+  readonly serves: readonly Served[];
   /** Registers the routes: every feature the same way, `(router, ctx)`. */
   routes(router: RouterType, ctx: FeatureContext): void;
   readonly rpc?: Readonly<Record<string, RpcMethod>>;
@@ -110,22 +115,29 @@ const METHODS = ["get", "post", "put", "patch", "delete", "all"] as const;
 
 type Handler = (...args: never[]) => unknown;
 
+/** Set on a request whose path a feature has but does not serve on this namespace: the 404 names it. */
+export const UNSERVED = Symbol("perfdo.unserved");
+
 /**
  * The router a feature registers on: the object's one router, with every handler wrapped so that
- * the feature's tables (and those it uses) exist before it runs, and, for a feature limited to some
- * namespaces, so that other namespaces fall through. `onRoute` sees each registration (tests).
+ * the feature's tables (and those it uses) exist before it runs, and so that a namespace the
+ * feature does not serve falls through (`served`, decided once per object). `onRoute` sees each
+ * registration (tests).
  */
 export function featureRouter(
   router: RouterType,
   feature: Feature,
   ready: () => void,
-  namespace: () => string,
+  served: () => boolean,
   onRoute?: (method: string, path: string) => void,
 ): RouterType {
-  const only = feature.only;
   const wrap = (handler: Handler): Handler =>
     ((...args: never[]) => {
-      if (only && !only(namespace())) return undefined;
+      if (!served()) {
+        const request = args[0] as unknown as { [UNSERVED]?: string };
+        request[UNSERVED] ??= feature.name;
+        return undefined;
+      }
       ready();
       return handler(...args);
     }) as Handler;

@@ -1,4 +1,5 @@
 import type { Feature } from "./feature";
+import { claimedFamilies } from "./namespaces";
 import { actions } from "./features/actions";
 import { cache } from "./features/cache";
 import { columnar } from "./features/columnar";
@@ -74,5 +75,8 @@ export const FEATURES: readonly Feature[] = [
   // Cold start by database size (contract §9): local harness hooks.
   coldstart,
 ];
+
+/** The namespace families features name: a namespace in none is UNCLAIMED (./namespaces.ts). */
+export const CLAIMED: readonly string[] = claimedFamilies(FEATURES.map((f) => f.serves));
 
 export const FEATURE_BY_NAME: ReadonlyMap<string, Feature> = new Map(FEATURES.map((f) => [f.name, f]));

@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { featureRouter, migrate, SCHEMA_TABLE, type Feature, type FeatureContext } from "./feature";
-import { FEATURE_BY_NAME, FEATURES } from "./features";
+import { featureRouter, migrate, SCHEMA_TABLE, UNSERVED, type Feature, type FeatureContext } from "./feature";
+import { CLAIMED, FEATURE_BY_NAME, FEATURES } from "./features";
 import { faultOf } from "./faults";
 import { fail } from "./http";
 import { namespaceFromHost } from "./namespace";
+import { serves } from "./namespaces";
 import { segmentRouter, type SegmentRouter } from "./segment-router";
 import { wsAction } from "./ws-reply";
 import type { Env } from "./env";
@@ -19,6 +20,8 @@ export class PerfDO extends DurableObject<Env> {
   private readonly router: SegmentRouter;
   private readonly context: FeatureContext;
   private readonly readyFeatures = new Set<string>();
+  /** Per feature, whether it serves this object's namespace (decided on first use; cleared if the namespace is learnt anew). */
+  private readonly served = new Map<string, boolean>();
   private namespace = "";
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -53,8 +56,20 @@ export class PerfDO extends DurableObject<Env> {
       },
     };
     this.router = segmentRouter();
-    for (const feature of FEATURES) feature.routes(featureRouter(this.router.register, feature, () => this.ready(feature), () => this.namespace), this.context);
-    this.router.register.all("*", (request) => fail(404, `no route ${request.method} ${new URL(request.url).pathname} on ${this.namespace}`));
+    for (const feature of FEATURES) feature.routes(featureRouter(this.router.register, feature, () => this.ready(feature), () => this.serves(feature)), this.context);
+    this.router.register.all("*", (request) => {
+      const route = `${request.method} ${new URL(request.url).pathname}`;
+      const owner = FEATURE_BY_NAME.get((request as { [UNSERVED]?: string })[UNSERVED] ?? "");
+      return owner
+        ? fail(404, `${route} is not served on ${this.namespace}: ${owner.name} answers on ${owner.serves.join(", ")} (docs/contract.md §2)`)
+        : fail(404, `no route ${route} on ${this.namespace}`);
+    });
+  }
+
+  private serves(feature: Feature): boolean {
+    let answer = this.served.get(feature.name);
+    if (answer === undefined) this.served.set(feature.name, (answer = serves(feature.serves, this.namespace, CLAIMED)));
+    return answer;
   }
 
   /** The feature's tables, and those of the features it uses, at their versions (once per object instance). */
@@ -70,9 +85,14 @@ export class PerfDO extends DurableObject<Env> {
     }
   }
 
+  private learn(namespace: string): void {
+    if (namespace !== this.namespace) this.served.clear();
+    this.namespace = namespace;
+  }
+
   /** Object-to-object calls (Durable Object RPC): `peer(namespace).call(feature, method, payload)`. */
   async rpc(namespace: string, featureName: string, method: string, payload: unknown): Promise<unknown> {
-    this.namespace = namespace;
+    this.learn(namespace);
     const feature = FEATURE_BY_NAME.get(featureName);
     const fn = feature?.rpc?.[method];
     if (!feature || !fn) throw new Error(`no RPC method ${featureName}.${method}`);
@@ -112,7 +132,7 @@ export class PerfDO extends DurableObject<Env> {
     // unchanged, with no copy to carry it in a header (npm run bench:target: that copy cost ~5 % of
     // the target's CPU per request).
     const url = new URL(request.url);
-    this.namespace = namespaceFromHost(url.host, this.context.baseDomain) ?? this.namespace;
+    this.learn(namespaceFromHost(url.host, this.context.baseDomain) ?? this.namespace);
     if (url.pathname === "/ws") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return fail(426, "GET /ws needs a WebSocket upgrade");
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];

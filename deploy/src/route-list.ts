@@ -1,5 +1,6 @@
 import { Router } from "itty-router";
 import { featureRouter, type Feature, type FeatureContext } from "./feature";
+import { EVERY, UNCLAIMED } from "./namespaces";
 
 // Every route each feature registers, in the order the object's router tries them: read by the
 // route tests (test/unit/worker-features.test.ts) and written into deploy/README.md as its route list
@@ -16,7 +17,7 @@ export function registrations(features: readonly Feature[]): Registration[] {
   const router = Router();
   const ctx = { sql: {}, namespace: () => "ns", baseDomain: "perf.do" } as unknown as FeatureContext;
   for (const feature of features) {
-    feature.routes(featureRouter(router, feature, () => {}, () => "ns", (method, path) => out.push({ feature: feature.name, method, path })), ctx);
+    feature.routes(featureRouter(router, feature, () => {}, () => true, (method, path) => out.push({ feature: feature.name, method, path })), ctx);
   }
   return out;
 }
@@ -29,7 +30,8 @@ export function routeList(features: readonly Feature[]): string {
   const regs = registrations(features);
   const rows = features.map((f) => {
     const own = regs.filter((r) => r.feature === f.name).map((r) => `\`${r.method} ${r.path}\``);
-    return `| ${f.name} | ${own.length} | ${own.join(", ") || "(RPC and alarms only)"} |`;
+    const serves = f.serves.map((n) => (n === EVERY ? "every namespace" : n === UNCLAIMED ? "unclaimed names" : `${n}.`)).join(", ");
+    return `| ${f.name} | ${serves} | ${own.length} | ${own.join(", ") || "(RPC and alarms only)"} |`;
   });
-  return [ROUTES_START, "", `${regs.length} routes in ${features.length} features, in the order the object tries them.`, "", "| feature | routes | method and path |", "|---|--:|---|", ...rows, "", ROUTES_END].join("\n");
+  return [ROUTES_START, "", `${regs.length} routes in ${features.length} features, in the order the object tries them.`, "", "| feature | serves | routes | method and path |", "|---|---|--:|---|", ...rows, "", ROUTES_END].join("\n");
 }

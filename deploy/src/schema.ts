@@ -33,6 +33,15 @@ export const s = {
       opts.positive ? "a positive number" : opts.integer ? "an integer" : opts.min !== undefined ? `a number ≥ ${opts.min}` : "a number",
       (v) => typeof v === "number" && Number.isFinite(v) && (!opts.positive || v > 0) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min),
     ),
+  /** A time: ms since the epoch as a number (or a string of digits), or a date string `Date.parse` reads; checked as that number. */
+  time: (): Schema<number> => ({
+    check(value, path, issues) {
+      const n = typeof value === "number" ? value : typeof value === "string" ? (/^\d+$/.test(value) ? Number(value) : Date.parse(value)) : NaN;
+      if (Number.isFinite(n)) return Math.trunc(n);
+      issues.push(`${at(path)}: expected a time (ms since the epoch, or a date)`);
+      return undefined;
+    },
+  }),
   boolean: (): Schema<boolean> => leaf("true or false", (v) => typeof v === "boolean"),
   /** Present, of any type (JSON null included). */
   value: (): Schema<unknown> => leaf("a value", (v) => v !== undefined),
@@ -50,7 +59,9 @@ export const s = {
       }
       const before = issues.length;
       const out = value.map((v, i) => item.check(v, `${path}[${i}]`, issues));
-      return issues.length === before ? (out as T[]) : undefined;
+      if (issues.length !== before) return undefined;
+      // The array itself unless an item was converted (no copy per request for plain items).
+      return (out.every((x, i) => x === value[i]) ? value : out) as T[];
     },
   }),
   /** Either shape (the first that fits), e.g. a participant given as a name or as `{id, data}`. */
@@ -65,7 +76,7 @@ export const s = {
       return undefined;
     },
   }),
-  /** An object with these fields (others are kept as they are). */
+  /** An object with these fields (others are kept as they are; a field a schema converts, as `time` does, is replaced by its checked value). */
   object: <F extends Record<string, Schema<unknown>>>(fields: F): Schema<{ [K in keyof F]: Infer<F[K]> }> => ({
     check(value, path, issues) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -73,12 +84,15 @@ export const s = {
         return undefined;
       }
       const before = issues.length;
-      const obj = value as Record<string, unknown>;
+      let obj = value as Record<string, unknown>;
       for (const [key, field] of Object.entries(fields)) {
         const v = obj[key];
         const where = path ? `${path}.${key}` : key;
         if (v === undefined && !field.optional) issues.push(`${where}: required`);
-        else field.check(v, where, issues);
+        else {
+          const checked = field.check(v, where, issues);
+          if (checked !== v && (checked !== undefined || v === null)) obj = { ...obj, [key]: checked };
+        }
       }
       return issues.length === before ? (obj as { [K in keyof F]: Infer<F[K]> }) : undefined;
     },

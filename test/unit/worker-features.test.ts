@@ -48,7 +48,7 @@ describe("reference Worker: features", () => {
   });
 
   it("fails on a new feature that takes an existing path without declaring it", () => {
-    const intruder: Feature = { name: "intruder", routes: (router) => void router.post("/write/:anything", () => undefined) };
+    const intruder: Feature = { name: "intruder", serves: ["*"], routes: (router) => void router.post("/write/:anything", () => undefined) };
     const undeclared = overlaps([...FEATURES, intruder]).filter((o) => !o.declared);
     assert.deepEqual(undeclared.map((o) => `${o.a.feature} ${o.b.feature}`).sort(), ["replicate intruder", "shard intruder"]);
   });
@@ -92,7 +92,7 @@ describe("reference Worker: schema versions", () => {
 
   it("creates a feature's tables at its version, once", () => {
     const { sql, versions, ran } = fakeSql();
-    const f: Feature = { name: "f", schema: { migrations: [v1, v2] }, routes: () => {} };
+    const f: Feature = { name: "f", serves: ["*"], schema: { migrations: [v1, v2] }, routes: () => {} };
     migrate(sql, run, f);
     migrate(sql, run, f);
     assert.deepEqual(ran, ["v1", "v2"]);
@@ -101,8 +101,8 @@ describe("reference Worker: schema versions", () => {
 
   it("migrates an object made by an older Worker forward, from its stored version", () => {
     const { sql, versions, ran } = fakeSql();
-    migrate(sql, run, { name: "f", schema: { migrations: [v1] }, routes: () => {} });
-    migrate(sql, run, { name: "f", schema: { migrations: [v1, v2] }, routes: () => {} });
+    migrate(sql, run, { name: "f", serves: ["*"], schema: { migrations: [v1] }, routes: () => {} });
+    migrate(sql, run, { name: "f", serves: ["*"], schema: { migrations: [v1, v2] }, routes: () => {} });
     assert.deepEqual(ran, ["v1", "v2"], "v1 ran once, then only v2");
     assert.equal(versions.get("f"), 2);
   });
@@ -110,16 +110,16 @@ describe("reference Worker: schema versions", () => {
   it("refuses an object whose tables are newer than this Worker", () => {
     const { sql, versions } = fakeSql();
     versions.set("f", 3);
-    assert.throws(() => migrate(sql, run, { name: "f", schema: { migrations: [v1, v2] }, routes: () => {} }), /feature f: stored schema version 3 is newer than this Worker's 2/);
+    assert.throws(() => migrate(sql, run, { name: "f", serves: ["*"], schema: { migrations: [v1, v2] }, routes: () => {} }), /feature f: stored schema version 3 is newer than this Worker's 2/);
   });
 
   it("leaves a feature without tables alone: no registry table either", () => {
     // Every statement counts here, the registry's own included: a feature without a schema makes none.
     const calls: string[] = [];
     const spy = { exec: (q: string) => (calls.push(q), { toArray: () => [], one: () => undefined }) } as unknown as SqlStorage;
-    migrate(spy, run, { name: "network", routes: () => {} });
+    migrate(spy, run, { name: "network", serves: ["*"], routes: () => {} });
     assert.deepEqual(calls, []);
-    migrate(spy, run, { name: "f", schema: { migrations: [v1] }, routes: () => {} });
+    migrate(spy, run, { name: "f", serves: ["*"], schema: { migrations: [v1] }, routes: () => {} });
     assert.ok(calls.length > 0, "the same spy sees a feature with a schema (the check can fail)");
   });
 });

@@ -105,6 +105,7 @@ export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const actions: Feature = {
   name: "actions",
+  serves: ["stores"],
   schema: { migrations: [migrateActions] },
   routes: actionRoutes,
 };

@@ -120,6 +120,7 @@ function activityRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const activities: Feature = {
   name: "activities",
+  serves: ["workflow"],
   schema: { migrations: [migrateActivities] },
   routes: activityRoutes,
   rpc: {

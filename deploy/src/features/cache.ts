@@ -130,6 +130,7 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const cache: Feature = {
   name: "cache",
+  serves: ["cache"],
   schema: { migrations: [migrateCache] },
   routes: cacheRoutes,
 };

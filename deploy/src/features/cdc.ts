@@ -277,6 +277,7 @@ function cdcRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const cdc: Feature = {
   name: "cdc",
+  serves: ["streaming"],
   schema: { migrations: [migrateCdc] },
   routes: cdcRoutes,
 };

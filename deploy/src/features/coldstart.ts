@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json, readObject } from "../http";
+import { EVERY } from "../namespaces";
 
 // Cold start by database size (contract §9), local target only: hooks the harness uses to prepare
 // a sample without timing it. `POST /db/fill {bytes}` grows this object's SQLite database to about
@@ -57,6 +58,7 @@ function coldstartRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const coldstart: Feature = {
   name: "coldstart",
+  serves: [EVERY],
   schema: { migrations: [migrateColdstart] },
   routes: coldstartRoutes,
 };

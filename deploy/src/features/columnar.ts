@@ -170,6 +170,7 @@ function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const columnar: Feature = {
   name: "columnar",
+  serves: ["columnar"],
   schema: { migrations: [migrateColumnar] },
   routes: columnarRoutes,
 };

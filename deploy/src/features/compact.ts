@@ -3,6 +3,7 @@ import { s, withBody } from "../body";
 import { json } from "../http";
 import { emit } from "./lifecycle";
 import type { Feature, FeatureContext } from "../feature";
+import { EVERY } from "../namespaces";
 
 // POST /compact (contract §3; no client tests it): storage shrinks, data is kept. What goes is what
 // the object keeps beyond its data, and each feature says what that is for its own tables through
@@ -27,6 +28,7 @@ export function compactRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const compact: Feature = {
   name: "compact",
+  serves: [EVERY],
   uses: ["lifecycle"], // its own event goes to the lifecycle log
   routes: compactRoutes,
 };

@@ -6,6 +6,7 @@ import { fail, json } from "../http";
 import { first, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, exportSnapshot, getMeta, LOCAL_COLO, setMeta, type ImportRequest, type Snapshot, type SnapshotFilter } from "./lifecycle";
+import { EVERY } from "../namespaces";
 
 // Lifecycle operations that move or copy an object's state (contract §3): fork, move, and clone
 // (atomic; staged with expiring tokens; eventual and resumable as jobs advanced by the object's
@@ -236,6 +237,7 @@ async function advanceCloneJobs(sql: SqlStorage, ctx: FeatureContext): Promise<b
 
 export const copy: Feature = {
   name: "copy",
+  serves: [EVERY],
   schema: { migrations: [migrateCopy] },
   compact: (sql, keep) => {
     const empty = JSON.stringify({ state: [], records: [], counter: 0 });

@@ -109,8 +109,8 @@ function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const datasets: Feature = {
   name: "datasets",
+  serves: NAMESPACES,
   schema: { migrations: [migrateDatasets] },
-  only: (ns) => NAMESPACES.includes(ns),
   shares: [
     { route: "POST /query", with: "shard", how: "on standards.perf.do only (cross-dataset SQL); every other namespace gets the shard coordinator's" },
     { route: "POST /query", with: "targeting", how: "each only on its own namespaces (standards. here, sharded. there)" },

@@ -99,6 +99,7 @@ export function dlqRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const dlq: Feature = {
   name: "dlq",
+  serves: ["stores"],
   schema: { migrations: [migrateDlq] },
   uses: ["events"], // a replayed entry is appended to the event log
   routes: dlqRoutes,

@@ -80,6 +80,7 @@ export function eventRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const events: Feature = {
   name: "events",
+  serves: ["stores"],
   schema: { migrations: [migrateEvents] },
   routes: eventRoutes,
 };

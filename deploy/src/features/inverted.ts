@@ -162,6 +162,7 @@ function invertedRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const inverted: Feature = {
   name: "inverted",
+  serves: ["inverted"],
   schema: { migrations: [migrateInverted] },
   routes: invertedRoutes,
 };

@@ -5,6 +5,7 @@ import { fail, isObject, json } from "../http";
 import { seedRecords as seedRecordsOf } from "../snapshot";
 import { keyPasses, type Snapshot, type SnapshotFilter } from "../snapshot";
 import { all, first, now, parseJson, type Row } from "../sql";
+import { EVERY } from "../namespaces";
 
 export { seedRecords, type Snapshot, type SnapshotFilter } from "../snapshot";
 
@@ -174,6 +175,7 @@ export interface ImportRequest {
 
 export const lifecycle: Feature = {
   name: "lifecycle",
+  serves: [EVERY],
   schema: { migrations: [migrateLifecycle] },
   compact: (sql, keep) => ({
     lifecycleEvents: sql.exec("DELETE FROM lifecycle_events WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM lifecycle_events) - ?", keep.keepEvents).rowsWritten,

@@ -3,6 +3,7 @@ import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json, readJson } from "../http";
 import { namespaceFromHost } from "../namespace";
 import { COLO_COORDINATES, HOME_COLO, modelRttMs } from "../colos";
+import { EVERY } from "../namespaces";
 
 // echo.perf.do and every namespace (contract §9): `/ping` and `POST /echo`, the cheapest round
 // trips, the floor of every other figure; DO → DO calls; the WebSocket endpoint's stats (the
@@ -62,6 +63,7 @@ function networkRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const network: Feature = {
   name: "network",
+  serves: [EVERY],
   shares: [{ route: "GET /ping", with: "targeting", how: "targeting answers /ping on replicated.perf.do only (with the serving region); every other namespace gets this one" }],
   routes: networkRoutes,
   rpc: { ping },

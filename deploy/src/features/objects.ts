@@ -3,6 +3,7 @@ import { s, withBody } from "../body";
 import { fail, json } from "../http";
 import { all, filters, first, limitParam, now, param, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
+import { UNCLAIMED } from "../namespaces";
 
 // Objects registry (contract §5): which Durable Object lives where (class, region, colo, shard).
 // `resolve` answers how a source object reaches a destination: directly, or through the shard or
@@ -84,6 +85,7 @@ export function objectRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const objects: Feature = {
   name: "objects",
+  serves: ["stores", UNCLAIMED],
   schema: { migrations: [migrateObjects] },
   routes: objectRoutes,
 };

@@ -251,6 +251,7 @@ function migrateRouter(sql: SqlStorage): void {
 
 export const partitionRouter: Feature = {
   name: "router",
+  serves: ["streaming"],
   schema: { migrations: [migrateRouter] },
   routes: routerRoutes,
 };

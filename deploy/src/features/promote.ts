@@ -6,6 +6,7 @@ import { emit } from "./lifecycle";
 import { historyOf } from "../entity-history";
 import { deleteThing, getThingData, putThing } from "./things";
 import type { Feature, FeatureContext } from "../feature";
+import { UNCLAIMED } from "../namespaces";
 
 // promote.perf.do / demote.perf.do (contract §3): a passive thing becomes an active object and back.
 // History is kept across both moves (`preserveHistory`, `historyLimit`); both have prepare → commit
@@ -187,6 +188,7 @@ export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const promote: Feature = {
   name: "promote",
+  serves: ["stores", UNCLAIMED],
   schema: { migrations: [migratePromote] },
   compact: (sql, keep) => ({ entityTokens: sql.exec("DELETE FROM entity_tokens WHERE status != 'pending' OR expires_at < ?", keep.now).rowsWritten }),
   uses: ["lifecycle", "things"],

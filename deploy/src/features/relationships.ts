@@ -53,6 +53,7 @@ export function relationshipRoutes(router: RouterType, ctx: FeatureContext): voi
 
 export const relationships: Feature = {
   name: "relationships",
+  serves: ["stores"],
   schema: { migrations: [migrateRelationships] },
   routes: relationshipRoutes,
 };

@@ -3,6 +3,7 @@ import { fail, isObject, json, readJson, readObject } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit } from "./lifecycle";
+import { UNCLAIMED } from "../namespaces";
 
 // Replication (contract §3) with a deterministic local lag model: one machine has no regions, so a
 // replica is a named copy inside this object with a lag (`config.maxLagMs`, default 30 ms async; 0
@@ -257,6 +258,7 @@ export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const replicate: Feature = {
   name: "replicate",
+  serves: [UNCLAIMED],
   schema: {
     migrations: [
       migrateReplicate,

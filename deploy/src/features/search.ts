@@ -121,6 +121,7 @@ export function searchRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const search: Feature = {
   name: "search",
+  serves: ["stores"],
   schema: { migrations: [migrateSearch] },
   routes: searchRoutes,
 };

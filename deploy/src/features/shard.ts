@@ -4,6 +4,7 @@ import { distribution, isStrategy, route, type Range, type Strategy } from "../s
 import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, type ImportRequest } from "./lifecycle";
+import { UNCLAIMED } from "../namespaces";
 
 // shard.perf.do (contract §3): this object coordinates; every shard is an object of its own
 // (`<coordinator>/<namespace>/shard-<i>`), called over Durable Object RPC (`shardSide` below).
@@ -219,6 +220,7 @@ function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const shard: Feature = {
   name: "shard",
+  serves: [UNCLAIMED],
   schema: { migrations: [migrateShard] },
   uses: ["lifecycle"], // unshard emits a lifecycle event
   shares: [{ route: "POST /query", with: "targeting", how: "targeting answers it on sharded.perf.do only; every other namespace gets the coordinator's" }],

@@ -128,6 +128,7 @@ function signalRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const signals: Feature = {
   name: "signals",
+  serves: ["workflow"],
   schema: { migrations: [migrateSignals] },
   routes: signalRoutes,
 };

@@ -144,6 +144,7 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const state: Feature = {
   name: "state",
+  serves: ["streaming"],
   schema: { migrations: [migrateState] },
   routes: stateRoutes,
 };

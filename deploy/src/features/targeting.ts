@@ -14,10 +14,6 @@ import { all, first, parseJson } from "../sql";
 
 const ITEMS_PER_SHARD = 100;
 
-function isTargetingNamespace(ns: string): boolean {
-  return ns === "sharded" || ns === "replicated" || ns.startsWith("sharded/") || ns.startsWith("replicated/");
-}
-
 function migrateTargeting(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, shard INTEGER NOT NULL, category TEXT NOT NULL, value REAL NOT NULL)");
   sql.exec("CREATE TABLE IF NOT EXISTS region_data (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL)");
@@ -142,8 +138,8 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const targeting: Feature = {
   name: "targeting",
+  serves: ["sharded", "replicated"],
   schema: { migrations: [migrateTargeting] },
-  only: isTargetingNamespace,
   shares: [
     { route: "GET /ping", with: "network", how: "on replicated.perf.do only, answered with the serving region" },
     { route: "POST /query", with: "shard", how: "on sharded.perf.do only" },

@@ -3,6 +3,7 @@ import { fail, isObject, json, readBatch, readJson } from "../http";
 import { param } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { historyOf as entityHistory } from "../entity-history";
+import { UNCLAIMED } from "../namespaces";
 
 // The things store of `stores.perf.do` (contract §5): versioned documents in the object's SQLite.
 // Every write keeps the previous version so `?version=N` and `/versions` answer from real rows.
@@ -219,6 +220,7 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const things: Feature = {
   name: "things",
+  serves: ["stores", UNCLAIMED],
   schema: { migrations: [migrateThings] },
   compact: (sql, keep) => ({
     thingVersions: sql.exec("DELETE FROM thing_versions WHERE version <= (SELECT MAX(v.version) FROM thing_versions v WHERE v.id = thing_versions.id) - ?", keep.keepVersions).rowsWritten,

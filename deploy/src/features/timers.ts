@@ -144,6 +144,7 @@ function timerRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const timers: Feature = {
   name: "timers",
+  serves: ["workflow"],
   schema: { migrations: [migrateTimers] },
   routes: timerRoutes,
   alarm: async (ctx) => fireDue(ctx),

@@ -197,6 +197,7 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const transactions: Feature = {
   name: "transactions",
+  serves: ["streaming"],
   schema: { migrations: [migrateTransactions] },
   routes: transactionRoutes,
   rpc: {

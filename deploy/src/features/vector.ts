@@ -261,6 +261,7 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const vector: Feature = {
   name: "vector",
+  serves: ["vector"],
   schema: { migrations: [migrateVector] },
   routes: vectorRoutes,
 };

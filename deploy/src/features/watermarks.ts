@@ -92,6 +92,7 @@ function watermarkRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const watermarks: Feature = {
   name: "watermarks",
+  serves: ["streaming"],
   schema: { migrations: [migrateWatermarks] },
   routes: watermarkRoutes,
 };

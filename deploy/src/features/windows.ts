@@ -197,6 +197,7 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const windows: Feature = {
   name: "windows",
+  serves: ["streaming"],
   schema: { migrations: [migrateWindows] },
   routes: windowRoutes,
 };

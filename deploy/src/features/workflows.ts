@@ -250,6 +250,7 @@ function workflowRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const workflows: Feature = {
   name: "workflows",
+  serves: ["workflow"],
   schema: { migrations: [migrateWorkflows] },
   routes: workflowRoutes,
 };
