@@ -3,6 +3,7 @@ import { fail, readJson } from "./http";
 import type { Infer, Schema } from "./schema";
 
 export { s } from "./schema";
+export type { Infer } from "./schema";
 
 // A route declares its input: `router.post("/cache/set", withBody(SetBody, (body, request) => …))`.
 // The body is read and checked against the route's schema (./schema.ts) before the handler runs;
@@ -19,4 +20,11 @@ export function withBody<S extends Schema<unknown>>(schema: S, handler: (body: I
     if (issues.length > 0) return fail(400, `${request.method} ${new URL(request.url).pathname}: ${issues.join("; ")}`);
     return handler(body as Infer<S>, request);
   };
+}
+
+/** `value` checked by `schema`: typed, or one line of what is wrong (for a body whose shape depends on another field). */
+export function check<S extends Schema<unknown>>(schema: S, value: unknown): Infer<S> | string {
+  const issues: string[] = [];
+  const out = schema.check(value, "", issues);
+  return issues.length > 0 ? issues.join("; ") : (out as Infer<S>);
 }

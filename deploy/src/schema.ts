@@ -76,6 +76,19 @@ export const s = {
       return undefined;
     },
   }),
+  /** Any JSON object, its fields unchecked (a mapping, a row, a change event's `after`). */
+  record: (): Schema<Record<string, unknown>> =>
+    leaf("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v)),
+  /** One of several object shapes, told apart by the string at `key` (`{type: "filter", …}`). */
+  tagged: <M extends Record<string, Schema<unknown>>>(key: string, variants: M): Schema<Infer<M[keyof M]>> => ({
+    check(value, path, issues) {
+      const tag = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+      const variant = typeof tag === "string" && Object.hasOwn(variants, tag) ? variants[tag] : undefined;
+      if (variant) return variant.check(value, path, issues) as Infer<M[keyof M]> | undefined;
+      issues.push(`${path ? `${path}.${key}` : key}: expected one of ${Object.keys(variants).map((t) => JSON.stringify(t)).join(", ")}`);
+      return undefined;
+    },
+  }),
   /** An object with these fields (others are kept as they are; a field a schema converts, as `time` does, is replaced by its checked value). */
   object: <F extends Record<string, Schema<unknown>>>(fields: F): Schema<{ [K in keyof F]: Infer<F[K]> }> => ({
     check(value, path, issues) {

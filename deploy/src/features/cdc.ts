@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { check, s as v, withBody, type Infer } from "../body";
+import { fail, isObject, json } from "../http";
 import { changed, all, first, parseJson } from "../sql";
 
 // Change data capture on streaming.perf.do (contract §7). Change events are
@@ -19,14 +20,40 @@ function migrateCdc(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS cdc_offsets (source TEXT PRIMARY KEY, committed INTEGER NOT NULL)");
 }
 
-type Change = Record<string, unknown> & { operation: string; table: string };
+const ChangeEvent = v.object({ operation: v.literal(...OPERATIONS), table: v.string(), timestamp: v.optional(v.number()) });
+type Change = Infer<typeof ChangeEvent>;
+/** A change as logged: its timestamp is when it was captured, unless it came with one. */
+const stamped = (c: Change): Change => (c.timestamp === undefined ? { ...c, timestamp: Date.now() } : c);
 
-function changeOf(e: unknown): Change | string {
-  if (!isObject(e) || typeof e.operation !== "string" || !OPERATIONS.includes(e.operation) || typeof e.table !== "string") return "a change event needs {operation: insert|update|delete, table, before?, after?, timestamp?}";
-  return { ...e, operation: e.operation, table: e.table, timestamp: typeof e.timestamp === "number" ? e.timestamp : Date.now() } as Change;
-}
+const Events = { events: v.optional(v.array(v.record())), event: v.optional(v.record()) };
+const PredicateBody = v.object({ field: v.string(), operator: v.optional(v.literal("eq", "ne", "gt", "lt", "in", "exists")), value: v.optional(v.value()) });
+const StepBody = v.tagged("type", {
+  filter: v.object({ type: v.literal("filter"), predicate: PredicateBody }),
+  map: v.object({ type: v.literal("map"), mapping: v.record() }),
+  schema: v.object({ type: v.literal("schema"), schema: v.record() }),
+});
+const CaptureBatch = v.object({ events: v.array(ChangeEvent, { min: 1 }) });
+const CaptureOne = v.object({ event: v.optional(ChangeEvent) });
+const FilterBody = v.object({ ...Events, predicate: PredicateBody });
+const MapBody = v.object({ ...Events, mapping: v.record() });
+const SchemaBody = v.object({ ...Events, schema: v.record() });
+const PipelineBody = v.object({ ...Events, steps: v.array(StepBody, { min: 1 }) });
+const TransformBody = v.object({ ...Events, predicate: v.optional(PredicateBody), mapping: v.optional(v.record()) });
+const SinkBody = v.object({ ...Events, sink: v.optional(v.string()) });
+const MultiSinkBody = v.object({ ...Events, sinks: v.array(v.string(), { min: 1 }) });
+const RetrySinkBody = v.object({
+  ...Events,
+  sink: v.optional(v.string()),
+  maxRetries: v.optional(v.number({ integer: true, min: 0 })),
+  // Test hook: the sink fails this many attempts before it accepts (a flaky downstream).
+  failTimes: v.optional(v.number({ integer: true, min: 0 })),
+  backoffMs: v.optional(v.number({ min: 0 })),
+});
+const BufferBody = v.object({ events: v.optional(v.array(ChangeEvent)), event: v.optional(ChangeEvent) });
+const OffsetBody = v.object({ offset: v.number({ integer: true, min: 0 }), source: v.optional(v.string()) });
+const ResetBody = v.object({ offset: v.optional(v.number({ integer: true, min: 0 })), source: v.optional(v.string()) });
 
-type Predicate = { field: string; operator?: string; value: unknown };
+type Predicate = Infer<typeof PredicateBody>;
 
 /** `field` may be dotted into the event: "after.status", "table". */
 const fieldOf = (e: Record<string, unknown>, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), e);
@@ -72,7 +99,7 @@ function conformed(e: Record<string, unknown>, schema: Record<string, unknown>):
   return { event: { ...e, after }, errors };
 }
 
-type Step = { type: "filter"; predicate: Predicate } | { type: "map"; mapping: Record<string, unknown> } | { type: "schema"; schema: Record<string, unknown> };
+type Step = Infer<typeof StepBody>;
 
 function runPipeline(events: Array<Record<string, unknown>>, steps: Step[]): Array<Record<string, unknown>> {
   return steps.reduce((es, s) => (s.type === "filter" ? es.filter((e) => passes(e, s.predicate)) : s.type === "map" ? es.map((e) => mapped(e, s.mapping)) : es.map((e) => conformed(e, s.schema).event)), events);
@@ -81,10 +108,10 @@ function runPipeline(events: Array<Record<string, unknown>>, steps: Step[]): Arr
 const appendTo = (ctx: FeatureContext, events: Change[]): number[] =>
   ctx.transaction(() => events.map((e) => first<{ offset: number }>(ctx.sql, "INSERT INTO cdc_log (event, at) VALUES (?, ?) RETURNING offset", JSON.stringify(e), Date.now())?.offset as number));
 /** The events of a body: `events`, or a single `event`. */
-const eventsOf = (body: Record<string, unknown>): Array<Record<string, unknown>> => (Array.isArray(body.events) ? body.events.filter(isObject) : isObject(body.event) ? [body.event] : []);
+const eventsOf = (body: { events?: Array<Record<string, unknown>>; event?: Record<string, unknown> }): Array<Record<string, unknown>> => body.events ?? (body.event ? [body.event] : []);
 const latestOffset = (sql: SqlStorage): number => first<{ o: number | null }>(sql, "SELECT MAX(offset) AS o FROM cdc_log")?.o ?? 0;
 /** The consumer: `X-Source`, else the body's `source`. */
-const sourceOf = (request: Request, body?: Record<string, unknown>): string => request.headers.get("x-source") ?? (typeof body?.source === "string" ? body.source : "default");
+const sourceOf = (request: Request, body?: { source?: string }): string => request.headers.get("x-source") ?? body?.source ?? "default";
 
 /** Capture into the log, and reading it. */
 function captureRoutes(router: RouterType, ctx: FeatureContext): void {
@@ -92,24 +119,20 @@ function captureRoutes(router: RouterType, ctx: FeatureContext): void {
   const append = (events: Change[]): number[] => appendTo(ctx, events);
   const latest = (): number => latestOffset(sql);
 
-  router.post("/cdc/capture/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const changes = (Array.isArray(body.events) ? body.events : []).map(changeOf);
-    const bad = changes.find((c) => typeof c === "string");
-    if (changes.length === 0 || bad) return fail(400, `POST /cdc/capture/batch needs {events: [...]}${bad ? `: ${bad}` : ""}`);
+  router.post("/cdc/capture/batch", withBody(CaptureBatch, ({ events }) => {
+    const changes = events.map(stamped);
     // Fault switch (local only): the batch's last event is acknowledged but never reaches the log.
-    const kept = ctx.fault === "cdc-drops-batch-tail" ? (changes as Change[]).slice(0, -1) : (changes as Change[]);
+    const kept = ctx.fault === "cdc-drops-batch-tail" ? changes.slice(0, -1) : changes;
     const offsets = append(kept);
     return json({ captured: changes.length, firstOffset: offsets[0], lastOffset: offsets[offsets.length - 1] }, 201);
-  });
-  router.post("/cdc/capture", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const c = changeOf(isObject(body.event) ? body.event : body);
-    if (typeof c === "string") return fail(400, c);
+  }));
+  // The event is `{event: {…}}` or the body itself: whichever it is must be a change.
+  router.post("/cdc/capture", withBody(CaptureOne, (body) => {
+    const checked = body.event ?? check(ChangeEvent, body);
+    if (typeof checked === "string") return fail(400, `POST /cdc/capture: ${checked}`);
+    const c = stamped(checked);
     return json({ offset: append([c])[0], table: c.table, operation: c.operation }, 201);
-  });
+  }));
   router.get("/cdc/log", (request) => {
     const from = Number(new URL(request.url).searchParams.get("fromOffset") ?? 1) || 1;
     const rows = all<{ offset: number; event: string }>(sql, "SELECT offset, event FROM cdc_log WHERE offset >= ? ORDER BY offset LIMIT 1000", from);
@@ -120,77 +143,58 @@ function captureRoutes(router: RouterType, ctx: FeatureContext): void {
 
 /** Transforms: pure functions of the events given (filter, map, schema, pipelines). */
 function transformRoutes(router: RouterType): void {
-  router.post("/cdc/transform/filter", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body.predicate) || typeof body.predicate.field !== "string") return fail(400, "needs {events, predicate: {field, operator?, value}}");
+  router.post("/cdc/transform/filter", withBody(FilterBody, (body) => {
     const events = eventsOf(body);
-    const kept = events.filter((e) => passes(e, body.predicate as Predicate));
+    const kept = events.filter((e) => passes(e, body.predicate));
     return json({ events: kept, input: events.length, output: kept.length });
-  });
-  router.post("/cdc/transform/map", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body.mapping)) return fail(400, "needs {events, mapping: {from: to | null}}");
-    const events = eventsOf(body).map((e) => mapped(e, body.mapping as Record<string, unknown>));
+  }));
+  router.post("/cdc/transform/map", withBody(MapBody, (body) => {
+    const events = eventsOf(body).map((e) => mapped(e, body.mapping));
     return json({ events, output: events.length });
-  });
-  router.post("/cdc/transform/schema", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body.schema)) return fail(400, "needs {events, schema: {field: type}}");
-    const results = eventsOf(body).map((e) => conformed(e, body.schema as Record<string, unknown>));
+  }));
+  router.post("/cdc/transform/schema", withBody(SchemaBody, (body) => {
+    const results = eventsOf(body).map((e) => conformed(e, body.schema));
     return json({ events: results.map((r) => r.event), errors: results.flatMap((r, i) => r.errors.map((m) => `event ${i}: ${m}`)), valid: results.every((r) => r.errors.length === 0) });
-  });
-  router.post("/cdc/transform/pipeline", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const steps = Array.isArray(body.steps) ? (body.steps.filter((s) => isObject(s) && ["filter", "map", "schema"].includes(String(s.type))) as Step[]) : [];
-    if (steps.length === 0) return fail(400, "needs {events, steps: [{type: filter|map|schema, …}]}");
+  }));
+  router.post("/cdc/transform/pipeline", withBody(PipelineBody, (body) => {
     const input = eventsOf(body);
-    const events = runPipeline(input, steps);
-    return json({ events, input: input.length, output: events.length, steps: steps.length });
-  });
-  router.post("/cdc/transform", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const steps = [isObject(body.predicate) ? { type: "filter", predicate: body.predicate } : null, isObject(body.mapping) ? { type: "map", mapping: body.mapping } : null].filter(Boolean) as Step[];
+    const events = runPipeline(input, body.steps);
+    return json({ events, input: input.length, output: events.length, steps: body.steps.length });
+  }));
+  router.post("/cdc/transform", withBody(TransformBody, (body) => {
+    const steps: Step[] = [];
+    if (body.predicate) steps.push({ type: "filter", predicate: body.predicate });
+    if (body.mapping) steps.push({ type: "map", mapping: body.mapping });
     const input = eventsOf(body);
     const events = runPipeline(input, steps);
     return json({ events, input: input.length, output: events.length });
-  });
+  }));
 
 }
 
 /** Sinks: delivery to named sinks, several at once, with retries. */
 function sinkRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const sinkName = (v: unknown): string => (typeof v === "string" && v !== "" ? v : "default");
+  const sinkName = (name: string | undefined): string => name || "default";
   const deliver = (sink: string, events: Array<Record<string, unknown>>): number => ctx.transaction(() => events.reduce((n, e) => n + changed(sql, "INSERT INTO cdc_sinks (sink, event) VALUES (?, ?)", sink, JSON.stringify(e)), 0));
-  const sinkRoute = async (request: Request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  // Delivering nothing is a client's mistake: the events are the point (a rule across two fields).
+  const NO_EVENTS = "needs {events: [...]} or {event}";
+  const sinkRoute = withBody(SinkBody, (body) => {
     const events = eventsOf(body);
-    if (events.length === 0) return fail(400, "needs {events: [...] (or event), sink?}");
+    if (events.length === 0) return fail(400, `POST /cdc/sink ${NO_EVENTS}`);
     return json({ sink: sinkName(body.sink), written: deliver(sinkName(body.sink), events) });
-  };
-  router.post("/cdc/sink/batch", sinkRoute);
-  router.post("/cdc/sink/multi", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const sinks = Array.isArray(body.sinks) ? body.sinks.map(sinkName) : [];
-    const events = eventsOf(body);
-    if (sinks.length === 0 || events.length === 0) return fail(400, "needs {events, sinks: [...]}");
-    return json({ results: sinks.map((s) => ({ sink: s, written: deliver(s, events) })) });
   });
-  router.post("/cdc/sink/with-retry", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/cdc/sink/batch", sinkRoute);
+  router.post("/cdc/sink/multi", withBody(MultiSinkBody, (body) => {
     const events = eventsOf(body);
-    const maxRetries = Math.min(Math.max(Math.trunc(Number(body.maxRetries ?? 3)) || 0, 0), 10);
-    // Test hook: the sink fails this many attempts before it accepts (a flaky downstream).
-    const failures = Math.max(Math.trunc(Number(body.failTimes ?? 0)) || 0, 0);
-    const baseMs = Math.min(Math.max(Number(body.backoffMs ?? 1) || 1, 0), 100);
+    if (events.length === 0) return fail(400, `POST /cdc/sink/multi ${NO_EVENTS}`);
+    return json({ results: body.sinks.map(sinkName).map((s) => ({ sink: s, written: deliver(s, events) })) });
+  }));
+  router.post("/cdc/sink/with-retry", withBody(RetrySinkBody, async (body) => {
+    const events = eventsOf(body);
+    const maxRetries = Math.min(body.maxRetries ?? 3, 10);
+    const failures = body.failTimes ?? 0;
+    const baseMs = Math.min(body.backoffMs || 1, 100);
     const delays: number[] = [];
     // Attempt n fails while n <= failTimes; after a failure, wait base·2^(n-1) ms and retry, up to maxRetries.
     for (let attempt = 1; ; attempt++) {
@@ -199,10 +203,10 @@ function sinkRoutes(router: RouterType, ctx: FeatureContext): void {
       delays.push(baseMs * 2 ** (attempt - 1));
       await new Promise((r) => setTimeout(r, delays[delays.length - 1]));
     }
-  });
+  }));
   router.post("/cdc/sink", sinkRoute);
   router.get("/cdc/sink/count", (request) => {
-    const sink = sinkName(new URL(request.url).searchParams.get("sink"));
+    const sink = sinkName(new URL(request.url).searchParams.get("sink") ?? undefined);
     return json({ sink, count: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM cdc_sinks WHERE sink = ?", sink)?.n ?? 0 });
   });
 
@@ -212,15 +216,14 @@ function sinkRoutes(router: RouterType, ctx: FeatureContext): void {
 function bufferRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const latest = (): number => latestOffset(sql);
-  router.post("/cdc/buffer/add", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const changes = (Array.isArray(body.events) ? body.events : [isObject(body.event) ? body.event : body]).map(changeOf);
-    const bad = changes.find((c) => typeof c === "string");
-    if (bad) return fail(400, bad as string);
+  // `{events}`, `{event}`, or the body itself as the one change.
+  router.post("/cdc/buffer/add", withBody(BufferBody, (body) => {
+    const one = body.events || body.event ? undefined : check(ChangeEvent, body);
+    if (typeof one === "string") return fail(400, `POST /cdc/buffer/add: ${one}`);
+    const changes = (body.events ?? [body.event ?? (one as Change)]).map(stamped);
     ctx.transaction(() => changes.forEach((c) => sql.exec("INSERT INTO cdc_buffer (event) VALUES (?)", JSON.stringify(c))));
     return json({ buffered: changes.length, size: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM cdc_buffer")?.n ?? 0 });
-  });
+  }));
   router.post("/cdc/buffer/flush", () => {
     const flushed = ctx.transaction(() => {
       const n = changed(sql, "INSERT INTO cdc_log (event, at) SELECT event, ? FROM cdc_buffer ORDER BY seq", Date.now());
@@ -237,26 +240,21 @@ function bufferRoutes(router: RouterType, ctx: FeatureContext): void {
 function offsetRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const latest = (): number => latestOffset(sql);
-  router.post("/cdc/offset/commit", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const offset = Math.trunc(Number(body.offset));
-    if (!Number.isFinite(offset) || offset < 0) return fail(400, "needs {offset} (X-Source names the consumer)");
+  router.post("/cdc/offset/commit", withBody(OffsetBody, (body, request) => {
+    const { offset } = body;
     if (offset > latest()) return fail(409, `offset ${offset} is beyond the log's latest ${latest()}`);
     const source = sourceOf(request, body);
     const before = first<{ committed: number }>(sql, "SELECT committed FROM cdc_offsets WHERE source = ?", source)?.committed ?? 0;
     // Commits never move back: a stale commit (a slower worker) is acknowledged and ignored.
     if (offset > before) sql.exec("INSERT INTO cdc_offsets (source, committed) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET committed = excluded.committed", source, offset);
     return json({ source, committed: Math.max(offset, before), moved: offset > before });
-  });
-  router.post("/cdc/offset/reset", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const offset = Math.max(Math.trunc(Number(body.offset ?? 0)) || 0, 0);
+  }));
+  router.post("/cdc/offset/reset", withBody(ResetBody, (body, request) => {
+    const offset = body.offset ?? 0;
     const source = sourceOf(request, body);
     sql.exec("INSERT INTO cdc_offsets (source, committed) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET committed = excluded.committed", source, offset);
     return json({ source, committed: offset });
-  });
+  }));
   router.get("/cdc/offset/current", (request) => {
     const source = sourceOf(request);
     const committed = first<{ committed: number }>(sql, "SELECT committed FROM cdc_offsets WHERE source = ?", source)?.committed ?? 0;
