@@ -28,10 +28,14 @@ function leaf<T>(expected: string, ok: (v: unknown) => boolean): Schema<T> {
 export const s = {
   string: (opts: { min?: number } = {}): Schema<string> =>
     leaf(opts.min ? `a string of at least ${opts.min} character(s)` : "a string", (v) => typeof v === "string" && v.length >= (opts.min ?? 0)),
-  number: (opts: { positive?: boolean; integer?: boolean; min?: number } = {}): Schema<number> =>
+  number: (opts: { positive?: boolean; integer?: boolean; min?: number; max?: number } = {}): Schema<number> =>
     leaf(
-      opts.positive ? "a positive number" : opts.integer ? "an integer" : opts.min !== undefined ? `a number ≥ ${opts.min}` : "a number",
-      (v) => typeof v === "number" && Number.isFinite(v) && (!opts.positive || v > 0) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min),
+      opts.max !== undefined
+        ? `${opts.integer ? "an integer" : "a number"} from ${opts.min ?? "-∞"} to ${opts.max}`
+        : opts.positive ? "a positive number" : opts.integer ? `an integer${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}` : opts.min !== undefined ? `a number ≥ ${opts.min}` : "a number",
+      (v) =>
+        typeof v === "number" && Number.isFinite(v) && (!opts.positive || v > 0) && (!opts.integer || Number.isInteger(v)) &&
+        (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max),
     ),
   /** A time: ms since the epoch as a number (or a string of digits), or a date string `Date.parse` reads; checked as that number. */
   time: (): Schema<number> => ({

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { fnv1a, mix } from "../shard-routing";
 import { changed, all, first, param, parseJson } from "../sql";
 
@@ -104,89 +105,78 @@ function assign(strategy: "range" | "round-robin" | "sticky", consumers: string[
   return out;
 }
 
+// A key is a string or a number (range routing compares numbers as numbers, strings as strings).
+const Key = v.union(v.string(), v.number(), "a string or a number");
+const Partitions = v.optional(v.number({ integer: true, min: 1, max: 100_000 }));
+const AssignmentMap = v.optional(v.record()); // consumer → partitions
+const HashBody = v.object({ key: Key, partitions: Partitions });
+const HashBatchBody = v.object({ keys: v.array(Key), partitions: Partitions });
+const ConsistentBody = v.object({ key: Key, partitions: Partitions, nodes: v.optional(v.array(v.string(), { min: 1 })), virtualNodes: v.optional(v.number({ integer: true, min: 1, max: 512 })) });
+const RangesBody = v.object({ ranges: v.array(v.object({ min: Key, max: Key, partition: v.number({ integer: true, min: 0 }) }), { min: 1 }) });
+const KeyBody = v.object({ key: Key });
+const KeysBody = v.object({ keys: v.array(Key) });
+const AssignBody = v.object({ consumers: v.array(v.string(), { min: 1 }), partitions: Partitions, previous: AssignmentMap });
+const GroupsBody = v.object({ groups: v.array(v.object({ group: v.optional(v.value()), consumers: v.array(v.string()), partitions: Partitions })) });
+const PlanBody = v.object({ consumers: v.array(v.string(), { min: 1 }), partitions: Partitions, current: AssignmentMap });
+const PlanIdBody = v.object({ planId: v.string() });
+const TableBody = v.object({ key: Key, partition: v.number({ integer: true, min: 0 }) });
+
+/** Partitions when not given. */
+const DEFAULT_PARTITIONS = 8;
+
 function routerRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const count = (v: unknown): number | null => {
-    const n = Math.trunc(Number(v ?? 8));
-    return Number.isFinite(n) && n >= 1 && n <= 100_000 ? n : null;
-  };
-  const keysOf = (body: Record<string, unknown>): string[] => (Array.isArray(body.keys) ? body.keys.map(String) : []);
-  const hashRoute = (fn: (key: string) => number) => async (request: Request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const n = count(body.partitions ?? body.numPartitions);
-    if (n === null || body.key === undefined) return fail(400, "needs {key, partitions (1–100000)}");
-    const key = String(body.key);
-    const override = first<{ partition: number }>(sql, "SELECT partition FROM rt_table WHERE key = ?", key);
-    return json({ key, partition: override && override.partition < n ? override.partition : fn(key) % n, partitions: n, override: override !== undefined || undefined });
-  };
-  router.post("/router/hash/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const n = count(body.partitions);
-    if (n === null) return fail(400, "needs {keys, partitions}");
-    return json({ partitions: n, routes: keysOf(body).map((key) => ({ key, partition: fnv1a(key) % n })) });
-  });
+  const hashRoute = (fn: (key: string) => number) =>
+    withBody(HashBody, (body) => {
+      const n = body.partitions ?? DEFAULT_PARTITIONS;
+      const key = String(body.key);
+      const override = first<{ partition: number }>(sql, "SELECT partition FROM rt_table WHERE key = ?", key);
+      return json({ key, partition: override && override.partition < n ? override.partition : fn(key) % n, partitions: n, override: override !== undefined || undefined });
+    });
+  router.post("/router/hash/batch", withBody(HashBatchBody, (body) => {
+    const n = body.partitions ?? DEFAULT_PARTITIONS;
+    return json({ partitions: n, routes: body.keys.map(String).map((key) => ({ key, partition: fnv1a(key) % n })) });
+  }));
   router.post("/router/hash", hashRoute(fnv1a));
   router.post("/router/murmur3", hashRoute((k) => murmur3(k)));
-  router.post("/router/consistent-hash", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const n = count(body.partitions ?? (Array.isArray(body.nodes) ? body.nodes.length : undefined));
-    const vnodes = Math.min(Math.max(Math.trunc(Number(body.virtualNodes ?? 64)) || 64, 1), 512);
-    if (n === null || body.key === undefined) return fail(400, "needs {key, partitions | nodes, virtualNodes?}");
+  router.post("/router/consistent-hash", withBody(ConsistentBody, (body) => {
+    const n = body.partitions ?? body.nodes?.length ?? DEFAULT_PARTITIONS;
+    const vnodes = body.virtualNodes ?? 64;
     const p = ringPartition(String(body.key), n, vnodes);
-    return json({ key: String(body.key), partition: p, node: Array.isArray(body.nodes) ? body.nodes[p] : undefined, virtualNodes: vnodes });
-  });
+    return json({ key: String(body.key), partition: p, node: body.nodes?.[p], virtualNodes: vnodes });
+  }));
 
   // ---- range routing -------------------------------------------------------------------------------
-  router.post("/router/range/configure", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const ranges = Array.isArray(body.ranges) ? body.ranges.filter((r) => isObject(r) && r.min !== undefined && r.max !== undefined && Number.isInteger(Number(r.partition))) : [];
-    if (ranges.length === 0) return fail(400, "needs {ranges: [{min, max, partition}]} (min inclusive, max exclusive)");
+  // Ranges are [min, max): min inclusive, max exclusive.
+  router.post("/router/range/configure", withBody(RangesBody, ({ ranges }) => {
     sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES ('ranges', ?)", JSON.stringify(ranges));
     return json({ ranges: ranges.length });
-  });
+  }));
   const rangeOf = (key: unknown): number | null => {
     const ranges = parseJson(first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = 'ranges'")?.value ?? "[]") as Array<{ min: unknown; max: unknown; partition: number }>;
     const numeric = typeof key === "number";
     const hit = ranges.find((r) => (numeric ? Number(key) >= Number(r.min) && Number(key) < Number(r.max) : String(key) >= String(r.min) && String(key) < String(r.max)));
     return hit ? Number(hit.partition) : null;
   };
-  router.post("/router/range/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const keys = Array.isArray(body.keys) ? body.keys : [];
-    return json({ routes: keys.map((key) => ({ key, partition: rangeOf(key) })) });
-  });
-  router.post("/router/range", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const p = rangeOf(body.key);
-    return p === null ? fail(404, `no configured range holds ${String(body.key)}`) : json({ key: body.key, partition: p });
-  });
+  router.post("/router/range/batch", withBody(KeysBody, ({ keys }) => json({ routes: keys.map((key) => ({ key, partition: rangeOf(key) })) })));
+  router.post("/router/range", withBody(KeyBody, ({ key }) => {
+    const p = rangeOf(key);
+    return p === null ? fail(404, `no configured range holds ${String(key)}`) : json({ key, partition: p });
+  }));
 
   // ---- consumer assignment -------------------------------------------------------------------------
-  const assignment = (strategy: "range" | "round-robin" | "sticky") => async (request: Request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const consumers = Array.isArray(body.consumers) ? body.consumers.map(String) : [];
-    const n = count(body.partitions);
-    if (consumers.length === 0 || n === null) return fail(400, "needs {consumers: [...], partitions, previous?}");
-    const stored = parseJson(first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = 'assignment'")?.value ?? "{}") as Assignment;
-    const previous = isObject(body.previous) ? (body.previous as Assignment) : stored;
-    const result = assign(strategy, consumers, n, previous);
-    sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES ('assignment', ?)", JSON.stringify(result));
-    const kept = Object.entries(result).reduce((s, [c, ps]) => s + ps.filter((p) => previous[c]?.includes(p)).length, 0);
-    return json({ strategy, assignment: result, partitions: n, kept });
-  };
-  router.post("/router/assignment/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const groups = Array.isArray(body.groups) ? body.groups.filter(isObject) : [];
-    return json({ results: groups.map((g) => ({ group: g.group, assignment: assign("range", Array.isArray(g.consumers) ? g.consumers.map(String) : [], count(g.partitions) ?? 0) })) });
-  });
+  const storedAssignment = (): Assignment => parseJson(first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = 'assignment'")?.value ?? "{}") as Assignment;
+  const assignment = (strategy: "range" | "round-robin" | "sticky") =>
+    withBody(AssignBody, (body) => {
+      const n = body.partitions ?? DEFAULT_PARTITIONS;
+      const previous = (body.previous as Assignment | undefined) ?? storedAssignment();
+      const result = assign(strategy, body.consumers, n, previous);
+      sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES ('assignment', ?)", JSON.stringify(result));
+      const kept = Object.entries(result).reduce((s, [c, ps]) => s + ps.filter((p) => previous[c]?.includes(p)).length, 0);
+      return json({ strategy, assignment: result, partitions: n, kept });
+    });
+  router.post("/router/assignment/batch", withBody(GroupsBody, ({ groups }) =>
+    json({ results: groups.map((g) => ({ group: g.group, assignment: assign("range", g.consumers, g.partitions ?? DEFAULT_PARTITIONS) })) })));
   router.post("/router/assignment/sticky", assignment("sticky"));
   router.post("/router/assignment/round-robin", assignment("round-robin"));
   router.post("/router/assignment", assignment("range"));
@@ -197,43 +187,32 @@ function routerRoutes(router: RouterType, ctx: FeatureContext): void {
     const before = owner(from);
     return [...owner(to)].filter(([p, c]) => before.get(p) !== c).map(([partition, c]) => ({ partition, from: before.get(partition) ?? null, to: c })).sort((a, b) => a.partition - b.partition);
   };
-  router.post("/router/rebalance/plan", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const consumers = Array.isArray(body.consumers) ? body.consumers.map(String) : [];
-    const n = count(body.partitions);
-    if (consumers.length === 0 || n === null) return fail(400, "needs {consumers (the new set), partitions, current?}");
-    const current = isObject(body.current) ? (body.current as Assignment) : (parseJson(first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = 'assignment'")?.value ?? "{}") as Assignment);
-    const target = assign("sticky", consumers, n, current);
+  // `consumers` is the new set; `current` the assignment to move from (the stored one when absent).
+  router.post("/router/rebalance/plan", withBody(PlanBody, (body) => {
+    const current = (body.current as Assignment | undefined) ?? storedAssignment();
+    const target = assign("sticky", body.consumers, body.partitions ?? DEFAULT_PARTITIONS, current);
     const moves = movesBetween(current, target);
     const planId = crypto.randomUUID();
     sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES (?, ?)", `plan:${planId}`, JSON.stringify(target));
     return json({ planId, moves, target, movedPartitions: moves.length });
-  });
-  router.post("/router/rebalance/apply", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const plan = first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = ?", `plan:${String(body.planId ?? "")}`);
-    if (!plan) return fail(404, `no rebalance plan ${String(body.planId)}`);
+  }));
+  router.post("/router/rebalance/apply", withBody(PlanIdBody, ({ planId }) => {
+    const plan = first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = ?", `plan:${planId}`);
+    if (!plan) return fail(404, `no rebalance plan ${planId}`);
     sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES ('assignment', ?)", plan.value);
-    sql.exec("DELETE FROM rt_config WHERE name = ?", `plan:${String(body.planId)}`);
+    sql.exec("DELETE FROM rt_config WHERE name = ?", `plan:${planId}`);
     return json({ applied: true, assignment: parseJson(plan.value) });
-  });
+  }));
 
   // ---- routing table and leaders -------------------------------------------------------------------
-  router.post("/router/table/update", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (body.key === undefined || !Number.isInteger(Number(body.partition))) return fail(400, "needs {key, partition}");
-    sql.exec("INSERT OR REPLACE INTO rt_table (key, partition) VALUES (?, ?)", String(body.key), Number(body.partition));
-    return json({ key: String(body.key), partition: Number(body.partition) });
-  });
-  router.post("/router/table/lookup", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const row = first<{ partition: number }>(sql, "SELECT partition FROM rt_table WHERE key = ?", String(body.key ?? ""));
-    return json({ key: body.key, partition: row?.partition ?? null, found: row !== undefined });
-  });
+  router.post("/router/table/update", withBody(TableBody, ({ key, partition }) => {
+    sql.exec("INSERT OR REPLACE INTO rt_table (key, partition) VALUES (?, ?)", String(key), partition);
+    return json({ key: String(key), partition });
+  }));
+  router.post("/router/table/lookup", withBody(KeyBody, ({ key }) => {
+    const row = first<{ partition: number }>(sql, "SELECT partition FROM rt_table WHERE key = ?", String(key));
+    return json({ key, partition: row?.partition ?? null, found: row !== undefined });
+  }));
   router.get("/router/partition/:n/leader", (request) => {
     const n = Number(param(request, "n"));
     if (!Number.isInteger(n) || n < 0) return fail(400, "partition must be a whole number");
