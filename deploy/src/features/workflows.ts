@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { all, changed, first, parseJson } from "../sql";
 import { nextRun, parseCron } from "../workflow/cron";
 import { levelsOf } from "../workflow/dag";
@@ -25,20 +26,39 @@ function migrateWorkflows(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS wf_checkpoints (id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL)");
 }
 
+const StepBody = v.object({ type: v.string(), name: v.optional(v.string()), value: v.optional(v.value()) });
+const CreateBody = v.object({ name: v.optional(v.string()), workflowId: v.optional(v.string()), steps: v.optional(v.array(StepBody)) });
+const ExecuteBody = v.object({ workflowId: v.string(), input: v.optional(v.value()) });
+const ParallelBody = v.object({ executions: v.array(ExecuteBody, { min: 1 }) });
+const DagBody = v.object({ nodes: v.array(v.object({ id: v.string(), dependsOn: v.optional(v.array(v.string())) }), { min: 1 }) });
+const DagIdBody = v.object({ dagId: v.string() });
+const RetryBody = v.object({
+  retryPolicy: v.optional(v.object({
+    type: v.optional(v.literal("fixed", "exponential")),
+    maxAttempts: v.optional(v.number({ integer: true, min: 1, max: 10 })),
+    initialDelayMs: v.optional(v.number({ min: 0, max: 1000 })),
+    multiplier: v.optional(v.number({ min: 1 })),
+    maxDelayMs: v.optional(v.number({ min: 0 })),
+    jitter: v.optional(v.boolean()),
+  })),
+  // The activity fails this many times before it succeeds (a flaky dependency).
+  failTimes: v.optional(v.number({ integer: true, min: 0 })),
+});
+const ScheduleBody = v.object({ cron: v.string(), name: v.optional(v.string()) });
+const StateBody = v.object({ workflowId: v.string(), state: v.record() });
+const WorkflowIdBody = v.object({ workflowId: v.string() });
+const ReplayBody = v.object({ workflowId: v.string(), checkpointId: v.optional(v.string()) });
+const SensorBody = v.object({ workflowId: v.string(), condition: v.object({ key: v.string(), equals: v.value() }) });
+
 /** Workflows: create, execute (one or in parallel), executions. */
 function runRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const stepsOf = (v: unknown): Step[] | null => (Array.isArray(v) && v.every((s) => isObject(s) && typeof s.type === "string") ? (v as Step[]) : null);
-
-  router.post("/workflows/create", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const steps = stepsOf(body.steps ?? []);
-    if (!steps) return fail(400, "POST /workflows/create needs {name, steps: [{type, value?, name?}]}");
-    const id = typeof body.workflowId === "string" ? body.workflowId : crypto.randomUUID();
-    sql.exec("INSERT OR REPLACE INTO wf_workflows (id, name, steps, created_at) VALUES (?, ?, ?, ?)", id, String(body.name ?? id), JSON.stringify(steps), Date.now());
+  router.post("/workflows/create", withBody(CreateBody, (body) => {
+    const steps: Step[] = body.steps ?? [];
+    const id = body.workflowId ?? crypto.randomUUID();
+    sql.exec("INSERT OR REPLACE INTO wf_workflows (id, name, steps, created_at) VALUES (?, ?, ?, ?)", id, body.name ?? id, JSON.stringify(steps), Date.now());
     return json({ workflowId: id, steps: steps.length }, 201);
-  });
+  }));
   const execute = (workflowId: string, input: unknown) => {
     const wf = first<{ steps: string }>(sql, "SELECT steps FROM wf_workflows WHERE id = ?", workflowId);
     if (!wf) return null;
@@ -48,20 +68,14 @@ function runRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT INTO wf_executions (id, workflow_id, status, output, error, at) VALUES (?, ?, ?, ?, ?, ?)", executionId, workflowId, ok ? "completed" : "failed", ok ? JSON.stringify(result.output ?? null) : null, ok ? null : result.error, Date.now());
     return { executionId, workflowId, status: ok ? "completed" : "failed", ...result };
   };
-  router.post("/workflows/execute", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = execute(String(body.workflowId ?? ""), body.input);
-    return r ? json(r) : fail(404, `no workflow ${String(body.workflowId)}`);
-  });
-  router.post("/workflows/execute-parallel", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const runs = Array.isArray(body.executions) ? body.executions.filter(isObject) : [];
-    if (runs.length === 0) return fail(400, "POST /workflows/execute-parallel needs {executions: [{workflowId, input}]}");
-    const results = await Promise.all(runs.map(async (r) => execute(String(r.workflowId ?? ""), r.input) ?? { workflowId: r.workflowId, status: "not-found" }));
+  router.post("/workflows/execute", withBody(ExecuteBody, ({ workflowId, input }) => {
+    const r = execute(workflowId, input);
+    return r ? json(r) : fail(404, `no workflow ${workflowId}`);
+  }));
+  router.post("/workflows/execute-parallel", withBody(ParallelBody, async ({ executions }) => {
+    const results = await Promise.all(executions.map(async (r) => execute(r.workflowId, r.input) ?? { workflowId: r.workflowId, status: "not-found" }));
     return json({ results, completed: results.filter((r) => r.status === "completed").length });
-  });
+  }));
   router.get("/workflows/executions", (request) => {
     const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
     const rows = all<{ id: string; status: string; output: string | null; error: string | null }>(sql, "SELECT * FROM wf_executions WHERE workflow_id = ? ORDER BY at, id", wf);
@@ -73,29 +87,25 @@ function runRoutes(router: RouterType, ctx: FeatureContext): void {
 /** DAGs: nodes in topological levels (deploy/src/workflow/dag.ts). */
 function dagRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/workflows/dag/create", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const nodes = (Array.isArray(body.nodes) ? body.nodes : []).map((n) => (isObject(n) && typeof n.id === "string" ? { id: n.id, dependsOn: Array.isArray(n.dependsOn) ? n.dependsOn.map(String) : [] } : null));
-    if (nodes.length === 0 || nodes.includes(null)) return fail(400, "POST /workflows/dag/create needs {nodes: [{id, dependsOn?: [...]}]}");
-    const levels = levelsOf(nodes as Array<{ id: string; dependsOn: string[] }>);
+  router.post("/workflows/dag/create", withBody(DagBody, (body) => {
+    const nodes = body.nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn ?? [] }));
+    // Rules across nodes, not of one field: no cycle, no dependency on a node that is not there.
+    const levels = levelsOf(nodes);
     if ("cycle" in levels) return fail(400, `the DAG has a cycle among ${levels.cycle.join(", ")}`);
     if ("unknown" in levels) return fail(400, levels.unknown);
     const id = crypto.randomUUID();
     sql.exec("INSERT INTO wf_dags (id, nodes, levels, status, done) VALUES (?, ?, ?, 'created', '[]')", id, JSON.stringify(nodes), JSON.stringify(levels));
     return json({ dagId: id, levels, nodes: nodes.length }, 201);
-  });
-  router.post("/workflows/dag/start", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const dag = first<{ id: string; levels: string }>(sql, "SELECT id, levels FROM wf_dags WHERE id = ?", String(body.dagId ?? ""));
-    if (!dag) return fail(404, `no DAG ${String(body.dagId)}`);
+  }));
+  router.post("/workflows/dag/start", withBody(DagIdBody, async ({ dagId }) => {
+    const dag = first<{ id: string; levels: string }>(sql, "SELECT id, levels FROM wf_dags WHERE id = ?", dagId);
+    if (!dag) return fail(404, `no DAG ${dagId}`);
     // Each level's nodes run together once the previous level is done; the order they finished in is kept.
     const done: string[] = [];
     for (const level of parseJson(dag.levels) as string[][]) done.push(...(await Promise.all(level.map(async (id) => id))));
     sql.exec("UPDATE wf_dags SET status = 'completed', done = ? WHERE id = ?", JSON.stringify(done), dag.id);
     return json({ dagId: dag.id, status: "completed", executed: done });
-  });
+  }));
   router.get("/workflows/dag/status", (request) => {
     const dag = first<{ id: string; levels: string; status: string; done: string }>(sql, "SELECT * FROM wf_dags WHERE id = ?", new URL(request.url).searchParams.get("dagId") ?? "");
     if (!dag) return fail(404, "no such DAG");
@@ -109,22 +119,17 @@ function dagRoutes(router: RouterType, ctx: FeatureContext): void {
 /** Retries under a fixed or exponential policy (deploy/src/workflow/retry.ts). */
 function retryRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/workflows/retry/execute", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const rp = isObject(body.retryPolicy) ? body.retryPolicy : {};
-    const type = rp.type === "exponential" ? "exponential" : rp.type === "fixed" || rp.type === undefined ? "fixed" : null;
-    if (!type) return fail(400, "retryPolicy.type must be fixed or exponential");
+  router.post("/workflows/retry/execute", withBody(RetryBody, async (body) => {
+    const rp = body.retryPolicy;
     const policy: RetryPolicy = {
-      type,
-      maxAttempts: Math.min(Math.max(Math.trunc(Number(rp.maxAttempts ?? 3)) || 3, 1), 10),
-      initialDelayMs: Math.min(Math.max(Number(rp.initialDelayMs ?? 10) || 0, 0), 1000),
-      multiplier: Math.max(Number(rp.multiplier ?? 2) || 2, 1),
-      maxDelayMs: Math.max(Number(rp.maxDelayMs ?? 1000) || 1000, 0),
-      jitter: rp.jitter === true,
+      type: rp?.type ?? "fixed",
+      maxAttempts: rp?.maxAttempts ?? 3,
+      initialDelayMs: rp?.initialDelayMs ?? 10,
+      multiplier: rp?.multiplier ?? 2,
+      maxDelayMs: rp?.maxDelayMs ?? 1000,
+      jitter: rp?.jitter === true,
     };
-    // The activity fails this many times before it succeeds (a flaky dependency).
-    const failures = Math.max(Math.trunc(Number(body.failTimes ?? 0)) || 0, 0);
+    const failures = body.failTimes ?? 0;
     const delays: number[] = [];
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       if (attempt > failures) return json({ status: "completed", attempts: attempt, delays, policy });
@@ -134,22 +139,21 @@ function retryRoutes(router: RouterType, ctx: FeatureContext): void {
       await new Promise((r) => setTimeout(r, d));
     }
     return json({ status: "failed", attempts: policy.maxAttempts, delays, policy, error: `still failing after ${policy.maxAttempts} attempts` });
-  });
+  }));
 
 }
 
 /** Cron schedules and their next runs (deploy/src/workflow/cron.ts). */
 function scheduleRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/workflows/schedule/register", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const sets = parseCron(String(body.cron ?? ""));
+  router.post("/workflows/schedule/register", withBody(ScheduleBody, ({ cron, name }) => {
+    // The expression's grammar is cron's, checked by its parser (a rule a schema does not state).
+    const sets = parseCron(cron);
     if (typeof sets === "string") return fail(400, sets);
     const id = crypto.randomUUID();
-    sql.exec("INSERT INTO wf_schedules (id, name, cron, created_at) VALUES (?, ?, ?, ?)", id, typeof body.name === "string" ? body.name : null, String(body.cron), Date.now());
-    return json({ scheduleId: id, cron: body.cron, nextRun: nextRun(sets, Date.now()) }, 201);
-  });
+    sql.exec("INSERT INTO wf_schedules (id, name, cron, created_at) VALUES (?, ?, ?, ?)", id, name ?? null, cron, Date.now());
+    return json({ scheduleId: id, cron, nextRun: nextRun(sets, Date.now()) }, 201);
+  }));
   router.get("/workflows/schedule/next", (request) => {
     const q = new URL(request.url).searchParams;
     const row = first<{ cron: string }>(sql, "SELECT cron FROM wf_schedules WHERE id = ?", q.get("scheduleId") ?? "");
@@ -173,48 +177,37 @@ function scheduleRoutes(router: RouterType, ctx: FeatureContext): void {
 function stateRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const stateOf = (wf: string) => first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_state WHERE workflow_id = ?", wf);
-  router.post("/workflows/state/save", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.workflowId !== "string" || !isObject(body.state)) return fail(400, "needs {workflowId, state: {...}}");
-    const merged = { ...((stateOf(body.workflowId) ? parseJson((stateOf(body.workflowId) as { state: string }).state) : {}) as object), ...body.state };
-    sql.exec("INSERT INTO wf_state (workflow_id, state, version) VALUES (?, ?, 1) ON CONFLICT(workflow_id) DO UPDATE SET state = excluded.state, version = wf_state.version + 1", body.workflowId, JSON.stringify(merged));
-    return json({ workflowId: body.workflowId, version: stateOf(body.workflowId)?.version, state: merged });
-  });
+  router.post("/workflows/state/save", withBody(StateBody, ({ workflowId, state }) => {
+    const saved = stateOf(workflowId);
+    const merged = { ...((saved ? parseJson(saved.state) : {}) as object), ...state };
+    sql.exec("INSERT INTO wf_state (workflow_id, state, version) VALUES (?, ?, 1) ON CONFLICT(workflow_id) DO UPDATE SET state = excluded.state, version = wf_state.version + 1", workflowId, JSON.stringify(merged));
+    return json({ workflowId, version: stateOf(workflowId)?.version, state: merged });
+  }));
   router.get("/workflows/state/load", (request) => {
     const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
     const s = stateOf(wf);
     return json({ workflowId: wf, state: s ? parseJson(s.state) : null, version: s?.version ?? 0 });
   });
-  router.post("/workflows/state/checkpoint", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const s = stateOf(String(body.workflowId ?? ""));
-    if (!s) return fail(404, `no state for workflow ${String(body.workflowId)}`);
+  router.post("/workflows/state/checkpoint", withBody(WorkflowIdBody, ({ workflowId }) => {
+    const s = stateOf(workflowId);
+    if (!s) return fail(404, `no state for workflow ${workflowId}`);
     const id = crypto.randomUUID();
-    sql.exec("INSERT INTO wf_checkpoints (id, workflow_id, version, state, at) VALUES (?, ?, ?, ?, ?)", id, String(body.workflowId), s.version, s.state, Date.now());
+    sql.exec("INSERT INTO wf_checkpoints (id, workflow_id, version, state, at) VALUES (?, ?, ?, ?, ?)", id, workflowId, s.version, s.state, Date.now());
     return json({ checkpointId: id, version: s.version }, 201);
-  });
-  router.post("/workflows/state/replay", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const wf = String(body.workflowId ?? "");
-    const cp = typeof body.checkpointId === "string"
-      ? first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_checkpoints WHERE id = ? AND workflow_id = ?", body.checkpointId, wf)
+  }));
+  router.post("/workflows/state/replay", withBody(ReplayBody, ({ workflowId: wf, checkpointId }) => {
+    const cp = checkpointId !== undefined
+      ? first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_checkpoints WHERE id = ? AND workflow_id = ?", checkpointId, wf)
       : first<{ state: string; version: number }>(sql, "SELECT state, version FROM wf_checkpoints WHERE workflow_id = ? ORDER BY at DESC, rowid DESC LIMIT 1", wf);
     if (!cp) return fail(404, `no checkpoint for workflow ${wf}`);
     sql.exec("INSERT INTO wf_state (workflow_id, state, version) VALUES (?, ?, ?) ON CONFLICT(workflow_id) DO UPDATE SET state = excluded.state, version = wf_state.version + 1", wf, cp.state, cp.version);
     return json({ workflowId: wf, state: parseJson(cp.state), replayedFromVersion: cp.version });
-  });
-  router.post("/workflows/sensor/create", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const cond = isObject(body.condition) ? body.condition : {};
-    if (typeof body.workflowId !== "string" || typeof cond.key !== "string" || !("equals" in cond)) return fail(400, "needs {workflowId, condition: {key, equals}}");
+  }));
+  router.post("/workflows/sensor/create", withBody(SensorBody, ({ workflowId, condition }) => {
     const id = crypto.randomUUID();
-    sql.exec("INSERT INTO wf_sensors (id, workflow_id, key, equals) VALUES (?, ?, ?, ?)", id, body.workflowId, cond.key, JSON.stringify(cond.equals));
+    sql.exec("INSERT INTO wf_sensors (id, workflow_id, key, equals) VALUES (?, ?, ?, ?)", id, workflowId, condition.key, JSON.stringify(condition.equals));
     return json({ sensorId: id }, 201);
-  });
+  }));
   router.get("/workflows/sensor/check", (request) => {
     const sensor = first<{ workflow_id: string; key: string; equals: string }>(sql, "SELECT * FROM wf_sensors WHERE id = ?", new URL(request.url).searchParams.get("sensorId") ?? "");
     if (!sensor) return fail(404, "no such sensor");
