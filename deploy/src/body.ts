@@ -10,15 +10,45 @@ export type { Infer } from "./schema";
 // malformed input gets one 400 naming the route and each field that is wrong, and the handler sees
 // typed data only (as Hono's validator middleware does).
 
+const PARSED = Symbol("perfdo.body");
+
+/** The request's JSON body, parsed once: a later feature on a shared path reads the same value. */
+async function parsedBody(request: IRequest): Promise<unknown> {
+  const cached = request as IRequest & { [PARSED]?: unknown };
+  if (!(PARSED in cached)) {
+    const raw = await readJson(request as unknown as Request);
+    cached[PARSED] = raw === undefined ? {} : raw;
+  }
+  return cached[PARSED];
+}
+
+type Handler<S> = (body: Infer<S>, request: IRequest) => Response | Promise<Response>;
+
 /** The route's handler, run with the body checked by `schema`; a body that fails it is answered 400 here. */
-export function withBody<S extends Schema<unknown>>(schema: S, handler: (body: Infer<S>, request: IRequest) => Response | Promise<Response>) {
+export function withBody<S extends Schema<unknown>>(schema: S, handler: Handler<S>) {
   return async (request: IRequest): Promise<Response> => {
-    const raw = await readJson(request);
+    const raw = await parsedBody(request);
     if (raw instanceof Response) return raw;
     const issues: string[] = [];
-    const body = schema.check(raw === undefined ? {} : raw, "", issues);
+    const body = schema.check(raw, "", issues);
     if (issues.length > 0) return fail(400, `${request.method} ${new URL(request.url).pathname}: ${issues.join("; ")}`);
     return handler(body as Infer<S>, request);
+  };
+}
+
+/**
+ * For a path two features share (declared in `shares`): the handler runs when the body fits
+ * `schema`, and any other body falls through to the next feature, which checks the same parsed body
+ * against its own schema (replicate's `POST /write {key, value}` before the shard coordinator's
+ * `{id, data}`).
+ */
+export function whenBody<S extends Schema<unknown>>(schema: S, handler: Handler<S>) {
+  return async (request: IRequest): Promise<Response | undefined> => {
+    const raw = await parsedBody(request);
+    if (raw instanceof Response) return raw;
+    const issues: string[] = [];
+    const body = schema.check(raw, "", issues);
+    return issues.length > 0 ? undefined : handler(body as Infer<S>, request);
   };
 }
 

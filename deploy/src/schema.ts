@@ -26,8 +26,11 @@ function leaf<T>(expected: string, ok: (v: unknown) => boolean): Schema<T> {
 }
 
 export const s = {
-  string: (opts: { min?: number } = {}): Schema<string> =>
-    leaf(opts.min ? `a string of at least ${opts.min} character(s)` : "a string", (v) => typeof v === "string" && v.length >= (opts.min ?? 0)),
+  string: (opts: { min?: number; pattern?: RegExp; expected?: string } = {}): Schema<string> =>
+    leaf(
+      opts.expected ?? (opts.min ? `a string of at least ${opts.min} character(s)` : "a string"),
+      (v) => typeof v === "string" && v.length >= (opts.min ?? 0) && (opts.pattern === undefined || opts.pattern.test(v)),
+    ),
   number: (opts: { positive?: boolean; integer?: boolean; min?: number; max?: number } = {}): Schema<number> =>
     leaf(
       opts.max !== undefined

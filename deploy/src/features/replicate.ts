@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson, readObject } from "../http";
+import { s as v, whenBody, withBody } from "../body";
+import { fail, json } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit } from "./lifecycle";
@@ -71,61 +72,64 @@ function write(sql: SqlStorage, key: string, value: unknown, waitFor: string | t
   return { version, replicated };
 }
 
-export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
-  const { sql, transaction } = ctx;
-  const replica = (idOrRegion: string | null): ReplicaRow | undefined =>
-    idOrRegion === null ? undefined : first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE (id = ? OR region = ?) AND status != 'removed' ORDER BY lag_ms LIMIT 1", idOrRegion, idOrRegion.toUpperCase());
-  const create = (mode: unknown, replicaId: unknown, region: unknown, config: unknown): ReplicaRow | string => {
-    if (mode !== "async" && mode !== "sync") return "mode must be async or sync";
-    if (typeof replicaId !== "string" || replicaId.length === 0) return "replicaId is required";
-    if (typeof region !== "string" || !COLO.test(region)) return "targetRegion must be a 3–4 letter colo code";
-    const lag = mode === "sync" ? 0 : isObject(config) && typeof config.maxLagMs === "number" && config.maxLagMs >= 0 ? Math.min(config.maxLagMs, 60_000) : DEFAULT_ASYNC_LAG_MS;
-    sql.exec("INSERT INTO repl_replicas (id, region, mode, lag_ms, status) VALUES (?, ?, ?, ?, 'active') ON CONFLICT(id) DO UPDATE SET region = excluded.region, mode = excluded.mode, lag_ms = excluded.lag_ms, status = 'active'", replicaId, region.toUpperCase(), mode, lag);
-    // A new replica starts from the primary's current data.
-    sql.exec("INSERT INTO repl_values (replica_id, key, value, version) SELECT ?, key, value, version FROM repl_primary WHERE true ON CONFLICT(replica_id, key) DO UPDATE SET value = excluded.value, version = excluded.version", replicaId);
-    emit(sql, "replica.created", { replicaId, region: region.toUpperCase(), mode });
-    return first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE id = ?", replicaId) as ReplicaRow;
-  };
+const Mode = v.literal("async", "sync");
+const Colo = v.string({ pattern: COLO, expected: "a 3–4 letter colo code" });
+const Config = v.optional(v.object({ maxLagMs: v.optional(v.number({ min: 0, max: 60_000 })) }));
+const CreateBody = v.object({ mode: Mode, replicaId: v.string({ min: 1 }), targetRegion: Colo, config: Config });
+const MultiBody = v.object({ mode: Mode, regions: v.array(v.object({ colo: Colo, replicaId: v.string({ min: 1 }) }), { min: 1 }), config: Config });
+const ReplicaBody = v.object({ replicaId: v.string() });
+const RemoveBody = v.object({ replicaId: v.optional(v.string()) });
+const WriteBody = v.object({ key: v.string(), value: v.value(), waitForReplica: v.optional(v.boolean()), targetReplica: v.optional(v.string()) });
+const WriteBatchBody = v.object({ items: v.array(v.object({ key: v.string(), value: v.optional(v.value()) }), { min: 1 }), waitForReplica: v.optional(v.boolean()) });
+const ReadBatchBody = v.object({ keys: v.array(v.string()), source: v.optional(v.string()) });
+const FailoverBody = v.object({ promoteReplica: v.string(), reason: v.optional(v.string()) });
+const PartitionBody = v.object({ replicaId: v.string(), durationMs: v.optional(v.number({ min: 0, max: 600_000 })) });
 
-  router.post("/replicate/multi", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const regions = Array.isArray(body.regions) ? body.regions.filter(isObject) : [];
-    if (regions.length === 0) return fail(400, "POST /replicate/multi needs {mode, regions: [{colo, replicaId}]}");
-    const made = transaction(() => regions.map((r) => create(body.mode, r.replicaId, r.colo, body.config)));
-    const bad = made.find((m) => typeof m === "string");
-    if (bad) return fail(400, bad as string);
-    return json({ replicas: (made as ReplicaRow[]).map((r) => view(sql, r)) }, 201);
-  });
-  router.post("/replicate/pause", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
-    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+/** A live replica by id, or the least-lagged one in a region. */
+const replicaOf = (sql: SqlStorage, idOrRegion: string | null | undefined): ReplicaRow | undefined =>
+  idOrRegion === null || idOrRegion === undefined ? undefined : first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE (id = ? OR region = ?) AND status != 'removed' ORDER BY lag_ms LIMIT 1", idOrRegion, idOrRegion.toUpperCase());
+
+/** Adds (or re-adds) a replica, starting from the primary's current data. */
+function createReplica(sql: SqlStorage, mode: "async" | "sync", replicaId: string, region: string, maxLagMs: number | undefined): ReplicaRow {
+  const lag = mode === "sync" ? 0 : (maxLagMs ?? DEFAULT_ASYNC_LAG_MS);
+  sql.exec("INSERT INTO repl_replicas (id, region, mode, lag_ms, status) VALUES (?, ?, ?, ?, 'active') ON CONFLICT(id) DO UPDATE SET region = excluded.region, mode = excluded.mode, lag_ms = excluded.lag_ms, status = 'active'", replicaId, region.toUpperCase(), mode, lag);
+  sql.exec("INSERT INTO repl_values (replica_id, key, value, version) SELECT ?, key, value, version FROM repl_primary WHERE true ON CONFLICT(replica_id, key) DO UPDATE SET value = excluded.value, version = excluded.version", replicaId);
+  emit(sql, "replica.created", { replicaId, region: region.toUpperCase(), mode });
+  return first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE id = ?", replicaId) as ReplicaRow;
+}
+
+/** The replica set: create (one or several), pause, resume, remove, metrics, status. */
+function replicaRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
+  router.post("/replicate/multi", withBody(MultiBody, (body) => {
+    const made = transaction(() => body.regions.map((r) => createReplica(sql, body.mode, r.replicaId, r.colo, body.config?.maxLagMs)));
+    return json({ replicas: made.map((r) => view(sql, r)) }, 201);
+  }));
+  router.post("/replicate/pause", withBody(ReplicaBody, ({ replicaId }) => {
+    const r = replicaOf(sql, replicaId);
+    if (!r) return fail(404, `no replica ${replicaId}`);
     sql.exec("UPDATE repl_replicas SET status = 'paused' WHERE id = ?", r.id);
     return json({ replicaId: r.id, status: "paused" });
-  });
-  router.post("/replicate/resume", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
-    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+  }));
+  router.post("/replicate/resume", withBody(ReplicaBody, ({ replicaId }) => {
+    const r = replicaOf(sql, replicaId);
+    if (!r) return fail(404, `no replica ${replicaId}`);
     sql.exec("UPDATE repl_replicas SET status = 'active' WHERE id = ?", r.id);
     applyDue(sql);
     return json({ replicaId: r.id, status: "active", lagMs: lagMs(sql, r.id) });
-  });
-  router.delete("/replicate/remove", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = replica(typeof body.replicaId === "string" ? body.replicaId : new URL(request.url).searchParams.get("replicaId"));
-    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
+  }));
+  // The replica is named in the body or by `?replicaId=`.
+  router.delete("/replicate/remove", withBody(RemoveBody, (body, request) => {
+    const id = body.replicaId ?? new URL(request.url).searchParams.get("replicaId");
+    const r = replicaOf(sql, id);
+    if (!r) return fail(404, `no replica ${String(id)}`);
     transaction(() => {
       sql.exec("UPDATE repl_replicas SET status = 'removed' WHERE id = ?", r.id);
       sql.exec("DELETE FROM repl_queue WHERE replica_id = ?", r.id);
       sql.exec("DELETE FROM repl_values WHERE replica_id = ?", r.id);
     });
     return json({ replicaId: r.id, removed: true });
-  });
+  }));
   router.get("/replicate/metrics", () => {
     applyDue(sql);
     const at = Date.now();
@@ -140,65 +144,72 @@ export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
       replicationThroughput: applied,
     });
   });
-  router.post("/replicate", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const made = create(body.mode, body.replicaId, body.targetRegion, body.config);
-    return typeof made === "string" ? fail(400, made) : json(view(sql, made), 201);
-  });
-
-  // Replication writes are {key, value}; other bodies (the shard coordinator's {id, data}) fall through.
-  router.post("/write", async (request) => {
-    const peek = await readJson(request.clone());
-    if (!isObject(peek) || typeof peek.key !== "string" || !("value" in peek)) return undefined;
-    const waitFor = peek.waitForReplica === true ? (typeof peek.targetReplica === "string" ? peek.targetReplica : true) : null;
-    const { version, replicated } = transaction(() => write(sql, peek.key as string, peek.value, waitFor));
-    return json({ key: peek.key, version, replicated }, 201);
-  });
-  router.post("/write/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body.items) ? body.items.filter((i) => isObject(i) && typeof i.key === "string") : [];
-    if (items.length === 0) return fail(400, "POST /write/batch needs {items: [{key, value}]}");
-    transaction(() => items.forEach((i) => write(sql, (i as { key: string }).key, (i as { value?: unknown }).value, body.waitForReplica === true ? true : null)));
-    return json({ written: items.length }, 201);
-  });
-
-  /** Resolves where a read is served from, applying due writes first. */
-  const read = (key: string, q: URLSearchParams): Response => {
+  router.post("/replicate", withBody(CreateBody, (body) => json(view(sql, createReplica(sql, body.mode, body.replicaId, body.targetRegion, body.config?.maxLagMs)), 201)));
+  router.get("/replica/status", (request) => {
     applyDue(sql);
-    const at = Date.now();
-    const primary = () => {
-      const row = first<{ value: string; version: number }>(sql, "SELECT value, version FROM repl_primary WHERE key = ?", key);
-      return { value: row ? parseJson(row.value) : null, version: row?.version ?? 0 };
-    };
-    const wanted = q.get("replica") ?? (q.get("source") === "replica" ? (q.get("replicaId") ?? "") : null);
-    const loadbalance = q.get("strategy") === "loadbalance";
-    if (wanted === null && !loadbalance) {
-      const p = primary();
-      return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
-    }
-    const candidates = all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY lag_ms, id");
-    // "nearest" (and a bare source=replica) is the replica with the least lag; otherwise by id or colo.
-    let r = wanted ? (replica(wanted) ?? (wanted === "" || wanted === "nearest" ? candidates[0] : undefined)) : candidates[Math.floor(Math.random() * (candidates.length + 1))];
-    if (wanted === "primary") r = undefined;
-    const failing = q.get("simulateReplicaFailure") === "true";
-    if (r && (failing || !healthy(r, at))) {
-      if (q.get("allowFallback") === "true" || q.get("autoFailover") === "true") {
-        const p = primary();
-        return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", fallback: true, failedOver: q.get("autoFailover") === "true", lagMs: 0 });
-      }
-      return fail(503, `replica ${r.id} is unavailable (pass allowFallback=true to read the primary)`);
-    }
-    if (!r) {
-      if (wanted && wanted !== "primary") return fail(404, `no replica ${wanted}`);
-      const p = primary();
-      return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
-    }
-    const row = first<{ value: string; version: number }>(sql, "SELECT value, version FROM repl_values WHERE replica_id = ? AND key = ?", r.id, key);
-    const value = row ? parseJson(row.value) : null;
-    return json({ key, value, data: value, version: row?.version ?? 0, source: "replica", servedBy: r.id, region: r.region, lagMs: lagMs(sql, r.id, at) });
+    const r = replicaOf(sql, new URL(request.url).searchParams.get("replicaId"));
+    return r ? json(view(sql, r)) : fail(404, "no such replica");
+  });
+  router.get("/replicas", () => {
+    applyDue(sql);
+    return json(all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY id").map((r) => view(sql, r)));
+  });
+}
+
+/** Writes to the primary, queued for each replica. */
+function writeRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
+  // Replication writes are {key, value}; other bodies (the shard coordinator's {id, data}) fall through.
+  router.post("/write", whenBody(WriteBody, (body) => {
+    const waitFor = body.waitForReplica === true ? (body.targetReplica ?? true) : null;
+    const { version, replicated } = transaction(() => write(sql, body.key, body.value, waitFor));
+    return json({ key: body.key, version, replicated }, 201);
+  }));
+  router.post("/write/batch", withBody(WriteBatchBody, ({ items, waitForReplica }) => {
+    transaction(() => items.forEach((i) => write(sql, i.key, i.value, waitForReplica === true ? true : null)));
+    return json({ written: items.length }, 201);
+  }));
+}
+
+/** Where a read is served from (primary, a replica, the nearest), applying due writes first. */
+function read(sql: SqlStorage, key: string, q: URLSearchParams): Response {
+  applyDue(sql);
+  const at = Date.now();
+  const primary = () => {
+    const row = first<{ value: string; version: number }>(sql, "SELECT value, version FROM repl_primary WHERE key = ?", key);
+    return { value: row ? parseJson(row.value) : null, version: row?.version ?? 0 };
   };
+  const wanted = q.get("replica") ?? (q.get("source") === "replica" ? (q.get("replicaId") ?? "") : null);
+  const loadbalance = q.get("strategy") === "loadbalance";
+  if (wanted === null && !loadbalance) {
+    const p = primary();
+    return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
+  }
+  const candidates = all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY lag_ms, id");
+  // "nearest" (and a bare source=replica) is the replica with the least lag; otherwise by id or colo.
+  let r = wanted ? (replicaOf(sql, wanted) ?? (wanted === "" || wanted === "nearest" ? candidates[0] : undefined)) : candidates[Math.floor(Math.random() * (candidates.length + 1))];
+  if (wanted === "primary") r = undefined;
+  const failing = q.get("simulateReplicaFailure") === "true";
+  if (r && (failing || !healthy(r, at))) {
+    if (q.get("allowFallback") === "true" || q.get("autoFailover") === "true") {
+      const p = primary();
+      return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", fallback: true, failedOver: q.get("autoFailover") === "true", lagMs: 0 });
+    }
+    return fail(503, `replica ${r.id} is unavailable (pass allowFallback=true to read the primary)`);
+  }
+  if (!r) {
+    if (wanted && wanted !== "primary") return fail(404, `no replica ${wanted}`);
+    const p = primary();
+    return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
+  }
+  const row = first<{ value: string; version: number }>(sql, "SELECT value, version FROM repl_values WHERE replica_id = ? AND key = ?", r.id, key);
+  const value = row ? parseJson(row.value) : null;
+  return json({ key, value, data: value, version: row?.version ?? 0, source: "replica", servedBy: r.id, region: r.region, lagMs: lagMs(sql, r.id, at) });
+}
+
+/** Reads: one key (from where `?replica=` says), the nearest replica, a batch. */
+function readRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.get("/read/nearest", (request) => {
     const url = new URL(request.url);
     const key = url.searchParams.get("key");
@@ -206,26 +217,26 @@ export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
     const nearest = first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status = 'active' ORDER BY lag_ms, id LIMIT 1");
     const q = new URLSearchParams(url.search);
     if (nearest) q.set("replica", nearest.id);
-    return read(key, q);
+    return read(sql, key, q);
   });
   router.get("/read", (request) => {
     const url = new URL(request.url);
     const key = url.searchParams.get("key");
-    return key ? read(key, url.searchParams) : fail(400, "GET /read needs ?key=");
+    return key ? read(sql, key, url.searchParams) : fail(400, "GET /read needs ?key=");
   });
-  router.post("/read/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const keys = Array.isArray(body.keys) ? body.keys.filter((k): k is string => typeof k === "string") : [];
-    const q = new URLSearchParams(typeof body.source === "string" && body.source !== "primary" ? { source: "replica" } : {});
-    const results = await Promise.all(keys.map((k) => read(k, q).json()));
+  router.post("/read/batch", withBody(ReadBatchBody, async ({ keys, source }) => {
+    const q = new URLSearchParams(source !== undefined && source !== "primary" ? { source: "replica" } : {});
+    const results = await Promise.all(keys.map((k) => read(sql, k, q).json()));
     return json({ results });
-  });
-  router.post("/failover", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = replica(typeof body.promoteReplica === "string" ? body.promoteReplica : null);
-    if (!r) return fail(404, `no replica ${String(body.promoteReplica)}`);
+  }));
+}
+
+/** Failures: promoting a replica to primary, a simulated network partition. */
+function failureRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql, transaction } = ctx;
+  router.post("/failover", withBody(FailoverBody, ({ promoteReplica, reason }) => {
+    const r = replicaOf(sql, promoteReplica);
+    if (!r) return fail(404, `no replica ${promoteReplica}`);
     // The promoted replica's data becomes the primary's; it leaves the replica set.
     transaction(() => {
       sql.exec("DELETE FROM repl_primary");
@@ -233,27 +244,20 @@ export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
       sql.exec("UPDATE repl_replicas SET status = 'removed' WHERE id = ?", r.id);
       sql.exec("DELETE FROM repl_queue WHERE replica_id = ?", r.id);
     });
-    emit(sql, "replica.promoted", { replicaId: r.id, region: r.region, reason: body.reason ?? null });
-    return json({ newPrimary: r.id, region: r.region, reason: body.reason ?? null });
-  });
-  router.post("/simulate/partition", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = replica(typeof body.replicaId === "string" ? body.replicaId : null);
-    if (!r) return fail(404, `no replica ${String(body.replicaId)}`);
-    const duration = typeof body.durationMs === "number" && body.durationMs >= 0 ? Math.min(body.durationMs, 600_000) : 1_000;
-    sql.exec("UPDATE repl_replicas SET partitioned_until = ? WHERE id = ?", Date.now() + duration, r.id);
-    return json({ replicaId: r.id, partitionedForMs: duration });
-  });
-  router.get("/replica/status", (request) => {
-    applyDue(sql);
-    const r = replica(new URL(request.url).searchParams.get("replicaId"));
-    return r ? json(view(sql, r)) : fail(404, "no such replica");
-  });
-  router.get("/replicas", () => {
-    applyDue(sql);
-    return json(all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY id").map((r) => view(sql, r)));
-  });
+    emit(sql, "replica.promoted", { replicaId: r.id, region: r.region, reason: reason ?? null });
+    return json({ newPrimary: r.id, region: r.region, reason: reason ?? null });
+  }));
+  router.post("/simulate/partition", withBody(PartitionBody, ({ replicaId, durationMs = 1_000 }) => {
+    const r = replicaOf(sql, replicaId);
+    if (!r) return fail(404, `no replica ${replicaId}`);
+    sql.exec("UPDATE repl_replicas SET partitioned_until = ? WHERE id = ?", Date.now() + durationMs, r.id);
+    return json({ replicaId: r.id, partitionedForMs: durationMs });
+  }));
+}
+
+// The route groups, in the order their routes are tried.
+export function replicateRoutes(router: RouterType, ctx: FeatureContext): void {
+  for (const routes of [replicaRoutes, writeRoutes, readRoutes, failureRoutes]) routes(router, ctx);
 }
 
 export const replicate: Feature = {

@@ -1,6 +1,8 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson, readObject } from "../http";
-import { distribution, isStrategy, route, type Range, type Strategy } from "../shard-routing";
+import { check, s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
+import type { Schema } from "../schema";
+import { distribution, route, type Range, type Strategy } from "../shard-routing";
 import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, type ImportRequest } from "./lifecycle";
@@ -54,7 +56,24 @@ function configOf(sql: SqlStorage, ns: string): ConfigRow | undefined {
   return first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
 }
 
-function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
+const Namespace = { namespace: v.optional(v.string()) };
+const ShardCount = v.number({ integer: true, min: 1, max: 64 });
+const Strategy = v.literal("hash", "range", "roundRobin", "consistent");
+const Key = v.union(v.string(), v.number(), "a string or a number");
+const CreateBody = v.object({ ...Namespace, strategy: v.optional(Strategy), shardCount: v.optional(ShardCount), ranges: v.optional(v.array(v.object({ min: v.number(), max: v.number() }))) });
+const RebalanceBody = v.object({ ...Namespace, newShardCount: ShardCount });
+const DistributionBody = v.object({ shardCount: v.optional(ShardCount), strategy: v.optional(Strategy), keys: v.optional(v.array(Key)) });
+const RouteBody = v.object({ ...Namespace, key: Key, strategy: v.optional(Strategy) });
+const DirectWriteBody = v.object({ ...Namespace, shardId: v.number({ integer: true, min: 0 }), id: v.optional(v.string()), data: v.optional(v.record()) });
+const WriteBody = v.object({ ...Namespace, id: v.optional(v.string()), data: v.optional(v.record()) });
+const RangeBody = v.object({ ...Namespace, min: v.optional(v.number()), max: v.optional(v.number()) });
+const AllBody = v.object({ ...Namespace, filter: v.optional(v.record()), limit: v.optional(v.number({ integer: true, min: 0 })) });
+const QueryBody = v.object({ ...Namespace, id: v.optional(Key), user_id: v.optional(Key), operation: v.optional(v.string()) });
+const AggregateBody = v.object({ ...Namespace, field: v.optional(v.string()) });
+const UnshardBody = v.object({ ...Namespace, targetId: v.string({ min: 1 }) });
+
+/** What every coordinator route group uses: where a namespace's shards are, and how a key routes. */
+function coordinatorOf(ctx: FeatureContext) {
   const { sql } = ctx;
   const shardName = (ns: string, i: number): string => `${ctx.namespace()}/${ns}/shard-${i}`;
   const toShard = <T>(ns: string, i: number, op: keyof typeof shardSide, payload: unknown = {}): Promise<T> => ctx.peer(shardName(ns, i)).call<T>("shard", op, payload);
@@ -73,24 +92,24 @@ function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT INTO shard_sticky (ns, key, shard) VALUES (?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET shard = excluded.shard", c.ns, key, shard);
     return shard;
   };
-  const requireConfig = (ns: unknown): ConfigRow | Response => {
-    const name = typeof ns === "string" ? ns : "default";
+  const requireConfig = (ns: string | undefined): ConfigRow | Response => {
+    const name = ns ?? "default";
     return configOf(sql, name) ?? fail(404, `namespace ${name} is not sharded (POST /shard first)`);
   };
-
-  /** Routes that act on one sharded namespace: the body names it, and it must have been sharded. */
-  const withConfig =
-    (handler: (body: Record<string, unknown>, c: ConfigRow) => Promise<Response>) =>
-    async (request: Request): Promise<Response> => {
-      const body = await readObject(request);
-      if (body instanceof Response) return body;
+  /** A route acting on one sharded namespace: the body (checked by `schema`) names it, and it must have been sharded. */
+  const withConfig = <S extends Schema<{ namespace?: string }>>(schema: S, handler: (body: Infer<S>, c: ConfigRow) => Promise<Response>) =>
+    withBody(schema, (body) => {
       const c = requireConfig(body.namespace);
       return c instanceof Response ? c : handler(body, c);
-    };
+    });
+  return { shardName, toShard, dumpAll, routeKey, requireConfig, withConfig };
+}
 
-  router.post("/shard/rebalance", withConfig(async (body, c) => {
-    const newCount = Number(body.newShardCount);
-    if (!Number.isInteger(newCount) || newCount < 1 || newCount > 64) return fail(400, "newShardCount must be 1–64");
+/** Sharding a namespace, rebalancing it, and where keys go. */
+function configRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const { shardName, toShard, dumpAll, routeKey, requireConfig, withConfig } = coordinatorOf(ctx);
+  router.post("/shard/rebalance", withConfig(RebalanceBody, async ({ newShardCount: newCount }, c) => {
     const rows = await dumpAll(c);
     await Promise.all(Array.from({ length: c.shard_count }, (_, i) => toShard(c.ns, i, "clear")));
     sql.exec("DELETE FROM shard_sticky WHERE ns = ?", c.ns);
@@ -108,114 +127,121 @@ function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ namespace: c.ns, shardCount: newCount, rows: rows.length, moved });
   }));
 
-  const distributionRoute = async (request: Request): Promise<Response> => {
-    const url = new URL(request.url);
-    const body = request.method === "POST" ? await readObject(request) : {};
-    if (body instanceof Response) return body;
-    const shardCount = Number(body.shardCount ?? url.searchParams.get("shardCount") ?? DEFAULT_SHARDS);
-    const strategy = body.strategy ?? url.searchParams.get("strategy") ?? "hash";
-    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64) return fail(400, "shardCount must be 1–64");
-    if (!isStrategy(strategy)) return fail(400, "strategy must be hash, range, roundRobin or consistent");
-    const keys = Array.isArray(body.keys) ? body.keys.map(String) : Array.from({ length: Number(url.searchParams.get("count") ?? 1000) }, (_, i) => `key-${i}`);
+  // The same question by POST body or GET query (`?shardCount=&strategy=&count=`), answered alike.
+  const distributionOf = (body: Infer<typeof DistributionBody>, url: URL): Response => {
+    const shardCount = body.shardCount ?? DEFAULT_SHARDS;
+    const strategy = body.strategy ?? "hash";
+    const keys = body.keys?.map(String) ?? Array.from({ length: Number(url.searchParams.get("count") ?? 1000) }, (_, i) => `key-${i}`);
     const d = distribution(keys, { strategy, shardCount, sticky: new Map(), next: { value: 0 } });
     return json({ ...d, distribution: d.shardCounts, strategy, keys: keys.length });
   };
-  router.post("/shard/distribution", distributionRoute);
-  router.get("/shard/distribution", distributionRoute);
+  router.post("/shard/distribution", withBody(DistributionBody, (body, request) => distributionOf(body, new URL(request.url))));
+  router.get("/shard/distribution", (request) => {
+    const url = new URL(request.url);
+    const q = url.searchParams;
+    const query = check(DistributionBody, { shardCount: q.has("shardCount") ? Number(q.get("shardCount")) : undefined, strategy: q.get("strategy") ?? undefined });
+    return typeof query === "string" ? fail(400, `GET /shard/distribution: ${query}`) : distributionOf(query, url);
+  });
 
   router.get("/shard/counter", (request) => {
     const c = configOf(sql, new URL(request.url).searchParams.get("namespace") ?? "default");
     return json({ value: c?.writes ?? 0 });
   });
 
-  router.post("/shard", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/shard", withBody(CreateBody, (body) => {
     const strategy = body.strategy ?? "hash";
-    const shardCount = Number(body.shardCount ?? DEFAULT_SHARDS);
-    if (!isStrategy(strategy)) return fail(400, "strategy must be hash, range, roundRobin or consistent");
-    if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64) return fail(400, "shardCount must be 1–64");
-    const ns = typeof body.namespace === "string" ? body.namespace : "default";
-    const ranges = Array.isArray(body.ranges) ? body.ranges.filter((r): r is Range => isObject(r) && typeof r.min === "number" && typeof r.max === "number") : [];
+    const shardCount = body.shardCount ?? DEFAULT_SHARDS;
+    const ns = body.namespace ?? "default";
+    const ranges: Range[] = body.ranges ?? [];
     sql.exec(
       "INSERT INTO shard_configs (ns, strategy, shard_count, ranges) VALUES (?, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET strategy = excluded.strategy, shard_count = excluded.shard_count, ranges = excluded.ranges, unsharded_to = NULL",
       ns, strategy, shardCount, JSON.stringify(ranges),
     );
     emit(sql, "shard.created", { namespace: ns, strategy, shardCount });
     return json({ namespace: ns, strategy, shardCount, shards: Array.from({ length: shardCount }, (_, i) => shardName(ns, i)) }, 201);
-  });
+  }));
 
-  router.post("/route", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string" && typeof body.key !== "number") return fail(400, "POST /route needs {key}");
+  router.post("/route", withBody(RouteBody, (body) => {
     const c = requireConfig(body.namespace);
     if (c instanceof Response) return c;
-    const strategy = isStrategy(body.strategy) ? body.strategy : (c.strategy as Strategy);
+    const strategy = body.strategy ?? (c.strategy as Strategy);
     return json({ key: body.key, shardId: routeKey(c, String(body.key), strategy), strategy, shardCount: c.shard_count });
-  });
+  }));
+}
 
+/** Writes, to the shard a key routes to or to a named one. */
+function writeRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const { toShard, routeKey, withConfig } = coordinatorOf(ctx);
   const write = async (c: ConfigRow, id: string, data: unknown, shard: number): Promise<Response> => {
     await toShard(c.ns, shard, "put", { rows: [{ id, data }] });
     sql.exec("UPDATE shard_configs SET writes = writes + 1 WHERE ns = ?", c.ns);
     return json({ id, shardId: shard }, 201);
   };
-  router.post("/write/direct", withConfig(async (body, c) => {
-    const shard = Number(body.shardId);
-    if (!Number.isInteger(shard) || shard < 0 || shard >= c.shard_count) return fail(400, `shardId must be 0–${c.shard_count - 1}`);
-    return write(c, typeof body.id === "string" ? body.id : crypto.randomUUID(), body.data ?? {}, shard);
+  router.post("/write/direct", withConfig(DirectWriteBody, async (body, c) => {
+    // Which shards exist depends on the namespace's config: a rule the schema cannot state.
+    if (body.shardId >= c.shard_count) return fail(400, `shardId must be 0–${c.shard_count - 1}`);
+    return write(c, body.id ?? crypto.randomUUID(), body.data ?? {}, body.shardId);
   }));
-  router.post("/write", withConfig(async (body, c) => {
-    const id = typeof body.id === "string" ? body.id : crypto.randomUUID();
+  router.post("/write", withConfig(WriteBody, async (body, c) => {
+    const id = body.id ?? crypto.randomUUID();
     return write(c, id, body.data ?? {}, routeKey(c, id));
   }));
+}
 
+/** Queries: one key's shard, or scatter-gather over every shard (range, filter, aggregate, count). */
+function queryRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { toShard, dumpAll, routeKey, requireConfig, withConfig } = coordinatorOf(ctx);
   const fanOut = async (c: ConfigRow, keep: (r: ShardRow) => boolean, limit = 1000): Promise<Response> => {
     const rows = (await dumpAll(c)).filter(keep);
     return json({ results: rows.slice(0, limit).map(({ id, data, shard }) => ({ id, data, shardId: shard })), shardsQueried: c.shard_count, total: rows.length });
   };
   const amount = (r: ShardRow, field = "amount"): number => Number(r.data?.[field]);
-  router.post("/query/range", withConfig(async (body, c) => {
-    const min = Number(body.min ?? -Infinity);
-    const max = Number(body.max ?? Infinity);
-    return fanOut(c, (r) => amount(r) >= min && amount(r) <= max);
-  }));
-  router.post("/query/all", withConfig(async (body, c) => {
-    const filter = isObject(body.filter) ? body.filter : {};
-    return fanOut(c, (r) => Object.entries(filter).every(([k, v]) => r.data?.[k] === v), typeof body.limit === "number" ? body.limit : 1000);
-  }));
-  router.post("/query", withConfig(async (body, c) => {
+  router.post("/query/range", withConfig(RangeBody, async ({ min = -Infinity, max = Infinity }, c) => fanOut(c, (r) => amount(r) >= min && amount(r) <= max)));
+  router.post("/query/all", withConfig(AllBody, async ({ filter = {}, limit }, c) => fanOut(c, (r) => Object.entries(filter).every(([k, val]) => r.data?.[k] === val), limit ?? 1000)));
+  // One key (`id`, or `user_id`) is answered by its shard; no key scatters to all of them.
+  router.post("/query", withConfig(QueryBody, async (body, c) => {
     const id = body.id ?? body.user_id;
-    if (typeof id !== "string" && typeof id !== "number") return fanOut(c, () => true);
+    if (id === undefined) return fanOut(c, () => true);
     const shard = routeKey(c, String(id));
     const { row } = await toShard<{ row: ShardRow | null }>(c.ns, shard, "get", { id: String(id) });
     return json({ shardId: shard, shardsQueried: 1, results: row ? [row] : [], operation: body.operation ?? "get" });
   }));
-  router.post("/aggregate", withConfig(async (body, c) => {
-    const field = typeof body.field === "string" ? body.field : "amount";
+  router.post("/aggregate", withConfig(AggregateBody, async ({ field = "amount" }, c) => {
     const values = (await dumpAll(c)).map((r) => amount(r, field)).filter(Number.isFinite);
     const sum = values.reduce((a, b) => a + b, 0);
     return json({ field, sum, count: values.length, avg: values.length > 0 ? sum / values.length : 0, shardsQueried: c.shard_count });
-  }));
-  router.post("/unshard", withConfig(async (body, c) => {
-    if (typeof body.targetId !== "string" || body.targetId.length === 0) return fail(400, "POST /unshard needs {targetId}");
-    const rows = await dumpAll(c);
-    const records = rows.map((r) => ({ id: r.id, active: r.data?.active !== false, amount: Number.isFinite(amount(r)) ? amount(r) : 0, data: r.data }));
-    const req: ImportRequest = { snapshot: { state: [], records, counter: 0 }, origin: ctx.namespace(), kind: "unshard" };
-    try {
-      await ctx.peer(body.targetId).call("lifecycle", "import", req);
-    } catch (err) {
-      return fail(502, `unshard into ${body.targetId} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    sql.exec("UPDATE shard_configs SET unsharded_to = ? WHERE ns = ?", body.targetId, c.ns);
-    emit(sql, "shard.unsharded", { namespace: c.ns, targetId: body.targetId, rows: rows.length });
-    return json({ namespace: c.ns, targetId: body.targetId, rows: rows.length });
   }));
   router.get("/count", async (request) => {
     const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? "default");
     if (c instanceof Response) return c;
     return json({ namespace: c.ns, count: (await dumpAll(c)).length, shards: c.shard_count, unshardedTo: c.unsharded_to ?? undefined });
   });
+}
+
+/** Unsharding: every shard's rows into one object, by lifecycle's import. */
+function unshardRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
+  const { dumpAll, withConfig } = coordinatorOf(ctx);
+  const amount = (r: ShardRow): number => Number(r.data?.amount);
+  router.post("/unshard", withConfig(UnshardBody, async ({ targetId }, c) => {
+    const rows = await dumpAll(c);
+    const records = rows.map((r) => ({ id: r.id, active: r.data?.active !== false, amount: Number.isFinite(amount(r)) ? amount(r) : 0, data: r.data }));
+    const req: ImportRequest = { snapshot: { state: [], records, counter: 0 }, origin: ctx.namespace(), kind: "unshard" };
+    try {
+      await ctx.peer(targetId).call("lifecycle", "import", req);
+    } catch (err) {
+      return fail(502, `unshard into ${targetId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    sql.exec("UPDATE shard_configs SET unsharded_to = ? WHERE ns = ?", targetId, c.ns);
+    emit(sql, "shard.unsharded", { namespace: c.ns, targetId, rows: rows.length });
+    return json({ namespace: c.ns, targetId, rows: rows.length });
+  }));
+}
+
+// The route groups, in the order their routes are tried.
+function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
+  for (const routes of [configRoutes, writeRoutes, queryRoutes, unshardRoutes]) routes(router, ctx);
 }
 
 export const shard: Feature = {
