@@ -83,6 +83,14 @@ export const s = {
       return undefined;
     },
   }),
+  /** A field that must not be there (a body of another feature's shape on a shared path has it). */
+  absent: (): Schema<undefined> => ({
+    optional: true,
+    check(value, path, issues) {
+      if (value !== undefined) issues.push(`${at(path)}: must be absent`);
+      return undefined;
+    },
+  }),
   /** Any JSON object, its fields unchecked (a mapping, a row, a change event's `after`). */
   record: (): Schema<Record<string, unknown>> =>
     leaf("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v)),

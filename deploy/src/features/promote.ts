@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
-import { fail, isObject, json, readJson, readObject } from "../http";
+import { s as v, whenBody, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";
 import { historyOf } from "../entity-history";
@@ -49,17 +50,38 @@ function activate(sql: SqlStorage, id: string, type: string, data: unknown): voi
   sql.exec("INSERT INTO active_objects (id, type, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", id, type, JSON.stringify(data ?? {}), at, at);
 }
 
+// One body for both directions and all their steps: promote reads the first five, demote archive and
+// cleanup, prepare tokenTtl, commit and abort the token.
+const MoveOptions = v.object({
+  mode: v.optional(v.string()),
+  preserveHistory: v.optional(v.boolean()),
+  historyLimit: v.optional(v.number({ integer: true, min: 0 })),
+  scheduleAlarm: v.optional(v.object({ after: v.optional(v.number({ min: 0 })), action: v.optional(v.value()) })),
+  onInit: v.optional(v.value()),
+  tokenTtl: v.optional(v.number({ positive: true })),
+  token: v.optional(v.string()),
+  archive: v.optional(v.value()),
+  cleanup: v.optional(v.value()),
+});
+type Options = Infer<typeof MoveOptions>;
+const HistoryEntry = v.object({ event: v.string(), data: v.optional(v.value()) });
+const HistoryBatch = v.object({ entries: v.array(v.object({ event: v.optional(v.string()), data: v.optional(v.value()) })) });
+// An active object: a string id and no `ns` (the objects registry's bodies have one).
+const NewObject = v.object({ id: v.string(), ns: v.absent(), type: v.optional(v.string()), data: v.optional(v.value()) });
+const ActionBody = v.object({ action: v.string(), value: v.optional(v.value()) });
+const IncrementBody = v.object({ amount: v.optional(v.number()) });
+
 export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
 
-  const promote = (id: string, opts: Record<string, unknown>): Response => {
+  const promote = (id: string, opts: Options): Response => {
     const thing = getThingData(sql, id);
     if (!thing) return active(sql, id) ? fail(409, `${id} is already an active object`) : fail(404, `thing ${id} not found`);
-    const alarm = isObject(opts.scheduleAlarm) ? { at: new Date(Date.now() + Number(opts.scheduleAlarm.after ?? 0)).toISOString(), action: opts.scheduleAlarm.action ?? null } : null;
+    const alarm = opts.scheduleAlarm ? { at: new Date(Date.now() + (opts.scheduleAlarm.after ?? 0)).toISOString(), action: opts.scheduleAlarm.action ?? null } : null;
     transaction(() => {
       if (opts.preserveHistory === false) sql.exec("DELETE FROM entity_history WHERE id = ?", id);
-      else if (typeof opts.historyLimit === "number" && opts.historyLimit >= 0) {
-        sql.exec("DELETE FROM entity_history WHERE id = ? AND seq NOT IN (SELECT seq FROM entity_history WHERE id = ? ORDER BY seq DESC LIMIT ?)", id, id, Math.trunc(opts.historyLimit));
+      else if (opts.historyLimit !== undefined) {
+        sql.exec("DELETE FROM entity_history WHERE id = ? AND seq NOT IN (SELECT seq FROM entity_history WHERE id = ? ORDER BY seq DESC LIMIT ?)", id, id, opts.historyLimit);
       }
       activate(sql, id, thing.type, thing.data);
       if (alarm) sql.exec("UPDATE active_objects SET alarm = ? WHERE id = ?", JSON.stringify(alarm), id);
@@ -72,7 +94,7 @@ export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ id, promoted: true, status: "active", alarm: alarm ?? undefined, historyEntries: historyOf(sql, id).length });
   };
 
-  const demote = (id: string, opts: Record<string, unknown>): Response => {
+  const demote = (id: string, opts: Options): Response => {
     const row = active(sql, id);
     if (!row) return fail(404, `no active object ${id}`);
     transaction(() => {
@@ -84,7 +106,7 @@ export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ id, demoted: true, status: "archived", archive: opts.archive ?? undefined });
   };
 
-  const prepare = (kind: "promote" | "demote", id: string, opts: Record<string, unknown>): Response => {
+  const prepare = (kind: "promote" | "demote", id: string, opts: Options): Response => {
     const exists = kind === "promote" ? getThingData(sql, id) : active(sql, id);
     if (!exists) return fail(404, kind === "promote" ? `thing ${id} not found` : `no active object ${id}`);
     const token = crypto.randomUUID();
@@ -94,8 +116,8 @@ export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ token, expiresAt: new Date(expiresAt).toISOString(), snapshot });
   };
 
-  const settle = (kind: "promote" | "demote", id: string, token: unknown, outcome: "commit" | "abort", opts: Record<string, unknown>): Response => {
-    const row = first<TokenRow>(sql, "SELECT * FROM entity_tokens WHERE token = ? AND entity_id = ? AND kind = ?", typeof token === "string" ? token : "", id, kind);
+  const settle = (kind: "promote" | "demote", id: string, token: string | undefined, outcome: "commit" | "abort", opts: Options): Response => {
+    const row = first<TokenRow>(sql, "SELECT * FROM entity_tokens WHERE token = ? AND entity_id = ? AND kind = ?", token ?? "", id, kind);
     if (!row) return fail(404, `unknown ${kind} token for ${id}`);
     const state = tokenState(row.status, row.expires_at, Date.now());
     if (state === "expired") return fail(410, `${kind} token expired; prepare again`);
@@ -106,84 +128,63 @@ export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
   };
 
   /** One direction's routes: `<path>/prepare`, then `<path>/commit` or `/abort`, or `<path>` at once. */
-  const steps = (path: string, kind: "promote" | "demote", move: (id: string, opts: Record<string, unknown>) => Response): void => {
-    router.post(`${path}/prepare`, async (request) => {
-      const opts = await readObject(request);
-      return opts instanceof Response ? opts : prepare(kind, param(request, "id"), opts);
-    });
-    router.post(`${path}/:outcome`, async (request) => {
-      const opts = await readObject(request);
-      if (opts instanceof Response) return opts;
+  const steps = (path: string, kind: "promote" | "demote", move: (id: string, opts: Options) => Response): void => {
+    router.post(`${path}/prepare`, withBody(MoveOptions, (opts, request) => prepare(kind, param(request, "id"), opts)));
+    router.post(`${path}/:outcome`, withBody(MoveOptions, (opts, request) => {
       const outcome = param(request, "outcome");
       if (outcome !== "commit" && outcome !== "abort") return fail(404, `no ${kind} step ${outcome}`);
       return settle(kind, param(request, "id"), opts.token, outcome, opts);
-    });
-    router.post(path, async (request) => {
-      const opts = await readObject(request);
-      return opts instanceof Response ? opts : move(param(request, "id"), opts);
-    });
+    }));
+    router.post(path, withBody(MoveOptions, (opts, request) => move(param(request, "id"), opts)));
   };
   steps("/things/:id/promote", "promote", promote);
   steps("/objects/:id/demote", "demote", demote);
-  router.post("/things/:id/history/batch", async (request) => {
-    const opts = await readObject(request);
-    if (opts instanceof Response) return opts;
-    const entries = Array.isArray(opts.entries) ? opts.entries.filter(isObject) : [];
+  router.post("/things/:id/history/batch", withBody(HistoryBatch, ({ entries }, request) => {
     const id = param(request, "id");
-    transaction(() => entries.forEach((e) => record(sql, id, typeof e.event === "string" ? e.event : "event", e.data)));
+    transaction(() => entries.forEach((e) => record(sql, id, e.event ?? "event", e.data)));
     return json({ id, added: entries.length, total: historyOf(sql, id).length });
-  });
-  router.post("/things/:id/history", async (request) => {
-    const opts = await readObject(request);
-    if (opts instanceof Response) return opts;
-    if (typeof opts.event !== "string") return fail(400, "history entries need {event}");
-    record(sql, param(request, "id"), opts.event, opts.data);
-    return json({ id: param(request, "id"), total: historyOf(sql, param(request, "id")).length }, 201);
-  });
+  }));
+  router.post("/things/:id/history", withBody(HistoryEntry, ({ event, data }, request) => {
+    const id = param(request, "id");
+    record(sql, id, event, data);
+    return json({ id, total: historyOf(sql, id).length }, 201);
+  }));
 
   // `POST /objects {id, data}` creates an active object; registry bodies ({ns, class, region}) fall
   // through to the objects store (itty-router moves on when a handler returns nothing).
-  router.post("/objects", async (request) => {
-    const peek = await readJson(request.clone());
-    if (!isObject(peek) || "ns" in peek || typeof peek.id !== "string") return undefined;
-    if (active(sql, peek.id)) return fail(409, `object ${peek.id} exists`);
-    activate(sql, peek.id, typeof peek.type === "string" ? peek.type : "Object", peek.data ?? {});
-    record(sql, peek.id, "created", peek.data ?? {});
-    emit(sql, "do.activated", { id: peek.id });
-    return json({ id: peek.id, status: "active" }, 201);
-  });
+  router.post("/objects", whenBody(NewObject, ({ id, type, data }) => {
+    if (active(sql, id)) return fail(409, `object ${id} exists`);
+    activate(sql, id, type ?? "Object", data ?? {});
+    record(sql, id, "created", data ?? {});
+    emit(sql, "do.activated", { id });
+    return json({ id, status: "active" }, 201);
+  }));
   router.get("/objects/:id/status", (request) => {
     const id = param(request, "id");
     if (active(sql, id)) return json({ id, active: true, status: "active" });
     return getThingData(sql, id) ? json({ id, active: false, status: "archived" }) : fail(404, `no object ${id}`);
   });
   router.get("/objects/:id/history", (request) => json({ id: param(request, "id"), entries: historyOf(sql, param(request, "id")) }));
-  router.post("/objects/:id/action", async (request) => {
-    const opts = await readObject(request);
-    if (opts instanceof Response) return opts;
+  router.post("/objects/:id/action", withBody(ActionBody, (opts, request) => {
     const id = param(request, "id");
     const row = active(sql, id);
     if (!row) return fail(404, `no active object ${id}`);
-    if (typeof opts.action !== "string") return fail(400, "POST /objects/:id/action needs {action}");
     const data = parseJson(row.data) as Record<string, unknown>;
     if (opts.action === "set") data.value = opts.value;
     sql.exec("UPDATE active_objects SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(data), now(), id);
     record(sql, id, opts.action, { value: opts.value });
     return json({ id, action: opts.action, data });
-  });
-  router.post("/objects/:id/increment", async (request) => {
-    const opts = await readObject(request);
-    if (opts instanceof Response) return opts;
+  }));
+  router.post("/objects/:id/increment", withBody(IncrementBody, ({ amount = 1 }, request) => {
     const id = param(request, "id");
     const row = active(sql, id);
     if (!row) return fail(404, `no active object ${id}`);
-    const amount = typeof opts.amount === "number" ? opts.amount : 1;
     const data = parseJson(row.data) as Record<string, unknown>;
     data.value = (typeof data.value === "number" ? data.value : 0) + amount;
     sql.exec("UPDATE active_objects SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(data), now(), id);
     record(sql, id, "increment", { amount });
     return json({ id, value: data.value });
-  });
+  }));
 }
 
 export const promote: Feature = {
