@@ -83,6 +83,14 @@ export const s = {
       return undefined;
     },
   }),
+  /** A value read by `parse` (null when it cannot be): a duration like "30s", checked as its ms. */
+  parsed: <T>(expected: string, parse: (v: unknown) => T | null): Schema<T> => ({
+    check(value, path, issues) {
+      const out = parse(value);
+      if (out === null) issues.push(`${at(path)}: expected ${expected}`);
+      return out ?? undefined;
+    },
+  }),
   /** A field that must not be there (a body of another feature's shape on a shared path has it). */
   absent: (): Schema<undefined> => ({
     optional: true,

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json, readObject } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { all, first, param, type Row } from "../sql";
 
 // Windows on streaming.perf.do (contract §7): events {key, value, timestamp} grouped into
@@ -54,19 +55,23 @@ export function durationMs(v: unknown): number | null {
 }
 
 const view = (a: Agg) => ({ count: a.count, sum: a.sum, avg: a.count === 0 ? null : a.sum / a.count, min: a.min, max: a.max });
-const nowOf = (request: Request, body?: Record<string, unknown>): number => {
+/** "Now" for a read: the body's `timestamp` (or `currentTime`), else `X-Current-Time`, else the clock. */
+const nowOf = (request: Request, body?: { timestamp?: number; currentTime?: number }): number => {
   const header = Number(request.headers.get("x-current-time"));
-  const given = Number(body?.timestamp ?? body?.currentTime);
-  return Number.isFinite(given) && given > 0 ? given : Number.isFinite(header) && header > 0 ? header : Date.now();
+  const given = body?.timestamp ?? body?.currentTime;
+  return given !== undefined && given > 0 ? given : Number.isFinite(header) && header > 0 ? header : Date.now();
 };
+
+const Duration = v.optional(v.parsed("a duration like 1m, 30s or 500ms", durationMs));
+const Event = { key: v.string(), value: v.number(), timestamp: v.optional(v.number()) };
+const EventBody = v.object(Event);
+const SlidingBody = v.object({ ...Event, windowSize: Duration, slideInterval: Duration });
+const SessionBody = v.object({ ...Event, gapDuration: Duration });
+const TriggerBody = v.object({ key: v.optional(v.string()), timestamp: v.optional(v.number()), currentTime: v.optional(v.number()) });
+const SlideBody = v.object({ key: v.string(), timestamp: v.optional(v.number()), currentTime: v.optional(v.number()) });
+const AggregateBody = v.object({ key: v.string(), start: v.optional(v.number()), end: v.optional(v.number()) });
 type Event = { key: string; value: number; ts: number };
-const eventOf = (b: Record<string, unknown>): Event | string => {
-  if (typeof b.key !== "string") return "an event needs {key, value, timestamp?}";
-  const value = Number(b.value);
-  const ts = b.timestamp === undefined ? Date.now() : Number(b.timestamp);
-  if (!Number.isFinite(value) || !Number.isFinite(ts)) return "value and timestamp must be numbers";
-  return { key: b.key, value, ts };
-};
+const eventOf = (b: Infer<typeof EventBody>): Event => ({ key: b.key, value: b.value, ts: b.timestamp ?? Date.now() });
 
 function windowRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
@@ -75,13 +80,10 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
     first<{ count: number; sum: number | null; min: number | null; max: number | null }>(sql, "SELECT COUNT(*) AS count, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max FROM win_events WHERE key = ? AND ts >= ? AND ts < ?", key, from, to) as Agg;
 
   // ---- tumbling ----------------------------------------------------------------------------------
-  router.post("/windows/tumbling/:size/add", async (request) => {
+  router.post("/windows/tumbling/:size/add", withBody(EventBody, (body, request) => {
     const size = durationMs(param(request, "size"));
     if (!size) return fail(400, "the window size must be a duration like 1m, 30s or 500ms");
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
     const e = eventOf(body);
-    if (typeof e === "string") return fail(400, e);
     const start = Math.floor(e.ts / size) * size;
     ctx.transaction(() => {
       record(e);
@@ -92,18 +94,16 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
       );
     });
     return json({ key: e.key, windowStart: start, windowEnd: start + size }, 201);
-  });
-  router.post("/windows/tumbling/:size/trigger", async (request) => {
+  }));
+  router.post("/windows/tumbling/:size/trigger", withBody(TriggerBody, (body, request) => {
     const size = durationMs(param(request, "size"));
     if (!size) return fail(400, "the window size must be a duration like 1m, 30s or 500ms");
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
     const at = nowOf(request, body);
-    const key = typeof body.key === "string" ? body.key : null;
+    const key = body.key ?? null;
     const due = all<TumblingRow>(sql, `SELECT * FROM win_tumbling WHERE size_ms = ? AND fired = 0 AND start + size_ms <= ?${key ? " AND key = ?" : ""} ORDER BY start, key`, ...(key ? [size, at, key] : [size, at]));
     ctx.transaction(() => due.forEach((w) => sql.exec("UPDATE win_tumbling SET fired = 1 WHERE key = ? AND size_ms = ? AND start = ?", w.key, w.size_ms, w.start)));
     return json({ triggeredAt: at, fired: due.map((w) => ({ key: w.key, windowStart: w.start, windowEnd: w.start + w.size_ms, ...view(w) })) });
-  });
+  }));
   router.get("/windows/tumbling/:size/:key", (request) => {
     const size = durationMs(param(request, "size"));
     if (!size) return fail(400, "the window size must be a duration like 1m, 30s or 500ms");
@@ -112,20 +112,16 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
   });
 
   // ---- sliding -----------------------------------------------------------------------------------
-  router.post("/windows/sliding/add", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/windows/sliding/add", withBody(SlidingBody, (body) => {
     const e = eventOf(body);
-    if (typeof e === "string") return fail(400, e);
-    const size = durationMs(body.windowSize ?? "1m");
-    const slide = durationMs(body.slideInterval ?? "10s");
-    if (!size || !slide) return fail(400, "windowSize and slideInterval must be durations");
+    const size = body.windowSize ?? 60_000; // 1m
+    const slide = body.slideInterval ?? 10_000; // 10s
     ctx.transaction(() => {
       record(e);
       sql.exec("INSERT INTO win_sliding (key, size_ms, slide_ms) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET size_ms = excluded.size_ms, slide_ms = excluded.slide_ms", e.key, size, slide);
     });
     return json({ key: e.key, windowSize: size, slideInterval: slide }, 201);
-  });
+  }));
   /** The sliding window of `key` ending at the last slide boundary at or before `at`. */
   const sliding = (key: string, at: number) => {
     const cfg = first<{ size_ms: number; slide_ms: number }>(sql, "SELECT size_ms, slide_ms FROM win_sliding WHERE key = ?", key);
@@ -133,26 +129,19 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
     const end = Math.floor(at / cfg.slide_ms) * cfg.slide_ms + cfg.slide_ms;
     return { key, windowStart: end - cfg.size_ms, windowEnd: end, ...view(aggregate(key, end - cfg.size_ms, Math.min(end, at + 1))) };
   };
-  router.post("/windows/sliding/slide", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string") return fail(400, "POST /windows/sliding/slide needs {key, timestamp?}");
+  router.post("/windows/sliding/slide", withBody(SlideBody, (body, request) => {
     const w = sliding(body.key, nowOf(request, body));
     return w ? json(w) : fail(404, `no sliding window for ${body.key}`);
-  });
+  }));
   router.get("/windows/sliding/:key", (request) => {
     const w = sliding(param(request, "key"), nowOf(request));
     return w ? json(w) : fail(404, `no sliding window for ${param(request, "key")}`);
   });
 
   // ---- session -----------------------------------------------------------------------------------
-  router.post("/windows/session/add", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/windows/session/add", withBody(SessionBody, (body) => {
     const e = eventOf(body);
-    if (typeof e === "string") return fail(400, e);
-    const gap = durationMs(body.gapDuration ?? "30s");
-    if (!gap) return fail(400, "gapDuration must be a duration");
+    const gap = body.gapDuration ?? 30_000; // 30s
     const session = ctx.transaction(() => {
       record(e);
       const open = first<SessionRow>(sql, "SELECT * FROM win_sessions WHERE key = ? AND closed = 0 ORDER BY last DESC LIMIT 1", e.key);
@@ -165,16 +154,14 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
       return { id: made?.id as number, extended: false };
     });
     return json({ key: e.key, sessionId: session.id, extended: session.extended }, 201);
-  });
-  router.post("/windows/session/close", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  }));
+  router.post("/windows/session/close", withBody(TriggerBody, (body, request) => {
     const at = nowOf(request, body);
-    const key = typeof body.key === "string" ? body.key : null;
+    const key = body.key ?? null;
     const due = all<SessionRow>(sql, `SELECT * FROM win_sessions WHERE closed = 0 AND last + gap_ms <= ?${key ? " AND key = ?" : ""} ORDER BY start`, ...(key ? [at, key] : [at]));
     ctx.transaction(() => due.forEach((s) => sql.exec("UPDATE win_sessions SET closed = 1 WHERE id = ?", s.id)));
     return json({ closedAt: at, closed: due.map((s) => ({ key: s.key, sessionId: s.id, start: s.start, end: s.last + s.gap_ms, ...view(s) })) });
-  });
+  }));
   router.get("/windows/session/count", (request) => {
     const key = new URL(request.url).searchParams.get("key");
     const n = (closed: number) => first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM win_sessions WHERE closed = ?${key ? " AND key = ?" : ""}`, ...(key ? [closed, key] : [closed]))?.n ?? 0;
@@ -184,15 +171,12 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
   });
 
   // ---- aggregates over raw events ----------------------------------------------------------------
-  router.post("/windows/aggregate/:fn", async (request) => {
+  router.post("/windows/aggregate/:fn", withBody(AggregateBody, (body, request) => {
     const fn = param(request, "fn");
     if (!["sum", "count", "avg", "min", "max"].includes(fn)) return fail(400, "aggregate is sum, count, avg, min or max");
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string") return fail(400, `POST /windows/aggregate/${fn} needs {key, start?, end?}`);
-    const a = view(aggregate(body.key, Number(body.start ?? 0) || 0, Number(body.end ?? Number.MAX_SAFE_INTEGER) || Number.MAX_SAFE_INTEGER));
+    const a = view(aggregate(body.key, body.start ?? 0, body.end ?? Number.MAX_SAFE_INTEGER));
     return json({ key: body.key, function: fn, result: a[fn as keyof typeof a], count: a.count });
-  });
+  }));
 }
 
 export const windows: Feature = {
