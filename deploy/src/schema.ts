@@ -58,10 +58,11 @@ export const s = {
     optional: true,
     check: (value, path, issues) => (value === undefined || value === null ? undefined : inner.check(value, path, issues)),
   }),
-  array: <T>(item: Schema<T>, opts: { min?: number } = {}): Schema<T[]> => ({
+  array: <T>(item: Schema<T>, opts: { min?: number; max?: number } = {}): Schema<T[]> => ({
     check(value, path, issues) {
-      if (!Array.isArray(value) || value.length < (opts.min ?? 0)) {
-        issues.push(`${at(path)}: expected an array${opts.min ? ` of at least ${opts.min} item(s)` : ""}`);
+      if (!Array.isArray(value) || value.length < (opts.min ?? 0) || value.length > (opts.max ?? Infinity)) {
+        const size = opts.max !== undefined ? ` of ${opts.min ?? 0}–${opts.max} items` : opts.min ? ` of at least ${opts.min} item(s)` : "";
+        issues.push(`${at(path)}: expected an array${size}`);
         return undefined;
       }
       const before = issues.length;

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { fnv1a } from "../shard-routing";
 import { first, parseJson } from "../sql";
 
@@ -11,9 +12,19 @@ import { first, parseJson } from "../sql";
 // heartbeats arrive within its `heartbeatTimeoutMs`; cancelling it stops it for good.
 
 const WORKERS = 4;
+const ACTIVITIES = ["echo", "sum", "reverse", "hash"] as const;
+
+const Target = { targetDO: v.optional(v.string({ min: 1 })), routing: v.optional(v.object({ type: v.literal("shardKey"), key: v.value() })) };
+const Activity = { activity: v.optional(v.literal(...ACTIVITIES)), input: v.optional(v.value()) };
+const LocalBody = v.object(Activity);
+const RemoteBody = v.object({ ...Activity, ...Target });
+const ParallelBody = v.object({ activities: v.array(RemoteBody, { min: 1, max: 50 }) });
+const StartBody = v.object({ activityId: v.optional(v.string()), activity: v.optional(v.string()), heartbeatTimeoutMs: v.optional(v.number({ min: 1, max: 3_600_000 })) });
+const HeartbeatBody = v.object({ activityId: v.string(), details: v.optional(v.value()) });
+const ActivityIdBody = v.object({ activityId: v.string() });
 
 /** What an activity does to its input: deterministic, so results can be checked. */
-export function runActivity(activity: string, input: unknown): unknown {
+export function runActivity(activity: (typeof ACTIVITIES)[number] | string, input: unknown): unknown {
   switch (activity) {
     case "echo": return input;
     case "sum": return Array.isArray(input) ? input.reduce((s: number, x) => s + Number(x), 0) : Number(input);
@@ -33,83 +44,66 @@ function activityRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const remote = (target: string, activity: string, input: unknown) =>
     ctx.peer(target).call<{ result: unknown; executedBy: string }>("activities", "run", { activity, input });
-  const targetOf = (body: Record<string, unknown>): string | null => {
-    if (typeof body.targetDO === "string" && body.targetDO !== "") return body.targetDO;
-    const r = isObject(body.routing) ? body.routing : null;
-    if (r?.type === "shardKey" && r.key !== undefined) return `${ctx.namespace()}-worker-${fnv1a(String(r.key)) % WORKERS}`;
+  /** The object a remote activity runs in: `targetDO`, or a worker picked by `routing`'s shard key. */
+  const targetOf = (body: Infer<typeof RemoteBody>): string | null => {
+    if (body.targetDO !== undefined) return body.targetDO;
+    if (body.routing) return `${ctx.namespace()}-worker-${fnv1a(String(body.routing.key)) % WORKERS}`;
     return null;
   };
 
-  router.post("/activities/execute-local", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    try {
-      const result = runActivity(String(body.activity ?? "echo"), body.input);
-      sql.exec("INSERT INTO act_runs (activity, at) VALUES (?, ?)", String(body.activity ?? "echo"), Date.now());
-      return json({ result, executedBy: ctx.namespace(), local: true });
-    } catch (err) {
-      return fail(400, (err as Error).message);
-    }
-  });
-  router.post("/activities/execute-remote", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/activities/execute-local", withBody(LocalBody, ({ activity = "echo", input }) => {
+    const result = runActivity(activity, input);
+    sql.exec("INSERT INTO act_runs (activity, at) VALUES (?, ?)", activity, Date.now());
+    return json({ result, executedBy: ctx.namespace(), local: true });
+  }));
+  router.post("/activities/execute-remote", withBody(RemoteBody, async (body) => {
+    // One of two fields names the object: a rule across fields.
     const target = targetOf(body);
-    if (!target) return fail(400, "execute-remote needs {activity, input, targetDO | routing: {type: 'shardKey', key}}");
+    if (!target) return fail(400, "POST /activities/execute-remote needs targetDO or routing: {type: 'shardKey', key}");
     try {
-      return json({ ...(await remote(target, String(body.activity ?? "echo"), body.input)), local: false });
+      return json({ ...(await remote(target, body.activity ?? "echo", body.input)), local: false });
     } catch (err) {
       return fail(502, `activity on ${target} failed: ${(err as Error).message}`);
     }
-  });
-  router.post("/activities/execute-parallel", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body.activities) ? body.activities.filter(isObject) : [];
-    if (items.length === 0 || items.length > 50) return fail(400, "execute-parallel needs {activities: [{activity, input, targetDO? | routing?}]} (1–50)");
+  }));
+  router.post("/activities/execute-parallel", withBody(ParallelBody, async ({ activities: items }) => {
     const results = await Promise.all(items.map(async (a, i) => {
       const target = targetOf(a) ?? `${ctx.namespace()}-worker-${i % WORKERS}`;
       try {
-        return await remote(target, String(a.activity ?? "echo"), a.input);
+        return await remote(target, a.activity ?? "echo", a.input);
       } catch (err) {
         return { error: (err as Error).message, executedBy: target };
       }
     }));
     return json({ results, workers: new Set(results.map((r) => r.executedBy)).size });
-  });
+  }));
 
   // ---- long-running --------------------------------------------------------------------------------
   type LongRow = { id: string; status: string; heartbeat_timeout_ms: number; last_heartbeat: number; heartbeats: number; details: string | null; [k: string]: SqlStorageValue };
   const statusOf = (row: LongRow, at = Date.now()) => (row.status === "running" && at - row.last_heartbeat > row.heartbeat_timeout_ms ? "timed-out" : row.status);
-  router.post("/activities/start-long-running", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = typeof body.activityId === "string" ? body.activityId : crypto.randomUUID();
-    const timeout = Math.min(Math.max(Number(body.heartbeatTimeoutMs ?? 30_000) || 30_000, 1), 3_600_000);
+  router.post("/activities/start-long-running", withBody(StartBody, (body) => {
+    const id = body.activityId ?? crypto.randomUUID();
+    const timeout = body.heartbeatTimeoutMs ?? 30_000;
     const now = Date.now();
-    sql.exec("INSERT OR REPLACE INTO act_long (id, activity, status, heartbeat_timeout_ms, last_heartbeat, heartbeats, details, started_at) VALUES (?, ?, 'running', ?, ?, 0, NULL, ?)", id, String(body.activity ?? "long"), timeout, now, now);
+    sql.exec("INSERT OR REPLACE INTO act_long (id, activity, status, heartbeat_timeout_ms, last_heartbeat, heartbeats, details, started_at) VALUES (?, ?, 'running', ?, ?, 0, NULL, ?)", id, body.activity ?? "long", timeout, now, now);
     return json({ activityId: id, status: "running", heartbeatTimeoutMs: timeout }, 201);
-  });
+  }));
   const longOf = (id: string) => first<LongRow>(sql, "SELECT * FROM act_long WHERE id = ?", id);
-  router.post("/activities/heartbeat", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const row = longOf(String(body.activityId ?? ""));
-    if (!row) return fail(404, `no activity ${String(body.activityId)}`);
+  router.post("/activities/heartbeat", withBody(HeartbeatBody, (body) => {
+    const row = longOf(body.activityId);
+    if (!row) return fail(404, `no activity ${body.activityId}`);
     const status = statusOf(row);
     // A heartbeat to a cancelled or timed-out activity tells the worker to stop.
     if (status !== "running") return json({ activityId: row.id, status, cancelRequested: status === "cancelled", accepted: false });
     sql.exec("UPDATE act_long SET last_heartbeat = ?, heartbeats = heartbeats + 1, details = ? WHERE id = ?", Date.now(), JSON.stringify(body.details ?? null), row.id);
     return json({ activityId: row.id, status: "running", accepted: true, heartbeats: row.heartbeats + 1 });
-  });
-  router.post("/activities/cancel", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const row = longOf(String(body.activityId ?? ""));
-    if (!row) return fail(404, `no activity ${String(body.activityId)}`);
+  }));
+  router.post("/activities/cancel", withBody(ActivityIdBody, ({ activityId }) => {
+    const row = longOf(activityId);
+    if (!row) return fail(404, `no activity ${activityId}`);
     if (statusOf(row) === "running") sql.exec("UPDATE act_long SET status = 'cancelled' WHERE id = ?", row.id);
     return json({ activityId: row.id, status: statusOf(longOf(row.id) as LongRow) });
-  });
+  }));
   router.get("/activities/is-alive", (request) => {
     const row = longOf(new URL(request.url).searchParams.get("activityId") ?? "");
     if (!row) return fail(404, "no such activity");

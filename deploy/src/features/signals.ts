@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { json } from "../http";
 import { all, first, parseJson } from "../sql";
 
 // Signals on workflow.perf.do (contract §8): messages sent to a running workflow by name. A signal
@@ -30,6 +31,13 @@ function migrateSignals(sql: SqlStorage): void {
 
 const view = (r: SignalRow) => ({ signalId: r.id, workflowId: r.workflow_id, name: r.name, payload: parseJson(r.payload), from: r.from_workflow ?? undefined, status: r.status, sentAt: r.sent_at });
 
+const Signal = v.object({ workflowId: v.string(), name: v.string(), payload: v.optional(v.value()) });
+const BatchBody = v.object({ signals: v.array(Signal, { min: 1, max: 1000 }) });
+const CrossBody = v.object({ fromWorkflowId: v.string(), toWorkflowId: v.string(), name: v.string(), payload: v.optional(v.value()) });
+const BroadcastBody = v.object({ workflowIds: v.array(v.string(), { min: 1 }), name: v.string(), payload: v.optional(v.value()) });
+const ConsumeBody = v.object({ workflowId: v.string(), name: v.optional(v.string()) });
+const WaitBody = v.object({ workflowId: v.string(), name: v.optional(v.string()), timeout: v.optional(v.number({ min: 0 })) });
+
 function signalRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   // Waiters of this object instance, by workflow: resolved by the send that delivers their signal.
@@ -39,8 +47,7 @@ function signalRoutes(router: RouterType, ctx: FeatureContext): void {
     if (row) sql.exec("UPDATE signals SET status = 'consumed' WHERE id = ?", row.id);
     return row;
   };
-  const send = (s: unknown, from: string | null = null): SignalRow | string => {
-    if (!isObject(s) || typeof s.workflowId !== "string" || typeof s.name !== "string") return "a signal needs {workflowId, name, payload?}";
+  const send = (s: Infer<typeof Signal>, from: string | null = null): SignalRow => {
     const row: SignalRow = { id: crypto.randomUUID(), workflow_id: s.workflowId, name: s.name, payload: JSON.stringify(s.payload ?? null), from_workflow: from, status: "pending", sent_at: Date.now() };
     sql.exec("INSERT INTO signals (id, workflow_id, name, payload, from_workflow, status, sent_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)", row.id, row.workflow_id, row.name, row.payload, from, row.sent_at);
     // A waiter for it takes it at once (consumed), the first waiter first.
@@ -54,50 +61,31 @@ function signalRoutes(router: RouterType, ctx: FeatureContext): void {
     return row;
   };
 
-  router.post("/signals/send-batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body.signals) ? body.signals : [];
-    if (items.length === 0 || items.length > 1000) return fail(400, "POST /signals/send-batch needs {signals: [{workflowId, name, payload?}]} (1–1,000)");
-    const rows = ctx.transaction(() => items.map((s) => send(s)));
-    const bad = rows.find((r) => typeof r === "string");
-    return bad ? fail(400, bad as string) : json({ sent: rows.length, signalIds: (rows as SignalRow[]).map((r) => r.id) }, 201);
-  });
-  router.post("/signals/send", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/signals/send-batch", withBody(BatchBody, ({ signals }) => {
+    const rows = ctx.transaction(() => signals.map((s) => send(s)));
+    return json({ sent: rows.length, signalIds: rows.map((r) => r.id) }, 201);
+  }));
+  router.post("/signals/send", withBody(Signal, (body) => {
     const row = send(body);
-    return typeof row === "string" ? fail(400, row) : json({ signalId: row.id, status: row.status }, 201);
-  });
-  router.post("/signals/cross-workflow", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.fromWorkflowId !== "string" || typeof body.toWorkflowId !== "string") return fail(400, "needs {fromWorkflowId, toWorkflowId, name, payload?}");
+    return json({ signalId: row.id, status: row.status }, 201);
+  }));
+  router.post("/signals/cross-workflow", withBody(CrossBody, (body) => {
     const row = send({ workflowId: body.toWorkflowId, name: body.name, payload: body.payload }, body.fromWorkflowId);
-    return typeof row === "string" ? fail(400, row) : json({ signalId: row.id, from: body.fromWorkflowId, to: body.toWorkflowId }, 201);
-  });
-  router.post("/signals/broadcast", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const ids = Array.isArray(body.workflowIds) ? body.workflowIds.filter((w): w is string => typeof w === "string") : [];
-    if (ids.length === 0 || typeof body.name !== "string") return fail(400, "needs {workflowIds: [...], name, payload?}");
-    const rows = ctx.transaction(() => ids.map((workflowId) => send({ workflowId, name: body.name, payload: body.payload }) as SignalRow));
+    return json({ signalId: row.id, from: body.fromWorkflowId, to: body.toWorkflowId }, 201);
+  }));
+  router.post("/signals/broadcast", withBody(BroadcastBody, ({ workflowIds, name, payload }) => {
+    const rows = ctx.transaction(() => workflowIds.map((workflowId) => send({ workflowId, name, payload })));
     return json({ delivered: rows.length, signalIds: rows.map((r) => r.id) }, 201);
-  });
-  router.post("/signals/consume", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.workflowId !== "string") return fail(400, "needs {workflowId, name?}");
-    const row = takeOldest(body.workflowId, typeof body.name === "string" ? body.name : null);
+  }));
+  router.post("/signals/consume", withBody(ConsumeBody, (body) => {
+    const row = takeOldest(body.workflowId, body.name ?? null);
     return json(row ? { consumed: true, signal: view({ ...row, status: "consumed" }) } : { consumed: false, signal: null });
-  });
-  router.post("/signals/wait", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.workflowId !== "string") return fail(400, "needs {workflowId, name?, timeout (ms)}");
+  }));
+  // The wait is at most MAX_WAIT_MS, whatever `timeout` asks (ms, 1000 when absent).
+  router.post("/signals/wait", withBody(WaitBody, async (body) => {
     const workflowId = body.workflowId;
-    const name = typeof body.name === "string" ? body.name : null;
-    const timeout = Math.min(Math.max(Number(body.timeout ?? 1000) || 0, 0), MAX_WAIT_MS);
+    const name = body.name ?? null;
+    const timeout = Math.min(body.timeout ?? 1000, MAX_WAIT_MS);
     const started = Date.now();
     const ready = takeOldest(workflowId, name);
     if (ready) return json({ received: true, timedOut: false, waitedMs: 0, signal: view({ ...ready, status: "consumed" }) });
@@ -112,7 +100,7 @@ function signalRoutes(router: RouterType, ctx: FeatureContext): void {
       waiters.set(workflowId, [...(waiters.get(workflowId) ?? []), waiter]);
     });
     return json(got ? { received: true, timedOut: false, waitedMs: Date.now() - started, signal: view(got) } : { received: false, timedOut: true, waitedMs: Date.now() - started, signal: null });
-  });
+  }));
   router.get("/signals/pending", (request) => {
     const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
     const rows = all<SignalRow>(sql, "SELECT * FROM signals WHERE workflow_id = ? AND status = 'pending' ORDER BY seq LIMIT 1000", wf);

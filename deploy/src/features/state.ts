@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json, readObject } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { changed, all, first, param, parseJson } from "../sql";
 
 // Operator state on streaming.perf.do (contract §7): keyed state (a value per key with an optional
@@ -18,6 +19,14 @@ function migrateState(sql: SqlStorage): void {
 
 type Entry = [string, unknown | null]; // null value: a tombstone
 
+// A window is named by a string or a number (`"1m"`, 60000).
+const WindowName = v.union(v.string(), v.number(), "a string or a number");
+const UpdateBody = v.object({ key: v.string(), value: v.value(), ttl: v.optional(v.number({ positive: true })) });
+const KeysBody = v.object({ keys: v.array(v.string()) });
+const AggregateBody = v.object({ key: v.string(), window: WindowName, value: v.number() });
+const ClearBody = v.object({ key: v.optional(v.string()), window: v.optional(WindowName) });
+const RestoreBody = v.object({ checkpointId: v.string() });
+
 function stateRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const live = (at = Date.now()) => `(expires_at IS NULL OR expires_at > ${Math.trunc(at)})`;
@@ -34,21 +43,11 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
     return row ? parseJson(row.value) : null;
   };
 
-  router.post("/state/keyed/update", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.key !== "string" || !("value" in body)) return fail(400, "POST /state/keyed/update needs {key, value, ttl?}");
-    const ttl = typeof body.ttl === "number" && body.ttl > 0 ? body.ttl : null;
-    const key = body.key;
-    ctx.transaction(() => put(key, body.value, ttl));
+  router.post("/state/keyed/update", withBody(UpdateBody, ({ key, value, ttl }) => {
+    ctx.transaction(() => put(key, value, ttl ?? null));
     return json({ key, version: get(key)?.version ?? 1 });
-  });
-  router.post("/state/keyed/batch-get", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const keys = Array.isArray(body.keys) ? body.keys.filter((k): k is string => typeof k === "string") : [];
-    return json({ values: Object.fromEntries(keys.map((k) => [k, valueOf(k)])) });
-  });
+  }));
+  router.post("/state/keyed/batch-get", withBody(KeysBody, ({ keys }) => json({ values: Object.fromEntries(keys.map((k) => [k, valueOf(k)])) })));
   router.get("/state/keyed/get/:key", (request) => {
     const row = get(param(request, "key"));
     return json(row ? { key: param(request, "key"), value: parseJson(row.value), version: row.version, found: true } : { key: param(request, "key"), value: null, found: false });
@@ -73,27 +72,22 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/state/ttl/cleanup", () => json({ removed: changed(sql, `DELETE FROM st_keyed WHERE NOT ${live()}`) }));
 
   // ---- window state --------------------------------------------------------------------------------
-  router.post("/state/window/aggregate", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const value = Number(body.value);
-    if (typeof body.key !== "string" || body.window === undefined || !Number.isFinite(value)) return fail(400, "POST /state/window/aggregate needs {key, window, value}");
+  router.post("/state/window/aggregate", withBody(AggregateBody, (body) => {
+    const { value } = body;
     const w = String(body.window);
     sql.exec("INSERT INTO st_window (key, window, count, sum) VALUES (?, ?, 1, ?) ON CONFLICT(key, window) DO UPDATE SET count = count + 1, sum = sum + excluded.sum", body.key, w, value);
     const row = first<{ count: number; sum: number }>(sql, "SELECT count, sum FROM st_window WHERE key = ? AND window = ?", body.key, w);
     return json({ key: body.key, window: w, count: row?.count, sum: row?.sum, avg: row ? row.sum / row.count : null });
-  });
+  }));
   router.get("/state/window/get/:k/:w", (request) => {
     const row = first<{ count: number; sum: number }>(sql, "SELECT count, sum FROM st_window WHERE key = ? AND window = ?", param(request, "k"), param(request, "w"));
     return json({ key: param(request, "k"), window: param(request, "w"), count: row?.count ?? 0, sum: row?.sum ?? 0, avg: row ? row.sum / row.count : null });
   });
-  router.post("/state/window/clear", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const where = [typeof body.key === "string" ? "key = ?" : null, body.window !== undefined ? "window = ?" : null].filter(Boolean);
-    const params = [typeof body.key === "string" ? body.key : null, body.window !== undefined ? String(body.window) : null].filter((p): p is string => p !== null);
+  router.post("/state/window/clear", withBody(ClearBody, (body) => {
+    const where = [body.key !== undefined ? "key = ?" : null, body.window !== undefined ? "window = ?" : null].filter(Boolean);
+    const params = [body.key ?? null, body.window !== undefined ? String(body.window) : null].filter((p): p is string => p !== null);
     return json({ cleared: changed(sql, `DELETE FROM st_window${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`, ...params) });
-  });
+  }));
 
   // ---- checkpoints ---------------------------------------------------------------------------------
   const snapshot = (keys?: string[]): Entry[] => {
@@ -115,19 +109,16 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
   router.get("/state/checkpoint/list", () =>
     json({ checkpoints: all<{ id: string; seq: number; base: string | null; kind: string; at: number; entries: string }>(sql, "SELECT * FROM st_checkpoints ORDER BY seq").map((c) => ({ checkpointId: c.id, seq: c.seq, kind: c.kind, base: c.base ?? undefined, at: c.at, entries: (parseJson(c.entries) as Entry[]).length })) }),
   );
-  router.post("/state/checkpoint/restore", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
+  router.post("/state/checkpoint/restore", withBody(RestoreBody, (body) => {
     // The chain back to the last full checkpoint, applied oldest first.
     const chain: Array<{ id: string; base: string | null; entries: string }> = [];
-    let id: string | null = typeof body.checkpointId === "string" ? body.checkpointId : null;
+    let id: string | null = body.checkpointId;
     while (id) {
-      const cp = first<{ id: string; base: string | null; entries: string }>(sql, "SELECT id, base, entries FROM st_checkpoints WHERE id = ?", id);
+      const cp: { id: string; base: string | null; entries: string } | undefined = first(sql, "SELECT id, base, entries FROM st_checkpoints WHERE id = ?", id);
       if (!cp) return fail(404, `no checkpoint ${id}`);
       chain.unshift(cp);
       id = cp.base;
     }
-    if (chain.length === 0) return fail(400, "POST /state/checkpoint/restore needs {checkpointId}");
     const keys = ctx.transaction(() => {
       sql.exec("DELETE FROM st_keyed");
       for (const cp of chain) for (const [k, v] of parseJson(cp.entries) as Entry[]) {
@@ -138,7 +129,7 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
       return first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM st_keyed")?.n ?? 0;
     });
     return json({ checkpointId: body.checkpointId, applied: chain.length, keys });
-  });
+  }));
   router.post("/state/clear", () => json({ cleared: ctx.transaction(() => ["st_keyed", "st_changes", "st_window", "st_checkpoints"].reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) }));
 }
 

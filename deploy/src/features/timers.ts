@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { all, changed, first, parseJson } from "../sql";
 
 // Timers on workflow.perf.do (contract §8), fired by the Durable Object's alarm: the object keeps
@@ -46,13 +47,17 @@ function fireDue(ctx: FeatureContext, at = Date.now()): number | null {
   return first<{ t: number | null }>(sql, "SELECT MIN(fires_at) AS t FROM timers WHERE status = 'pending'")?.t ?? null;
 }
 
+// A timer fires at `deadline` (a time), or `durationMs` from now: one of the two.
+const Timer = v.object({ id: v.optional(v.string()), durationMs: v.optional(v.number({ min: 0 })), deadline: v.optional(v.time()), callback: v.optional(v.value()), workflowId: v.optional(v.string()) });
+const BatchBody = v.object({ timers: v.array(Timer, { min: 1, max: 1000 }) });
+const IdsBody = v.object({ timerIds: v.array(v.string()) });
+const CancelBody = v.object({ timerId: v.optional(v.string()), id: v.optional(v.string()) });
+const NO_TIME = "a timer needs durationMs or deadline";
+
 function timerRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const create = (t: unknown, now: number): TimerRow | string => {
-    if (!isObject(t)) return "a timer needs {id?, durationMs | deadline, callback, workflowId?}";
-    const firesAt = typeof t.deadline === "number" ? t.deadline : typeof t.deadline === "string" ? Date.parse(t.deadline) : now + Number(t.durationMs);
-    if (!Number.isFinite(firesAt) || (t.durationMs !== undefined && !(Number(t.durationMs) >= 0))) return "durationMs must be ≥ 0, or deadline a time";
-    const row: TimerRow = { id: typeof t.id === "string" ? t.id : crypto.randomUUID(), fires_at: Math.trunc(firesAt), status: "pending", callback: JSON.stringify(t.callback ?? null), workflow_id: typeof t.workflowId === "string" ? t.workflowId : null, created_at: now, fired_at: null };
+  const create = (t: Infer<typeof Timer>, firesAt: number, now: number): TimerRow => {
+    const row: TimerRow = { id: t.id ?? crypto.randomUUID(), fires_at: Math.trunc(firesAt), status: "pending", callback: JSON.stringify(t.callback ?? null), workflow_id: t.workflowId ?? null, created_at: now, fired_at: null };
     sql.exec("INSERT OR REPLACE INTO timers (id, fires_at, status, callback, workflow_id, created_at, fired_at) VALUES (?, ?, 'pending', ?, ?, ?, NULL)", row.id, row.fires_at, row.callback, row.workflow_id, now);
     return row;
   };
@@ -61,42 +66,33 @@ function timerRoutes(router: RouterType, ctx: FeatureContext): void {
     if (next !== null && next !== undefined) await ctx.setAlarm(next);
   };
 
-  router.post("/timers/create-batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body.timers) ? body.timers : [];
-    if (items.length === 0 || items.length > 1000) return fail(400, "POST /timers/create-batch needs {timers: [...]} (1–1,000)");
+  const firesAt = (t: Infer<typeof Timer>, now: number): number | undefined => t.deadline ?? (t.durationMs === undefined ? undefined : now + t.durationMs);
+  router.post("/timers/create-batch", withBody(BatchBody, async ({ timers: items }) => {
     const now = Date.now();
-    const rows = ctx.transaction(() => items.map((t) => create(t, now)));
-    const bad = rows.find((r) => typeof r === "string");
-    if (bad) return fail(400, bad as string);
+    const at = items.map((t) => firesAt(t, now));
+    const missing = at.indexOf(undefined);
+    if (missing >= 0) return fail(400, `POST /timers/create-batch: timers[${missing}]: ${NO_TIME}`);
+    const rows = ctx.transaction(() => items.map((t, i) => create(t, at[i] as number, now)));
     await schedule();
-    return json({ created: rows.length, timers: (rows as TimerRow[]).map((r) => ({ timerId: r.id, firesAt: r.fires_at })) }, 201);
-  });
-  router.post("/timers/create", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const row = create(body, Date.now());
-    if (typeof row === "string") return fail(400, row);
+    return json({ created: rows.length, timers: rows.map((r) => ({ timerId: r.id, firesAt: r.fires_at })) }, 201);
+  }));
+  router.post("/timers/create", withBody(Timer, async (body) => {
+    const now = Date.now();
+    const at = firesAt(body, now);
+    if (at === undefined) return fail(400, `POST /timers/create: ${NO_TIME}`);
+    const row = create(body, at, now);
     await schedule();
     return json({ timerId: row.id, firesAt: row.fires_at }, 201);
-  });
+  }));
   const cancel = (ids: string[]): number => ctx.transaction(() => ids.reduce((n, id) => n + changed(sql, "UPDATE timers SET status = 'cancelled' WHERE id = ? AND status = 'pending'", id), 0));
-  router.post("/timers/cancel-batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const ids = Array.isArray(body.timerIds) ? body.timerIds.filter((i): i is string => typeof i === "string") : [];
-    return json({ cancelled: cancel(ids), requested: ids.length });
-  });
-  router.post("/timers/cancel", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const id = String(body.timerId ?? body.id ?? "");
+  router.post("/timers/cancel-batch", withBody(IdsBody, ({ timerIds }) => json({ cancelled: cancel(timerIds), requested: timerIds.length })));
+  router.post("/timers/cancel", withBody(CancelBody, (body) => {
+    const id = body.timerId ?? body.id ?? "";
     const n = cancel([id]);
     const row = first<TimerRow>(sql, "SELECT * FROM timers WHERE id = ?", id);
     if (!row) return fail(404, `no timer ${id}`);
     return json({ timerId: id, cancelled: n === 1, status: row.status });
-  });
+  }));
   router.post("/timers/clear", () => json({ cleared: changed(sql, "DELETE FROM timers") }));
 
   const byId = (request: Request): TimerRow | Response => {

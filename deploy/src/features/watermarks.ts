@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { changed, all, first, param } from "../sql";
 
 // Watermarks on streaming.perf.do (contract §7): each source's watermark ("no event older than this
@@ -14,58 +15,42 @@ function migrateWatermarks(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS wm_emitted (seq INTEGER PRIMARY KEY AUTOINCREMENT, watermark INTEGER NOT NULL, at INTEGER NOT NULL)");
 }
 
+const Update = v.object({ sourceId: v.string(), timestamp: v.number() });
+const UpdatesBody = v.object({ updates: v.array(Update, { min: 1 }) });
+const Check = v.object({ eventTime: v.number(), allowedLateness: v.optional(v.number({ min: 0 })), sourceId: v.optional(v.string()) });
+// `allowedLateness` at the top applies to every event that does not give its own.
+const ChecksBody = v.object({ events: v.array(Check, { min: 1 }), allowedLateness: v.optional(v.number({ min: 0 })) });
+
 function watermarkRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const current = (): number | null => first<{ w: number | null }>(sql, "SELECT MIN(watermark) AS w FROM wm_sources")?.w ?? null;
   const of = (source: string): number | null => first<{ watermark: number }>(sql, "SELECT watermark FROM wm_sources WHERE source = ?", source)?.watermark ?? null;
-  const advance = (u: unknown): { sourceId: string; watermark: number; advanced: boolean } | string => {
-    if (!isObject(u) || typeof u.sourceId !== "string" || !Number.isFinite(Number(u.timestamp))) return "an update needs {sourceId, timestamp}";
-    const ts = Number(u.timestamp);
+  const advance = (u: Infer<typeof Update>): { sourceId: string; watermark: number; advanced: boolean } => {
+    const ts = u.timestamp;
     const before = of(u.sourceId);
     // Monotonic: a watermark never moves back; an older timestamp is acknowledged and ignored.
     if (before !== null && ts <= before) return { sourceId: u.sourceId, watermark: before, advanced: false };
     sql.exec("INSERT INTO wm_sources (source, watermark, updated_at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at", u.sourceId, ts, Date.now());
     return { sourceId: u.sourceId, watermark: ts, advanced: true };
   };
-  const lateness = (e: unknown): { eventTime: number; late: boolean; watermark: number | null; latenessMs: number } | string => {
-    if (!isObject(e) || !Number.isFinite(Number(e.eventTime))) return "a check needs {eventTime, allowedLateness?, sourceId?}";
-    const eventTime = Number(e.eventTime);
-    const allowed = Math.max(0, Number(e.allowedLateness ?? 0) || 0);
-    const watermark = typeof e.sourceId === "string" ? of(e.sourceId) : current();
+  const lateness = (e: Infer<typeof Check>, allowedByDefault = 0): { eventTime: number; late: boolean; watermark: number | null; latenessMs: number } => {
+    const { eventTime } = e;
+    const allowed = e.allowedLateness ?? allowedByDefault;
+    const watermark = e.sourceId !== undefined ? of(e.sourceId) : current();
     const behind = watermark === null ? 0 : watermark - eventTime;
     return { eventTime, late: watermark !== null && behind > allowed, watermark, latenessMs: Math.max(0, behind) };
   };
 
-  router.post("/watermarks/advance/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const updates = Array.isArray(body.updates) ? body.updates : [];
-    if (updates.length === 0) return fail(400, "POST /watermarks/advance/batch needs {updates: [{sourceId, timestamp}]}");
+  router.post("/watermarks/advance/batch", withBody(UpdatesBody, ({ updates }) => {
     const results = ctx.transaction(() => updates.map(advance));
-    const bad = results.find((r) => typeof r === "string");
-    return bad ? fail(400, bad as string) : json({ results, watermark: current() });
-  });
-  router.post("/watermarks/advance", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = advance(body);
-    return typeof r === "string" ? fail(400, r) : json({ ...r, streamWatermark: current() });
-  });
-  router.post("/watermarks/check-late/batch", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const events = Array.isArray(body.events) ? body.events : [];
-    if (events.length === 0) return fail(400, "POST /watermarks/check-late/batch needs {events: [{eventTime, allowedLateness?}]}");
-    const results = events.map((e) => lateness(isObject(e) && body.allowedLateness !== undefined && e.allowedLateness === undefined ? { ...e, allowedLateness: body.allowedLateness } : e));
-    const bad = results.find((r) => typeof r === "string");
-    return bad ? fail(400, bad as string) : json({ results, late: results.filter((r) => typeof r !== "string" && r.late).length });
-  });
-  router.post("/watermarks/check-late", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const r = lateness(body);
-    return typeof r === "string" ? fail(400, r) : json(r);
-  });
+    return json({ results, watermark: current() });
+  }));
+  router.post("/watermarks/advance", withBody(Update, (body) => json({ ...advance(body), streamWatermark: current() })));
+  router.post("/watermarks/check-late/batch", withBody(ChecksBody, ({ events, allowedLateness }) => {
+    const results = events.map((e) => lateness(e, allowedLateness));
+    return json({ results, late: results.filter((r) => r.late).length });
+  }));
+  router.post("/watermarks/check-late", withBody(Check, (body) => json(lateness(body))));
   router.post("/watermarks/align", () => {
     const max = first<{ w: number | null }>(sql, "SELECT MAX(watermark) AS w FROM wm_sources")?.w ?? null;
     if (max !== null) sql.exec("UPDATE wm_sources SET watermark = ?, updated_at = ?", max, Date.now());
