@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { fnv1a, mix } from "../shard-routing";
 import { all, first, type Row } from "../sql";
 
@@ -44,6 +45,14 @@ export const bloomFalsePositiveRate = (items: number, bits = BLOOM_BITS, hashes 
 
 const valueKey = (v: unknown): string => (typeof v === "string" ? `s:${v}` : `n:${Number(v)}`);
 
+const InsertBody = v.object({ rows: v.array(v.record(), { min: 1, max: MAX_BATCH }), buildBloomFilter: v.optional(v.array(v.string())) });
+const AggregateBody = v.object({
+  operation: v.parsed("SUM, AVG, COUNT, MIN or MAX", (o) => (typeof o === "string" ? (AGGREGATES[o.toUpperCase()] ?? null) : null)),
+  column: v.optional(v.string()),
+  filter: v.optional(v.object({ column: v.string(), operator: v.optional(v.literal(...(Object.keys(OPERATORS) as [string, ...string[]]))), value: v.value() })),
+});
+const BloomBody = v.object({ column: v.string(), value: v.value(), limit: v.optional(v.number({ integer: true, min: 1, max: 1000 })) });
+
 function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const columns = (): Map<string, ColumnRow> => new Map(all<ColumnRow>(sql, "SELECT * FROM columnar_columns").map((c) => [c.name, c]));
@@ -62,12 +71,9 @@ function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
     return col;
   };
 
-  router.post("/columnar/batch-insert", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const rows = Array.isArray(body.rows) ? body.rows.filter(isObject) : [];
-    if (rows.length === 0 || rows.length > MAX_BATCH) return fail(400, `POST /columnar/batch-insert needs {rows: [...]} (1–${MAX_BATCH} objects)`);
-    const blooms = Array.isArray(body.buildBloomFilter) ? body.buildBloomFilter.filter((c): c is string => typeof c === "string") : [];
+  router.post("/columnar/batch-insert", withBody(InsertBody, (body) => {
+    const { rows } = body;
+    const blooms = body.buildBloomFilter ?? [];
     const outcome = ctx.transaction((): string | { inserted: number } => {
       const known = columns();
       for (const row of rows) for (const [name, v] of Object.entries(row)) {
@@ -102,48 +108,43 @@ function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
     });
     if (typeof outcome === "string") return fail(400, outcome);
     return json({ ...outcome, rowCount: rowCount(), bloomFilters: blooms }, 201);
-  });
+  }));
 
-  router.post("/columnar/aggregate", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const op = AGGREGATES[String(body.operation ?? "").toUpperCase()];
-    if (!op) return fail(400, "operation must be SUM, AVG, COUNT, MIN or MAX");
+  // Which columns exist is the table's, not the schema's: an unknown one is a 400 here.
+  router.post("/columnar/aggregate", withBody(AggregateBody, (body) => {
+    const op = body.operation;
     const known = columns();
-    const column = typeof body.column === "string" ? known.get(body.column) : undefined;
+    const column = body.column !== undefined ? known.get(body.column) : undefined;
     if (!column && !(op === "COUNT" && (body.column === undefined || body.column === "*"))) return fail(400, `unknown column ${String(body.column)}`);
     let where = "";
     const params: SqlStorageValue[] = [];
-    if (isObject(body.filter)) {
+    if (body.filter) {
       const f = body.filter;
-      const fc = typeof f.column === "string" ? known.get(f.column) : undefined;
-      const operator = OPERATORS[String(f.operator ?? "=")];
-      if (!fc || !operator) return fail(400, "filter needs {column (a known one), operator (=, !=, >, >=, <, <=), value}");
+      const fc = known.get(f.column);
+      const operator = OPERATORS[f.operator ?? "="] as string;
+      if (!fc) return fail(400, `POST /columnar/aggregate: filter.column: no column ${f.column}`);
       where = `WHERE ${fc.sql_name} ${operator} ?`;
       params.push(typeof f.value === "boolean" ? (f.value ? 1 : 0) : (f.value as SqlStorageValue));
     }
     const target = column ? column.sql_name : "*";
     const row = first<{ v: number | null; n: number }>(sql, `SELECT ${op}(${target}) AS v, COUNT(${target}) AS n FROM columnar_rows ${where}`, ...params);
     return json({ operation: op, column: body.column ?? "*", result: row?.v ?? (op === "COUNT" ? 0 : null), rowsMatched: row?.n ?? 0 });
-  });
+  }));
 
-  router.post("/columnar/query-bloom", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (typeof body.column !== "string" || !("value" in body)) return fail(400, "POST /columnar/query-bloom needs {column, value, limit?}");
+  router.post("/columnar/query-bloom", withBody(BloomBody, (body) => {
     const known = columns();
     const col = known.get(body.column);
     const bloom = first<{ bits: ArrayBuffer; items: number }>(sql, "SELECT bits, items FROM columnar_blooms WHERE name = ?", body.column);
     if (!col || !bloom) return fail(400, `column ${body.column} has no bloom filter (build one with buildBloomFilter)`);
     const bits = new Uint8Array(bloom.bits);
     const mayContain = bloomPositions(valueKey(body.value)).every((p) => ((bits[p >>> 3] as number) & (1 << (p & 7))) !== 0);
-    const limit = Math.min(Math.max(Number(body.limit ?? 100) || 100, 1), 1000);
+    const limit = body.limit ?? 100;
     // "Definitely absent" needs no scan: the point of the filter.
     if (!mayContain) return json({ column: body.column, mayContain: false, rows: [], scanned: false });
     const names = [...known.values()];
     const rows = all(sql, `SELECT ${names.map((c) => `${c.sql_name} AS "${c.name.replace(/"/g, '""')}"`).join(", ")} FROM columnar_rows WHERE ${col.sql_name} = ? LIMIT ?`, body.value as SqlStorageValue, limit);
     return json({ column: body.column, mayContain: true, rows, scanned: true, falsePositive: rows.length === 0 });
-  });
+  }));
 
   router.get("/columnar/stats", () => {
     const blooms = all<{ name: string; items: number }>(sql, "SELECT name, items FROM columnar_blooms ORDER BY name");

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { check, s as v, withBody } from "../body";
+import { fail, isObject, json } from "../http";
 import { terms } from "../search-text";
 import { changed, all, first, parseJson, type Row } from "../sql";
 
@@ -70,12 +71,27 @@ function columnsOf(doc: Record<string, unknown>): [string, string, string] {
   return [title, content, tags];
 }
 
+// A document: an id (string or number) and any fields; title, content-like fields and tags are indexed.
+const Doc = v.object({ id: v.union(v.string(), v.number(), "a string or a number") });
+const IndexBody = v.object({ document: v.optional(Doc) });
+const BatchBody = v.object({ documents: v.array(Doc, { min: 1, max: 5000 }) });
+const FieldName = v.string({ pattern: FIELD, expected: "a field name (a letter or _, then letters, digits and _)" });
+const SearchBody = v.object({
+  // Words, or {and|or: [...], not?: [...]}, or {phrase, slop?}: recursive, so read by matchExpression.
+  query: v.parsed("words, or {and|or: [...], not?: [...]}, or {phrase, slop?}", (q) => matchExpression(q as Query)),
+  algorithm: v.optional(v.literal("bm25")),
+  limit: v.optional(v.number({ integer: true, min: 1, max: 1000 })),
+  offset: v.optional(v.number({ integer: true, min: 0 })),
+  filter: v.optional(v.object({ field: FieldName, value: v.value() })),
+  highlight: v.optional(v.object({ fields: v.optional(v.array(v.literal(...COLUMNS))), preTag: v.optional(v.string()), postTag: v.optional(v.string()), fragmentSize: v.optional(v.number({ positive: true })) })),
+  facets: v.optional(v.array(FieldName)),
+});
+
 function invertedRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const index = (docs: unknown[]): number | string => {
-    for (const d of docs) if (!isObject(d) || (typeof d.id !== "string" && typeof d.id !== "number")) return "each document needs an id";
+  const index = (docs: Array<Record<string, unknown>>): number => {
     ctx.transaction(() => {
-      for (const d of docs as Array<Record<string, unknown>>) {
+      for (const d of docs) {
         const id = String(d.id);
         const old = first<{ doc: number }>(sql, "SELECT doc FROM inv_docs WHERE id = ?", id);
         if (old) {
@@ -90,43 +106,31 @@ function invertedRoutes(router: RouterType, ctx: FeatureContext): void {
   };
   const count = (): number => first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM inv_docs")?.n ?? 0;
 
-  router.post("/inverted/index", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const n = index([isObject(body.document) ? body.document : body]);
-    return typeof n === "string" ? fail(400, n) : json({ indexed: n, documentCount: count() }, 201);
-  });
-  router.post("/inverted/batch-index", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const docs = Array.isArray(body.documents) ? body.documents : [];
-    if (docs.length === 0 || docs.length > 5000) return fail(400, "POST /inverted/batch-index needs {documents: [...]} (1–5,000)");
-    const n = index(docs);
-    return typeof n === "string" ? fail(400, n) : json({ indexed: n, documentCount: count() }, 201);
-  });
+  // `{document: {...}}`, or the body itself as the document.
+  router.post("/inverted/index", withBody(IndexBody, (body) => {
+    const doc = body.document ?? check(Doc, body);
+    if (typeof doc === "string") return fail(400, `POST /inverted/index: ${doc}`);
+    return json({ indexed: index([doc]), documentCount: count() }, 201);
+  }));
+  router.post("/inverted/batch-index", withBody(BatchBody, ({ documents }) => json({ indexed: index(documents), documentCount: count() }, 201)));
 
-  router.post("/inverted/search", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    if (body.algorithm !== undefined && body.algorithm !== "bm25") return fail(400, "algorithm must be bm25");
-    const match = matchExpression(body.query as Query);
-    if (!match) return fail(400, "query must be words, or {and|or: [...], not?: [...]}, or {phrase, slop?}");
-    const limit = Math.min(Math.max(Math.trunc(Number(body.limit ?? 10)) || 10, 1), 1000);
-    const offset = Math.max(Math.trunc(Number(body.offset ?? 0)) || 0, 0);
+  router.post("/inverted/search", withBody(SearchBody, (body) => {
+    const match = body.query;
+    const limit = body.limit ?? 10;
+    const offset = body.offset ?? 0;
     const params: SqlStorageValue[] = [match];
     let where = "inv_fts MATCH ?";
     if (body.filter !== undefined) {
       const f = body.filter;
-      if (!isObject(f) || typeof f.field !== "string" || !FIELD.test(f.field) || !("value" in f)) return fail(400, "filter must be {field, value}");
       where += ` AND json_extract(d.fields, '$.${f.field}') = ?`;
       params.push(typeof f.value === "boolean" ? (f.value ? 1 : 0) : (f.value as SqlStorageValue));
     }
     const from = "FROM inv_fts JOIN inv_docs d ON d.doc = inv_fts.rowid";
-    const hl = isObject(body.highlight) ? body.highlight : null;
-    const hlFields = hl && Array.isArray(hl.fields) ? hl.fields.filter((f): f is (typeof COLUMNS)[number] => COLUMNS.includes(f as (typeof COLUMNS)[number])) : [];
-    const pre = typeof hl?.preTag === "string" ? hl.preTag : "<em>";
-    const post = typeof hl?.postTag === "string" ? hl.postTag : "</em>";
-    const tokens = Math.min(64, Math.max(4, Math.round(Number(hl?.fragmentSize ?? 150) / 6)));
+    const hl = body.highlight;
+    const hlFields = hl?.fields ?? [];
+    const pre = hl?.preTag ?? "<em>";
+    const post = hl?.postTag ?? "</em>";
+    const tokens = Math.min(64, Math.max(4, Math.round((hl?.fragmentSize ?? 150) / 6)));
     const snippets = hlFields.map((f, i) => `, snippet(inv_fts, ${COLUMNS.indexOf(f)}, ?, ?, '…', ${tokens}) AS h${i}`).join("");
     const snippetParams = hlFields.flatMap(() => [pre, post]);
     let rows: Array<DocRow & { score: number } & Record<string, string>>;
@@ -138,7 +142,7 @@ function invertedRoutes(router: RouterType, ctx: FeatureContext): void {
       return fail(400, `query: ${(err as Error).message}`);
     }
     const facets: Record<string, Record<string, number>> = {};
-    for (const field of Array.isArray(body.facets) ? body.facets.filter((f): f is string => typeof f === "string" && FIELD.test(f)) : []) {
+    for (const field of body.facets ?? []) {
       const counts = all<{ v: SqlStorageValue; n: number }>(sql, `SELECT json_extract(d.fields, '$.${field}') AS v, COUNT(*) AS n ${from} WHERE ${where} GROUP BY v ORDER BY n DESC, v LIMIT 100`, ...params);
       facets[field] = Object.fromEntries(counts.filter((c) => c.v !== null).map((c) => [String(c.v), c.n]));
     }
@@ -155,7 +159,7 @@ function invertedRoutes(router: RouterType, ctx: FeatureContext): void {
       facets: Object.keys(facets).length > 0 ? facets : undefined,
       query: match,
     });
-  });
+  }));
   router.get("/inverted/stats", () => json({ documentCount: count(), fields: COLUMNS, ranking: "bm25" }));
   router.post("/inverted/clear", () => json({ cleared: ctx.transaction(() => (sql.exec("DELETE FROM inv_fts"), changed(sql, "DELETE FROM inv_docs"))) }));
 }

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { isObject, json } from "../http";
 import { changed, first, parseJson, type Row } from "../sql";
 
 // vector.perf.do (contract §6): 384-dimension vectors with metadata, k-NN search by cosine,
@@ -171,6 +172,19 @@ export function exact(a: Float32Array, b: Float32Array, metric: Metric): { score
   return { score: -dist, distance: dist };
 }
 
+const Vector = v.parsed(`${DIMENSIONS} finite numbers`, asVector);
+const Item = v.object({ id: v.string(), vector: Vector, metadata: v.optional(v.record()) });
+const BatchBody = v.object({ vectors: v.array(Item, { min: 1, max: 5000 }) });
+const SearchBody = v.object({
+  vector: Vector,
+  k: v.optional(v.number({ integer: true, min: 1, max: 100 })),
+  metric: v.optional(v.literal(...METRICS)),
+  // Recursive ({and|or: [filters]}), so checked by its own reader.
+  filter: v.optional(v.parsed("{field, operator?: eq|ne|in|gt|gte|lt|lte, value} or {and|or: [filters]}", (f) => (validFilter(f) ? (f as Filter) : null))),
+  maxDistance: v.optional(v.number()),
+  exact: v.optional(v.boolean()),
+});
+
 function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   let index: QuantizedIndex | null = null;
@@ -181,14 +195,8 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     index = fresh;
     return fresh;
   };
-  const insert = (items: unknown[]): number | string => {
-    const parsed: Array<{ id: string; vec: Float32Array; meta: Record<string, unknown> }> = [];
-    for (const item of items) {
-      if (!isObject(item) || typeof item.id !== "string") return "each vector needs {id, vector, metadata?}";
-      const vec = asVector(item.vector);
-      if (!vec) return `vector ${item.id} must be ${DIMENSIONS} finite numbers`;
-      parsed.push({ id: item.id, vec, meta: isObject(item.metadata) ? item.metadata : {} });
-    }
+  const insert = (items: Array<Infer<typeof Item>>): number => {
+    const parsed = items.map((item) => ({ id: item.id, vec: item.vector, meta: item.metadata ?? {} }));
     const idx = loaded();
     ctx.transaction(() => {
       for (const p of parsed) sql.exec("INSERT INTO vectors (id, vec, metadata) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET vec = excluded.vec, metadata = excluded.metadata", p.id, p.vec.buffer, JSON.stringify(p.meta));
@@ -197,37 +205,20 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     return parsed.length;
   };
 
-  router.post("/vector/insert", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const n = insert([body]);
-    return typeof n === "string" ? fail(400, n) : json({ id: body.id, inserted: n }, 201);
-  });
-  router.post("/vector/batch-insert", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const items = Array.isArray(body.vectors) ? body.vectors : [];
-    if (items.length === 0 || items.length > 5000) return fail(400, "POST /vector/batch-insert needs {vectors: [...]} (1–5,000)");
-    const n = insert(items);
-    return typeof n === "string" ? fail(400, n) : json({ inserted: n, vectorCount: loaded().size }, 201);
-  });
-  router.post("/vector/search", async (request) => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const query = asVector(body.vector);
-    if (!query) return fail(400, `POST /vector/search needs {vector: ${DIMENSIONS} numbers, k?, metric?, filter?, maxDistance?}`);
-    const metric = (body.metric ?? "cosine") as Metric;
-    if (!METRICS.includes(metric)) return fail(400, "metric must be cosine, euclidean or dot");
-    if (body.filter !== undefined && !validFilter(body.filter)) return fail(400, "filter must be {field, operator?: eq|ne|in|gt|gte|lt|lte, value} or {and|or: [filters]}");
-    const k = Math.min(Math.max(Math.trunc(Number(body.k ?? 10)) || 10, 1), 100);
-    const maxDistance = typeof body.maxDistance === "number" ? body.maxDistance : Infinity;
+  router.post("/vector/insert", withBody(Item, (body) => json({ id: body.id, inserted: insert([body]) }, 201)));
+  router.post("/vector/batch-insert", withBody(BatchBody, ({ vectors }) => json({ inserted: insert(vectors), vectorCount: loaded().size }, 201)));
+  router.post("/vector/search", withBody(SearchBody, (body) => {
+    const query = body.vector;
+    const metric: Metric = body.metric ?? "cosine";
+    const k = body.k ?? 10;
+    const maxDistance = body.maxDistance ?? Infinity;
     const started = performance.now();
     if (body.exact === true) {
       // A brute-force float32 scan of every stored vector: the reference the index's recall is measured against.
       const top: Array<{ id: string; score: number; distance: number; metadata: unknown }> = [];
       for (const r of sql.exec<VectorRow>("SELECT id, vec, metadata FROM vectors")) {
         const metadata = parseJson(r.metadata) as Record<string, unknown>;
-        if (body.filter !== undefined && !matches(body.filter as Filter, metadata)) continue;
+        if (body.filter !== undefined && !matches(body.filter, metadata)) continue;
         const hit = { id: r.id, ...exact(query, new Float32Array(r.vec), metric), metadata };
         if (hit.distance > maxDistance) continue;
         top.push(hit);
@@ -236,7 +227,7 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
       const results = top.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
       return json({ results, metric, k, searched: results.length, index: "exact-scan", tookMs: performance.now() - started });
     }
-    const ids = loaded().candidates(query, metric, Math.max(10 * k, 100), body.filter as Filter | undefined);
+    const ids = loaded().candidates(query, metric, Math.max(10 * k, 100), body.filter);
     // Exact re-rank of the candidates from the stored float32 vectors.
     const rows: VectorRow[] = [];
     // In statements of at most 100 bound parameters (Durable Object SQLite's limit).
@@ -250,7 +241,7 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
       .slice(0, k);
     return json({ results, metric, k, candidates: ids.length, searched: loaded().size, index: "int8-scan+exact-rerank", tookMs: performance.now() - started });
-  });
+  }));
   router.get("/vector/stats", () => json({ vectorCount: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM vectors")?.n ?? 0, dimensions: DIMENSIONS, index: "int8-scan+exact-rerank", loaded: index?.size ?? null }));
   router.post("/vector/clear", () => {
     const n = changed(sql, "DELETE FROM vectors");
