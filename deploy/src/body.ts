@@ -1,5 +1,5 @@
 import type { IRequest } from "itty-router";
-import { fail, readJson } from "./http";
+import { fail } from "./http";
 import type { Infer, Schema } from "./schema";
 
 export { s } from "./schema";
@@ -12,12 +12,19 @@ export type { Infer } from "./schema";
 
 const PARSED = Symbol("perfdo.body");
 
-/** The request's JSON body, parsed once: a later feature on a shared path reads the same value. */
+/**
+ * The request's JSON body, parsed once (a later feature on a shared path reads the same value): an
+ * empty body is `{}`, malformed JSON the 400 reply.
+ */
 async function parsedBody(request: IRequest): Promise<unknown> {
   const cached = request as IRequest & { [PARSED]?: unknown };
   if (!(PARSED in cached)) {
-    const raw = await readJson(request as unknown as Request);
-    cached[PARSED] = raw === undefined ? {} : raw;
+    const text = await (request as unknown as Request).text();
+    try {
+      cached[PARSED] = text.length === 0 ? {} : (JSON.parse(text) as unknown);
+    } catch {
+      cached[PARSED] = fail(400, `${request.method} ${new URL(request.url).pathname}: the body is not valid JSON`);
+    }
   }
   return cached[PARSED];
 }

@@ -1,3 +1,4 @@
+import { s } from "./schema";
 // Regions of replicated.perf.do and the colos each stands for (contract §4), free of Workers types.
 // Locally every region is an object on this machine: `nearest` is the local client's home region,
 // us-east, and a region's colo is the first of its list.
@@ -25,6 +26,9 @@ export function replicaChoice(value: string | null): ReplicaChoice {
 }
 
 /** A read-only statement: the targeting routes run client SQL, so nothing else is accepted. */
+/** A body's `sql`: one read-only SELECT (the rule below), checked by the route's schema. */
+export const ReadOnlySql = s.parsed("a single read-only SELECT", (t) => (typeof t === "string" && isReadOnlySql(t) ? t : null));
+
 export function isReadOnlySql(sql: string): boolean {
   const s = sql.trim().replace(/;\s*$/, "");
   return /^(select|with)\b/i.test(s) && !s.includes(";") && !/\b(insert|update|delete|drop|alter|create|attach|pragma|replace|vacuum)\b/i.test(s);

@@ -13,6 +13,12 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
+/** An object schema's type: a field whose schema admits undefined (s.optional) is an optional key. */
+type Flat<T> = { [K in keyof T]: T[K] };
+type ObjectOf<F extends Record<string, Schema<unknown>>> = Flat<
+  { [K in keyof F as undefined extends Infer<F[K]> ? never : K]: Infer<F[K]> } & { [K in keyof F as undefined extends Infer<F[K]> ? K : never]?: Infer<F[K]> }
+>;
+
 const at = (path: string): string => path || "body";
 
 function leaf<T>(expected: string, ok: (v: unknown) => boolean): Schema<T> {
@@ -49,6 +55,8 @@ export const s = {
       return undefined;
     },
   }),
+  /** A string, a number or null: a value SQL binds as it is. */
+  scalar: (): Schema<string | number | null> => leaf("a string, a number or null", (v) => v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v))),
   boolean: (): Schema<boolean> => leaf("true or false", (v) => typeof v === "boolean"),
   /** Present, of any type (JSON null included). */
   value: (): Schema<unknown> => leaf("a value", (v) => v !== undefined),
@@ -114,7 +122,7 @@ export const s = {
     },
   }),
   /** An object with these fields (others are kept as they are; a field a schema converts, as `time` does, is replaced by its checked value). */
-  object: <F extends Record<string, Schema<unknown>>>(fields: F): Schema<{ [K in keyof F]: Infer<F[K]> }> => ({
+  object: <F extends Record<string, Schema<unknown>>>(fields: F): Schema<ObjectOf<F>> => ({
     check(value, path, issues) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         issues.push(`${at(path)}: expected an object`);
@@ -131,7 +139,7 @@ export const s = {
           if (checked !== v && (checked !== undefined || v === null)) obj = { ...obj, [key]: checked };
         }
       }
-      return issues.length === before ? (obj as { [K in keyof F]: Infer<F[K]> }) : undefined;
+      return issues.length === before ? (obj as ObjectOf<F>) : undefined;
     },
   }),
 };

@@ -36,4 +36,25 @@ describe("the Worker's body schemas", () => {
   it("treats null like a missing optional field", () => {
     assert.deepEqual(check(Set, { key: "k", value: 1, ttl: null }).issues, []);
   });
+
+  it("converts what a schema reads (a time, a parsed value) and leaves the request's own object alone", () => {
+    const Body = s.object({ at: s.time(), size: s.parsed("a duration", (v) => (v === "1s" ? 1000 : null)), tags: s.array(s.string()) });
+    const raw = { at: "2026-01-01T00:00:00Z", size: "1s", tags: ["a"] };
+    const r = check(Body, raw);
+    assert.deepEqual(r.value, { at: Date.parse("2026-01-01T00:00:00Z"), size: 1000, tags: ["a"] });
+    assert.equal(raw.at, "2026-01-01T00:00:00Z", "the parsed body is a copy where a field changed");
+    assert.equal(r.value?.tags, raw.tags, "an array of plain items is not copied");
+    assert.deepEqual(check(Body, { at: "soon", size: "2s", tags: [] }).issues, ["at: expected a time (ms since the epoch, or a date)", "size: expected a duration"]);
+  });
+
+  it("tells tagged shapes apart, bounds arrays and numbers, and refuses a field that must be absent", () => {
+    const Step = s.tagged("type", { map: s.object({ type: s.literal("map"), mapping: s.record() }), filter: s.object({ type: s.literal("filter"), field: s.string() }) });
+    assert.deepEqual(check(Step, { type: "map", mapping: {} }).issues, []);
+    assert.deepEqual(check(Step, { type: "map", mapping: 1 }).issues, ["mapping: expected an object"]);
+    assert.deepEqual(check(Step, { type: "sort" }).issues, ['type: expected one of "map", "filter"']);
+    assert.deepEqual(check(s.array(s.number(), { min: 1, max: 2 }), [1, 2, 3]).issues, ["body: expected an array of 1–2 items"]);
+    assert.deepEqual(check(s.number({ integer: true, min: 1, max: 64 }), 65).issues, ["body: expected an integer from 1 to 64"]);
+    assert.deepEqual(check(s.object({ id: s.string(), ns: s.absent() }), { id: "x", ns: "y" }).issues, ["ns: must be absent"]);
+    assert.deepEqual(check(s.array(s.scalar()), ["a", 1, null, {}]).issues, ["[3]: expected a string, a number or null"]);
+  });
 });

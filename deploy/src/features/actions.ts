@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readJson } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
@@ -46,19 +47,24 @@ const view = (r: ActionRow) => ({
   requestId: r.request_id ?? undefined, sessionId: r.session_id ?? undefined, workflowId: r.workflow_id ?? undefined, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-const optionalString = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const NewAction = v.object({
+  verb: v.string(),
+  target: v.string(),
+  actor: v.string(),
+  input: v.optional(v.value()),
+  durability: v.optional(v.literal(...DURABILITY)),
+  requestId: v.optional(v.string()),
+  sessionId: v.optional(v.string()),
+  workflowId: v.optional(v.string()),
+});
+// complete carries an output, fail an error; start and retry need nothing.
+const TransitionBody = v.object({ output: v.optional(v.value()), error: v.optional(v.value()) });
 
 export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.post("/actions", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.verb !== "string" || typeof body.target !== "string" || typeof body.actor !== "string") {
-      return fail(400, "POST /actions needs {verb, target, actor} strings");
-    }
+  router.post("/actions", withBody(NewAction, (body) => {
     const durability = body.durability ?? "try";
-    if (!DURABILITY.includes(durability as (typeof DURABILITY)[number])) return fail(400, `durability must be one of ${DURABILITY.join(", ")}`);
-    const requestId = optionalString(body.requestId);
+    const requestId = body.requestId ?? null;
     if (requestId) {
       const existing = first<ActionRow>(sql, "SELECT * FROM actions WHERE request_id = ?", requestId);
       if (existing) return json({ ...view(existing), deduplicated: true });
@@ -66,15 +72,15 @@ export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
     const at = now();
     const row: ActionRow = {
       id: crypto.randomUUID(), verb: body.verb, target: body.target, actor: body.actor, input: JSON.stringify(body.input ?? null), output: null, error: null,
-      durability: durability as string, status: "pending", attempts: 0, request_id: requestId, session_id: optionalString(body.sessionId),
-      workflow_id: optionalString(body.workflowId), created_at: at, updated_at: at,
+      durability, status: "pending", attempts: 0, request_id: requestId, session_id: body.sessionId ?? null,
+      workflow_id: body.workflowId ?? null, created_at: at, updated_at: at,
     };
     sql.exec(
       "INSERT INTO actions (id, verb, target, actor, input, output, error, durability, status, attempts, request_id, session_id, workflow_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       row.id, row.verb, row.target, row.actor, row.input, row.output, row.error, row.durability, row.status, row.attempts, row.request_id, row.session_id, row.workflow_id, row.created_at, row.updated_at,
     );
     return json(view(row), 201);
-  });
+  }));
   router.get("/actions", (request) => {
     const url = new URL(request.url);
     const { where, params } = filters(url, { target: "target", actor: "actor", status: "status", verb: "verb" });
@@ -84,23 +90,20 @@ export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
     const row = first<ActionRow>(sql, "SELECT * FROM actions WHERE id = ?", param(request, "id"));
     return row ? json(view(row)) : fail(404, `action ${param(request, "id")} not found`);
   });
-  router.post("/actions/:id/:transition", async (request) => {
+  router.post("/actions/:id/:transition", withBody(TransitionBody, (input, request) => {
     const id = param(request, "id");
     const transition = TRANSITIONS[param(request, "transition")];
     if (!transition) return fail(404, `no action transition ${param(request, "transition")} (start, complete, fail, retry)`);
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
     const row = first<ActionRow>(sql, "SELECT * FROM actions WHERE id = ?", id);
     if (!row) return fail(404, `action ${id} not found`);
     if (!transition.from.includes(row.status)) return fail(409, `action ${id} is ${row.status}; ${param(request, "transition")} needs ${transition.from.join(" or ")}`);
-    const input = isObject(body) ? body : {};
     const output = transition.to === "completed" ? JSON.stringify(input.output ?? null) : row.output;
     const error = transition.to === "failed" ? JSON.stringify(input.error ?? { message: "failed" }) : transition.to === "pending" ? null : row.error;
     const attempts = transition.to === "running" ? row.attempts + 1 : row.attempts;
     const at = now();
     sql.exec("UPDATE actions SET status = ?, output = ?, error = ?, attempts = ?, updated_at = ? WHERE id = ?", transition.to, output, error, attempts, at, id);
     return json(view({ ...row, status: transition.to, output, error, attempts, updated_at: at }));
-  });
+  }));
 }
 
 export const actions: Feature = {

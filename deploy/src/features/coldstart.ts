@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json, readObject } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { EVERY } from "../namespaces";
 
 // Cold start by database size (contract §9), local target only: hooks the harness uses to prepare
@@ -17,16 +18,13 @@ function migrateColdstart(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS cold_filler (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
 }
 
+const FillBody = v.object({ bytes: v.number({ min: 0, max: MAX_BYTES }) });
+
 function coldstartRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const localOnly = (): Response | null => (ctx.local ? null : fail(404, "cold-start hooks exist on the local target only"));
-  router.post("/db/fill", async (request) => {
-    const refused = localOnly();
-    if (refused) return refused;
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const bytes = Number(body.bytes);
-    if (!Number.isFinite(bytes) || bytes < 0 || bytes > MAX_BYTES) return fail(400, `POST /db/fill needs {bytes} (0–${MAX_BYTES})`);
+  // Refused before its body is read: a deployment has no such hook, whatever is sent.
+  const fill = withBody(FillBody, ({ bytes }) => {
     const chunks = Math.ceil(Math.max(0, bytes - sql.databaseSize) / CHUNK);
     // Batches of 64 chunks (4 MB) per statement, each its own transaction: no single write is huge.
     for (let done = 0; done < chunks; done += 64) {
@@ -35,6 +33,7 @@ function coldstartRoutes(router: RouterType, ctx: FeatureContext): void {
     }
     return json({ databaseSize: sql.databaseSize, chunks });
   });
+  router.post("/db/fill", (request) => localOnly() ?? fill(request));
   router.get("/db/size", () => json({ databaseSize: sql.databaseSize }));
   // Reads every stored byte: the cost of a first query that touches the whole database. (length()
   // alone reads only each row's header; the last byte of a blob is at the end of its overflow chain.)

@@ -79,7 +79,7 @@ function targetNamespace(value: unknown, self: string): string | Response {
 
 const Filter = s.optional(s.object({ include: s.optional(s.array(s.string())), exclude: s.optional(s.array(s.string())) }));
 const ForkBody = s.object({ namespace: s.optional(s.string()), id: s.optional(s.string()), asBranch: s.optional(s.boolean()), shallow: s.optional(s.boolean()), filter: Filter, tables: Filter });
-const MoveBody = s.object({ colo: s.string(), testRunId: s.optional(s.string()) });
+const MoveBody = s.object({ colo: s.string({ pattern: COLO, expected: "a 3–4 letter colo code" }), testRunId: s.optional(s.string()) });
 const PrepareBody = s.object({ targetId: s.string(), tokenTtl: s.optional(s.number({ positive: true })) });
 const TokenBody = s.object({ token: s.string(), targetId: s.optional(s.string()) });
 const JobBody = s.object({ jobId: s.string() });
@@ -101,7 +101,6 @@ export function copyRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
 
   router.post("/move", withBody(MoveBody, (body) => {
-    if (!COLO.test(body.colo)) return fail(400, "POST /move: colo: expected a 3–4 letter colo code");
     const sourceColo = getMeta(sql, "colo", LOCAL_COLO);
     const targetColo = body.colo.toUpperCase();
     emit(sql, "move.started", { sourceColo, targetColo, testRunId: body.testRunId });

@@ -1,7 +1,8 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readObject } from "../http";
-import { isReadOnlySql } from "../regions";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
+import { ReadOnlySql } from "../regions";
 import { all, first, param } from "../sql";
 
 // The standards datasets (contract §10) on naics., unspsc., onet. and standards.: NAICS industries,
@@ -36,32 +37,27 @@ function migrateDatasets(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS tools_category ON tools (category)");
 }
 
+const RowsBody = v.object({ rows: v.array(v.record(), { min: 1, max: 5000 }) });
+const QueryBody = v.object({ sql: ReadOnlySql, params: v.optional(v.array(v.scalar())) });
+
 function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   for (const [path, { table, columns }] of Object.entries(TABLES)) {
-    router.post(`/${path}/batch`, async (request) => {
-      const body = await readObject(request);
-      if (body instanceof Response) return body;
-      const rows = Array.isArray(body.rows) ? body.rows.filter(isObject) : [];
-      if (rows.length === 0 || rows.length > 5000) return fail(400, `POST /${path}/batch needs {rows: [...]} (1–5,000) with ${columns.join(", ")}`);
+    // Rows are objects with (some of) the table's columns; a column left out or "" is null.
+    router.post(`/${path}/batch`, withBody(RowsBody, ({ rows }) => {
       const insert = `INSERT OR REPLACE INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
       ctx.transaction(() => rows.forEach((r) => sql.exec(insert, ...columns.map((c) => (r[c] === undefined || r[c] === "" ? null : (r[c] as SqlStorageValue))))));
       return json({ imported: rows.length, total: first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0 }, 201);
-    });
+    }));
   }
-  const query = async (request: Request): Promise<Response> => {
-    const body = await readObject(request);
-    if (body instanceof Response) return body;
-    const text = typeof body.sql === "string" ? body.sql : "";
-    if (!isReadOnlySql(text)) return fail(400, "sql must be a single read-only SELECT");
-    const params = Array.isArray(body.params) ? (body.params as SqlStorageValue[]) : [];
+  const query = withBody(QueryBody, ({ sql: text, params = [] }) => {
     try {
       const rows = all(sql, text, ...params);
       return json({ rows, rowCount: rows.length });
     } catch (err) {
       return fail(400, `sql: ${(err as Error).message}`);
     }
-  };
+  });
   router.post("/iceberg/query", query);
   router.post("/query", (request) => (ctx.namespace() === "standards" ? query(request) : undefined));
   router.get("/naics/:code", (request) => {

@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readBatch, readJson } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
@@ -26,33 +27,27 @@ export function migrateEvents(sql: SqlStorage): void {
 const view = (r: EventRow) => ({ id: r.id, sequence: r.sequence, verb: r.verb, source: r.source, data: parseJson(r.data), actionId: r.action_id ?? undefined, streamed: r.streamed === 1, createdAt: r.created_at });
 
 /** Appends one event; also used by the DLQ's replay. Returns null for an invalid event. */
-export function appendEvent(sql: SqlStorage, input: unknown): ReturnType<typeof view> | string {
-  if (!isObject(input) || typeof input.verb !== "string" || typeof input.source !== "string") return "an event needs {verb, source} strings";
+const NewEvent = v.object({ verb: v.string(), source: v.string(), data: v.optional(v.value()), actionId: v.optional(v.string()) });
+const NewEvents = v.union(v.array(NewEvent), v.object({ events: v.array(NewEvent) }), "a JSON array of events, or {events: [...]}");
+
+export function appendEvent(sql: SqlStorage, input: Infer<typeof NewEvent>): ReturnType<typeof view> {
   const id = crypto.randomUUID();
   const row = first<EventRow>(
     sql,
     "INSERT INTO events (id, verb, source, data, action_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
-    id, input.verb, input.source, JSON.stringify(input.data ?? {}), typeof input.actionId === "string" ? input.actionId : null, now(),
+    id, input.verb, input.source, JSON.stringify(input.data ?? {}), input.actionId ?? null, now(),
   );
   return view(row as EventRow);
 }
 
 export function eventRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
-  router.post("/events/batch", async (request) => {
-    const items = await readBatch(request, "events", "POST /events/batch");
-    if (items instanceof Response) return items;
+  router.post("/events/batch", withBody(NewEvents, (body) => {
+    const items = Array.isArray(body) ? body : body.events;
     const created = transaction(() => items.map((item) => appendEvent(sql, item)));
-    const bad = created.findIndex((e) => typeof e === "string");
-    if (bad >= 0) return fail(400, `item ${bad}: ${created[bad] as string}`);
     return json({ created: created.length, events: created }, 201);
-  });
-  router.post("/events", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    const event = appendEvent(sql, body);
-    return typeof event === "string" ? fail(400, event) : json(event, 201);
-  });
+  }));
+  router.post("/events", withBody(NewEvent, (body) => json(appendEvent(sql, body), 201)));
   router.get("/events/replay", (request) => {
     const url = new URL(request.url);
     const from = Number(url.searchParams.get("fromSequence") ?? 0);

@@ -1,6 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readJson } from "../http";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
 import { namespaceFromHost } from "../namespace";
 import { COLO_COORDINATES, HOME_COLO, modelRttMs } from "../colos";
 import { EVERY } from "../namespaces";
@@ -9,27 +10,23 @@ import { EVERY } from "../namespaces";
 // trips, the floor of every other figure; DO → DO calls; the WebSocket endpoint's stats (the
 // socket itself is accepted by the object, perf-do.ts, with the hibernation API).
 
+// `target` is a host (`echo-replica.perf.do`); `via: "worker"` goes out through the Worker and back.
+const DoCall = v.object({ target: v.string(), affinity: v.optional(v.literal("same-colo", "cross-colo")), targetColo: v.optional(v.string()), via: v.optional(v.literal("rpc", "worker")) });
+
 const ping = (ctx: FeatureContext) => ({ ok: true, namespace: ctx.namespace(), ts: Date.now() });
 
 function networkRoutes(router: RouterType, ctx: FeatureContext): void {
   router.get("/ping", () => json(ping(ctx)));
-  router.post("/echo", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (body === undefined) return fail(400, "POST /echo needs a JSON body");
-    return json(body);
-  });
+  // Any JSON body comes back as it was sent (an empty one as {}).
+  router.post("/echo", withBody(v.value(), (body) => json(body)));
   // POST /do-call {target: "echo-replica.perf.do", affinity}: this object pings the target's object.
-  router.post("/do-call", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body) || typeof body.target !== "string") return fail(400, "POST /do-call needs {target: '<namespace>.<domain>'}");
+  router.post("/do-call", withBody(DoCall, async (body) => {
     const target = namespaceFromHost(body.target, ctx.baseDomain);
     if (!target) return fail(400, `target ${body.target} names no namespace`);
-    const affinity = body.affinity === "cross-colo" ? "cross-colo" : "same-colo";
+    const affinity = body.affinity ?? "same-colo";
     // Locally both objects share a machine: a cross-colo call waits the colo model's round trip
     // (home → targetColo, default LHR) on top of the real call. Deployed, the network is real.
-    const targetColo = typeof body.targetColo === "string" ? body.targetColo.toUpperCase() : "LHR";
+    const targetColo = body.targetColo?.toUpperCase() ?? "LHR";
     const modelMs = ctx.local && affinity === "cross-colo" ? modelRttMs(HOME_COLO, targetColo) : null;
     if (ctx.local && affinity === "cross-colo" && modelMs === null) return fail(400, `unknown targetColo ${targetColo}`);
     // via "worker": out through this Worker's own fetch handler and back in by host, as a client's
@@ -46,7 +43,7 @@ function networkRoutes(router: RouterType, ctx: FeatureContext): void {
     } else reply = await ctx.peer(target).call("network", "ping");
     const latencyMs = performance.now() - started;
     return json({ ok: status === 200, from: ctx.namespace(), target: body.target, affinity, via: viaWorker ? "worker" : "rpc", status, latencyMs, reply, ...(modelMs === null ? {} : { modelMs, targetColo }) });
-  });
+  }));
   // GET /colo-probe?target=<COLO> with cf-ipcolo: <source> (and X-Target-Colo): one cell of the colo
   // matrix. Locally the answer waits the colo model's round trip between the two (colos.ts).
   router.get("/colo-probe", async (request) => {

@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readBatch, readJson } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, json } from "../http";
 import { cosine, ftsQuery, termVector } from "../search-text";
 import { all, limitParam, param, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
@@ -19,10 +20,15 @@ export function migrateSearch(sql: SqlStorage): void {
   sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_docs USING fts5(id UNINDEXED, type UNINDEXED, content, tokenize = 'porter unicode61')");
 }
 
-function indexDoc(sql: SqlStorage, input: unknown): string | null {
-  if (!isObject(input) || typeof (input.$id ?? input.id) !== "string" || typeof input.content !== "string") return "a document needs {$id, content} strings";
-  const id = (input.$id ?? input.id) as string;
-  const type = typeof (input.$type ?? input.type) === "string" ? ((input.$type ?? input.type) as string) : "Document";
+// `$id`/`$type` or `id`/`type`; an id under either name is needed (a rule across two fields).
+const Doc = v.object({ $id: v.optional(v.string()), id: v.optional(v.string()), $type: v.optional(v.string()), type: v.optional(v.string()), content: v.string() });
+const Docs = v.union(v.array(Doc), v.object({ documents: v.array(Doc) }), "a JSON array of documents, or {documents: [...]}");
+const NO_ID = "a document needs a string $id";
+
+function indexDoc(sql: SqlStorage, input: Infer<typeof Doc>): string | null {
+  const id = input.$id ?? input.id;
+  if (id === undefined) return NO_ID;
+  const type = input.$type ?? input.type ?? "Document";
   sql.exec("DELETE FROM search_docs WHERE id = ?", id); // re-indexing replaces
   sql.exec("INSERT INTO search_docs (id, type, content) VALUES (?, ?, ?)", id, type, input.content);
   return null;
@@ -59,20 +65,17 @@ function semanticHits(sql: SqlStorage, q: string, type: string | null, limit: nu
 
 export function searchRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
-  router.post("/search/index/batch", async (request) => {
-    const items = await readBatch(request, "documents", "POST /search/index/batch");
-    if (items instanceof Response) return items;
-    const errors = transaction(() => items.map((item) => indexDoc(sql, item)));
-    const bad = errors.findIndex((e) => e !== null);
-    if (bad >= 0) return fail(400, `item ${bad}: ${errors[bad] as string}`);
+  router.post("/search/index/batch", withBody(Docs, (body) => {
+    const items = Array.isArray(body) ? body : body.documents;
+    const missing = items.findIndex((d) => (d.$id ?? d.id) === undefined);
+    if (missing >= 0) return fail(400, `POST /search/index/batch: item ${missing}: ${NO_ID}`);
+    transaction(() => items.forEach((item) => indexDoc(sql, item)));
     return json({ indexed: items.length }, 201);
-  });
-  router.post("/search/index", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
+  }));
+  router.post("/search/index", withBody(Doc, (body) => {
     const error = indexDoc(sql, body);
-    return error ? fail(400, error) : json({ indexed: 1, $id: (isObject(body) ? (body.$id ?? body.id) : undefined) as string }, 201);
-  });
+    return error ? fail(400, `POST /search/index: ${error}`) : json({ indexed: 1, $id: body.$id ?? body.id }, 201);
+  }));
   router.delete("/search/index/:id", (request) => {
     const id = param(request, "id");
     return sql.exec("DELETE FROM search_docs WHERE id = ?", id).rowsWritten > 0 ? json({ $id: id, deleted: true }) : fail(404, `document ${id} not indexed`);

@@ -1,7 +1,8 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json, readJson } from "../http";
-import { isReadOnlySql, NEAREST_REGION, REGION_COLOS, REGIONS, replicaChoice, SHARDS } from "../regions";
+import { s as v, withBody } from "../body";
+import { fail, json } from "../http";
+import { ReadOnlySql, NEAREST_REGION, REGION_COLOS, REGIONS, replicaChoice, SHARDS } from "../regions";
 import { fnv1a, mix } from "../shard-routing";
 import { all, first, parseJson } from "../sql";
 
@@ -57,6 +58,9 @@ const inside = {
   },
 };
 
+const ShardQuery = v.object({ sql: v.optional(ReadOnlySql) });
+const DataWrite = v.object({ key: v.optional(v.string()), value: v.value() });
+
 function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
   const sql = ctx.sql;
   const shardCall = (n: number, method: keyof typeof inside, body: unknown): Promise<Answer> => ctx.peer(`sharded/shard-${n}`).call<Answer>("targeting", method, body);
@@ -67,12 +71,9 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
   };
 
   // ---- sharded.perf.do --------------------------------------------------------------------------
-  router.post("/query", async (request) => {
-    if (ctx.namespace() !== "sharded") return undefined;
+  const shardedQuery = withBody(ShardQuery, async (body, request) => {
     const url = new URL(request.url);
-    const body = await readJson(request);
-    const text = isObject(body) && typeof body.sql === "string" ? body.sql : "SELECT * FROM items LIMIT 10";
-    if (!isReadOnlySql(text)) return fail(400, "only a single read-only SELECT is accepted here");
+    const text = body.sql ?? "SELECT * FROM items LIMIT 10";
     if (url.searchParams.get("scatter") === "true") {
       const n = Math.min(Math.max(Number(url.searchParams.get("shards") ?? SHARDS) || SHARDS, 1), SHARDS);
       const parts = await Promise.all(Array.from({ length: n }, (_, i) => shardCall(i, "query", { sql: text })));
@@ -87,6 +88,7 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
     }
     return json(await shardCall(shard, "query", { sql: text }));
   });
+  router.post("/query", (request) => (ctx.namespace() === "sharded" ? shardedQuery(request) : undefined));
   router.get("/things/:key", async (request) => {
     if (ctx.namespace() !== "sharded") return undefined;
     const shardKey = new URL(request.url).searchParams.get("shardKey") ?? request.params.key ?? "";
@@ -100,12 +102,9 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
     if (url.searchParams.get("simulateFailure") === "primary" && choice.kind === "primary") return { region: NEAREST_REGION, failedOver: true };
     return choice.kind === "primary" ? { region: "primary" } : { region: choice.region, failedOver: undefined };
   };
-  router.post("/data", async (request) => {
-    if (ctx.namespace() !== "replicated") return undefined;
+  const writeData = withBody(DataWrite, async (body, request) => {
     const url = new URL(request.url);
-    const body = await readJson(request);
-    if (!isObject(body) || !("value" in body)) return fail(400, "POST /data needs {key?, value}");
-    const key = typeof body.key === "string" ? body.key : crypto.randomUUID();
+    const key = body.key ?? crypto.randomUUID();
     const where = choose(url);
     if (where instanceof Response) return where;
     // Writes always go to the primary (or, when it is failing, to the nearest region) and then to every region.
@@ -113,6 +112,7 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
     await Promise.all(REGIONS.map((r) => regionCall(r, "put", { key, value: body.value })));
     return served(where.region === "primary" ? "primary" : where.region, { key, value: body.value, written: true, failedOver: where.failedOver });
   });
+  router.post("/data", (request) => (ctx.namespace() === "replicated" ? writeData(request) : undefined));
   const readData = async (request: Request & { params: Record<string, string | undefined> }): Promise<Response | undefined> => {
     if (ctx.namespace() !== "replicated") return undefined;
     const url = new URL(request.url);

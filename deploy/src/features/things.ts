@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
-import { fail, isObject, json, readBatch, readJson } from "../http";
+import { s as v, withBody, type Infer } from "../body";
+import { fail, isObject, json } from "../http";
 import { param } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { historyOf as entityHistory } from "../entity-history";
@@ -60,15 +61,23 @@ function toThing(row: ThingRow): Thing {
   };
 }
 
-function parseNewThing(input: unknown): { id: string; type: string; name: string | null; data: unknown } | string {
-  if (!isObject(input)) return "a thing must be a JSON object";
+// `$type`/`$id` or, as the clients also send them, `type`/`id`.
+const NewThing = v.object({
+  $type: v.optional(v.string({ min: 1 })),
+  type: v.optional(v.string({ min: 1 })),
+  $id: v.optional(v.string({ min: 1 })),
+  id: v.optional(v.string({ min: 1 })),
+  name: v.optional(v.string()),
+  data: v.optional(v.value()),
+});
+const NewThings = v.union(v.array(NewThing), v.object({ things: v.array(NewThing) }), "a JSON array of things, or {things: [...]}");
+const Patch = v.object({ data: v.optional(v.value()), name: v.optional(v.string()) });
+
+/** The thing to insert; a type under either name is needed (a rule across two fields). */
+function parseNewThing(input: Infer<typeof NewThing>): { id: string; type: string; name: string | null; data: unknown } | string {
   const type = input.$type ?? input.type;
-  if (typeof type !== "string" || type.length === 0) return "a thing needs a string $type";
-  const id = input.$id ?? input.id;
-  if (id !== undefined && (typeof id !== "string" || id.length === 0)) return "$id must be a non-empty string";
-  const name = input.name;
-  if (name !== undefined && name !== null && typeof name !== "string") return "name must be a string";
-  return { id: (id as string | undefined) ?? crypto.randomUUID(), type, name: (name as string | undefined) ?? null, data: input.data ?? {} };
+  if (type === undefined) return "a thing needs a string $type";
+  return { id: input.$id ?? input.id ?? crypto.randomUUID(), type, name: input.name ?? null, data: input.data ?? {} };
 }
 
 function insertThing(sql: SqlStorage, thing: { id: string; type: string; name: string | null; data: unknown }): Thing | null {
@@ -120,26 +129,23 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
   /** Lifecycle history of an entity (promote/demote), shown with the thing when it has any. */
   const historyOf = (id: string): unknown[] => entityHistory(sql, id);
-  router.post("/things/batch", async (request) => {
-    const items = await readBatch(request, "things", "POST /things/batch");
-    if (items instanceof Response) return items;
+  router.post("/things/batch", withBody(NewThings, (body) => {
+    const items = Array.isArray(body) ? body : body.things;
     const parsed = items.map(parseNewThing);
     const bad = parsed.findIndex((p) => typeof p === "string");
-    if (bad >= 0) return fail(400, `item ${bad}: ${parsed[bad] as string}`);
+    if (bad >= 0) return fail(400, `POST /things/batch: item ${bad}: ${parsed[bad] as string}`);
     const created = transaction(() => parsed.map((p) => insertThing(sql, p as Exclude<typeof p, string>)));
     const conflict = created.findIndex((t) => t === null);
     if (conflict >= 0) return fail(409, `item ${conflict}: a thing with that $id exists`);
     return json({ created: created.length, things: created }, 201);
-  });
+  }));
 
-  router.post("/things", async (request) => {
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
+  router.post("/things", withBody(NewThing, (body) => {
     const parsed = parseNewThing(body);
-    if (typeof parsed === "string") return fail(400, parsed);
+    if (typeof parsed === "string") return fail(400, `POST /things: ${parsed}`);
     const thing = insertThing(sql, parsed);
     return thing ? json(thing, 201) : fail(409, `thing ${parsed.id} exists`);
-  });
+  }));
 
   router.get("/things", (request) => {
     const url = new URL(request.url);
@@ -186,11 +192,8 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ ...toThing({ ...old, created_at: row.created_at }), version });
   });
 
-  router.patch("/things/:id", async (request) => {
+  router.patch("/things/:id", withBody(Patch, (body, request) => {
     const id = param(request, "id");
-    const body = await readJson(request);
-    if (body instanceof Response) return body;
-    if (!isObject(body)) return fail(400, "PATCH /things/:id needs a JSON object");
     const merge = new URL(request.url).searchParams.get("merge") === "true";
     return transaction(() => {
       const row = getRow(sql, id);
@@ -198,7 +201,7 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
       const current = JSON.parse(row.data) as unknown;
       const patch = body.data;
       const data = patch === undefined ? current : merge && isObject(current) && isObject(patch) ? { ...current, ...patch } : patch;
-      const name = typeof body.name === "string" ? body.name : row.name;
+      const name = body.name ?? row.name;
       const version = row.version + 1;
       const now = new Date().toISOString();
       const text = JSON.stringify(data);
@@ -209,7 +212,7 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
       );
       return json(toThing({ ...row, name, data: text, version, updated_at: now }));
     });
-  });
+  }));
 
   router.delete("/things/:id", (request) => {
     const id = param(request, "id");
