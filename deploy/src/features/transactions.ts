@@ -44,7 +44,8 @@ const Barrier = s.object({ barrierId: s.string(), operators: s.optional(s.array(
 const ParticipantSchema = s.union(s.string({ min: 1 }), s.object({ id: s.string({ min: 1 }), data: s.optional(s.value()), voteNo: s.optional(s.boolean()) }), "a participant name or {id, data?}");
 const Prepare = s.object({ transactionId: s.optional(s.string()), participants: s.array(ParticipantSchema, { min: 1 }) });
 
-function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
+/** Transactions: begin, stage records, commit or abort, and the committed output. */
+function txRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const status = (id: string): string | undefined => first<{ status: string }>(sql, "SELECT status FROM tx_transactions WHERE id = ?", id)?.status;
   const needOpen = (id: string): string | Response => {
@@ -101,8 +102,11 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
     const rows = all<{ seq: number; tx: string; record: string }>(sql, "SELECT * FROM tx_output ORDER BY seq LIMIT 10000");
     return json({ records: rows.map((r) => ({ seq: r.seq, transactionId: r.tx, record: parseJson(r.record) })), count: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM tx_output")?.n ?? 0 });
   });
+}
 
-  // ---- dedup ---------------------------------------------------------------------------------------
+/** Dedup: a message id processed once; an Idempotency-Key answered with its first answer. */
+function dedupRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   /** True when `id` is new (and now recorded); false for a duplicate. */
   const firstTime = (id: string, response: unknown = null): boolean =>
     // Fault switch (local only): forget every id, so duplicates are processed again.
@@ -131,8 +135,11 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ seen: ids.filter((i) => seen.has(i)), unseen: ids.filter((i) => !seen.has(i)) });
   }));
   router.get("/transactions/dedup/check/:id", (request) => json({ messageId: param(request, "id"), seen: first(sql, "SELECT 1 AS x FROM tx_dedup WHERE id = ?", param(request, "id")) !== undefined }));
+}
 
-  // ---- checkpoints ---------------------------------------------------------------------------------
+/** Checkpoints of committed output and offsets, and barriers acknowledged by operators. */
+function checkpointRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/transactions/checkpoint/create", withBody(CheckpointCreate, (body) => {
     const id = body.checkpointId ?? crypto.randomUUID();
     const seq = first<{ s: number | null }>(sql, "SELECT MAX(seq) AS s FROM tx_output")?.s ?? 0;
@@ -160,8 +167,11 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
     const pending = rows.filter((r) => r.acked === 0).map((r) => r.operator);
     return json({ barrierId: id, acknowledged: rows.filter((r) => r.acked === 1).map((r) => r.operator), pending, aligned: rows.length > 0 && pending.length === 0 });
   }));
+}
 
-  // ---- two-phase commit ----------------------------------------------------------------------------
+/** Two-phase commit across objects (participants over RPC), and clearing everything. */
+function twoPhaseRoutes(router: RouterType, ctx: FeatureContext): void {
+  const { sql } = ctx;
   router.post("/transactions/2pc/prepare", withBody(Prepare, async (body) => {
     const id = body.transactionId ?? crypto.randomUUID();
     const ps: Participant[] = body.participants.map((p) => (typeof p === "string" ? { id: p } : { id: p.id, data: p.data, voteNo: p.voteNo === true }));
@@ -193,6 +203,11 @@ function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/transactions/clear", () =>
     json({ cleared: ctx.transaction(() => ["tx_transactions", "tx_staged", "tx_output", "tx_dedup", "tx_checkpoints", "tx_barriers", "tx_2pc", "tx_prepared"].reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) }),
   );
+}
+
+// The route groups, in the order their routes are tried.
+function transactionRoutes(router: RouterType, ctx: FeatureContext): void {
+  for (const routes of [txRoutes, dedupRoutes, checkpointRoutes, twoPhaseRoutes]) routes(router, ctx);
 }
 
 export const transactions: Feature = {
