@@ -17,6 +17,8 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
   PERFDO_DELAY_MS?: string;
   /** Local only: break one behaviour on purpose, to prove the E2E suites catch it (the list: faults.ts). */
   PERFDO_FAULT?: string;
+  /** Local only: the gateway to miniflare's R2 (lib/node/target/r2-sidecar.ts), where a deployment binds ICEBERG. */
+  ICEBERG_STORE?: Fetcher;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */
   PERFDO_CF_RAY_COLO?: string;
 };

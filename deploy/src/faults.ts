@@ -6,6 +6,7 @@ export const FAULTS = {
   "fork-shares-state": "a fork's host is served by its source object, as if forks shared state",
   "cache-shallow-invalidate": "invalidate-cascade drops the key alone, not the entries depending on it",
   "temporal-drops-writes": "every third POST /temporal/put is acknowledged but not kept",
+  "iceberg-no-pruning": "Iceberg queries read every data file and row group (no partition, bounds, statistics or bloom filter pruning)",
   "dedup-forgets": "transactions' dedup remembers no id, so duplicates and idempotent repeats run again",
   "cdc-drops-batch-tail": "POST /cdc/capture/batch acknowledges every event but logs all but the last",
   "timers-never-fire": "the object's alarm fires no timer",

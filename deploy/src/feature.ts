@@ -1,5 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Fault } from "./faults";
+import type { ObjectStore } from "./iceberg/store";
 import type { Served } from "./namespaces";
 
 // A feature of the reference Worker: one module declaring its name, its schema (versioned), its
@@ -25,6 +26,8 @@ export interface FeatureContext {
   readonly local: boolean;
   /** Resets this object right after the current response: the next request builds a new instance (storage kept). */
   resetSoon(): void;
+  /** The R2 bucket Iceberg tables live in (deployed: the ICEBERG binding; local: miniflare's R2); null when none is bound. */
+  readonly store: ObjectStore | null;
   /** Deletes all of this object's storage. */
   deleteAll(): Promise<void>;
   /** The features that define `hook`, each with its tables made ready (a route acting on other features' tables calls their hooks). */

@@ -8,6 +8,7 @@ import { temporal } from "./features/temporal";
 import { vector } from "./features/vector";
 import { cdc } from "./features/cdc";
 import { datasets } from "./features/datasets";
+import { iceberg } from "./features/iceberg";
 import { coldstart } from "./features/coldstart";
 import { partitionRouter } from "./features/partition-router";
 import { state } from "./features/state";
@@ -39,6 +40,7 @@ import { things } from "./features/things";
 // (test/unit/worker-features.test.ts fails on an undeclared one).
 export const FEATURES: readonly Feature[] = [
   targeting, // sharded./replicated. answer §4's targeting before anything else
+  iceberg, // iceberg., and the point lookups of naics./unspsc. (from their Iceberg tables)
   datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
   network,
   lifecycle,

@@ -8,9 +8,8 @@ import { all, first, param } from "../sql";
 // The standards datasets (contract §10) on naics., unspsc., onet. and standards.: NAICS industries,
 // UNSPSC commodities, O*NET occupations, tasks and tools, each a SQLite table. Imported through batch
 // endpoints (`POST /industries/batch`, `/commodities/batch`, `/occupations/batch`, `/tasks/batch`,
-// `/tools/batch`), then queried: `POST /iceberg/query {sql, params}` (a single read-only SELECT, as
-// the contract's NAICS/UNSPSC clients send), `GET /unspsc/:code`, `GET /naics/:code`,
-// `GET /tasks?occupation&minImportance&type`, `GET /tools?occupation|category|unspsc`,
+// `/tools/batch`), then queried: `POST /datasets/query {sql, params}` (a single read-only SELECT over
+// this object's SQLite), `GET /tasks?occupation&minImportance&type`, `GET /tools?occupation|category|unspsc`,
 // `GET /occupations/:code/related?via=tools`, and on standards. `POST /query {sql, params}` for
 // joins across datasets.
 
@@ -58,16 +57,8 @@ function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
       return fail(400, `sql: ${(err as Error).message}`);
     }
   });
-  router.post("/iceberg/query", query);
+  router.post("/datasets/query", query);
   router.post("/query", (request) => (ctx.namespace() === "standards" ? query(request) : undefined));
-  router.get("/naics/:code", (request) => {
-    const row = first(sql, "SELECT * FROM industries WHERE code = ?", param(request, "code"));
-    return row ? json(row) : fail(404, `no NAICS code ${param(request, "code")}`);
-  });
-  router.get("/unspsc/:code", (request) => {
-    const row = first(sql, "SELECT * FROM commodities WHERE code = ?", param(request, "code"));
-    return row ? json(row) : fail(404, `no UNSPSC code ${param(request, "code")}`);
-  });
   router.get("/tasks", (request) => {
     const q = new URL(request.url).searchParams;
     const where: string[] = [];

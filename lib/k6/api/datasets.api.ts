@@ -10,7 +10,7 @@ export function datasetsApi(c: NamespaceClient) {
   return {
     importBatch: (table: Table, rows: unknown[], name = `datasets.seed-${table}`): JsonResponse => c.post(name, `/${table}/batch`, { rows }),
     stats: (): JsonResponse => c.get("datasets.stats", "/datasets/stats"),
-    sql: (name: string, sql: string, params: unknown[], meta?: OperationMeta): JsonResponse => c.post(name, "/iceberg/query", { sql, params }, meta),
+    sql: (name: string, sql: string, params: unknown[], meta?: OperationMeta): JsonResponse => c.post(name, "/datasets/query", { sql, params }, meta),
     crossQuery: (name: string, sql: string, params: unknown[], meta?: OperationMeta): JsonResponse => c.post(name, "/query", { sql, params }, meta),
     naics: (code: string, meta?: OperationMeta): JsonResponse => c.get("naics.get", `/naics/${encodeURIComponent(code)}`, meta),
     unspsc: (code: string, meta?: OperationMeta): JsonResponse => c.get("unspsc.get", `/unspsc/${encodeURIComponent(code)}`, meta),

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
+import { startR2Sidecar } from "./r2-sidecar";
 import { EXIT, PerfdoError } from "../errors";
 import { childrenNamed } from "../run/resources";
 import { startWorkerd } from "./workerd";
@@ -82,6 +83,8 @@ async function viaMiniflare(workerScript: string, bindings: Record<string, strin
     host: "127.0.0.1",
     port: options.port ?? 0,
     durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
+    r2Buckets: ["ICEBERG"],
+    r2Persist: false,
     bindings,
     // In memory: every run starts from empty objects, like a fresh deployment.
     durableObjectsPersist: false,
@@ -101,6 +104,22 @@ async function viaMiniflare(workerScript: string, bindings: Record<string, strin
   return { port: Number(url.port), pid, stop: () => mf.dispose() };
 }
 
+/** workerd with the config of ./workerd.ts, and miniflare's R2 beside it for the Iceberg tables (./r2-sidecar.ts). */
+async function viaWorkerd(workerScript: string, bindings: Record<string, string>, options: LocalTargetOptions): Promise<Started> {
+  const before = new Map(SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
+  const r2 = await startR2Sidecar(COMPATIBILITY_DATE);
+  if (options.ownSignals) {
+    for (const sig of SIGNALS) for (const l of process.listeners(sig)) if (!before.get(sig)?.has(l)) process.off(sig, l);
+  }
+  try {
+    const workerd = await startWorkerd({ script: workerScript, compatibilityDate: COMPATIBILITY_DATE, text: bindings, durableObjects: { PERF_DO: "PerfDO" }, external: { ICEBERG_STORE: r2.address } }, { port: options.port });
+    return { port: workerd.port, pid: workerd.pid, stop: async () => (await workerd.stop(), await r2.stop()) };
+  } catch (err) {
+    await r2.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
 export async function startLocalTarget(workerScript: string, options: LocalTargetOptions = {}): Promise<LocalTarget> {
   const bindings = {
     PERFDO_LOCAL: "1",
@@ -110,10 +129,7 @@ export async function startLocalTarget(workerScript: string, options: LocalTarge
     PERFDO_CF_RAY_COLO: options.cfRayColo ?? "",
     ...(options.token ? { PERFDO_TOKEN: options.token } : {}),
   };
-  const started: Started =
-    options.backend === "miniflare"
-      ? await viaMiniflare(workerScript, bindings, options)
-      : await startWorkerd({ script: workerScript, compatibilityDate: COMPATIBILITY_DATE, text: bindings, durableObjects: { PERF_DO: "PerfDO" } }, { port: options.port });
+  const started: Started = options.backend === "miniflare" ? await viaMiniflare(workerScript, bindings, options) : await viaWorkerd(workerScript, bindings, options);
   const base = `http://127.0.0.1:${started.port}`;
   // A pooled keep-alive socket may have been closed by workerd while the caller was busy: retry once.
   const admin = async (init?: RequestInit): Promise<Response> => {

@@ -24,6 +24,8 @@ export interface WorkerdService {
   text?: Record<string, string>;
   /** Durable Object namespace bindings: binding name → class name (SQLite-backed). */
   durableObjects?: Record<string, string>;
+  /** Service bindings to HTTP servers outside workerd: binding name → host:port (the R2 sidecar's gateway). */
+  external?: Record<string, string>;
 }
 
 export interface WorkerdProcess {
@@ -41,13 +43,16 @@ export function workerdConfig(service: WorkerdService, storageDir: string, port:
   const bindings = [
     ...Object.entries(service.text ?? {}).map(([name, value]) => `(name = ${quote(name)}, text = ${quote(value)})`),
     ...Object.entries(service.durableObjects ?? {}).map(([name, cls]) => `(name = ${quote(name)}, durableObjectNamespace = ${quote(cls)})`),
+    ...Object.keys(service.external ?? {}).map((name) => `(name = ${quote(name)}, service = ${quote(`external-${name}`)})`),
   ];
+  const externals = Object.entries(service.external ?? {}).map(([name, address]) => `,
+    (name = ${quote(`external-${name}`)}, external = (address = ${quote(address)}, http = ()))`).join("");
   const namespaces = Object.values(service.durableObjects ?? {}).map((cls) => `(className = ${quote(cls)}, uniqueKey = ${quote(`perfdo-${cls}`)}, enableSql = true)`);
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "do-storage", disk = (path = ${quote(storageDir)}, writable = true)),
+    (name = "do-storage", disk = (path = ${quote(storageDir)}, writable = true))${externals},
   ],
   sockets = [(name = "http", address = ${quote(`127.0.0.1:${port}`)}, http = (), service = "main")],
 );

@@ -1,0 +1,166 @@
+import type { IRequest, RouterType } from "itty-router";
+import { s as v, withBody } from "../body";
+import type { Feature, FeatureContext } from "../feature";
+import { fail, json } from "../http";
+import { TableReader, type Pruning } from "../iceberg/read";
+import { tableRoot, writeTable, type TableRow, type TableSpec } from "../iceberg/table";
+import { fnv1a } from "../shard-routing";
+import { all, param } from "../sql";
+
+// Iceberg tables on R2 (contract §10): `iceberg.` loads them (rows staged in its SQLite, then one
+// commit writes Parquet data files and Iceberg metadata to the bucket, deploy/src/iceberg/table.ts)
+// and answers lookups and scans with a pruning report; `naics.` and `unspsc.` answer their point
+// lookups (`GET /naics/:code`, `GET /unspsc/:code`) from the NAICS and UNSPSC tables. Every object
+// reads the bucket itself and keeps what it read in memory (read.ts): `?cold=true` drops that first.
+// `?scatter=true` asks every shard object (`iceberg/shard-<i>`, each owning the partitions that
+// hash to it) and gathers; without it only the shard owning the key's partition is asked.
+
+export const ICEBERG_TABLES: Record<string, TableSpec> = {
+  // NAICS by sector (the code's first two digits), 50 rows a row group: its 2,193 rows in ~24 files.
+  naics: { columns: ["code", "title", "level", "parent"], key: "code", truncate: 2, rowGroupRows: 50 },
+  // UNSPSC by segment, 200 rows a row group: its 60,500 rows in ~55 files of ~6 row groups.
+  unspsc: { columns: ["code", "title", "segment", "family", "class", "segment_title"], key: "code", truncate: 2, rowGroupRows: 200 },
+};
+export const ICEBERG_SHARDS = 4;
+
+const TableName = v.literal(...(Object.keys(ICEBERG_TABLES) as [string, ...string[]]));
+const StageBody = v.object({ rows: v.array(v.record(), { min: 1, max: 5000 }) });
+const ScanBody = v.object({ min: v.string(), max: v.string(), cold: v.optional(v.boolean()) });
+const LookupPayload = v.object({ table: TableName, min: v.string(), max: v.string(), cold: v.optional(v.boolean()), shard: v.optional(v.number({ integer: true, min: 0 })) });
+
+function migrateIceberg(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS ice_stage (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row TEXT NOT NULL)");
+}
+
+/** The shard that owns a partition value. */
+const shardOf = (partition: string): number => fnv1a(partition) % ICEBERG_SHARDS;
+
+const NO_BUCKET = "no R2 bucket is bound (ICEBERG): Iceberg tables need one";
+// Per object (its context): one reader per table, with what it has read. Module state is shared by
+// every object in an isolate, so the caches hang off the object's own context.
+const readersOf = new WeakMap<FeatureContext, Map<string, TableReader>>();
+function readerFor(ctx: FeatureContext, table: string): TableReader | null {
+  if (!ctx.store) return null;
+  const readers = readersOf.get(ctx) ?? (readersOf.set(ctx, new Map()), readersOf.get(ctx) as Map<string, TableReader>);
+  return readers.get(table) ?? (readers.set(table, new TableReader(ctx.store, table)), readers.get(table) as TableReader);
+}
+
+/** The shard side of a scattered lookup: a shard answers for the partitions it owns, and at once (empty) for another's. */
+async function shardLookup(ctx: FeatureContext, p: { table: string; min: string; max: string; cold?: boolean; shard?: number }): Promise<{ rows: TableRow[]; pruning: Pruning | null }> {
+  const spec = ICEBERG_TABLES[p.table] as TableSpec;
+  if (shardOf(p.min.slice(0, spec.truncate)) !== p.shard) return { rows: [], pruning: null };
+  const r = readerFor(ctx, p.table);
+  if (!r) throw new Error(NO_BUCKET);
+  const { rows, report } = await r.query(p.min, p.max, { cold: p.cold, pruning: ctx.fault !== "iceberg-no-pruning" });
+  return { rows, pruning: report };
+}
+
+function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
+  const reader = (table: string): TableReader | Response => readerFor(ctx, table) ?? fail(503, NO_BUCKET);
+  const tableOf = (request: IRequest): string | Response => {
+    const name = param(request, "table");
+    return ICEBERG_TABLES[name] ? name : fail(404, `no Iceberg table ${name} (tables: ${Object.keys(ICEBERG_TABLES).join(", ")})`);
+  };
+  // Fault switch (local only): read every file and row group, as an engine without pruning would.
+  const pruning = () => ctx.fault !== "iceberg-no-pruning";
+  const query = async (table: string, min: string, max: string, cold: boolean): Promise<Response | { rows: TableRow[]; pruning: Pruning }> => {
+    const r = reader(table);
+    if (r instanceof Response) return r;
+    try {
+      const { rows, report } = await r.query(min, max, { cold, pruning: pruning() });
+      return { rows, pruning: report };
+    } catch (err) {
+      return fail(404, `table ${table}: ${(err as Error).message}`);
+    }
+  };
+
+  // ---- loading (iceberg.) --------------------------------------------------------------------------
+  router.post("/iceberg/tables/:table/stage", withBody(StageBody, ({ rows }, request) => {
+    const table = tableOf(request);
+    if (table instanceof Response) return table;
+    ctx.transaction(() => rows.forEach((row) => ctx.sql.exec("INSERT INTO ice_stage (tbl, row) VALUES (?, ?)", table, JSON.stringify(row))));
+    return json({ table, staged: ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ice_stage WHERE tbl = ?", table).one().n });
+  }));
+  router.post("/iceberg/tables/:table/commit", async (request) => {
+    const table = tableOf(request);
+    if (table instanceof Response) return table;
+    if (!ctx.store) return fail(503, NO_BUCKET);
+    const rows = all<{ row: string }>(ctx.sql, "SELECT row FROM ice_stage WHERE tbl = ? ORDER BY seq", table).map((r) => JSON.parse(r.row) as TableRow);
+    if (rows.length === 0) return fail(409, `nothing staged for ${table}`);
+    const written = await writeTable(ctx.store, table, ICEBERG_TABLES[table] as TableSpec, rows);
+    ctx.sql.exec("DELETE FROM ice_stage WHERE tbl = ?", table);
+    readersOf.get(ctx)?.delete(table);
+    return json({ table, location: tableRoot(table), ...written }, 201);
+  });
+  router.get("/iceberg/tables/:table", async (request) => {
+    const table = tableOf(request);
+    if (table instanceof Response) return table;
+    const r = reader(table);
+    if (r instanceof Response) return r;
+    try {
+      return json(await r.describe());
+    } catch (err) {
+      return fail(404, `table ${table}: ${(err as Error).message}`);
+    }
+  });
+
+  // ---- queries ---------------------------------------------------------------------------------------
+  router.get("/iceberg/tables/:table/lookup", async (request) => {
+    const table = tableOf(request);
+    if (table instanceof Response) return table;
+    const q = new URL(request.url).searchParams;
+    const key = q.get("key");
+    if (!key) return fail(400, "GET /iceberg/tables/:table/lookup needs ?key=");
+    const cold = q.get("cold") === "true";
+    const scatter = q.get("scatter");
+    if (scatter === null) {
+      const out = await query(table, key, key, cold);
+      return out instanceof Response ? out : json({ table, key, row: out.rows[0] ?? null, found: out.rows.length > 0, pruning: out.pruning });
+    }
+    // Across shards: every shard (scatter) or the one owning the key's partition (targeted).
+    const spec = ICEBERG_TABLES[table] as TableSpec;
+    const owner = shardOf(key.slice(0, spec.truncate));
+    const shards = scatter === "true" ? Array.from({ length: ICEBERG_SHARDS }, (_, i) => i) : [owner];
+    const started = performance.now();
+    const parts = await Promise.all(shards.map((i) => ctx.peer(`${ctx.namespace()}/shard-${i}`).call<{ rows: TableRow[]; pruning: Pruning | null }>("iceberg", "lookup", { table, min: key, max: key, cold, shard: i })));
+    const rows = parts.flatMap((p) => p.rows);
+    return json({ table, key, row: rows[0] ?? null, found: rows.length > 0, scatter: scatter === "true", shardsQueried: shards.length, ownerShard: owner, gatherMs: performance.now() - started, pruning: parts.map((p) => p.pruning) });
+  });
+  router.post("/iceberg/tables/:table/scan", withBody(ScanBody, async ({ min, max, cold }, request) => {
+    const table = tableOf(request);
+    if (table instanceof Response) return table;
+    const out = await query(table, min, max, cold === true);
+    return out instanceof Response ? out : json({ table, min, max, rows: out.rows, count: out.rows.length, pruning: out.pruning });
+  }));
+  router.post("/iceberg/caches/drop", () => {
+    const readers = readersOf.get(ctx) ?? new Map<string, TableReader>();
+    for (const r of readers.values()) r.dropCaches();
+    return json({ dropped: readers.size });
+  });
+
+  // ---- naics. and unspsc.: their point lookups read the Iceberg tables ---------------------------------
+  const pointLookup = (table: string) => async (request: IRequest) => {
+    const code = param(request, "code");
+    const out = await query(table, code, code, new URL(request.url).searchParams.get("cold") === "true");
+    if (out instanceof Response) return out;
+    return out.rows[0] ? json({ row: out.rows[0], pruning: out.pruning }) : fail(404, `no ${table.toUpperCase()} code ${code}`);
+  };
+  router.get("/naics/:code", pointLookup("naics"));
+  router.get("/unspsc/:code", pointLookup("unspsc"));
+
+}
+
+export const iceberg: Feature = {
+  name: "iceberg",
+  serves: ["iceberg", "naics", "unspsc"],
+  schema: { migrations: [migrateIceberg] },
+  routes: icebergRoutes,
+  rpc: {
+    lookup: (ctx, payload: unknown) => {
+      const issues: string[] = [];
+      LookupPayload.check(payload, "", issues);
+      if (issues.length > 0) throw new Error(`iceberg.lookup: ${issues.join("; ")}`);
+      return shardLookup(ctx, payload as { table: string; min: string; max: string; cold?: boolean; shard?: number });
+    },
+  },
+};
