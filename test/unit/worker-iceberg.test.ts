@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { build } from "esbuild";
+import { icebergRead } from "icebird";
+import { Miniflare } from "miniflare";
+import Papa from "papaparse";
+import { workerBuildOptions } from "../../esbuild.config.mjs";
+import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
+
+// The reference Worker's Iceberg tables, written into miniflare's R2 and then read by an independent
+// Iceberg reader (icebird, which reads table metadata, the manifest list, manifests and Parquet data
+// files over fetch): the tables are real Iceberg tables, not files only this Worker understands.
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const csv = (name: string) => Papa.parse<Record<string, string>>(readFileSync(join(ROOT, "fixtures", "standards", `${name}.csv`), "utf8"), { header: true, skipEmptyLines: true }).data;
+let mf: Miniflare;
+let dir: string;
+const naics = csv("naics");
+
+async function call(namespace: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await mf.dispatchFetch(`https://${namespace}.perf.do${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "perfdo-iceberg-"));
+  const script = join(dir, "worker.mjs");
+  await build({ ...workerBuildOptions, entryPoints: [join(ROOT, "deploy", "src", "index.ts")], outfile: script, absWorkingDir: ROOT });
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: dirname(script),
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
+    r2Buckets: ["ICEBERG"],
+    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do" },
+  });
+  await mf.ready;
+  assert.equal((await call("iceberg", "POST", "/iceberg/tables/naics/stage", { rows: naics })).status, 200);
+  const commit = await call("iceberg", "POST", "/iceberg/tables/naics/commit");
+  assert.equal(commit.status, 201, JSON.stringify(commit.json));
+});
+
+after(async () => {
+  await mf?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("Iceberg tables on R2", () => {
+  it("are read whole by an independent Iceberg reader (icebird), every row equal to its CSV row", async () => {
+    const bucket = await mf.getR2Bucket("ICEBERG");
+    const realFetch = globalThis.fetch;
+    // icebird fetches the table's absolute paths; r2://perfdo-iceberg/<key> is served from the bucket (HEAD and Range included).
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.startsWith("r2://perfdo-iceberg/")) return realFetch(input, init);
+      const key = url.slice("r2://perfdo-iceberg/".length);
+      const head = await bucket.head(key);
+      if (!head) return new Response("no such key", { status: 404 });
+      if (init?.method === "HEAD") return new Response(null, { headers: { "content-length": String(head.size) } });
+      const range = /^bytes=(\d+)-(\d+)?$/.exec(new Headers(init?.headers).get("range") ?? "");
+      const offset = range ? Number(range[1]) : 0;
+      const end = range?.[2] !== undefined ? Number(range[2]) + 1 : head.size;
+      const obj = await bucket.get(key, { range: { offset, length: end - offset } });
+      return new Response(await (obj as { arrayBuffer(): Promise<ArrayBuffer> }).arrayBuffer(), { status: range ? 206 : 200, headers: { "content-length": String(end - offset) } });
+    }) as typeof fetch;
+    try {
+      const rows = (await icebergRead({ tableUrl: "r2://perfdo-iceberg/warehouse/naics" })) as Array<Record<string, string>>;
+      assert.equal(rows.length, naics.length);
+      const byCode = new Map(rows.map((r) => [r.code, r]));
+      for (const row of naics) assert.deepEqual({ ...byCode.get(row.code as string) }, { code: row.code, title: row.title, level: row.level, parent: row.parent });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  it("a point lookup reads one data file and one row group; a cached one reads nothing; a missing code is ruled out by the bloom filter", async () => {
+    const row = naics[1234] as Record<string, string>;
+    const cold = await call("naics", "GET", `/naics/${row.code}?cold=true`);
+    assert.equal(cold.status, 200);
+    assert.deepEqual(cold.json.row, { code: row.code, title: row.title, level: row.level, parent: row.parent });
+    const p = cold.json.pruning as { files: Record<string, number>; rowGroups: Record<string, number>; reads: Record<string, number>; cached: boolean };
+    assert.equal(p.files.read, 1, JSON.stringify(p));
+    assert.equal(p.files.prunedByPartition + p.files.prunedByBounds, p.files.total - 1);
+    assert.equal(p.rowGroups.read, 1, JSON.stringify(p));
+    assert.equal(p.reads.dataFiles, 1);
+    assert.ok(p.reads.metadataFiles >= 3, "cold: version hint, metadata, manifest list and manifest read from R2");
+    const warm = await call("naics", "GET", `/naics/${row.code}`);
+    const w = warm.json.pruning as { reads: Record<string, number>; cached: boolean };
+    assert.deepEqual(w.reads, { objects: 0, bytes: 0, metadataFiles: 0, dataFiles: 0 });
+    assert.equal(w.cached, true);
+    // A code inside a row group's min/max that is not in the table: statistics keep the group, the bloom filter rules it out.
+    const codes = naics.map((r) => r.code as string).filter((c) => c.startsWith("44")).sort();
+    const missing = `${codes[5]}0`; // sorts between two codes of the sector, and is none of them
+    assert.ok(!codes.includes(missing));
+    const miss = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${missing}`);
+    assert.equal(miss.json.found, false);
+    assert.ok((miss.json.pruning as { rowGroups: Record<string, number> }).rowGroups.prunedByBloom >= 1, JSON.stringify(miss.json.pruning));
+  });
+
+  it("answers the same row scattered to every shard as targeted to the owner", async () => {
+    const row = naics[42] as Record<string, string>;
+    const scattered = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${row.code}&scatter=true`);
+    const targeted = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${row.code}&scatter=false`);
+    assert.equal(scattered.json.shardsQueried, 4);
+    assert.equal(targeted.json.shardsQueried, 1);
+    assert.deepEqual(scattered.json.row, targeted.json.row);
+    assert.equal((scattered.json.row as Record<string, string>).title, row.title);
+  });
+});
