@@ -2,13 +2,16 @@
 // with the real code structures), from fixtures/standards/*.csv. Each file is parsed with papaparse
 // once per k6 process into a SharedArray (lib/k6/datasets.ts): however many VUs, one copy of the rows.
 // setup() seeds naics., unspsc., onet. and standards. through their import endpoints (skipped when a
-// namespace already holds them); iterations then query them: point lookups by code, filtered lists,
+// namespace already holds them), and loads NAICS and UNSPSC as Iceberg tables on R2 (iceberg.), which
+// the `GET /naics/:code` and `/unspsc/:code` lookups read; iterations then query them: point lookups
+// by code (SQL on the object's SQLite, and the Iceberg table), filtered lists,
 // and joins across datasets on standards., each recorded with `datasetSize` (rows of the table
 // queried). Every answer is checked against the CSV row it should return.
 
 import { check } from "k6";
 import exec from "k6/execution";
 import { datasetsApi, type Table } from "../../lib/k6/api/datasets.api";
+import { icebergApi } from "../../lib/k6/api/iceberg.api";
 import { bodyJson, namespaceClient } from "../../lib/k6/client";
 import { csvRows, type Row } from "../../lib/k6/datasets";
 import { scenarioOptions, target } from "../../lib/k6/options";
@@ -46,6 +49,9 @@ export function setup(): void {
   seed(naics, [["industries", naicsRows]]);
   seed(unspsc, [["commodities", unspscRows]]);
   seed(onet, [["occupations", occupationRows], ["tasks", taskRows], ["tools", toolRows]]);
+  const iceberg = icebergApi(namespaceClient(target, "iceberg"));
+  iceberg.load("naics", naicsRows);
+  iceberg.load("unspsc", unspscRows);
   seed(standards, [["industries", naicsRows], ["commodities", unspscRows], ["occupations", occupationRows], ["tasks", taskRows], ["tools", toolRows]]);
   const counts = body<Record<string, number>>(standards.stats());
   check(counts, { "datasets: standards. holds every row of every dataset": (c) => c.industries === naicsRows.length && c.commodities === unspscRows.length && c.tools === toolRows.length });
@@ -61,10 +67,12 @@ export default function (): void {
 
   const byCode = body<{ rows: Row[] }>(naics.sql("naics.lookup", "SELECT * FROM industries WHERE code = ?", [industry.code], size(naicsRows)));
   check(byCode, { "naics: a code returns its title": (r) => r.rows?.[0]?.title === industry.title });
-  naics.naics(industry.code as string, size(naicsRows));
+  const fromIceberg = body<{ row?: Row }>(naics.naics(industry.code as string, size(naicsRows)));
+  check(fromIceberg, { "naics: the Iceberg table answers the code's row": (r) => r.row?.title === industry.title });
   const c = body<{ rows: Row[] }>(unspsc.sql("unspsc.lookup", "SELECT * FROM commodities WHERE code = ?", [commodity.code], size(unspscRows)));
   check(c, { "unspsc: a code returns its title": (r) => r.rows?.[0]?.title === commodity.title });
-  unspsc.unspsc(commodity.code as string, size(unspscRows));
+  const commodityRow = body<{ row?: Row }>(unspsc.unspsc(commodity.code as string, size(unspscRows)));
+  check(commodityRow, { "unspsc: the Iceberg table answers the code's row": (r) => r.row?.title === commodity.title });
   const listed = body<{ rows: Row[] }>(unspsc.sql("unspsc.class-list", "SELECT code, title FROM commodities WHERE class = ? ORDER BY code", [commodity.class], size(unspscRows)));
   check(listed, { "unspsc: a class lists its commodities": (r) => (r.rows ?? []).length === 10 && (r.rows ?? []).some((x) => x.code === commodity.code) });
 
