@@ -8,6 +8,7 @@ import { icebergRead } from "icebird";
 import { Miniflare } from "miniflare";
 import Papa from "papaparse";
 import { workerBuildOptions } from "../../esbuild.config.mjs";
+import type { Pruning } from "../../deploy/src/iceberg/read";
 import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
 
 // The reference Worker's Iceberg tables, written into miniflare's R2 and then read by an independent
@@ -82,23 +83,23 @@ describe("Iceberg tables on R2", () => {
     const cold = await call("naics", "GET", `/naics/${row.code}?cold=true`);
     assert.equal(cold.status, 200);
     assert.deepEqual(cold.json.row, { code: row.code, title: row.title, level: row.level, parent: row.parent });
-    const p = cold.json.pruning as { files: Record<string, number>; rowGroups: Record<string, number>; reads: Record<string, number>; cached: boolean };
+    const p = cold.json.pruning as Pruning;
     assert.equal(p.files.read, 1, JSON.stringify(p));
     assert.equal(p.files.prunedByPartition + p.files.prunedByBounds, p.files.total - 1);
     assert.equal(p.rowGroups.read, 1, JSON.stringify(p));
     assert.equal(p.reads.dataFiles, 1);
     assert.ok(p.reads.metadataFiles >= 3, "cold: version hint, metadata, manifest list and manifest read from R2");
     const warm = await call("naics", "GET", `/naics/${row.code}`);
-    const w = warm.json.pruning as { reads: Record<string, number>; cached: boolean };
+    const w = warm.json.pruning as Pruning;
     assert.deepEqual(w.reads, { objects: 0, bytes: 0, metadataFiles: 0, dataFiles: 0 });
     assert.equal(w.cached, true);
     // A code inside a row group's min/max that is not in the table: statistics keep the group, the bloom filter rules it out.
     const codes = naics.map((r) => r.code as string).filter((c) => c.startsWith("44")).sort();
-    const missing = `${codes[5]}0`; // sorts between two codes of the sector, and is none of them
+    const missing = `${codes[5] as string}0`; // sorts between two codes of the sector, and is none of them
     assert.ok(!codes.includes(missing));
     const miss = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${missing}`);
     assert.equal(miss.json.found, false);
-    assert.ok((miss.json.pruning as { rowGroups: Record<string, number> }).rowGroups.prunedByBloom >= 1, JSON.stringify(miss.json.pruning));
+    assert.ok((miss.json.pruning as Pruning).rowGroups.prunedByBloom >= 1, JSON.stringify(miss.json.pruning));
   });
 
   it("answers the same row scattered to every shard as targeted to the owner", async () => {
