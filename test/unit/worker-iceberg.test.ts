@@ -8,7 +8,6 @@ import { icebergRead } from "icebird";
 import { Miniflare } from "miniflare";
 import Papa from "papaparse";
 import { workerBuildOptions } from "../../esbuild.config.mjs";
-import type { Pruning } from "../../deploy/src/iceberg/read";
 import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
 
 // The reference Worker's Iceberg tables, written into miniflare's R2 and then read by an independent
@@ -17,6 +16,13 @@ import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const csv = (name: string) => Papa.parse<Record<string, string>>(readFileSync(join(ROOT, "fixtures", "standards", `${name}.csv`), "utf8"), { header: true, skipEmptyLines: true }).data;
+/** The pruning report of deploy/src/iceberg/read.ts (not imported: it is Worker code, typed with the Workers runtime). */
+interface Pruning {
+  files: { total: number; prunedByPartition: number; prunedByBounds: number; read: number };
+  rowGroups: { total: number; prunedByStats: number; prunedByBloom: number; read: number };
+  reads: { objects: number; bytes: number; metadataFiles: number; dataFiles: number };
+  cached: boolean;
+}
 let mf: Miniflare;
 let dir: string;
 const naics = csv("naics");
