@@ -9,6 +9,7 @@ import { deployCommand } from "./cmds/deploy";
 import { ingestCommand } from "./cmds/ingest";
 import { k8sCommand } from "./cmds/k8s";
 import { k6VersionCommand, provisionCommand } from "./cmds/provision";
+import { claimsCommand } from "./cmds/claims";
 import { reportCommand } from "./cmds/report";
 import { runCommand } from "./cmds/run";
 import { scenariosCommand } from "./cmds/scenarios";
@@ -24,7 +25,7 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 const COMMANDS = [
   buildCommand, runCommand, ingestCommand, serveCommand, provisionCommand, compareCommand, reportCommand,
-  cloudCommand, k8sCommand, sweepCommand, deployCommand, toolCommand, baselineCommand, scenariosCommand, k6VersionCommand,
+  cloudCommand, k8sCommand, sweepCommand, claimsCommand, deployCommand, toolCommand, baselineCommand, scenariosCommand, k6VersionCommand,
 ] as const;
 
 export function program(): Command {

@@ -7,6 +7,11 @@ import { htmlReport } from "../report/html";
 import { junitReport } from "../report/junit";
 import { markdownReport } from "../report/markdown";
 import { matrixRows, readinessLines } from "../report/matrix";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { judgeClaims } from "../claims/judge";
+import { loadLedger } from "../claims/ledger";
+import { consoleClaims, htmlClaims, markdownClaims } from "../claims/render";
 import { emit, judgeFrom, judgeOptions, type JudgeFlags } from "./judged";
 
 // `perfdo report`: the newest runs (or the whole history) as console, Markdown, JUnit, JSON or HTML.
@@ -22,12 +27,16 @@ export function reportCommand(root: string): Command {
       const j = judgeFrom(root, flags);
       const rows = matrixRows(j.current, j.comparisons);
       const shifts = changePoints(j.history);
+      // The claims table, as `perfdo claims` prints it, judged from the same history.
+      const ledgerPath = resolve(root, "claims", "perf-do.json");
+      const ledger = existsSync(ledgerPath) ? loadLedger(ledgerPath, root) : null;
+      const claimRows = ledger ? judgeClaims(ledger, j.history) : [];
       const text =
-        flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current))
+        flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current), ledger ? markdownClaims(ledger, claimRows) : "")
         : flags.format === "junit" ? junitReport(j.current, j.comparisons)
         : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
-        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current), coloMatrices(j.current))
-        : [consoleMatrix(rows), ...readinessLines(j.current), consoleChangePoints(shifts), ...coloMatrices(j.current).map(consoleColoMatrix)].join("\n");
+        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current), coloMatrices(j.current), ledger ? htmlClaims(ledger, claimRows) : "")
+        : [consoleMatrix(rows), ...(ledger ? ["", consoleClaims(ledger, claimRows)] : []), ...readinessLines(j.current), consoleChangePoints(shifts), ...coloMatrices(j.current).map(consoleColoMatrix)].join("\n");
       emit(text, flags.out);
     });
 }

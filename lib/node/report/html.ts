@@ -4,6 +4,7 @@ import { changePoints, type ChangePoint } from "../compare/change-points";
 import { htmlColoMatrix, type ColoMatrix } from "./colo-matrix";
 import type { BenchmarkResult } from "../results/schema";
 import { fmtMs, type MatrixRow } from "./matrix";
+import { escapeHtml } from "./html-escape";
 
 // A self-contained HTML report (no network, no external files): trend charts of p50/p95/p99 per
 // benchmark over the history, drawn as SVG by a small inline script, and the latest run's matrix.
@@ -34,7 +35,7 @@ export function trendSeries(history: readonly BenchmarkResult[]): TrendSeries[] 
   return [...byKey].map(([key, points]) => ({ key, points: points.sort((a, b) => a.t - b.t) })).sort((a, b) => a.key.localeCompare(b.key));
 }
 
-const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = escapeHtml;
 /** JSON inside <script>: nothing in the data can close the tag. */
 const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 
@@ -112,6 +113,8 @@ export function htmlReport(
   shifts: readonly ChangePoint[] = changePoints(history),
   readiness: readonly string[] = [],
   colos: readonly ColoMatrix[] = [],
+  /** The claims table (claims/render.ts htmlClaims), the same as `perfdo claims` prints. */
+  claims = "",
 ): string {
   const series = trendSeries(history).map((s) => {
     const own = shifts.filter((c) => c.key === s.key).map((c) => ({ t: Date.parse(c.timestamp), runId: c.runId, shiftPct: c.shiftPct }));
@@ -142,6 +145,7 @@ export function htmlReport(
 ${rows}
 </tbody></table>
 <p class="note"><b>own thresholds</b>: the run judged against its own limits (<code>thresholds/&lt;scenario&gt;.json</code>, what <code>--gate</code> enforces). <b>vs history</b>: the run compared with earlier comparable runs (<code>perfdo compare</code>); a run can breach its limits and still be no worse than before, or the reverse.</p>
+${claims}
 ${readiness.length > 0 ? `<h2>Readiness</h2><ul>${readiness.map((l) => `<li>${htmlMarks(l)}</li>`).join("")}</ul>` : ""}
 ${notable.length > 0 ? `<h2>Changes against the baseline</h2><table><thead><tr><th>benchmark</th><th>metric</th><th>change</th><th>verdict</th></tr></thead><tbody>${changes}</tbody></table>` : ""}
 ${shifts.length > 0 ? `<h2>Change points in history (p95, E-divisive means)</h2><table><thead><tr><th>benchmark</th><th>first run at new level</th><th>commit</th><th>p95 before ms</th><th>p95 after ms</th><th>shift</th></tr></thead><tbody>${shifts.map((c) => `<tr><td>${esc(c.key)}</td><td>${esc(c.runId)}</td><td>${esc(c.gitCommit ?? "—")}</td><td class="n">${fmtMs(c.before)}</td><td class="n">${fmtMs(c.after)}</td><td class="n">${c.shiftPct >= 0 ? "+" : ""}${c.shiftPct.toFixed(1)} %</td></tr>`).join("")}</tbody></table>` : ""}

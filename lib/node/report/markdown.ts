@@ -6,7 +6,7 @@ import { fmtChange, fmtMs, fmtTest, fmtValue, type MatrixRow } from "./matrix";
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|");
 
-export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = [], changes: readonly ChangePoint[] = [], readiness: readonly string[] = []): string {
+export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly BenchmarkComparison[] = [], changes: readonly ChangePoint[] = [], readiness: readonly string[] = [], claims = ""): string {
   const out: string[] = ["## perf.do benchmarks", ""];
   out.push("| scenario / operation | target | profile | completed | failed | success | rps | p50 ms | p95 ms | p99 ms | own thresholds | vs history |");
   out.push("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|");
@@ -15,6 +15,7 @@ export function markdownReport(rows: readonly MatrixRow[], comparisons: readonly
       `| ${cell(`${r.scenario} / ${r.operation}`)} | ${cell(r.target)}${r.targetKind === "local" ? " (local)" : ""} | ${r.profile} | ${r.completed} | ${r.failed} | ${r.successPct.toFixed(1)} % | ${r.rps.toFixed(1)} | ${fmtMs(r.p50)} | ${fmtMs(r.p95)} | ${fmtMs(r.p99)} | ${r.thresholdsPassed ? "ok" : `**FAIL** ${cell(r.failedThresholds.join(", "))}`}${r.tier ? ` · ${cell(r.tier)}` : ""} | ${r.verdict === "fail" || r.verdict === "warn" ? `**${r.verdict}**` : r.verdict} |`,
     );
   }
+  if (claims) out.push("", claims.replace(/^## /, "### "));
   if (readiness.length > 0) out.push("", "### Readiness", "", ...readiness.map((l) => `- ${cell(l)}`));
   const notable = comparisons.flatMap((c) => c.outcomes.filter((o) => o.verdict !== "pass").map((o) => ({ c, o })));
   if (notable.length > 0) {
