@@ -22,13 +22,13 @@ function deployEnv(api: FakeCloudflare, extra: NodeJS.ProcessEnv = {}): NodeJS.P
 }
 
 /** The upload's metadata part (bindings, vars, secrets), as wrangler sent it. */
-function uploadedMetadata(api: FakeCloudflare): { bindings: { name: string; type: string; text?: string }[] } {
+function uploadedMetadata(api: FakeCloudflare): { bindings: { name: string; type: string; text?: string; bucket_name?: string }[] } {
   const put = api.calls.find((c) => c.method === "PUT" && /\/workers\/scripts\/[^/]+$/.test(c.path));
   assert.ok(put, `no script upload among ${api.calls.map((c) => `${c.method} ${c.path}`).join(", ")}`);
   const text = put.body.toString();
   const start = text.indexOf("{", text.indexOf('name="metadata"'));
   const end = text.indexOf("\r\n--", start);
-  return JSON.parse(text.slice(start, end)) as { bindings: { name: string; type: string; text?: string }[] };
+  return JSON.parse(text.slice(start, end)) as { bindings: { name: string; type: string; text?: string; bucket_name?: string }[] };
 }
 
 describe("perfdo deploy with the real wrangler, against a loopback Cloudflare API", () => {
@@ -41,6 +41,12 @@ describe("perfdo deploy with the real wrangler, against a loopback Cloudflare AP
       assert.deepEqual(api.calls.filter((c) => c.path.includes("/zones")).map((c) => c.path), [], "no zone is looked up");
       const subdomain = api.calls.find((c) => c.method === "POST" && c.path.endsWith("/subdomain"));
       assert.deepEqual(JSON.parse(subdomain?.body.toString() ?? "{}"), { enabled: true, previews_enabled: false });
+      // The Iceberg bucket: created before the upload that binds it (the API refuses a binding to a missing bucket).
+      const created = api.calls.findIndex((c) => c.method === "POST" && c.path.endsWith("/r2/buckets"));
+      const uploaded = api.calls.findIndex((c) => c.method === "PUT" && /\/workers\/scripts\/[^/]+$/.test(c.path));
+      assert.ok(created >= 0 && created < uploaded, "the bucket is created before the script upload");
+      assert.deepEqual(JSON.parse(api.calls[created]?.body.toString() ?? "{}"), { name: "perfdo-iceberg" });
+      assert.deepEqual(uploadedMetadata(api).bindings.find((b) => b.name === "ICEBERG"), { name: "ICEBERG", type: "r2_bucket", bucket_name: "perfdo-iceberg" });
       const secret = uploadedMetadata(api).bindings.find((b) => b.name === "PERFDO_TOKEN");
       assert.deepEqual(secret, { name: "PERFDO_TOKEN", type: "secret_text", text: TOKEN });
       assert.ok(!(res.stdout + res.stderr).includes(TOKEN), "the token is not printed");
@@ -50,7 +56,8 @@ describe("perfdo deploy with the real wrangler, against a loopback Cloudflare AP
   });
 
   it("routes *.<zone>/* only for a zone the caller names, with that zone as the base domain; a zone the account lacks fails with exit 7", async () => {
-    const api = await startFakeCloudflare({ account: ACCOUNT, subdomain: "someone", zones: [{ id: "zone1", name: "bench.example.com" }] });
+    // This account has the bucket already: wrangler's "already exists" (10004) is no failure.
+    const api = await startFakeCloudflare({ account: ACCOUNT, subdomain: "someone", zones: [{ id: "zone1", name: "bench.example.com" }], buckets: ["perfdo-iceberg"] });
     try {
       const res = await perfdo(["deploy"], deployEnv(api, { PERFDO_ZONE: "bench.example.com" }));
       assert.equal(res.code, 0, res.stdout.slice(-3000) + res.stderr);
@@ -70,7 +77,13 @@ describe("perfdo deploy with the real wrangler, against a loopback Cloudflare AP
     const api = await startFakeCloudflare({ account: ACCOUNT, subdomain: "someone" });
     try {
       const config = JSON.parse(readFileSync(join(ROOT, "deploy", "wrangler.jsonc"), "utf8").replace(/^\s*\/\/.*$/gm, "")) as Record<string, unknown>;
-      const hardCoded: Record<string, unknown> = { ...config, main: join(ROOT, "deploy", "src", "index.ts"), routes: [{ pattern: "*.perf.do/*", zone_name: "perf.do" }] };
+      // Paths made absolute: the copy lives in a temporary folder.
+      const hardCoded: Record<string, unknown> = {
+        ...config,
+        main: join(ROOT, "deploy", "src", "index.ts"),
+        alias: { "hyparquet-compressors": join(ROOT, "deploy", "src", "iceberg", "no-compressors.ts") },
+        routes: [{ pattern: "*.perf.do/*", zone_name: "perf.do" }],
+      };
       delete hardCoded.workers_dev;
       const file = join(tempDir("wrangler-config"), "wrangler.json");
       writeFileSync(file, JSON.stringify(hardCoded));

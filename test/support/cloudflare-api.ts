@@ -12,6 +12,12 @@
 //   PUT  /accounts/:a/workers/scripts/:name/routes → routes by script (publishRoutes); a pattern in no
 //                                                zone of the account is refused
 //   GET|POST /zones/:id/workers/routes         → routes by zone (the zone-lookup path of a config route)
+//   POST /accounts/:a/r2/buckets {name}        → the bucket (createR2Bucket); one that exists: 409
+//                                                code 10004, "The bucket you tried to create already exists"
+//   GET  /accounts/:a/r2/buckets/:name         → the bucket, or 404 code 10006 (getR2Bucket)
+// A script upload whose r2_bucket binding names a bucket the account lacks is refused as the real API
+// refuses it: "R2 bucket '<name>' not found. Please use a different name and try again. [code: 10085]"
+// (as reported in cloudflare/workers-sdk issues #9418 and #11253; wrangler does not create the bucket).
 // Anything else answers 404 and is recorded, so a test sees a call this stand-in does not know.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,15 +29,26 @@ export interface FakeCloudflare {
   calls: ApiCall[];
   /** Routes accepted, by zone id. */
   routes: Map<string, { id: string; pattern: string; script: string }[]>;
+  /** R2 buckets of the account. */
+  buckets: Set<string>;
   /** Unanswered calls (404 from this stand-in): a new wrangler asking for something new shows here. */
   unknown: ApiCall[];
   close(): Promise<void>;
 }
 
-interface Options { account: string; subdomain: string; zones?: { id: string; name: string }[] }
+interface Options { account: string; subdomain: string; zones?: { id: string; name: string }[]; buckets?: string[] }
 
-function envelope(result: unknown, status = 200) {
-  return { status, body: { success: status < 400, errors: status < 400 ? [] : [{ code: 10007, message: "not found" }], messages: [], result } };
+function envelope(result: unknown, status = 200, error: { code: number; message: string } = { code: 10007, message: "not found" }) {
+  return { status, body: { success: status < 400, errors: status < 400 ? [] : [error], messages: [], result } };
+}
+
+/** The r2_bucket bindings of a script upload's metadata part. */
+function r2BucketsOf(body: Buffer): string[] {
+  const text = body.toString();
+  const start = text.indexOf("{", text.indexOf('name="metadata"'));
+  if (start < 0) return [];
+  const metadata = JSON.parse(text.slice(start, text.indexOf("\r\n--", start))) as { bindings?: Array<{ type: string; bucket_name?: string }> };
+  return (metadata.bindings ?? []).filter((b) => b.type === "r2_bucket").map((b) => b.bucket_name as string);
 }
 
 export async function startFakeCloudflare(options: Options): Promise<FakeCloudflare> {
@@ -40,6 +57,7 @@ export async function startFakeCloudflare(options: Options): Promise<FakeCloudfl
   const scripts = new Map<string, { enabled: boolean; previews_enabled: boolean }>();
   const routes = new Map<string, { id: string; pattern: string; script: string }[]>();
   const zones = options.zones ?? [];
+  const buckets = new Set(options.buckets ?? []);
   const a = `/client/v4/accounts/${options.account}`;
 
   function answer(call: ApiCall): { status: number; body: unknown } {
@@ -50,7 +68,18 @@ export async function startFakeCloudflare(options: Options): Promise<FakeCloudfl
       return scripts.has(m[1] as string) ? envelope({ id: m[1], default_environment: { script: { tag: "t" } } }) : envelope(null, 404);
     }
     if (method === "GET" && path === `${a}/workers/scripts`) return envelope([...scripts.keys()].map((id) => ({ id })));
+    if (method === "POST" && path === `${a}/r2/buckets`) {
+      const name = (JSON.parse(call.body.toString() || "{}") as { name?: string }).name ?? "";
+      if (buckets.has(name)) return envelope(null, 409, { code: 10004, message: "The bucket you tried to create already exists, and you own it." });
+      buckets.add(name);
+      return envelope({ name, creation_date: new Date().toISOString(), location: "ENAM" });
+    }
+    if (method === "GET" && (m = path.match(new RegExp(`^${a}/r2/buckets/([^/]+)$`)))) {
+      return buckets.has(m[1] as string) ? envelope({ name: m[1], creation_date: new Date().toISOString(), location: "ENAM" }) : envelope(null, 404, { code: 10006, message: "The specified bucket does not exist." });
+    }
     if (method === "PUT" && (m = path.match(new RegExp(`^${a}/workers/scripts/([^/]+)$`)))) {
+      const missing = r2BucketsOf(call.body).find((b) => !buckets.has(b));
+      if (missing) return envelope(null, 400, { code: 10085, message: `R2 bucket '${missing}' not found. Please use a different name and try again.` });
       if (!scripts.has(m[1] as string)) scripts.set(m[1] as string, { enabled: false, previews_enabled: false });
       return envelope({ id: m[1], etag: "e", deployment_id: "d", startup_time_ms: 1 });
     }
@@ -111,6 +140,7 @@ export async function startFakeCloudflare(options: Options): Promise<FakeCloudfl
     baseUrl: `http://127.0.0.1:${port}/client/v4`,
     calls,
     routes,
+    buckets,
     unknown,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

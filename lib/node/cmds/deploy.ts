@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
@@ -27,21 +27,43 @@ export function deployArgs(config: string, zone: string | undefined, options: { 
   return args;
 }
 
-function runWrangler(root: string, args: string[]): Promise<{ code: number; stdout: string }> {
+/** Runs the pinned wrangler, its output shown as it comes and kept (stdout alone, and both streams). */
+function runWrangler(root: string, args: string[]): Promise<{ code: number; stdout: string; output: string }> {
   return new Promise((done, failed) => {
     const child = spawn(process.execPath, [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      stdio: ["inherit", "pipe", "inherit"],
+      stdio: ["inherit", "pipe", "pipe"],
     });
     let stdout = "";
+    let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
+      output += chunk.toString();
       process.stdout.write(chunk);
     });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
+    });
     child.on("error", failed);
-    child.on("close", (code) => done({ code: code ?? EXIT.internal, stdout }));
+    child.on("close", (code) => done({ code: code ?? EXIT.internal, stdout, output }));
   });
+}
+
+/** The R2 buckets the configuration binds (`"bucket_name": "…"`). */
+export const bucketsOf = (configText: string): string[] => [...configText.matchAll(/"bucket_name"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string);
+
+/**
+ * Creates each bound R2 bucket the account lacks: the API refuses an upload whose binding names a
+ * missing bucket ("R2 bucket '<name>' not found … [code: 10085]") and wrangler deploy does not
+ * create it. One that exists answers code 10004, which is fine.
+ */
+async function ensureBuckets(root: string, config: string): Promise<void> {
+  for (const bucket of bucketsOf(readFileSync(config, "utf8"))) {
+    const res = await runWrangler(root, ["r2", "bucket", "create", bucket, "-c", config]);
+    if (res.code !== 0 && !/10004|already exists/.test(res.output)) throw new PerfdoError(`wrangler could not create the R2 bucket ${bucket} (exit ${res.code}); its message is above`, EXIT.deployFailed);
+  }
 }
 
 export function deployCommand(root: string): Command {
@@ -64,6 +86,7 @@ export function deployCommand(root: string): Command {
       }
       let result: { code: number; stdout: string };
       try {
+        if (!opts.dryRun) await ensureBuckets(root, resolve(root, opts.config));
         result = await runWrangler(root, deployArgs(resolve(root, opts.config), zone, { dryRun: opts.dryRun, secretsFile }));
       } finally {
         if (dir) rmSync(dir, { recursive: true, force: true });
