@@ -3,7 +3,8 @@ import { Command } from "commander";
 import type { ProfileOverrides } from "../../k6/profile";
 import { EXIT } from "../errors";
 import { Interrupt, runScenarios } from "../run/run-scenarios";
-import { checksTable, droppedWarning, resourcesLine, resultsTable } from "../results/table";
+import { checksTable, droppedWarning, resourcesLine, resultsTable, saturationWarning } from "../results/table";
+import { generatorCapacityPct } from "../run/saturation";
 import { readinessLine } from "../thresholds/tiers";
 import { resultsDirOption, targetOption } from "./options";
 import { addProfileOptions, overridesFrom, positiveNumber } from "./script-env";
@@ -63,6 +64,7 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
     interrupt,
   });
   let breached = false;
+  let generatorSaturated = false;
   for (const run of report.runs) {
     console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${report.target.kind === "local" ? "local target" : report.target.baseDomain})${run.interrupted ? "  INTERRUPTED" : ""}`);
     console.log(resultsTable(run.results));
@@ -74,6 +76,9 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
     if (run.checks.length > 0) console.log(checksTable(run.checks));
     const dropped = droppedWarning(run.droppedIterations, run.offeredIterations, run.results[0]);
     if (dropped) console.log(dropped);
+    const saturated = saturationWarning(run.results[0], generatorCapacityPct(process.env, flags.instances));
+    if (saturated) console.log(saturated);
+    generatorSaturated ||= run.generatorSaturated;
     for (const problem of run.problems) console.log(`warning: ${problem}`);
     if (run.historyFile) console.log(`${run.results.length} result line(s) appended to ${relative(process.cwd(), run.historyFile)}`);
     breached ||= run.thresholdsBreached;
@@ -83,8 +88,10 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
       ? "THRESHOLDS BREACHED: failing the run (--gate)."
       : "THRESHOLDS BREACHED (advisory: exit code 0; pass --gate to fail the run).";
     console.log(`\n${"!".repeat(banner.length)}\n${banner}\n${"!".repeat(banner.length)}`);
-    if (flags.gate) return EXIT.thresholds;
   }
+  // A saturated generator measured itself: --gate refuses the run as it refuses a breach.
+  if (generatorSaturated && flags.gate) console.log("\nGENERATOR SATURATED: failing the run (--gate): its latencies are k6's as much as the target's.");
+  if (flags.gate && (breached || generatorSaturated)) return EXIT.thresholds;
   if (interrupt.signal) {
     console.log(`\nInterrupted by ${interrupt.signal}: results of the part that ran are marked "interrupted"; compare skips them.`);
     return interrupt.signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;

@@ -1,6 +1,7 @@
 import { BenchmarkResultSchema, type BenchmarkResult, type ProcessResources } from "./schema";
 import type { RawRun, OperationSamples } from "./k6-output";
 import { testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
+import { isSaturated } from "../run/saturation";
 
 // k6 output → one BenchmarkResult per measured operation. Pure: readers hand it parsed inputs.
 
@@ -20,6 +21,8 @@ export interface RunContext {
   vus?: { preAllocated: number; max: number; sizedBy: string };
   interrupted?: boolean;
   resources?: Partial<Record<"k6" | "workerd", ProcessResources>>;
+  /** CPU k6 could use (% of one core): with `resources`, whether the generator was saturated. */
+  generatorCapacityPct?: number;
 }
 
 function optionalInt(value: string | undefined): number | undefined {
@@ -104,6 +107,7 @@ export function toBenchmarkResults(
     if (ctx.vus) result.vus = ctx.vus;
     if (ctx.interrupted) result.interrupted = true;
     if (ctx.resources && Object.keys(ctx.resources).length > 0) result.resources = ctx.resources as BenchmarkResult["resources"];
+    if (isSaturated(ctx.resources?.k6, ctx.generatorCapacityPct)) result.generatorSaturated = true;
     return BenchmarkResultSchema.parse(result);
   });
 }

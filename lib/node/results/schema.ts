@@ -113,6 +113,11 @@ export const BenchmarkResultSchema = z
     interrupted: z.literal(true).optional(),
     /** CPU and memory of the load generator (k6) and of the local Worker (workerd), sampled during the run. */
     resources: z.partialRecord(z.enum(["k6", "workerd"]), ProcessResourcesSchema).optional(),
+    /**
+     * k6 used at least 80 % of the CPU it could use (lib/node/run/saturation.ts): the generator was the
+     * bottleneck, and these latencies include its own delay. Same on every line of a run.
+     */
+    generatorSaturated: z.literal(true).optional(),
     /** k6 processes (execution segments) merged into this result; absent for a single process. */
     instances: z.number().int().min(2).optional(),
     k6Version: z.string().min(1),

@@ -52,6 +52,19 @@ export function droppedWarning(dropped: number, offered: number, result: Benchma
   return ["!".repeat(width), ...lines, "!".repeat(width)].join("\n");
 }
 
+/** The loud warning for a run whose generator was saturated: its latencies include k6's own delay. */
+export function saturationWarning(result: BenchmarkResult | undefined, capacityPct: number): string | null {
+  const k6 = result?.resources?.k6;
+  if (!result?.generatorSaturated || !k6) return null;
+  const lines = [
+    `GENERATOR SATURATED: k6 used ${pct(k6.cpuMean)} CPU on average of the ${pct(capacityPct)} it can use (≥ 80 %).`,
+    "Its timers and requests ran late, so the latencies above include the generator's own delay.",
+    "Lower the rate, run k6 on more cores or machines (--instances, k6-operator, Grafana Cloud k6).",
+  ];
+  const width = Math.max(...lines.map((l) => l.length));
+  return ["!".repeat(width), ...lines, "!".repeat(width)].join("\n");
+}
+
 export function resultsTable(results: readonly BenchmarkResult[]): string {
   const table = new Table({
     head: ["operation", "iterations", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "thresholds"],

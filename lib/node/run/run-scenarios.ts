@@ -19,6 +19,7 @@ import type { BenchmarkResult } from "../results/schema";
 import { startLocalTarget, type LocalTarget } from "../target/local";
 import { DEFAULT_KEEP_RAW_RUNS, pruneRunArtifacts } from "./prune";
 import { childrenNamed, sampleResources } from "./resources";
+import { generatorCapacityPct } from "./saturation";
 import { expectedIterationMs, inspectVuPool } from "./vu-sizing";
 import { judgeAndRecord } from "./judge-record";
 
@@ -73,6 +74,8 @@ export interface ScenarioRun {
   results: BenchmarkResult[];
   historyFile: string | null;
   thresholdsBreached: boolean;
+  /** k6 used at least 80 % of the CPU it could use (lib/node/run/saturation.ts). */
+  generatorSaturated: boolean;
   /** k6's own count of every check (name: passes/fails), over all instances. */
   checks: CheckCount[];
   /** One raw output and summary export per k6 instance, plus the sample sidecar for comparisons. */
@@ -274,6 +277,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       vus,
       interrupted,
       resources,
+      generatorCapacityPct: generatorCapacityPct(process.env, instances),
     },
     resultsDir: req.resultsDir,
     writeResults: req.writeResults,
@@ -289,6 +293,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     results,
     historyFile,
     thresholdsBreached: results.some((r) => !r.thresholdsPassed) || (instances === 1 && codes[0] === K6_THRESHOLDS_FAILED),
+    generatorSaturated: results.some((r) => r.generatorSaturated === true),
     checks,
     artifacts,
     droppedIterations: raw.droppedIterations,
