@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { build } from "esbuild";
 import { icebergRead } from "icebird";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import Papa from "papaparse";
-import { workerBuildOptions } from "../../esbuild.config.mjs";
-import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
+import { startWorkerMiniflare, type WorkerUnderTest } from "../support/worker-miniflare";
 
 // The reference Worker's Iceberg tables, written into miniflare's R2 and then read by an independent
 // Iceberg reader (icebird, which reads table metadata, the manifest list, manifests and Parquet data
@@ -23,8 +20,8 @@ interface Pruning {
   reads: { objects: number; bytes: number; metadataFiles: number; dataFiles: number };
   cached: boolean;
 }
+let worker: WorkerUnderTest;
 let mf: Miniflare;
-let dir: string;
 const naics = csv("naics");
 
 async function call(namespace: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -33,28 +30,14 @@ async function call(namespace: string, method: string, path: string, body?: unkn
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "perfdo-iceberg-"));
-  const script = join(dir, "worker.mjs");
-  await build({ ...workerBuildOptions, entryPoints: [join(ROOT, "deploy", "src", "index.ts")], outfile: script, absWorkingDir: ROOT });
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: script,
-    modulesRoot: dirname(script),
-    compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    r2Buckets: ["ICEBERG"],
-    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do" },
-  });
-  await mf.ready;
+  worker = await startWorkerMiniflare();
+  mf = worker.mf;
   assert.equal((await call("iceberg", "POST", "/iceberg/tables/naics/stage", { rows: naics })).status, 200);
   const commit = await call("iceberg", "POST", "/iceberg/tables/naics/commit");
   assert.equal(commit.status, 201, JSON.stringify(commit.json));
 });
 
-after(async () => {
-  await mf?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => worker?.dispose());
 
 describe("Iceberg tables on R2", () => {
   it("are read whole by an independent Iceberg reader (icebird), every row equal to its CSV row", async () => {

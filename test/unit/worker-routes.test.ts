@@ -1,41 +1,22 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
-import { workerBuildOptions } from "../../esbuild.config.mjs";
-import { COMPATIBILITY_DATE } from "../../lib/node/target/local";
+import type { Miniflare } from "miniflare";
+import { startWorkerMiniflare, type WorkerUnderTest } from "../support/worker-miniflare";
 
 // The reference Worker's routes, called directly through miniflare's dispatchFetch (no HTTP port,
 // no k6), the way workers-sdk's vitest-pool-workers examples test a Worker. Every test gets
 // storage of its own: a namespace no other test uses is an object no other test has touched.
 
-const ROOT = join(import.meta.dirname, "..", "..");
+let worker: WorkerUnderTest;
 let mf: Miniflare;
-let dir: string;
 let seq = 0;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "perfdo-worker-"));
-  const script = join(dir, "worker.mjs");
-  await build({ ...workerBuildOptions, entryPoints: [join(ROOT, "deploy", "src", "index.ts")], outfile: script, absWorkingDir: ROOT });
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: script,
-    modulesRoot: dirname(script),
-    compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    bindings: { PERFDO_LOCAL: "1", BASE_DOMAIN: "perf.do" },
-  });
-  await mf.ready;
+  worker = await startWorkerMiniflare();
+  mf = worker.mf;
 });
 
-after(async () => {
-  await mf?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => worker?.dispose());
 
 /**
  * A namespace (object, storage) of this test's own. It descends from `family`, so it is served as
