@@ -18,6 +18,8 @@ export interface ClaimRow {
   runId: string | null;
   targetKind: "local" | "remote" | null;
   timestamp: string | null;
+  /** The run's generator was saturated (lib/node/run/saturation.ts): the value is k6's limit as much as the target's. */
+  generatorSaturated: boolean;
 }
 
 export const expectedText = (c: Claim): string => {
@@ -63,7 +65,7 @@ export function judgeClaims(ledger: Ledger, history: readonly BenchmarkResult[])
       const value = valueIn(c, lines);
       if (value === null) continue;
       const first = lines[0] as BenchmarkResult;
-      const where = { runId: first.runId, targetKind: first.targetKind, timestamp: first.timestamp };
+      const where = { runId: first.runId, targetKind: first.targetKind, timestamp: first.timestamp, generatorSaturated: lines.some((l) => l.generatorSaturated === true) };
       if (first.targetKind === "local" && c.notLocal) {
         return { ...base, measured: value, verdict: "not measurable here" as const, note: `${c.notLocal}: run with --target <your deployment>`, ...where };
       }
@@ -71,7 +73,7 @@ export function judgeClaims(ledger: Ledger, history: readonly BenchmarkResult[])
     }
     const how = c.run.local ?? c.run.remote;
     const note = `no run in history measured ${c.measure.operation}${how ? `: perfdo ${how.args.join(" ")}` : ""}${c.notLocal ? ` (${c.notLocal}: run with --target <your deployment>)` : ""}`;
-    return { ...base, measured: null, verdict: c.notLocal ? ("not measurable here" as const) : ("not measured" as const), note, runId: null, targetKind: null, timestamp: null };
+    return { ...base, measured: null, verdict: c.notLocal ? ("not measurable here" as const) : ("not measured" as const), note, runId: null, targetKind: null, timestamp: null, generatorSaturated: false };
   });
 }
 

@@ -8,7 +8,9 @@ import type { Ledger } from "./ledger";
 
 const unitOf = (ledger: Ledger, id: string): string => ledger.claims.find((c) => c.id === id)?.expected.unit ?? "";
 const runText = (r: ClaimRow): string => (r.runId ? `${r.runId} (${r.targetKind})` : "—");
-const cells = (ledger: Ledger, r: ClaimRow): string[] => [r.claim, r.expected, measuredText(r, unitOf(ledger, r.id)), r.verdict, runText(r)];
+// A run whose generator was saturated measured k6 as much as the target: the verdict says so.
+const verdictText = (r: ClaimRow): string => (r.generatorSaturated ? `${r.verdict} (generator saturated)` : r.verdict);
+const cells = (ledger: Ledger, r: ClaimRow): string[] => [r.claim, r.expected, measuredText(r, unitOf(ledger, r.id)), verdictText(r), runText(r)];
 export const CLAIM_HEADERS = ["claim", "expected", "measured", "verdict", "run"];
 
 export function consoleClaims(ledger: Ledger, rows: readonly ClaimRow[]): string {
