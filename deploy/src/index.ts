@@ -4,6 +4,7 @@ import { faultOf } from "./faults";
 import { namespaceFromHost, namespaceFromPath } from "./namespace";
 import { routeKey } from "./route-key";
 import type { Env } from "./env";
+import { OVERLOAD_HEADER, OVERLOADS, overloadError, overloadKind, type OverloadKind } from "./overload";
 
 export { PerfDO } from "./perf-do";
 
@@ -35,6 +36,10 @@ function localAdmin(url: URL, request: Request): Response | null {
   return null;
 }
 
+// Local only (fault do-overloaded): which request fails next, and as which kind.
+let overloadTick = 0;
+const KINDS = Object.keys(OVERLOADS);
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     let url = new URL(request.url);
@@ -65,8 +70,17 @@ export default {
     const delay = local ? Number(env.PERFDO_DELAY_MS ?? 0) : 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const routed = local && faultOf(env.PERFDO_FAULT) === "fork-shares-state" ? namespace.replace(/-fork-[0-9a-f]{8}$/, "") : namespace;
-    // The request goes through as it came: the object reads its namespace from the same host.
-    const response = await env.PERF_DO.get(objectId(env, routed)).fetch(request);
+    // The request goes through as it came: the object reads its namespace from the same host. An
+    // object that refuses work (overloaded) is answered 503 with its kind (./overload.ts).
+    let response: Response;
+    try {
+      if (local && faultOf(env.PERFDO_FAULT) === "do-overloaded" && ++overloadTick % 2 === 0) throw overloadError(KINDS[(overloadTick / 2) % KINDS.length] as OverloadKind);
+      response = await env.PERF_DO.get(objectId(env, routed)).fetch(request);
+    } catch (err) {
+      const kind = overloadKind(err);
+      if (kind === null) throw err;
+      return json({ error: (err as Error).message, overload: kind }, 503, { [OVERLOAD_HEADER]: kind });
+    }
     const colo = local ? env.PERFDO_CF_RAY_COLO : undefined;
     if (!colo || response.status === 101) return response;
     // Local only, for the rehearsal of a remote target: answer with a cf-ray as Cloudflare's edge

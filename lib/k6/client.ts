@@ -19,6 +19,9 @@ const coloServed = runTarget.kind === "remote" ? new Counter("perfdo_colo_served
  * (npm run bench:overhead). Results read it as the operation's `target`.
  */
 const operationHost = new Counter("perfdo_host");
+
+/** Requests refused by an overloaded Durable Object, per operation and kind (queue-count, queue-bytes, queue-time, rate). */
+const overload = new Counter("perfdo_overload");
 // Plain objects, not Set/Map/WeakMap/Symbol: sobek builds a builtin's constructor and prototype
 // in each VU's runtime the first time the VU touches it, ~5-15 KB of k6 memory per VU per builtin
 // (npm run bench:overhead; measured with 1,000 idle VUs).
@@ -184,6 +187,11 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
         ? http.request(method, root + path, null, method === "GET" ? plan.params : plan.bodyParams)
         : http.request(method, root + path, typeof body === "string" ? body : JSON.stringify(body), plan.bodyParams);
     check(res, plan.checks); // the check's name says the operation: no tag needed
+    // An overloaded object (503 with its kind, deploy/src/overload.ts), counted by kind: read on failures only.
+    if (res.status === 503) {
+      const kind = res.headers["X-Perfdo-Overload"];
+      if (kind) overload.add(1, { name, kind });
+    }
     if (readColo) {
       const ray = res.headers["Cf-Ray"];
       if (ray) coloServed?.add(1, { name, colo: ray.slice(ray.lastIndexOf("-") + 1) });
@@ -198,6 +206,10 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
       const body = r.body === undefined ? null : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
       return [r.method, root + r.path, body, body === null && r.method === "GET" ? plan.params : plan.bodyParams] as [string, string, string | null, Plan["params"]];
     })) as JsonResponse[];
+    for (const [i, res] of responses.entries()) {
+      const kind = res.status === 503 ? res.headers["X-Perfdo-Overload"] : undefined;
+      if (kind) overload.add(1, { name: (requests[i] as BatchRequest).name, kind });
+    }
     responses.forEach((res, i) => check(res, (plans[i] as Plan).checks));
     return responses;
   }

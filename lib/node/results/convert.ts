@@ -102,6 +102,7 @@ export function toBenchmarkResults(
       result.coloServed = mostFrequent(colos);
       result.colosServed = colos;
     }
+    if (Object.keys(op.overloads).length > 0) result.overloads = op.overloads as BenchmarkResult["overloads"];
     if (ctx.gitCommit) result.gitCommit = ctx.gitCommit;
     if (ctx.instances && ctx.instances > 1) result.instances = ctx.instances;
     if (ctx.vus) result.vus = ctx.vus;

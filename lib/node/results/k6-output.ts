@@ -21,6 +21,7 @@ const LATENCY_PREFIX = Buffer.from('{"metric":"perfdo_latency","type":"Point","d
 const ITERATIONS_PREFIX = Buffer.from('{"metric":"iterations","type":"Point"');
 const DROPPED_PREFIX = Buffer.from('{"metric":"dropped_iterations","type":"Point"');
 const HOST_PREFIX = Buffer.from('{"metric":"perfdo_host","type":"Point"');
+const OVERLOAD_PREFIX = Buffer.from('{"metric":"perfdo_overload","type":"Point"');
 const FAILURE_PREFIX = Buffer.from('{"metric":"perfdo_failure","type":"Point"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
@@ -159,6 +160,12 @@ class RawOutputReader {
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, FAILURE_PREFIX)) {
       const point = this.parsePoint(buf.toString("utf8", start, end));
       if (point.tags.name) operation(this.run, point.tags).failures += point.value;
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, OVERLOAD_PREFIX)) {
+      const point = this.parsePoint(buf.toString("utf8", start, end));
+      if (point.tags.name && point.tags.kind) {
+        const op = operation(this.run, point.tags);
+        op.overloads[point.tags.kind] = (op.overloads[point.tags.kind] ?? 0) + point.value;
+      }
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, HOST_PREFIX)) {
       const { tags } = this.parsePoint(buf.toString("utf8", start, end));
       if (tags.name && tags.host) this.run.hosts.set(tags.name, tags.host);

@@ -123,6 +123,12 @@ class PerfdoOutputReader {
       case "perfdo_host":
         if (s.tags.name && s.tags.host) this.run.hosts.set(s.tags.name, s.tags.host);
         break;
+      case "perfdo_overload":
+        if (s.tags.name && s.tags.kind) {
+          const op = operation(this.run, s.tags);
+          op.overloads[s.tags.kind] = (op.overloads[s.tags.kind] ?? 0) + sum;
+        }
+        break;
       case "perfdo_colo_served":
         if (s.tags.colo) {
           const op = operation(this.run, s.tags);

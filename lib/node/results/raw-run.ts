@@ -16,6 +16,8 @@ export interface OperationSamples {
   /** Tags of the operation's first sample: cold_start, dataset_size, shard_count, colo. */
   tags: Tags;
   colos: Record<string, number>;
+  /** Requests refused by an overloaded Durable Object, by kind (perfdo_overload, lib/k6/client.ts). */
+  overloads: Record<string, number>;
 }
 
 export interface RawRun {
@@ -42,7 +44,7 @@ export function operation(run: RawRun, tags: Tags): OperationSamples {
   const key = tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
   let op = run.operations.get(key);
   if (!op) {
-    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {} };
+    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {}, overloads: {} };
     run.operations.set(key, op);
   }
   return op;
@@ -72,6 +74,7 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
       into.failures += op.failures;
       into.measured += op.measured;
       for (const [colo, n] of Object.entries(op.colos)) into.colos[colo] = (into.colos[colo] ?? 0) + n;
+      for (const [kind, n] of Object.entries(op.overloads)) into.overloads[kind] = (into.overloads[kind] ?? 0) + n;
     }
   }
   return merged;

@@ -94,6 +94,12 @@ export const BenchmarkResultSchema = z
     loadZone: z.string().optional(),
     /** Colo that served most requests: the `cf-ray` suffix, or `local` for the local target. */
     coloServed: z.string().optional(),
+    /**
+     * Requests refused by an overloaded Durable Object, by kind: queue-count (too many requests
+     * queued), queue-bytes (too much data queued), queue-time (queued for too long), rate (too many
+     * requests for one object in a 10 s window), other (an overload message not in that list).
+     */
+    overloads: z.partialRecord(z.enum(["queue-count", "queue-bytes", "queue-time", "rate", "other"]), z.number().int().positive()).optional(),
     /** Every colo that served a request, with its count. */
     colosServed: z.record(z.string(), z.number().int().positive()).optional(),
     thresholds: z.array(ThresholdOutcomeSchema),

@@ -52,6 +52,32 @@ export function droppedWarning(dropped: number, offered: number, result: Benchma
   return ["!".repeat(width), ...lines, "!".repeat(width)].join("\n");
 }
 
+/**
+ * About this many requests a second one Durable Object serves before it refuses work: a soft limit,
+ * not a quota (Durable Objects limits: "a soft limit of 1,000 requests per second" per object).
+ */
+export const DO_SOFT_LIMIT_RPS = 1000;
+
+/** Which overloads the run hit, per operation and kind (null when none). */
+export function overloadLines(results: readonly BenchmarkResult[]): string | null {
+  const hit = results.filter((r) => r.overloads && Object.keys(r.overloads).length > 0);
+  if (hit.length === 0) return null;
+  const total = hit.reduce((n, r) => n + Object.values(r.overloads ?? {}).reduce((a, b) => a + b, 0), 0);
+  return [
+    `OVERLOADED: Durable Objects refused ${total} request(s) as overloaded (503; see docs/results.md, "Overload"):`,
+    ...hit.map((r) => `  ${r.name}: ${Object.entries(r.overloads ?? {}).map(([kind, n]) => `${kind} ${n}`).join(", ")}`),
+  ].join("\n");
+}
+
+/** The objects (hosts) the run loaded most, by request rate, against the soft limit of one object. */
+export function busiestObjectsLine(results: readonly BenchmarkResult[]): string | null {
+  const byHost = new Map<string, number>();
+  for (const r of results) byHost.set(r.target, (byHost.get(r.target) ?? 0) + r.rps);
+  const top = [...byHost].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  if (top.length === 0) return null;
+  return `busiest objects: ${top.map(([host, rps]) => `${host} ${rps.toFixed(0)}/s (${((rps / DO_SOFT_LIMIT_RPS) * 100).toFixed(0)} %)`).join(", ")} of the ~${DO_SOFT_LIMIT_RPS.toLocaleString("en-US")}/s one Durable Object serves before refusing`;
+}
+
 /** The loud warning for a run whose generator was saturated: its latencies include k6's own delay. */
 export function saturationWarning(result: BenchmarkResult | undefined, capacityPct: number): string | null {
   const k6 = result?.resources?.k6;

@@ -8,7 +8,7 @@
 //	<id> <µs since start> <value>        one sample of http_req_duration or perfdo_latency
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
 //	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
-//	                                     http_req_failed)
+//	                                     http_req_failed, perfdo_failure, perfdo_overload)
 //	E <µs since start>                   the end of a complete file
 //
 // Durations stay exact (every value is written), so percentiles and the merge of execution
@@ -55,7 +55,7 @@ var sampled = map[string]bool{"http_req_duration": true, "perfdo_latency": true}
 // Metrics summed per series and written once at the end.
 var summed = map[string]bool{
 	"checks": true, "iterations": true, "dropped_iterations": true, "perfdo_colo_served": true, "perfdo_host": true,
-	"http_req_failed": true, "perfdo_failure": true,
+	"http_req_failed": true, "perfdo_failure": true, "perfdo_overload": true,
 }
 
 // One sampled series in the stdout form: exact moments and a histogram.
