@@ -4,6 +4,7 @@ import type { ProfileOverrides } from "../../k6/profile";
 import { EXIT } from "../errors";
 import { Interrupt, runScenarios } from "../run/run-scenarios";
 import { busiestObjectsLine, checksTable, droppedWarning, overloadLines, resourcesLine, resultsTable, saturationWarning } from "../results/table";
+import { costLine } from "../results/cost";
 import { generatorCapacityPct } from "../run/saturation";
 import { readinessLine } from "../thresholds/tiers";
 import { resultsDirOption, targetOption } from "./options";
@@ -75,6 +76,8 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
     if (busiest) console.log(busiest);
     const overloads = overloadLines(run.results);
     if (overloads) console.log(overloads);
+    const cost = costLine(run.results);
+    if (cost) console.log(cost);
     const readiness = readinessLine(run.results[0]?.readiness);
     if (readiness) console.log(readiness);
     if (run.checks.length > 0) console.log(checksTable(run.checks));
