@@ -15,8 +15,8 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
 const INTEGRATION = join(ROOT, "test", "integration");
-/** Files that measure time or rate (latency within 5 %, significance, rates found, tiers of ms): alone. */
-const SOLO = new Set(["overload.test.ts", "compare.test.ts", "sweep.test.ts", "tiers.test.ts"]);
+/** Files that measure time, rate or CPU (latency within 5 %, significance, rates found, tiers of ms, a saturated k6): alone. */
+const SOLO = new Set(["overload.test.ts", "compare.test.ts", "sweep.test.ts", "tiers.test.ts", "saturation.test.ts"]);
 /** How many integration files run at once in step 2 (on 2 cores; most of their time is k6 waiting on its schedule). */
 const SHARED_CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 3);
 
