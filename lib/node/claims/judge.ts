@@ -1,3 +1,4 @@
+import { groupByRun } from "../history/read";
 import type { BenchmarkResult } from "../results/schema";
 import type { Claim, Ledger } from "./ledger";
 
@@ -56,9 +57,7 @@ export function verdictOf(c: Claim, value: number): Exclude<Verdict, "not measur
 
 /** Every claim of the ledger, judged by the newest run in `history` that measured it (local runs judge only claims without `notLocal`). */
 export function judgeClaims(ledger: Ledger, history: readonly BenchmarkResult[]): ClaimRow[] {
-  const runs = new Map<string, BenchmarkResult[]>();
-  for (const r of history) (runs.get(r.runId) ?? runs.set(r.runId, []).get(r.runId) as BenchmarkResult[]).push(r);
-  const newestFirst = [...runs.values()].sort((a, b) => Date.parse((b[0] as BenchmarkResult).timestamp) - Date.parse((a[0] as BenchmarkResult).timestamp));
+  const newestFirst = [...groupByRun(history).values()].sort((a, b) => Date.parse((b[0] as BenchmarkResult).timestamp) - Date.parse((a[0] as BenchmarkResult).timestamp));
   return ledger.claims.map((c) => {
     const base = { id: c.id, claim: c.claim, expected: expectedText(c) };
     for (const lines of newestFirst) {
