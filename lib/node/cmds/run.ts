@@ -3,7 +3,7 @@ import { Command } from "commander";
 import type { ProfileOverrides } from "../../k6/profile";
 import { EXIT } from "../errors";
 import { Interrupt, runScenarios } from "../run/run-scenarios";
-import { busiestObjectsLine, checksTable, droppedWarning, overloadLines, resourcesLine, resultsTable, saturationWarning } from "../results/table";
+import { busiestObjectsLine, checksTable, correctedLines, droppedWarning, overloadLines, resourcesLine, resultsTable, saturationWarning } from "../results/table";
 import { costLine } from "../results/cost";
 import { generatorCapacityPct } from "../run/saturation";
 import { readinessLine } from "../thresholds/tiers";
@@ -83,6 +83,8 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
     if (run.checks.length > 0) console.log(checksTable(run.checks));
     const dropped = droppedWarning(run.droppedIterations, run.offeredIterations, run.results[0]);
     if (dropped) console.log(dropped);
+    const corrected = correctedLines(run.results);
+    if (corrected) console.log(corrected);
     const saturated = saturationWarning(run.results[0], generatorCapacityPct(process.env, flags.instances));
     if (saturated) console.log(saturated);
     generatorSaturated ||= run.generatorSaturated;

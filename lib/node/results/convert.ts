@@ -2,6 +2,7 @@ import { BenchmarkResultSchema, type BenchmarkResult, type ProcessResources } fr
 import type { RawRun, OperationSamples } from "./k6-output";
 import { testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
 import { isSaturated } from "../run/saturation";
+import { correctionOf } from "./omission";
 
 // k6 output → one BenchmarkResult per measured operation. Pure: readers hand it parsed inputs.
 
@@ -90,6 +91,12 @@ export function toBenchmarkResults(
       k6Version: ctx.k6Version,
       runId: ctx.runId,
     };
+    if (result.latency) {
+      const correction = correctionOf({ ...raw, openModel: raw.openModel || ctx.vus !== undefined }, op);
+      const stats = correction.applies ? correction.latency.stats() : null;
+      if (!correction.applies) result.corrected = { applies: false, reason: correction.reason };
+      else if (stats) result.corrected = { model: "drop-wait", p50: stats.p50, p95: stats.p95, p99: stats.p99, max: stats.max, mean: stats.mean, omitted: correction.omitted };
+    }
     if (op.tags.cold_start === "true") result.coldStart = true;
     const datasetSize = optionalInt(op.tags.dataset_size);
     if (datasetSize !== undefined) result.datasetSize = datasetSize;

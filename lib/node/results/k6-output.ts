@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { readPerfdoOutput } from "./perfdo-output";
+import { DropWaits } from "./omission";
+import { readPerfdoOutput, type SampleObserver } from "./perfdo-output";
 import { forEachLine, rawChunks } from "./raw-lines";
 import { emptyRawRun, mergeRawRuns, operation, type RawRun, type Tags } from "./raw-run";
 
@@ -56,6 +57,7 @@ class RawOutputReader {
   private durationPoints = 0;
   private secondText = "";
   private secondMs = NaN;
+  private readonly drops = new DropWaits();
 
   constructor(private readonly source: string) {}
 
@@ -113,6 +115,7 @@ class RawOutputReader {
     if (measured) op.measured++;
     if (!measured) this.durationPoints++;
     const t = this.timeMs(point.time);
+    this.drops.completion(point.tags.scenario ?? "", t);
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
   }
@@ -177,9 +180,18 @@ class RawOutputReader {
         op.colos[colo] = (op.colos[colo] ?? 0) + point.value;
       }
     } else if (kind === 0x69 /* i */ && startsWith(buf, start, end, ITERATIONS_PREFIX)) {
-      this.run.iterations += this.smallValue(buf, start, end);
+      const line = buf.toString("utf8", start, end);
+      const fast = this.slice(line);
+      const point = fast ? { value: fast.value, tags: this.tags(fast.tags) } : this.parsePoint(line);
+      this.run.iterations += point.value;
+      const scenario = point.tags.scenario ?? "";
+      this.run.scenarioIterations[scenario] = (this.run.scenarioIterations[scenario] ?? 0) + point.value;
     } else if (kind === 0x64 /* d */ && startsWith(buf, start, end, DROPPED_PREFIX)) {
-      this.run.droppedIterations += this.smallValue(buf, start, end);
+      // Rare (only when every VU is busy): each drop's time starts its user's wait (omission.ts).
+      const point = this.parsePoint(buf.toString("utf8", start, end));
+      this.run.droppedIterations += point.value;
+      const t = this.timeMs(point.time);
+      for (let i = 0; i < point.value; i++) this.drops.drop(point.tags.scenario ?? "", t);
     } else if (buf[start + 2] === 0x74 /* {"t */ && startsWith(buf, start, end, METRIC_DECLARATION) && buf.subarray(start, end).includes(DURATION_DECLARED)) {
       this.durationDeclared = true;
     }
@@ -190,6 +202,7 @@ class RawOutputReader {
       // Never report "no requests" because k6 changed how it writes points.
       throw new Error(`${this.source}: declares http_req_duration but no point was recognised; has k6's JSON output format changed?`);
     }
+    this.run.dropWaits = this.drops.finish(this.run.lastSampleMs ?? 0);
     return this.run;
   }
 }
@@ -200,8 +213,8 @@ export const isPerfdoOutput = (path: string): boolean => /\.perfdo(\.gz)?$/.test
 export const isPodLog = (path: string): boolean => /\.log$/.test(path);
 
 /** One raw output, in either format: k6's JSON (`--out json=`) or the perfdo extension's (`--out perfdo=`). */
-export async function readRawOutput(path: string): Promise<RawRun> {
-  if (isPerfdoOutput(path)) return readPerfdoOutput(path);
+export async function readRawOutput(path: string, options: { observe?: SampleObserver } = {}): Promise<RawRun> {
+  if (isPerfdoOutput(path)) return readPerfdoOutput(path, options);
   if (isPodLog(path)) return readPerfdoOutput(path, { log: true });
   const reader = new RawOutputReader(path);
   await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));

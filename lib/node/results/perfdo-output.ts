@@ -2,6 +2,7 @@ import * as hdr from "hdr-histogram-js";
 import { z } from "zod";
 import { LatencyAccumulator } from "./accumulator";
 import { forEachLine, rawChunks } from "./raw-lines";
+import { DropWaits } from "./omission";
 import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 
 // Reads the perfdo output extension's raw format (`k6 run --out perfdo=<file>`, written by
@@ -9,7 +10,8 @@ import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 //
 //   #perfdo-raw 1 <start unix ms>
 //   S <id> <metric> <tags JSON>     a time series, declared before its first sample
-//   <id> <µs since start> <value>   a sample (http_req_duration, perfdo_latency)
+//   <id> <µs since start> <value>   a sample (http_req_duration, perfdo_latency), or an event: a
+//                                   dropped iteration, the VU count, a failed request or check
 //   A <id> <count> <sum>            a counter's or rate's total (checks, iterations, dropped_iterations, …)
 //   H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <HdrHistogram, compressed base64>
 //                                   a series' samples as one histogram (the stdout form, `perfdo=-`)
@@ -27,6 +29,11 @@ interface Series {
   tags: Tags;
 }
 
+/** Sees every sample line as it is read (the run report's time axis): metric, tags, ms since epoch, value. */
+export type SampleObserver = (metric: string, tags: Tags, atMs: number, value: number) => void;
+
+const LATENCY_METRICS = new Set(["http_req_duration", "perfdo_latency"]);
+
 const SPACE = 0x20;
 
 class PerfdoOutputReader {
@@ -34,8 +41,14 @@ class PerfdoOutputReader {
   private readonly series: Array<Series | undefined> = [];
   private startMs = NaN;
   private ended = false;
+  private endMicros = 0;
+  private readonly drops = new DropWaits();
 
-  constructor(private readonly source: string, private readonly log = false) {}
+  constructor(
+    private readonly source: string,
+    private readonly log = false,
+    private readonly observe?: SampleObserver,
+  ) {}
 
   private fail(reason: string): never {
     throw new Error(`${this.source}:${this.run.lines}: ${reason}`);
@@ -53,11 +66,17 @@ class PerfdoOutputReader {
     const value = Number(text.slice(b + 1));
     if (a < 1 || b < 0 || !Number.isInteger(id) || !Number.isFinite(micros) || !Number.isFinite(value)) this.fail("not a sample line");
     const s = this.seriesOf(id);
+    const t = this.startMs + micros / 1000;
+    this.observe?.(s.metric, s.tags, t, value);
+    if (!LATENCY_METRICS.has(s.metric)) {
+      if (s.metric === "dropped_iterations") this.drops.drop(s.tags.scenario ?? "", t);
+      return; // the other events (VUs, failed requests and checks) are for the observer; totals come from A lines
+    }
     const op = operation(this.run, s.tags);
     if (s.metric === "http_req_duration" && s.tags.expected_response === "false") op.failures++;
     else op.latency.record(value);
     if (s.metric === "perfdo_latency") op.measured++;
-    const t = this.startMs + micros / 1000;
+    this.drops.completion(s.tags.scenario ?? "", t);
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
   }
@@ -75,6 +94,7 @@ class PerfdoOutputReader {
     }
     if (decoded.totalCount !== count) this.fail(`histogram holds ${decoded.totalCount} values, the line says ${count}`);
     const s = this.seriesOf(id as number);
+    this.run.timed = false;
     const op = operation(this.run, s.tags);
     if (s.metric === "http_req_duration" && s.tags.expected_response === "false") op.failures += count as number;
     else op.latency.merge(LatencyAccumulator.fromHistogram(decoded, { count: count as number, min: min as number, max: max as number, mean: mean as number, m2: m2 as number }));
@@ -112,6 +132,7 @@ class PerfdoOutputReader {
         break;
       case "iterations":
         this.run.iterations += sum;
+        this.run.scenarioIterations[s.tags.scenario ?? ""] = (this.run.scenarioIterations[s.tags.scenario ?? ""] ?? 0) + sum;
         break;
       case "dropped_iterations":
         this.run.droppedIterations += sum;
@@ -152,7 +173,10 @@ class PerfdoOutputReader {
     else if (first === 0x53 /* S */ && buf[start + 1] === SPACE) this.declare(buf.toString("utf8", start, end));
     else if (first === 0x41 /* A */) this.total(text);
     else if (first === 0x48 /* H */) this.histogram(text);
-    else if (first === 0x45 /* E */) this.ended = true;
+    else if (first === 0x45 /* E */) {
+      this.ended = true;
+      this.endMicros = Number(text.slice(2)) || 0;
+    }
     else if (first === 0x23 /* # */ && this.run.lines === 1) {
       const m = /^#perfdo-raw 1 (\d+)$/.exec(text);
       if (!m) this.fail(`unsupported header "${text}"`);
@@ -164,12 +188,13 @@ class PerfdoOutputReader {
   finish(): RawRun {
     if (this.run.lines === 0) throw new Error(`${this.source}: empty (k6 did not start the perfdo output)`);
     if (!this.ended) throw new Error(`${this.source}: cut short (no end line): k6 did not stop cleanly`);
+    this.run.dropWaits = this.drops.finish(this.startMs + this.endMicros / 1000);
     return this.run;
   }
 }
 
-export async function readPerfdoOutput(path: string, options: { log?: boolean } = {}): Promise<RawRun> {
-  const reader = new PerfdoOutputReader(path, options.log);
+export async function readPerfdoOutput(path: string, options: { log?: boolean; observe?: SampleObserver } = {}): Promise<RawRun> {
+  const reader = new PerfdoOutputReader(path, options.log, options.observe);
   await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
   return reader.finish();
 }

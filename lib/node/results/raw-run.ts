@@ -1,4 +1,5 @@
 import { LatencyAccumulator } from "./accumulator";
+import type { DropWait } from "./omission";
 
 // What a run's raw output boils down to, whichever format k6 wrote it in (k6's JSON output, read by
 // k6-output.ts, or the perfdo output extension's, read by perfdo-output.ts).
@@ -26,6 +27,14 @@ export interface RawRun {
   /** Iterations k6 ran (k6's `iterations`), and those the arrival rate asked for but no VU was free to start. */
   iterations: number;
   droppedIterations: number;
+  /** Iterations by k6 scenario (the `scenario` tag): each operation's share of a dropped one. */
+  scenarioIterations: Record<string, number>;
+  /** Each dropped iteration's wait until a VU of its scenario was free (omission.ts). */
+  dropWaits: DropWait[];
+  /** Every response has its own time (false for the pod-log form, whose series are histograms). */
+  timed: boolean;
+  /** An arrival-rate run (set by whoever knows how k6 ran it, judge-record.ts); corrected latency applies. */
+  openModel?: boolean;
   /** Operation → host, from the `perfdo_host` counter the client emits once per VU and operation. */
   hosts: Map<string, string>;
   /** First and last sample time (ms since epoch) over every operation. */
@@ -35,7 +44,7 @@ export interface RawRun {
 }
 
 export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, dropWaits: [], timed: true, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
 /** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag). */
@@ -65,6 +74,9 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
     merged.checks.fails += run.checks.fails;
     merged.iterations += run.iterations;
     merged.droppedIterations += run.droppedIterations;
+    for (const [scenario, n] of Object.entries(run.scenarioIterations)) merged.scenarioIterations[scenario] = (merged.scenarioIterations[scenario] ?? 0) + n;
+    merged.dropWaits.push(...run.dropWaits);
+    merged.timed &&= run.timed;
     for (const [name, host] of run.hosts) merged.hosts.set(name, host);
     if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
     if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);

@@ -15,6 +15,25 @@ export const LatencySchema = z.strictObject({
   stddev: ms,
 });
 
+/**
+ * Latency corrected for coordinated omission (results/omission.ts, docs/results.md): the responses
+ * plus every request k6 dropped, each back-filled with its wait for a free VU and the median service
+ * time. Or why it does not apply (a closed-model run; a capture without each response's time).
+ */
+export const CorrectedLatencySchema = z.union([
+  z.strictObject({
+    model: z.literal("drop-wait"),
+    p50: ms,
+    p95: ms,
+    p99: ms,
+    max: ms,
+    mean: ms,
+    /** Requests back-filled for dropped iterations (0: nothing was omitted, the figures are the service times'). */
+    omitted: z.number().int().nonnegative(),
+  }),
+  z.strictObject({ applies: z.literal(false), reason: z.string().min(1) }),
+]);
+
 /** One laddered limit of an operation and the tier its value met (thresholds file ladders). */
 export const TierOutcomeSchema = z.strictObject({
   /** p50, p95, p99, max or errorRate. */
@@ -68,6 +87,8 @@ export const BenchmarkResultSchema = z
     iterations: z.number().int().nonnegative(),
     /** Over successful responses only (ms). null when none succeeded: there is no latency to report. */
     latency: LatencySchema.nullable(),
+    /** What users would have seen (open model): see CorrectedLatencySchema. Absent before 2026-12-01 and when no request succeeded. */
+    corrected: CorrectedLatencySchema.optional(),
     errors: z.number().int().nonnegative(),
     errorRate: z.number().min(0).max(1),
     /** Requests per second over the whole test run. */
@@ -140,4 +161,5 @@ export const BenchmarkResultSchema = z
 export type BenchmarkResult = z.infer<typeof BenchmarkResultSchema>;
 export type ThresholdOutcome = z.infer<typeof ThresholdOutcomeSchema>;
 export type Latency = z.infer<typeof LatencySchema>;
+export type CorrectedLatency = z.infer<typeof CorrectedLatencySchema>;
 export type ProcessResources = z.infer<typeof ProcessResourcesSchema>;

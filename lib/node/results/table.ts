@@ -45,11 +45,26 @@ export function droppedWarning(dropped: number, offered: number, result: Benchma
   const pool = result?.vus ? ` with at most ${result.vus.max} VUs` : "";
   const lines = [
     `COORDINATED OMISSION: k6 dropped ${dropped} of ${offered} iterations${share}${rates}${pool}.`,
-    "Those requests were never sent, so the latencies above understate what users would see.",
-    "Give k6 more VUs (--max-vus, --vus) or lower the rate; see docs/thresholds.md, \"Coordinated omission\".",
+    "Those requests were never sent, so the latencies above understate what users would see;",
+    "the corrected figures below count them. Give k6 more VUs (--max-vus, --vus) or lower the rate;",
+    "see docs/thresholds.md, \"Coordinated omission\".",
   ];
   const width = Math.max(...lines.map((l) => l.length));
   return ["!".repeat(width), ...lines, "!".repeat(width)].join("\n");
+}
+
+/**
+ * What users would have seen, per operation, where the run omitted requests (null when it omitted
+ * none: then the corrected figures are the table's).
+ */
+export function correctedLines(results: readonly BenchmarkResult[]): string | null {
+  const lines = results.flatMap((r) => {
+    const c = r.corrected;
+    if (!c || !("model" in c) || c.omitted === 0) return [];
+    return [`  ${r.name}: p50 ${ms(c.p50)}, p95 ${ms(r.latency?.p95)} → ${ms(c.p95)}, p99 ${ms(r.latency?.p99)} → ${ms(c.p99)} ms (${c.omitted} omitted request(s) back-filled)`];
+  });
+  if (lines.length === 0) return null;
+  return ["corrected for coordinated omission (drop-wait model; docs/results.md, \"Corrected latency\"): service → corrected", ...lines].join("\n");
 }
 
 /**

@@ -28,6 +28,8 @@ export interface JudgeAndRecord {
 }
 
 export async function judgeAndRecord(req: JudgeAndRecord): Promise<{ results: BenchmarkResult[]; historyFile: string | null; problems: string[] }> {
+  // The open model's VU pool is known only for arrival-rate runs: corrected latency applies to them.
+  req.raw.openModel ||= req.meta.vus !== undefined;
   const single = req.summaries.length === 1 && (req.meta.instances ?? 1) === 1 ? req.summaries[0] : undefined;
   const k6Report = single ? thresholdOutcomes(single) : evaluateThresholds(req.compiled, req.raw);
   const { report, problems } = closeVacuousThresholds(k6Report, req.compiled, req.raw);

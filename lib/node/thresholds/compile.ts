@@ -1,4 +1,4 @@
-import { gateOf, type ThresholdsFile } from "./schema";
+import { gateOf, ofCorrected, type Limit, type ThresholdsFile } from "./schema";
 
 // thresholds file → k6 `options.thresholds`. Pure. Latency limits apply to successful responses
 // only (expected_response:true), as the contract's clients time only 2xx; failures are judged by
@@ -26,6 +26,12 @@ const PERCENTILES = [
 
 /** The Trend lib/k6/measure.ts records measured latencies in. */
 export const MEASURED_METRIC = "perfdo_latency";
+/**
+ * Limits `{"of": "corrected"}`: latency corrected for coordinated omission (results/omission.ts).
+ * Not a k6 metric: the k6 script leaves these keys out of its options (lib/k6/options-build.ts) and
+ * the harness judges them (evaluate.ts).
+ */
+export const CORRECTED_METRIC = "perfdo_corrected";
 
 export function metricKey(metric: string, operation: string, extra?: string): string {
   const tags = [operation === "*" ? null : `name:${operation}`, extra ?? null].filter((t): t is string => t !== null);
@@ -38,9 +44,14 @@ export function compileThresholds(file: ThresholdsFile): K6Thresholds {
   for (const [operation, limits] of Object.entries(file.operations)) {
     // A tier ladder compiles to its gate (`acceptable`); the tiers themselves are judged on the results (tiers.ts).
     const latency = PERCENTILES.flatMap(([key, stat]) => {
-      const limit = limits[key];
-      return limit === undefined ? [] : [wrap(`${stat}<${gateOf(limit)}`)];
+      const limit = limits[key] as Limit | undefined;
+      return limit === undefined || ofCorrected(limit) ? [] : [wrap(`${stat}<${gateOf(limit)}`)];
     });
+    const corrected = PERCENTILES.flatMap(([key, stat]) => {
+      const limit = limits[key] as Limit | undefined;
+      return limit !== undefined && ofCorrected(limit) ? [`${stat}<${gateOf(limit)}`] : [];
+    });
+    if (corrected.length > 0) out[metricKey(CORRECTED_METRIC, operation)] = corrected;
     if (latency.length > 0) {
       if (limits.measured === true && operation !== "*") out[metricKey(MEASURED_METRIC, operation)] = latency;
       else out[metricKey("http_req_duration", operation, "expected_response:true")] = latency;

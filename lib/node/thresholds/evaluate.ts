@@ -4,7 +4,8 @@ import type { RawRun } from "../results/k6-output";
 import { operationNames } from "../results/raw-run";
 import type { ThresholdReport } from "../results/k6-summary";
 import type { ThresholdOutcome } from "../results/schema";
-import { MEASURED_METRIC, type K6Threshold, type K6Thresholds } from "./compile";
+import { correctionOf } from "../results/omission";
+import { CORRECTED_METRIC, MEASURED_METRIC, type K6Threshold, type K6Thresholds } from "./compile";
 
 // Evaluates compiled thresholds on a run's samples. k6 judges a single run itself; a merged run
 // (several k6 processes over execution segments) has only partial verdicts per instance, so its
@@ -76,10 +77,16 @@ function measure(run: RawRun, key: string, expr: ParsedExpression): number | nul
     const total = ops.reduce((sum, op) => sum + op.failures + op.latency.count, 0);
     return total === 0 ? null : failures / total;
   }
-  if (metric === "http_req_duration" || metric === MEASURED_METRIC) {
+  if (metric === "http_req_duration" || metric === MEASURED_METRIC || metric === CORRECTED_METRIC) {
     if (metric === "http_req_duration" && tags.expected_response !== "true") throw new Error(`${key}: only successful-response latency (expected_response:true) can be judged from merged samples`);
     const latency = new LatencyAccumulator();
-    for (const op of ops) latency.merge(op.latency);
+    for (const op of ops) {
+      if (metric !== CORRECTED_METRIC) latency.merge(op.latency);
+      else {
+        const correction = correctionOf(run, op);
+        if (correction.applies) latency.merge(correction.latency);
+      }
+    }
     const stats = latency.stats();
     if (!stats) return null;
     switch (expr.stat) {
@@ -155,6 +162,35 @@ function judgedOn(name: string, outcomes: ThresholdOutcome[], run: RawRun, probl
 }
 
 /**
+ * Limits on the corrected latency (`{"of": "corrected"}`) k6 never saw: judged here, always. Where
+ * the correction does not apply (a closed-model run, a capture of histograms), they fail and say
+ * why, rather than pass on figures that are not what they name.
+ */
+function judgeCorrected(compiled: K6Thresholds, run: RawRun, byOperation: Map<string, ThresholdOutcome[]>, problems: string[]): void {
+  for (const [key, list] of Object.entries(compiled)) {
+    const { metric, tags } = parseMetricKey(key);
+    if (metric !== CORRECTED_METRIC || tags.name === undefined) continue;
+    const ops = selectOperations(run, tags.name);
+    if (ops.length === 0) continue; // unmatched: closeVacuousThresholds already failed it
+    const refused = ops.map((op) => correctionOf(run, op)).find((c) => !c.applies);
+    for (const entry of list) {
+      const threshold = expressionOf(entry);
+      const expr = parseExpression(threshold);
+      let outcome: ThresholdOutcome;
+      if (refused && !refused.applies) {
+        const note = `corrected latency does not apply (${refused.reason})`;
+        problems.push(`thresholds: ${tags.name}: ${note}; its corrected limits fail`);
+        outcome = { metric: key, threshold, ok: false, scope: "operation", note };
+      } else {
+        const actual = measure(run, key, expr);
+        outcome = { metric: key, threshold, ok: actual === null ? true : holds(actual, expr), scope: "operation" };
+      }
+      byOperation.set(tags.name, [...(byOperation.get(tags.name) ?? []).filter((t) => !(t.metric === key && t.threshold === threshold)), outcome]);
+    }
+  }
+}
+
+/**
  * Where the harness judges differently from k6, whose thresholds pass vacuously on a metric with no
  * samples (k6 issue #4283):
  * - a threshold naming an operation that produced no samples fails, with the closest operation that
@@ -192,6 +228,7 @@ export function closeVacuousThresholds(report: ThresholdReport, compiled: K6Thre
       problems.push("thresholds: a checks threshold is set but no check ran; it fails");
     }
   }
+  judgeCorrected(compiled, run, byOperation, problems);
   for (const entry of compiled.dropped_iterations ?? []) {
     const threshold = expressionOf(entry);
     const expr = parseExpression(threshold);

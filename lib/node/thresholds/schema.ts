@@ -18,15 +18,25 @@ const ladder = <T extends z.ZodNumber>(value: T, what: string) =>
     error: `must be ${what}, or a tier ladder {"target": …, "acceptable": …} ("acceptable", the gate, is required)`,
   });
 
+/**
+ * A latency limit may judge the latency corrected for coordinated omission instead of the service
+ * time: `{"of": "corrected", "acceptable": 900}` (with an optional `target`, as a ladder). k6 cannot
+ * see it (it knows only the requests it sent); the harness judges it on the run's samples.
+ */
+const latencyLimit = (what: string) =>
+  z.union([ms, z.strictObject({ of: z.enum(["service", "corrected"]).optional(), target: ms.optional(), acceptable: ms })], {
+    error: `must be ${what}, or a tier ladder {"target": …, "acceptable": …} ("acceptable", the gate, is required), optionally with "of": "corrected"`,
+  });
+
 export const OperationThresholdsSchema = z
   .strictObject({
-    p50: ladder(ms, "a positive number of ms").optional(),
-    p90: ladder(ms, "a positive number of ms").optional(),
-    p95: ladder(ms, "a positive number of ms").optional(),
-    p99: ladder(ms, "a positive number of ms").optional(),
-    max: ladder(ms, "a positive number of ms").optional(),
+    p50: latencyLimit("a positive number of ms").optional(),
+    p90: latencyLimit("a positive number of ms").optional(),
+    p95: latencyLimit("a positive number of ms").optional(),
+    p99: latencyLimit("a positive number of ms").optional(),
+    max: latencyLimit("a positive number of ms").optional(),
     /** The arithmetic mean (k6's `avg`), for ceilings stated as means (the contract's streaming §7). */
-    mean: ladder(ms, "a positive number of ms").optional(),
+    mean: latencyLimit("a positive number of ms").optional(),
     /** Highest tolerated share of failed requests (k6's http_req_failed). */
     errorRate: ladder(fraction, "a fraction from 0 to 1").optional(),
     /**
@@ -71,7 +81,10 @@ export const ThresholdsFileSchema = z.strictObject({
 });
 
 export type OperationThresholds = z.infer<typeof OperationThresholdsSchema>;
-export type Limit = number | { target?: number; acceptable: number };
+export type Limit = number | { target?: number; acceptable: number; of?: "service" | "corrected" };
+
+/** Whether a limit judges the latency corrected for coordinated omission. */
+export const ofCorrected = (limit: Limit): boolean => typeof limit !== "number" && limit.of === "corrected";
 
 /** The gate of a limit: the number itself, or a ladder's `acceptable`. */
 export const gateOf = (limit: Limit): number => (typeof limit === "number" ? limit : limit.acceptable);

@@ -32,7 +32,8 @@ export function applyTiers(results: readonly BenchmarkResult[], file: Thresholds
     const tiers = LIMITS.flatMap((key) => {
       const limit = limits[key] as Limit | undefined;
       if (limit === undefined || typeof limit === "number") return [];
-      const value = key === "errorRate" ? r.errorRate : key === "p90" ? null : (r.latency?.[key] ?? null);
+      const corrected = r.corrected && "model" in r.corrected ? r.corrected : null;
+      const value = key === "errorRate" ? r.errorRate : key === "p90" ? null : limit.of === "corrected" ? (corrected?.[key] ?? null) : (r.latency?.[key] ?? null);
       const met: Tier = value === null ? "none" : limit.target !== undefined && within(key, value, limit.target) ? "target" : within(key, value, limit.acceptable) ? "acceptable" : "none";
       return [{ limit: key, value, ...(limit.target !== undefined ? { target: limit.target } : {}), acceptable: limit.acceptable, met }];
     });

@@ -5,7 +5,9 @@
 //
 //	#perfdo-raw 1 <start unix ms>
 //	S <id> <metric> <tags as JSON>       a time series (metric + tag set), declared once
-//	<id> <µs since start> <value>        one sample of http_req_duration or perfdo_latency
+//	<id> <µs since start> <value>        one sample of http_req_duration or perfdo_latency, or one
+//	                                     event: a dropped iteration, the VU count (k6 reports it
+//	                                     every second), a failed request, a failed check
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
 //	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
 //	                                     http_req_failed, perfdo_failure, perfdo_overload)
@@ -51,6 +53,18 @@ func init() {
 
 // Metrics whose every sample is written.
 var sampled = map[string]bool{"http_req_duration": true, "perfdo_latency": true}
+
+// Events also written as samples, with their time, as well as summed (file form only): a dropped
+// iteration's time is when the arrival rate wanted it started, which the latency corrected for
+// coordinated omission is measured from (lib/node/results/omission.ts); the VU count, failed requests
+// and failed checks make the run report's time axis (lib/node/report/run-report.ts). Only the
+// values that matter are written (a failure, not every success), so a healthy run adds one line a second.
+var events = map[string]func(v float64) bool{
+	"dropped_iterations": func(float64) bool { return true },
+	"vus":                func(float64) bool { return true },
+	"http_req_failed":    func(v float64) bool { return v != 0 },
+	"checks":             func(v float64) bool { return v == 0 },
+}
 
 // Metrics summed per series and written once at the end.
 var summed = map[string]bool{
@@ -193,6 +207,11 @@ func (o *Output) flush() {
 	for _, container := range o.GetBufferedSamples() {
 		for _, s := range container.GetSamples() {
 			name := s.Metric.Name
+			if keep, ok := events[name]; ok && !o.toStdout && keep(s.Value) {
+				if id, err := o.series(s.TimeSeries); err == nil {
+					o.writeSample(id, s)
+				}
+			}
 			if summed[name] {
 				t := o.totals[s.TimeSeries]
 				if t == nil {
@@ -223,17 +242,21 @@ func (o *Output) flush() {
 				h.record(s.Time.Sub(o.start).Microseconds(), s.Value)
 				continue
 			}
-			b := o.line[:0]
-			b = strconv.AppendInt(b, int64(id), 10)
-			b = append(b, ' ')
-			b = strconv.AppendInt(b, s.Time.Sub(o.start).Microseconds(), 10)
-			b = append(b, ' ')
-			b = strconv.AppendFloat(b, s.Value, 'g', -1, 64)
-			b = append(b, '\n')
-			o.line = b
-			_, _ = o.w.Write(b)
+			o.writeSample(id, s)
 		}
 	}
+}
+
+func (o *Output) writeSample(id int, s metrics.Sample) {
+	b := o.line[:0]
+	b = strconv.AppendInt(b, int64(id), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, s.Time.Sub(o.start).Microseconds(), 10)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, s.Value, 'g', -1, 64)
+	b = append(b, '\n')
+	o.line = b
+	_, _ = o.w.Write(b)
 }
 
 // Stop flushes what is left, writes the totals and the end marker, and closes the file.
