@@ -16,6 +16,13 @@ export interface CalibrationOptions {
   stallEveryMs?: number;
   /** How long each stall lasts (ms): requests arriving in one, or due in one, wait for its end. */
   stallMs?: number;
+  /**
+   * Serve one request at a time, as a Durable Object does: each service time starts when the previous
+   * one ends, so latency climbs with load past 1/service time requests a second (a sweep's knee).
+   */
+  serial?: boolean;
+  /** Every this many requests is answered 503 (errors on the run report's time axis); absent: none. */
+  failEvery?: number;
   /** Keep every request's own latency (ms) for `log()`. Default true. */
   log?: boolean;
   port?: number;
@@ -48,11 +55,14 @@ export async function startCalibrationServer(options: CalibrationOptions = {}): 
   const origin = performance.now();
   let latencies: number[] = [];
   let next = 0;
+  let served = 0;
+  let busyUntil = 0;
 
   const server: Server = createServer((req, res) => {
     const arrived = performance.now();
+    const failing = options.failEvery !== undefined && ++served % options.failEvery === 0;
     const finish = (): void => {
-      res.writeHead(200, { "content-type": "application/json", "content-length": BODY.length });
+      res.writeHead(failing ? 503 : 200, { "content-type": "application/json", "content-length": BODY.length });
       res.end(BODY);
       if (keepLog) latencies.push(performance.now() - arrived);
     };
@@ -62,7 +72,9 @@ export async function startCalibrationServer(options: CalibrationOptions = {}): 
       return;
     }
     const ms = service ? (service[next++ % service.length] as number) : 0;
-    const due = arrived - origin + ms;
+    const start = options.serial ? Math.max(arrived - origin, busyUntil) : arrived - origin;
+    const due = start + ms;
+    if (options.serial) busyUntil = due;
     const wait = releaseTime(due, every, stall) - (arrived - origin);
     req.on("end", () => setTimeout(finish, Math.max(0, wait)));
   });

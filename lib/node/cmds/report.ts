@@ -13,8 +13,11 @@ import { judgeClaims } from "../claims/judge";
 import { loadLedger } from "../claims/ledger";
 import { consoleClaims, htmlClaims, markdownClaims } from "../claims/render";
 import { emit, judgeFrom, judgeOptions, type JudgeFlags } from "./judged";
+import { runReport, writeLinkedRunReports } from "../report/run-report-file";
 
 // `perfdo report`: the newest runs (or the whole history) as console, Markdown, JUnit, JSON or HTML.
+// `--run <runId> --format html`: the report of that one run over time, from its raw capture
+// (report/run-report.ts); the trend report (`--format html --out f.html`) links each point to it.
 
 export function reportCommand(root: string): Command {
   return judgeOptions(
@@ -23,7 +26,11 @@ export function reportCommand(root: string): Command {
   )
     .addOption(new Option("--format <format>", "output format").choices(["console", "markdown", "junit", "json", "html"]).default("console"))
     .option("--all", "every run in history, not only the newest of each scenario", false)
-    .action((flags: JudgeFlags) => {
+    .action(async (flags: JudgeFlags) => {
+      if (flags.format === "html" && flags.run?.length === 1) {
+        emit(await runReport(root, resolve(flags.resultsDir), flags.run[0] as string), flags.out);
+        return;
+      }
       const j = judgeFrom(root, flags);
       const rows = matrixRows(j.current, j.comparisons);
       const shifts = changePoints(j.history);
@@ -35,7 +42,10 @@ export function reportCommand(root: string): Command {
         flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current), ledger ? markdownClaims(ledger, claimRows) : "")
         : flags.format === "junit" ? junitReport(j.current, j.comparisons)
         : flags.format === "json" ? `${JSON.stringify(githubBenchmarkEntries(j.current), null, 2)}\n`
-        : flags.format === "html" ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current), coloMatrices(j.current), ledger ? htmlClaims(ledger, claimRows) : "")
+        : flags.format === "html"
+          ? htmlReport(j.history, rows, j.comparisons, new Date(), shifts, readinessLines(j.current), coloMatrices(j.current), ledger ? htmlClaims(ledger, claimRows) : "",
+              // Each point links to its run's report, where the run's capture is still kept (only with --out: the links are files beside it).
+              flags.out ? await writeLinkedRunReports(root, j.history, j.history.map((r) => r.runId), resolve(flags.out)) : new Map())
         : [consoleMatrix(rows), ...(ledger ? ["", consoleClaims(ledger, claimRows)] : []), ...readinessLines(j.current), consoleChangePoints(shifts), ...coloMatrices(j.current).map(consoleColoMatrix)].join("\n");
       emit(text, flags.out);
     });

@@ -87,11 +87,13 @@ export function sweepCommand(root: string): Command {
     const base = overridesFrom(flags as unknown as Record<string, unknown>);
     const kind = flags.vus ? "vus" : "rate";
     const profile: ProfileName = flags.profile ?? (kind === "vus" ? "ramp" : "sustain");
+    const sweepId = `sweep-${new Date().toISOString().replace(/[:.]/g, "-")}-${scenario.replace(/\//g, "-")}`;
     const at = async (level: number): Promise<{ row: LevelRow; results: BenchmarkResult[] }> => {
       const overrides: ProfileOverrides = kind === "vus" ? { ...base, vus: level, maxVUs: Math.max(level, base.maxVUs ?? 0) } : { ...base, rate: level };
       const report = await runScenarios({
         root, scenarios: [scenario], profile, overrides, target: flags.target,
         resultsDir: resolve(flags.resultsDir), writeResults: flags.results, quiet: flags.quiet,
+        sweep: { id: sweepId, kind, level },
       });
       const run = report.runs[0];
       // runScenarios throws when k6 fails; a breached threshold is what the sweep is here to see.

@@ -16,6 +16,8 @@ export interface TrendPoint {
   p95: number;
   p99: number;
   runId: string;
+  /** The run's own report (perfdo report --run <runId> --format html), when written. */
+  href?: string;
 }
 
 export interface TrendSeries {
@@ -91,7 +93,9 @@ const SCRIPT = `
       var d = s.points.map(function (p, i) { return (i ? "L" : "M") + x(p.t).toFixed(1) + " " + y(p[stat]).toFixed(1); }).join(" ");
       el("path", { "class": "series s-" + stat, d: d, "data-stat": stat }, svg);
       s.points.forEach(function (p) {
-        var dot = el("circle", { "class": "d-" + stat, cx: x(p.t).toFixed(1), cy: y(p[stat]).toFixed(1), r: 2.5 }, svg);
+        // A point whose run's report was written links to it.
+        var parent = p.href ? el("a", { href: p.href, "class": "run-link" }, svg) : svg;
+        var dot = el("circle", { "class": "d-" + stat, cx: x(p.t).toFixed(1), cy: y(p[stat]).toFixed(1), r: 2.5 }, parent);
         el("title", {}, dot).textContent = stat + " " + fmt(p[stat]) + " ms, " + new Date(p.t).toISOString() + ", run " + p.runId;
       });
     });
@@ -115,8 +119,10 @@ export function htmlReport(
   colos: readonly ColoMatrix[] = [],
   /** The claims table (claims/render.ts htmlClaims), the same as `perfdo claims` prints. */
   claims = "",
+  /** runId → its run report (run-report-file.ts), for the runs whose capture is kept. */
+  runLinks: ReadonlyMap<string, string> = new Map(),
 ): string {
-  const series = trendSeries(history).map((s) => {
+  const series = trendSeries(history).map((s) => ({ ...s, points: s.points.map((p) => (runLinks.has(p.runId) ? { ...p, href: runLinks.get(p.runId) } : p)) })).map((s) => {
     const own = shifts.filter((c) => c.key === s.key).map((c) => ({ t: Date.parse(c.timestamp), runId: c.runId, shiftPct: c.shiftPct }));
     return own.length > 0 ? { ...s, changes: own } : s;
   });

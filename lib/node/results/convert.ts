@@ -24,6 +24,7 @@ export interface RunContext {
   resources?: Partial<Record<"k6" | "workerd", ProcessResources>>;
   /** CPU k6 could use (% of one core): with `resources`, whether the generator was saturated. */
   generatorCapacityPct?: number;
+  sweep?: { id: string; kind: "rate" | "vus"; level: number };
 }
 
 function optionalInt(value: string | undefined): number | undefined {
@@ -114,6 +115,7 @@ export function toBenchmarkResults(
     if (ctx.instances && ctx.instances > 1) result.instances = ctx.instances;
     if (ctx.vus) result.vus = ctx.vus;
     if (ctx.interrupted) result.interrupted = true;
+    if (ctx.sweep) result.sweep = ctx.sweep;
     if (ctx.resources && Object.keys(ctx.resources).length > 0) result.resources = ctx.resources as BenchmarkResult["resources"];
     if (isSaturated(ctx.resources?.k6, ctx.generatorCapacityPct)) result.generatorSaturated = true;
     return BenchmarkResultSchema.parse(result);

@@ -145,6 +145,8 @@ export const BenchmarkResultSchema = z
      * bottleneck, and these latencies include its own delay. Same on every line of a run.
      */
     generatorSaturated: z.literal(true).optional(),
+    /** The sweep (perfdo sweep) this run is a level of: its id (shared by its levels), what it varied, and this level. */
+    sweep: z.strictObject({ id: z.string().min(1), kind: z.enum(["rate", "vus"]), level: z.number().positive() }).optional(),
     /** k6 processes (execution segments) merged into this result; absent for a single process. */
     instances: z.number().int().min(2).optional(),
     k6Version: z.string().min(1),

@@ -45,6 +45,8 @@ export interface RunRequest {
   alsoJsonOutput?: boolean;
   /** Set by SIGINT/SIGTERM handlers: k6 is stopped gracefully and what it measured is kept. */
   interrupt?: Interrupt;
+  /** This run is one level of a sweep (perfdo sweep): recorded on its lines for the run report. */
+  sweep?: { id: string; kind: "rate" | "vus"; level: number };
 }
 
 /**
@@ -278,6 +280,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       interrupted,
       resources,
       generatorCapacityPct: generatorCapacityPct(process.env, instances),
+      sweep: req.sweep,
     },
     resultsDir: req.resultsDir,
     writeResults: req.writeResults,

@@ -57,11 +57,12 @@ var sampled = map[string]bool{"http_req_duration": true, "perfdo_latency": true}
 // Events also written as samples, with their time, as well as summed (file form only): a dropped
 // iteration's time is when the arrival rate wanted it started, which the latency corrected for
 // coordinated omission is measured from (lib/node/results/omission.ts); the VU count, failed requests
-// and failed checks make the run report's time axis (lib/node/report/run-report.ts). Only the
+// (busy, and the pool: vus_max) and failed checks make the run report's time axis (lib/node/report/run-report.ts). Only the
 // values that matter are written (a failure, not every success), so a healthy run adds one line a second.
 var events = map[string]func(v float64) bool{
 	"dropped_iterations": func(float64) bool { return true },
 	"vus":                func(float64) bool { return true },
+	"vus_max":            func(float64) bool { return true },
 	"http_req_failed":    func(v float64) bool { return v != 0 },
 	"checks":             func(v float64) bool { return v == 0 },
 }
