@@ -8,7 +8,8 @@ import { fmtNumber, svgChart, type Series } from "./svg-chart";
 // `perfdo report --run <runId> --format html`: one run, self-contained (no script, no network):
 // - the run's result lines (what history holds: p50/p95/p99, corrected, thresholds);
 // - per operation, p50/p95/p99 and requests per second over time, errors on the same axis;
-// - active VUs and dropped iterations per second; errors and failed checks per second;
+// - active VUs and dropped iterations per second; errors and failed checks per second; bytes sent
+//   and received per second (k6's web dashboard shows them; so does this);
 // - per operation, the percentile spectrum (HdrHistogram's plot: x = 1/(1−p) on a log axis, to
 //   99.99 %), service time and, where the run omitted requests, corrected;
 // - for a run that is a level of a sweep, latency against throughput over every level, the knee marked.
@@ -186,6 +187,17 @@ export function runReportHtml(t: RunTimeline, lines: readonly BenchmarkResult[],
     ],
     data: { kind: "failures", errors: sum(t.errors), "failed-checks": sum(t.failedChecks) },
   });
+  const transfer = svgChart({
+    ...axis,
+    id: "transfer",
+    title: "data sent and received per second",
+    yLabel: "kB/s",
+    series: [
+      { label: "received kB/s", cls: "c-rate", points: perSecond(t.bytesReceived.map((b) => b / 1000), true) },
+      { label: "sent kB/s", cls: "c-vus", points: perSecond(t.bytesSent.map((b) => b / 1000), true) },
+    ],
+    data: { kind: "transfer", sent: sum(t.bytesSent), received: sum(t.bytesReceived) },
+  });
   const checkNames = Object.entries(t.failedCheckNames).sort((a, b) => b[1] - a[1]);
 
   let sweepSection = "";
@@ -211,7 +223,7 @@ export function runReportHtml(t: RunTimeline, lines: readonly BenchmarkResult[],
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>perf.do run ${esc(t.runId)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body data-run="${esc(t.runId)}" data-charts="${3 * t.operations.length + 2 + (sweepSection ? 1 : 0)}">
+<body data-run="${esc(t.runId)}" data-charts="${3 * t.operations.length + 3 + (sweepSection ? 1 : 0)}">
 <h1>perf.do run ${esc(lines[0]?.scenario ?? t.runId)}</h1>
 <p>Generated ${esc(generatedAt.toISOString())} from the run's raw capture (${t.raw.lines.toLocaleString("en-US")} lines, ${t.seconds} s).</p>
 ${facts(lines, t)}
@@ -219,7 +231,7 @@ ${facts(lines, t)}
 ${summaryTable(lines)}
 <p>Corrected: latency from each request's intended start, dropped iterations back-filled (docs/results.md, "Corrected latency"); n/a for a closed-model run.</p>
 <h2>The run over time</h2>
-<div class="charts">${vus}${failures}</div>
+<div class="charts">${vus}${failures}${transfer}</div>
 ${checkNames.length > 0 ? `<table class="failed-checks"><thead><tr><th>failed check</th><th>failures</th></tr></thead><tbody>${checkNames.map(([n, c]) => `<tr><td>${esc(n)}</td><td class="n">${c}</td></tr>`).join("")}</tbody></table>` : ""}
 <h2>Operations</h2>
 ${operationCharts.join("\n")}

@@ -40,6 +40,9 @@ export interface RunTimeline {
   dropped: number[];
   errors: number[];
   failedChecks: number[];
+  /** Bytes k6 sent and received (data_sent, data_received), per point. */
+  bytesSent: number[];
+  bytesReceived: number[];
   /** Failed checks by name over the run. */
   failedCheckNames: Record<string, number>;
   raw: RawRun;
@@ -67,6 +70,8 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
   const dropped = new Map<number, number>();
   const errors = new Map<number, number>();
   const failedChecks = new Map<number, number>();
+  const sent = new Map<number, number>();
+  const received = new Map<number, number>();
   const failedCheckNames: Record<string, number> = {};
   let last = 0;
   const add = (m: Map<number, number>, s: number, n = 1): void => {
@@ -93,6 +98,8 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
         if (!second) into.set(s, (second = new Map()));
         second.set(String(instance), Math.max(second.get(String(instance)) ?? 0, value));
       } else if (metric === "dropped_iterations") add(dropped, s, value);
+      else if (metric === "data_sent") add(sent, s, value);
+      else if (metric === "data_received") add(received, s, value);
       else if (metric === "http_req_failed") add(errors, s);
       else if (metric === "checks") {
         add(failedChecks, s);
@@ -139,6 +146,8 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
     dropped: count(dropped),
     errors: count(errors),
     failedChecks: count(failedChecks),
+    bytesSent: count(sent),
+    bytesReceived: count(received),
     failedCheckNames,
     raw: runs.length === 1 ? (runs[0] as RawRun) : mergeRawRuns(runs),
   };

@@ -117,7 +117,8 @@ export function toBenchmarkResults(
     if (ctx.interrupted) result.interrupted = true;
     if (ctx.sweep) result.sweep = ctx.sweep;
     if (ctx.resources && Object.keys(ctx.resources).length > 0) result.resources = ctx.resources as BenchmarkResult["resources"];
-    if (isSaturated(ctx.resources?.k6, ctx.generatorCapacityPct)) result.generatorSaturated = true;
+    if (raw.ticks) result.generatorTicks = raw.ticks;
+    if (isSaturated(ctx.resources?.k6, ctx.generatorCapacityPct, raw.ticks)) result.generatorSaturated = true;
     return BenchmarkResultSchema.parse(result);
   });
 }

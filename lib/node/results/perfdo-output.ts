@@ -13,8 +13,10 @@ import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 //   <id> <µs since start> <value>   a sample (http_req_duration, perfdo_latency), or an event: a
 //                                   dropped iteration, the VU count, a failed request or check
 //   A <id> <count> <sum>            a counter's or rate's total (checks, iterations, dropped_iterations, …)
+//   B <id> <second> <count> <sum>   a counter's total in one second (data_sent, data_received): for the observer
 //   H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <HdrHistogram, compressed base64>
 //                                   a series' samples as one histogram (the stdout form, `perfdo=-`)
+//   T <ticks> <late> <max µs> <sum µs>  how far behind schedule the output's flush ticks ran
 //   E <µs since start>              the end: k6 stopped the output cleanly
 //
 // The stdout form arrives through `kubectl logs` mixed with whatever else the pod printed (k6's
@@ -159,11 +161,20 @@ class PerfdoOutputReader {
     }
   }
 
+  private bucket(text: string): void {
+    const [, idText, secondText, , sumText] = text.split(" ");
+    const second = Number(secondText);
+    const sum = Number(sumText);
+    if (!Number.isInteger(second) || !Number.isFinite(sum)) this.fail("not a bucket line");
+    const s = this.seriesOf(Number(idText));
+    this.observe?.(s.metric, s.tags, this.startMs + second * 1000, sum);
+  }
+
   line(buf: Buffer, start: number, end: number): void {
     if (this.log) {
       // A pod's log: only the output's lines, from its header to its end line, count.
       const text = buf.toString("latin1", start, Math.min(end, start + 12));
-      const ours = Number.isNaN(this.startMs) ? text.startsWith("#perfdo-raw ") : !this.ended && /^[SHAE] \d/.test(text);
+      const ours = Number.isNaN(this.startMs) ? text.startsWith("#perfdo-raw ") : !this.ended && /^[SHATE] \d/.test(text);
       if (!ours) return;
     }
     this.run.lines++;
@@ -172,6 +183,12 @@ class PerfdoOutputReader {
     if (first >= 0x30 && first <= 0x39) this.sample(text);
     else if (first === 0x53 /* S */ && buf[start + 1] === SPACE) this.declare(buf.toString("utf8", start, end));
     else if (first === 0x41 /* A */) this.total(text);
+    else if (first === 0x42 /* B */) this.bucket(text);
+    else if (first === 0x54 /* T */) {
+      const [count, late, maxMicros] = text.split(" ").slice(1).map(Number) as number[];
+      if (![count, late, maxMicros].every((n) => Number.isFinite(n))) this.fail("not a ticks line");
+      this.run.ticks = { count: count as number, late: late as number, maxLagMs: (maxMicros as number) / 1000 };
+    }
     else if (first === 0x48 /* H */) this.histogram(text);
     else if (first === 0x45 /* E */) {
       this.ended = true;

@@ -33,6 +33,11 @@ export interface RawRun {
   dropWaits: DropWait[];
   /** Every response has its own time (false for the pod-log form, whose series are histograms). */
   timed: boolean;
+  /**
+   * How far behind schedule the output extension's 50 ms flush ticks ran (its T line; null for a
+   * capture without one): a k6 short of CPU runs its timers late (run/saturation.ts).
+   */
+  ticks: { count: number; late: number; maxLagMs: number } | null;
   /** An arrival-rate run (set by whoever knows how k6 ran it, judge-record.ts); corrected latency applies. */
   openModel?: boolean;
   /** Operation → host, from the `perfdo_host` counter the client emits once per VU and operation. */
@@ -44,7 +49,7 @@ export interface RawRun {
 }
 
 export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, dropWaits: [], timed: true, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, dropWaits: [], timed: true, ticks: null, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
 /** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag). */
@@ -77,6 +82,10 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
     for (const [scenario, n] of Object.entries(run.scenarioIterations)) merged.scenarioIterations[scenario] = (merged.scenarioIterations[scenario] ?? 0) + n;
     merged.dropWaits.push(...run.dropWaits);
     merged.timed &&= run.timed;
+    if (run.ticks) {
+      const t = merged.ticks ?? { count: 0, late: 0, maxLagMs: 0 };
+      merged.ticks = { count: t.count + run.ticks.count, late: t.late + run.ticks.late, maxLagMs: Math.max(t.maxLagMs, run.ticks.maxLagMs) };
+    }
     for (const [name, host] of run.hosts) merged.hosts.set(name, host);
     if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
     if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);

@@ -145,6 +145,11 @@ export const BenchmarkResultSchema = z
      * bottleneck, and these latencies include its own delay. Same on every line of a run.
      */
     generatorSaturated: z.literal(true).optional(),
+    /**
+     * The output extension's 50 ms flush ticks: how many ran, how many more than 25 ms late, the worst
+     * lag (ms). 10 % late marks the run generatorSaturated. Same on every line of a run.
+     */
+    generatorTicks: z.strictObject({ count: z.number().int().nonnegative(), late: z.number().int().nonnegative(), maxLagMs: z.number().nonnegative() }).optional(),
     /** The sweep (perfdo sweep) this run is a level of: its id (shared by its levels), what it varied, and this level. */
     sweep: z.strictObject({ id: z.string().min(1), kind: z.enum(["rate", "vus"]), level: z.number().positive() }).optional(),
     /** k6 processes (execution segments) merged into this result; absent for a single process. */

@@ -96,9 +96,12 @@ export function busiestObjectsLine(results: readonly BenchmarkResult[]): string 
 /** The loud warning for a run whose generator was saturated: its latencies include k6's own delay. */
 export function saturationWarning(result: BenchmarkResult | undefined, capacityPct: number): string | null {
   const k6 = result?.resources?.k6;
-  if (!result?.generatorSaturated || !k6) return null;
+  if (!result?.generatorSaturated) return null;
+  const ticks = result.generatorTicks;
+  const late = ticks && ticks.count > 0 ? `${((ticks.late / ticks.count) * 100).toFixed(0)} % of its 50 ms ticks ran over 25 ms late (worst ${ticks.maxLagMs.toFixed(0)} ms; ≥ 10 % marks it)` : null;
+  const cpu = k6 ? `k6 used ${pct(k6.cpuMean)} CPU on average of the ${pct(capacityPct)} it can use (≥ 80 % marks it)` : null;
   const lines = [
-    `GENERATOR SATURATED: k6 used ${pct(k6.cpuMean)} CPU on average of the ${pct(capacityPct)} it can use (≥ 80 %).`,
+    `GENERATOR SATURATED: ${[cpu, late].filter((x) => x !== null).join("; ")}.`,
     "Its timers and requests ran late, so the latencies above include the generator's own delay.",
     "Lower the rate, run k6 on more cores or machines (--instances, k6-operator, Grafana Cloud k6).",
   ];

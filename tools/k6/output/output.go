@@ -11,6 +11,11 @@
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
 //	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
 //	                                     http_req_failed, perfdo_failure, perfdo_overload)
+//	B <id> <second> <count> <sum>        at the end: a counter's total in one second of the run
+//	                                     (data_sent, data_received: the run report's transfer rate)
+//	T <ticks> <late> <max µs> <sum µs>   at the end: how far behind schedule the output's 50 ms
+//	                                     flush ticks ran (late: more than lateTick behind): a k6
+//	                                     short of CPU runs its timers late, this one included
 //	E <µs since start>                   the end of a complete file
 //
 // Durations stay exact (every value is written), so percentiles and the merge of execution
@@ -47,6 +52,9 @@ import (
 
 const flushPeriod = 50 * time.Millisecond
 
+// A flush tick this far behind its schedule counts as late.
+const lateTick = 25 * time.Millisecond
+
 func init() {
 	output.RegisterExtension("perfdo", New)
 }
@@ -65,6 +73,15 @@ var events = map[string]func(v float64) bool{
 	"vus_max":            func(float64) bool { return true },
 	"http_req_failed":    func(v float64) bool { return v != 0 },
 	"checks":             func(v float64) bool { return v == 0 },
+}
+
+// Metrics summed per series and second, written at the end (file form only): the bytes k6 sent and
+// received, about two samples per request, cost a map update each instead of a line each.
+var bucketed = map[string]bool{"data_sent": true, "data_received": true}
+
+type bucketKey struct {
+	ts     metrics.TimeSeries
+	second int64
 }
 
 // Metrics summed per series and written once at the end.
@@ -135,10 +152,15 @@ type Output struct {
 	start    time.Time
 	ids      map[metrics.TimeSeries]int
 	totals   map[metrics.TimeSeries]*total
+	buckets  map[bucketKey]*total
 	line     []byte
 	// The stdout form (`perfdo=-`): histograms kept per series, everything written at Stop.
 	toStdout   bool
 	histograms map[metrics.TimeSeries]*histogram
+	// Flush ticks: when the last one ran, how many, how many late, the worst and the total lag.
+	lastTick       time.Time
+	ticks, late    int64
+	lagMax, lagSum time.Duration
 }
 
 // New is the extension's constructor: `--out perfdo=<file>` (a `.gz` name is gzip-compressed).
@@ -147,7 +169,7 @@ func New(params output.Params) (output.Output, error) {
 		return nil, fmt.Errorf("perfdo output needs a file: --out perfdo=<file>")
 	}
 	return &Output{
-		filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{},
+		filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{}, buckets: map[bucketKey]*total{},
 		toStdout: params.ConfigArgument == "-", histograms: map[metrics.TimeSeries]*histogram{},
 	}, nil
 }
@@ -205,6 +227,7 @@ func (o *Output) series(ts metrics.TimeSeries) (int, error) {
 }
 
 func (o *Output) flush() {
+	o.tick(time.Now())
 	for _, container := range o.GetBufferedSamples() {
 		for _, s := range container.GetSamples() {
 			name := s.Metric.Name
@@ -212,6 +235,21 @@ func (o *Output) flush() {
 				if id, err := o.series(s.TimeSeries); err == nil {
 					o.writeSample(id, s)
 				}
+			}
+			if bucketed[name] && !o.toStdout {
+				key := bucketKey{s.TimeSeries, int64(s.Time.Sub(o.start) / time.Second)}
+				b := o.buckets[key]
+				if b == nil {
+					id, err := o.series(s.TimeSeries)
+					if err != nil {
+						continue
+					}
+					b = &total{id: id}
+					o.buckets[key] = b
+				}
+				b.count++
+				b.sum += s.Value
+				continue
 			}
 			if summed[name] {
 				t := o.totals[s.TimeSeries]
@@ -248,6 +286,24 @@ func (o *Output) flush() {
 	}
 }
 
+// tick records how far behind schedule this flush ran: a tick is due flushPeriod after the last one.
+func (o *Output) tick(now time.Time) {
+	if !o.lastTick.IsZero() {
+		lag := now.Sub(o.lastTick) - flushPeriod
+		o.ticks++
+		if lag > 0 {
+			o.lagSum += lag
+			if lag > o.lagMax {
+				o.lagMax = lag
+			}
+		}
+		if lag > lateTick {
+			o.late++
+		}
+	}
+	o.lastTick = now
+}
+
 func (o *Output) writeSample(id int, s metrics.Sample) {
 	b := o.line[:0]
 	b = strconv.AppendInt(b, int64(id), 10)
@@ -263,6 +319,9 @@ func (o *Output) writeSample(id int, s metrics.Sample) {
 // Stop flushes what is left, writes the totals and the end marker, and closes the file.
 func (o *Output) Stop() error {
 	o.flusher.Stop()
+	if _, err := fmt.Fprintf(o.w, "T %d %d %d %d\n", o.ticks, o.late, o.lagMax.Microseconds(), o.lagSum.Microseconds()); err != nil {
+		return err
+	}
 	for _, h := range o.histograms {
 		encoded, err := h.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 		if err != nil {
@@ -275,6 +334,11 @@ func (o *Output) Stop() error {
 	}
 	for _, t := range o.totals {
 		if _, err := fmt.Fprintf(o.w, "A %d %d %s\n", t.id, t.count, strconv.FormatFloat(t.sum, 'g', -1, 64)); err != nil {
+			return err
+		}
+	}
+	for key, b := range o.buckets {
+		if _, err := fmt.Fprintf(o.w, "B %d %d %d %s\n", b.id, key.second, b.count, strconv.FormatFloat(b.sum, 'g', -1, 64)); err != nil {
 			return err
 		}
 	}
