@@ -100,7 +100,7 @@ function facts(lines: readonly BenchmarkResult[], t: RunTimeline): string {
     if (r.gitCommit) items.push(["commit", r.gitCommit]);
     if (r.vus) items.push(["VU pool", `${r.vus.preAllocated} pre-allocated, ${r.vus.max} max (${r.vus.sizedBy})`]);
     if (r.offeredRate !== undefined) items.push(["iterations/s", `offered ${r.offeredRate.toFixed(1)}, achieved ${(r.achievedRate ?? 0).toFixed(1)}, dropped ${r.droppedIterations ?? 0}`]);
-    if (r.resources?.k6) items.push(["k6", `CPU ${r.resources.k6.cpuMean.toFixed(0)} % mean / ${r.resources.k6.cpuPeak.toFixed(0)} % peak${r.generatorSaturated ? " — GENERATOR SATURATED" : ""}`]);
+    if (r.resources?.k6) items.push(["k6 CPU", `${r.resources.k6.cpuMean.toFixed(0)} % mean / ${r.resources.k6.cpuPeak.toFixed(0)} % peak${r.generatorSaturated ? " — GENERATOR SATURATED" : ""}`]);
     if (r.interrupted) items.push(["interrupted", "yes: stopped by a signal"]);
   } else items.push(["history", "no result lines of this run (reported from its capture only)"]);
   return `<dl>${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd${v.includes("SATURATED") ? ' class="fail"' : ""}>${esc(v)}</dd>`).join("")}</dl>`;
@@ -174,7 +174,7 @@ export function runReportHtml(t: RunTimeline, lines: readonly BenchmarkResult[],
       { label: "VU pool", cls: "c-pool", points: perSecond(t.vusMax) },
       { label: "dropped iterations/s", cls: "c-drop", bars: true, points: perSecond(t.dropped, true) },
     ],
-    data: { kind: "vus", dropped: sum(t.dropped), "vus-max": Math.max(0, ...t.vus.map((v) => v ?? 0)) },
+    data: { kind: "vus", dropped: sum(t.dropped), "vus-max": Math.max(0, ...t.vus.map((v) => v ?? 0)), "pool-max": Math.max(0, ...t.vusMax.map((v) => v ?? 0)) },
   });
   const failures = svgChart({
     ...axis,
