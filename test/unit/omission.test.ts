@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { LatencyAccumulator } from "../../lib/node/results/accumulator";
 import { toBenchmarkResults } from "../../lib/node/results/convert";
 import { correctionOf, correctLatency, DropWaits, NOT_OPEN_MODEL, NO_TIMES } from "../../lib/node/results/omission";
-import { emptyRawRun, operation } from "../../lib/node/results/raw-run";
+import { emptyRawRun, mergeRawRuns, operation } from "../../lib/node/results/raw-run";
 import { compileThresholds } from "../../lib/node/thresholds/compile";
 import { closeVacuousThresholds } from "../../lib/node/thresholds/evaluate";
 import { ThresholdsFileSchema } from "../../lib/node/thresholds/schema";
@@ -48,6 +48,11 @@ describe("corrected latency", () => {
     assert.equal(whole.omitted, 4);
     assert.deepEqual([whole.latency.min, whole.latency.max], [1, 403]);
     assert.equal(op.latency.count, 5, "the service times are left as they are");
+  });
+
+  it("keeps every drop of an overloaded run through a merge (bench:overhead's run drops 330,000 in 8 s)", () => {
+    const run = { ...emptyRawRun(), droppedIterations: 400_000, dropWaits: Array.from({ length: 400_000 }, () => ({ scenario: "s", waitMs: 1 })) };
+    assert.equal(mergeRawRuns([run, emptyRawRun()]).dropWaits.length, 400_000);
   });
 
   it("does not apply to a closed-model run, nor to a capture of histograms", () => {

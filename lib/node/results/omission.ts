@@ -34,32 +34,37 @@ export interface DropWait {
  */
 export class DropWaits {
   readonly waits: DropWait[] = [];
-  private readonly pending = new Map<string, number[]>();
+  /** Per scenario: drop times in order, and the first not yet answered (a queue without shifting). */
+  private readonly pending = new Map<string, { at: number[]; head: number }>();
   private unanswered = 0;
 
   drop(scenario: string, atMs: number): void {
-    const list = this.pending.get(scenario) ?? [];
-    list.push(atMs);
-    this.pending.set(scenario, list);
+    let queue = this.pending.get(scenario);
+    if (!queue) this.pending.set(scenario, (queue = { at: [], head: 0 }));
+    queue.at.push(atMs);
     this.unanswered++;
   }
 
   /** A response of `scenario` completed at `atMs`: a VU of it was free then. */
   completion(scenario: string, atMs: number): void {
     if (this.unanswered === 0) return;
-    const list = this.pending.get(scenario);
-    if (!list || list.length === 0) return;
-    let answered = 0;
-    while (answered < list.length && (list[answered] as number) < atMs) this.waits.push({ scenario, waitMs: atMs - (list[answered++] as number) });
-    if (answered > 0) {
-      list.splice(0, answered);
-      this.unanswered -= answered;
+    const queue = this.pending.get(scenario);
+    if (!queue) return;
+    const { at } = queue;
+    while (queue.head < at.length && (at[queue.head] as number) < atMs) {
+      this.waits.push({ scenario, waitMs: atMs - (at[queue.head] as number) });
+      queue.head++;
+      this.unanswered--;
+    }
+    if (queue.head === at.length) {
+      at.length = 0;
+      queue.head = 0;
     }
   }
 
   /** A drop no response followed waited at least until the run ended. */
   finish(endMs: number): DropWait[] {
-    for (const [scenario, list] of this.pending) for (const at of list) this.waits.push({ scenario, waitMs: Math.max(0, endMs - at) });
+    for (const [scenario, queue] of this.pending) for (const at of queue.at.slice(queue.head)) this.waits.push({ scenario, waitMs: Math.max(0, endMs - at) });
     this.pending.clear();
     this.unanswered = 0;
     return this.waits;

@@ -80,7 +80,7 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
     merged.iterations += run.iterations;
     merged.droppedIterations += run.droppedIterations;
     for (const [scenario, n] of Object.entries(run.scenarioIterations)) merged.scenarioIterations[scenario] = (merged.scenarioIterations[scenario] ?? 0) + n;
-    merged.dropWaits.push(...run.dropWaits);
+    for (const w of run.dropWaits) merged.dropWaits.push(w); // not push(...): an overloaded run drops hundreds of thousands
     merged.timed &&= run.timed;
     if (run.ticks) {
       const t = merged.ticks ?? { count: 0, late: 0, maxLagMs: 0 };
