@@ -9,7 +9,8 @@ import { fmtNumber, svgChart, type Series } from "./svg-chart";
 // - the run's result lines (what history holds: p50/p95/p99, corrected, thresholds);
 // - per operation, p50/p95/p99 and requests per second over time, errors on the same axis;
 // - active VUs and dropped iterations per second; errors and failed checks per second; bytes sent
-//   and received per second (k6's web dashboard shows them; so does this);
+//   and received, each request phase's mean and the iterations' mean duration per second (k6's web
+//   dashboard shows them; so does this);
 // - per operation, the percentile spectrum (HdrHistogram's plot: x = 1/(1−p) on a log axis, to
 //   99.99 %), service time and, where the run omitted requests, corrected;
 // - for a run that is a level of a sweep, latency against throughput over every level, the knee marked.
@@ -26,7 +27,7 @@ svg.run-chart text{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2}
 .marker{stroke:#8250df;stroke-width:1.5;stroke-dasharray:4 3}text.marker-label{fill:#8250df;font-weight:600}
 .c-p50{--c:#0969da}.c-p95{--c:#bf8700}.c-p99{--c:#cf222e}.c-rate{--c:#1a7f37}.c-err{--c:#cf222e}.c-vus{--c:#0969da}.c-pool{--c:#8c959f}
 .c-drop{--c:#bf8700}.c-check{--c:#8250df}.c-service{--c:#0969da}.c-corrected{--c:#cf222e}
-path.series{fill:none;stroke:var(--c);stroke-width:1.6}path.series.c-pool{stroke-dasharray:5 3}g.bars{fill:var(--c)}
+path.series{fill:none;stroke:var(--c);stroke-width:1.6}path.series.c-pool{stroke-dasharray:5 3}g.bars,g.dots{fill:var(--c)}
 .legend span{display:inline-block;margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px;background:var(--c)}
 `;
 
@@ -198,6 +199,34 @@ export function runReportHtml(t: RunTimeline, lines: readonly BenchmarkResult[],
     ],
     data: { kind: "transfer", sent: sum(t.bytesSent), received: sum(t.bytesReceived) },
   });
+  // k6's web dashboard's "timings": where each request's time went, and the iterations' duration.
+  const phases: Array<[string, string, string]> = [
+    ["http_req_blocked", "blocked", "c-pool"],
+    ["http_req_connecting", "connecting", "c-drop"],
+    ["http_req_tls_handshaking", "TLS", "c-check"],
+    ["http_req_sending", "sending", "c-rate"],
+    ["http_req_waiting", "waiting", "c-p99"],
+    ["http_req_receiving", "receiving", "c-vus"],
+  ];
+  const hasTimings = Object.values(t.means).some((values) => values.some((v) => v !== null));
+  const timings = hasTimings
+    ? svgChart({
+        ...axis,
+        id: "phases",
+        title: "request phases, mean over all requests per second",
+        yLabel: "ms",
+        series: phases.map(([metric, label, cls]) => ({ label, cls, points: perSecond(t.means[metric] ?? []) })),
+        data: { kind: "phases" },
+      }) +
+      svgChart({
+        ...axis,
+        id: "iterations",
+        title: "iteration duration, mean per second",
+        yLabel: "ms",
+        series: [{ label: "iteration", cls: "c-p95", points: perSecond(t.means.iteration_duration ?? []) }],
+        data: { kind: "iterations" },
+      })
+    : "";
   const checkNames = Object.entries(t.failedCheckNames).sort((a, b) => b[1] - a[1]);
 
   let sweepSection = "";
@@ -223,7 +252,7 @@ export function runReportHtml(t: RunTimeline, lines: readonly BenchmarkResult[],
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>perf.do run ${esc(t.runId)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body data-run="${esc(t.runId)}" data-charts="${3 * t.operations.length + 3 + (sweepSection ? 1 : 0)}">
+<body data-run="${esc(t.runId)}" data-charts="${3 * t.operations.length + 3 + (timings ? 2 : 0) + (sweepSection ? 1 : 0)}">
 <h1>perf.do run ${esc(lines[0]?.scenario ?? t.runId)}</h1>
 <p>Generated ${esc(generatedAt.toISOString())} from the run's raw capture (${t.raw.lines.toLocaleString("en-US")} lines, ${t.seconds} s).</p>
 ${facts(lines, t)}
@@ -231,7 +260,7 @@ ${facts(lines, t)}
 ${summaryTable(lines)}
 <p>Corrected: latency from each request's intended start, dropped iterations back-filled (docs/results.md, "Corrected latency"); n/a for a closed-model run.</p>
 <h2>The run over time</h2>
-<div class="charts">${vus}${failures}${transfer}</div>
+<div class="charts">${vus}${failures}${transfer}${timings}</div>
 ${checkNames.length > 0 ? `<table class="failed-checks"><thead><tr><th>failed check</th><th>failures</th></tr></thead><tbody>${checkNames.map(([n, c]) => `<tr><td>${esc(n)}</td><td class="n">${c}</td></tr>`).join("")}</tbody></table>` : ""}
 <h2>Operations</h2>
 ${operationCharts.join("\n")}

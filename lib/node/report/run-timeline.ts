@@ -43,6 +43,8 @@ export interface RunTimeline {
   /** Bytes k6 sent and received (data_sent, data_received), per point. */
   bytesSent: number[];
   bytesReceived: number[];
+  /** Mean per point (ms) of the iteration's duration and of each request phase, over all requests (null: none). */
+  means: Record<string, Array<number | null>>;
   /** Failed checks by name over the run. */
   failedCheckNames: Record<string, number>;
   raw: RawRun;
@@ -56,6 +58,9 @@ export function captureFiles(dir: string): string[] {
 }
 
 const LATENCY = new Set(["http_req_duration", "perfdo_latency"]);
+
+/** Metrics the capture holds as per-second sums (B lines), shown as means: k6's web dashboard's timings. */
+export const MEANS = ["iteration_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking", "http_req_sending", "http_req_waiting", "http_req_receiving"];
 
 const summed = (byInstance: Map<string, number> | undefined): number | null => (byInstance ? [...byInstance.values()].reduce((a, b) => a + b, 0) : null);
 
@@ -72,6 +77,7 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
   const failedChecks = new Map<number, number>();
   const sent = new Map<number, number>();
   const received = new Map<number, number>();
+  const timed = new Map<string, Map<number, { n: number; sum: number }>>(); // metric → second → count, sum
   const failedCheckNames: Record<string, number> = {};
   let last = 0;
   const add = (m: Map<number, number>, s: number, n = 1): void => {
@@ -79,7 +85,7 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
   };
   const runs: RawRun[] = [];
   for (const [instance, file] of files.entries()) {
-    const observe = (metric: string, tags: Tags, atMs: number, value: number): void => {
+    const observe = (metric: string, tags: Tags, atMs: number, value: number, n?: number): void => {
       if (Number.isNaN(startMs)) startMs = Math.floor(atMs / 1000) * 1000;
       const s = Math.max(0, Math.floor((atMs - startMs) / 1000));
       if (s > last) last = s;
@@ -100,6 +106,12 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
       } else if (metric === "dropped_iterations") add(dropped, s, value);
       else if (metric === "data_sent") add(sent, s, value);
       else if (metric === "data_received") add(received, s, value);
+      else if (MEANS.includes(metric) && n !== undefined) {
+        let seconds = timed.get(metric);
+        if (!seconds) timed.set(metric, (seconds = new Map()));
+        const b = seconds.get(s) ?? { n: 0, sum: 0 };
+        seconds.set(s, { n: b.n + n, sum: b.sum + value });
+      }
       else if (metric === "http_req_failed") add(errors, s);
       else if (metric === "checks") {
         add(failedChecks, s);
@@ -148,6 +160,23 @@ export async function readRunTimeline(runId: string, files: readonly string[]): 
     failedChecks: count(failedChecks),
     bytesSent: count(sent),
     bytesReceived: count(received),
+    means: Object.fromEntries(
+      MEANS.map((metric) => {
+        const seconds = timed.get(metric);
+        return [
+          metric,
+          points.map((from) => {
+            let n = 0;
+            let total = 0;
+            for (const s of within(from)) {
+              const b = seconds?.get(s);
+              if (b) [n, total] = [n + b.n, total + b.sum];
+            }
+            return n > 0 ? total / n : null;
+          }),
+        ];
+      }),
+    ),
     failedCheckNames,
     raw: runs.length === 1 ? (runs[0] as RawRun) : mergeRawRuns(runs),
   };

@@ -77,16 +77,15 @@ export function svgChart(o: ChartOptions): string {
       continue;
     }
     let d = "";
-    let pen = false;
-    for (const [px, py] of s.points) {
-      if (py === null) {
-        pen = false;
-        continue;
-      }
-      d += `${pen ? "L" : "M"}${x(px).toFixed(1)} ${y(py).toFixed(1)} `;
-      pen = true;
-    }
-    parts.push(`<path class="series ${s.cls}" data-series="${esc(s.label)}" d="${d.trim()}"/>`);
+    const dots: string[] = [];
+    s.points.forEach(([px, py], i) => {
+      if (py === null) return;
+      const joined = i > 0 && s.points[i - 1]?.[1] !== null;
+      d += `${joined ? "L" : "M"}${x(px).toFixed(1)} ${y(py).toFixed(1)} `;
+      // A point with no neighbour draws no line: a dot, so it is seen.
+      if (!joined && (s.points[i + 1]?.[1] ?? null) === null) dots.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5"/>`);
+    });
+    parts.push(`<path class="series ${s.cls}" data-series="${esc(s.label)}" d="${d.trim()}"/>${dots.length > 0 ? `<g class="dots ${s.cls}">${dots.join("")}</g>` : ""}`);
   }
   for (const m of o.markers ?? []) {
     parts.push(`<line class="marker" x1="${x(m.x).toFixed(1)}" x2="${x(m.x).toFixed(1)}" y1="${T}" y2="${H - B}"/><text class="marker-label" x="${(x(m.x) + 4).toFixed(1)}" y="${T + 10}">${esc(m.label)}</text>`);

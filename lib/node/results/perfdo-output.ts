@@ -31,8 +31,11 @@ interface Series {
   tags: Tags;
 }
 
-/** Sees every sample line as it is read (the run report's time axis): metric, tags, ms since epoch, value. */
-export type SampleObserver = (metric: string, tags: Tags, atMs: number, value: number) => void;
+/**
+ * Sees every sample line as it is read (the run report's time axis): metric, tags, ms since epoch,
+ * value; for a B line (one metric's second), the second's start, the sum of its samples and their count.
+ */
+export type SampleObserver = (metric: string, tags: Tags, atMs: number, value: number, count?: number) => void;
 
 const LATENCY_METRICS = new Set(["http_req_duration", "perfdo_latency"]);
 
@@ -162,12 +165,13 @@ class PerfdoOutputReader {
   }
 
   private bucket(text: string): void {
-    const [, idText, secondText, , sumText] = text.split(" ");
+    const [, idText, secondText, countText, sumText] = text.split(" ");
     const second = Number(secondText);
+    const count = Number(countText);
     const sum = Number(sumText);
-    if (!Number.isInteger(second) || !Number.isFinite(sum)) this.fail("not a bucket line");
+    if (!Number.isInteger(second) || !Number.isInteger(count) || !Number.isFinite(sum)) this.fail("not a bucket line");
     const s = this.seriesOf(Number(idText));
-    this.observe?.(s.metric, s.tags, this.startMs + second * 1000, sum);
+    this.observe?.(s.metric, s.tags, this.startMs + second * 1000, sum, count);
   }
 
   line(buf: Buffer, start: number, end: number): void {

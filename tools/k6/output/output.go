@@ -11,8 +11,10 @@
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
 //	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
 //	                                     http_req_failed, perfdo_failure, perfdo_overload)
-//	B <id> <second> <count> <sum>        at the end: a counter's total in one second of the run
-//	                                     (data_sent, data_received: the run report's transfer rate)
+//	B <id> <second> <count> <sum>        at the end: one metric's count and sum in one second of the
+//	                                     run, over all its series (declared with no tags): bytes sent
+//	                                     and received, iteration duration, each request phase (the
+//	                                     run report's transfer, iteration and phase charts)
 //	T <ticks> <late> <max µs> <sum µs>   at the end: how far behind schedule the output's 50 ms
 //	                                     flush ticks ran (late: more than lateTick behind): a k6
 //	                                     short of CPU runs its timers late, this one included
@@ -75,12 +77,18 @@ var events = map[string]func(v float64) bool{
 	"checks":             func(v float64) bool { return v == 0 },
 }
 
-// Metrics summed per series and second, written at the end (file form only): the bytes k6 sent and
-// received, about two samples per request, cost a map update each instead of a line each.
-var bucketed = map[string]bool{"data_sent": true, "data_received": true}
+// Metrics summed per second over all their series, written at the end (file form only): about nine
+// samples per request (bytes each way, the iteration's duration, six request phases) cost a map
+// update each instead of a line each, and the lines at the end grow with the run's seconds only.
+var bucketed = map[string]bool{
+	"data_sent": true, "data_received": true, "iteration_duration": true,
+	"http_req_blocked": true, "http_req_connecting": true, "http_req_tls_handshaking": true,
+	"http_req_sending": true, "http_req_waiting": true, "http_req_receiving": true,
+}
 
+// A metric is one pointer for the whole run: a cheaper map key than its name.
 type bucketKey struct {
-	ts     metrics.TimeSeries
+	metric *metrics.Metric
 	second int64
 }
 
@@ -151,9 +159,12 @@ type Output struct {
 	w        io.Writer
 	start    time.Time
 	ids      map[metrics.TimeSeries]int
-	totals   map[metrics.TimeSeries]*total
-	buckets  map[bucketKey]*total
-	line     []byte
+	nextID   int
+	// The series of a metric summed per second: declared once, with no tags.
+	metricIDs map[string]int
+	totals    map[metrics.TimeSeries]*total
+	buckets   map[bucketKey]*total
+	line      []byte
 	// The stdout form (`perfdo=-`): histograms kept per series, everything written at Stop.
 	toStdout   bool
 	histograms map[metrics.TimeSeries]*histogram
@@ -169,7 +180,7 @@ func New(params output.Params) (output.Output, error) {
 		return nil, fmt.Errorf("perfdo output needs a file: --out perfdo=<file>")
 	}
 	return &Output{
-		filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{}, buckets: map[bucketKey]*total{},
+		filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{}, buckets: map[bucketKey]*total{}, metricIDs: map[string]int{},
 		toStdout: params.ConfigArgument == "-", histograms: map[metrics.TimeSeries]*histogram{},
 	}, nil
 }
@@ -216,13 +227,26 @@ func (o *Output) series(ts metrics.TimeSeries) (int, error) {
 	if id, ok := o.ids[ts]; ok {
 		return id, nil
 	}
-	id := len(o.ids)
+	id := o.nextID
+	o.nextID++
 	o.ids[ts] = id
 	tags, err := json.Marshal(ts.Tags.Map())
 	if err != nil {
 		return 0, err
 	}
 	_, err = fmt.Fprintf(o.w, "S %d %s %s\n", id, ts.Metric.Name, tags)
+	return id, err
+}
+
+// metricSeries is the id of a metric's all-series series (bucketed metrics), declared with no tags.
+func (o *Output) metricSeries(name string) (int, error) {
+	if id, ok := o.metricIDs[name]; ok {
+		return id, nil
+	}
+	id := o.nextID
+	o.nextID++
+	o.metricIDs[name] = id
+	_, err := fmt.Fprintf(o.w, "S %d %s {}\n", id, name)
 	return id, err
 }
 
@@ -237,10 +261,10 @@ func (o *Output) flush() {
 				}
 			}
 			if bucketed[name] && !o.toStdout {
-				key := bucketKey{s.TimeSeries, int64(s.Time.Sub(o.start) / time.Second)}
+				key := bucketKey{s.Metric, int64(s.Time.Sub(o.start) / time.Second)}
 				b := o.buckets[key]
 				if b == nil {
-					id, err := o.series(s.TimeSeries)
+					id, err := o.metricSeries(name)
 					if err != nil {
 						continue
 					}
