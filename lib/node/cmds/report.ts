@@ -21,7 +21,9 @@ import { runReport, writeLinkedRunReports } from "../report/run-report-file";
 
 export function reportCommand(root: string): Command {
   return judgeOptions(
-    new Command("report").exitOverride().description("report runs (or the whole history): console matrix, Markdown, JUnit XML, github-action-benchmark JSON, HTML trends"),
+    new Command("report")
+      .exitOverride()
+      .description("report runs (or the whole history): console matrix, Markdown, JUnit XML, github-action-benchmark JSON, HTML trends; --run <runId> --format html: that one run over time, from its raw capture"),
     root,
   )
     .addOption(new Option("--format <format>", "output format").choices(["console", "markdown", "junit", "json", "html"]).default("console"))
