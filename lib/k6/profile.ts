@@ -5,6 +5,8 @@
 import { formatDuration, parseDuration } from "./duration";
 
 export const PROFILE_NAMES = ["smoke", "ramp", "sustain", "spike", "stress", "soak"] as const;
+/** The profiles run by an arrival rate (open model; buildProfile): the k6 scenario is named after its profile. */
+export const OPEN_MODEL_PROFILES: readonly string[] = ["sustain", "spike", "stress", "soak"];
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** What a user may override from the CLI or env without editing code. */

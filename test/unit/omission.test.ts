@@ -62,6 +62,10 @@ describe("corrected latency", () => {
     const histograms = { ...emptyRawRun(), openModel: true, timed: false };
     operation(histograms, { name: "x", scenario: "s" }).latency.record(1);
     assert.deepEqual(correctionOf(histograms, operation(histograms, { name: "x" })), { applies: false, reason: NO_TIMES });
+    // An ingested capture (no VU pool known, nothing dropped): its k6 scenario is named after its profile.
+    const ingested = emptyRawRun();
+    operation(ingested, { name: "x", scenario: "sustain" }).latency.record(1);
+    assert.equal(correctionOf(ingested, operation(ingested, { name: "x" })).applies, true);
   });
 
   it("result lines carry it, or say it does not apply; a corrected limit on a closed-model run fails and says why", () => {

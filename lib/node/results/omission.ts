@@ -1,3 +1,4 @@
+import { OPEN_MODEL_PROFILES } from "../../k6/profile";
 import { LatencyAccumulator } from "./accumulator";
 
 // Latency corrected for coordinated omission: what users would have seen, had the run sent every
@@ -107,14 +108,15 @@ export function correctLatency(
 
 /**
  * The correction of one operation of a run: it applies to an open-model run whose capture times
- * every response. `run.openModel`: an arrival-rate run (perfdo run knows; a capture that holds drops
- * was one, whatever the caller knows).
+ * every response. An arrival-rate run: `run.openModel` (perfdo run knows), or a capture that holds
+ * drops, or a k6 scenario named after an open-model profile (how an ingested capture tells).
  */
 export function correctionOf(
   run: { dropWaits: readonly DropWait[]; scenarioIterations: Record<string, number>; droppedIterations: number; timed: boolean; openModel?: boolean },
   op: { latency: LatencyAccumulator; tags: Record<string, string> },
 ): Correction {
-  if (!run.openModel && run.droppedIterations === 0) return { applies: false, reason: NOT_OPEN_MODEL };
+  const open = run.openModel || run.droppedIterations > 0 || OPEN_MODEL_PROFILES.includes(op.tags.scenario ?? "");
+  if (!open) return { applies: false, reason: NOT_OPEN_MODEL };
   if (!run.timed) return { applies: false, reason: NO_TIMES };
   const scenario = op.tags.scenario ?? "";
   return { applies: true, ...correctLatency({ latency: op.latency, scenario }, run.dropWaits, run.scenarioIterations[scenario] ?? 0) };
