@@ -108,7 +108,7 @@ describe("the report of one run", { skip: !CHROMIUM && process.env.CI !== "true"
 
     // The screenshot docs/ shows (PERFDO_UPDATE_SCREENSHOT=1 writes it there).
     const png = join(tempDir("shot"), "run-report.png");
-    chromium([`--screenshot=${png}`, "--window-size=1280,1500", `file://${out}`]);
+    chromium([`--screenshot=${png}`, "--window-size=1280,2500", `file://${out}`]);
     assert.ok(statSync(png).size > 20_000, "a screenshot with something drawn");
     if (process.env.PERFDO_UPDATE_SCREENSHOT === "1") copyFileSync(png, join(ROOT, "docs", "run-report.png"));
   });
