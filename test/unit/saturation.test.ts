@@ -13,5 +13,8 @@ describe("generator saturation", () => {
     assert.equal(isSaturated(k6(40), 200, { count: 100, late: 10, maxLagMs: 60 }), true);
     assert.equal(isSaturated(undefined, undefined, { count: 100, late: 30, maxLagMs: 300 }), true, "no CPU sampled: the ticks still tell");
     assert.equal(isSaturated(k6(10), 200, { count: 0, late: 0, maxLagMs: 0 }), false);
+    // A short run's few ticks: one hiccup is not a schedule falling behind.
+    assert.equal(isSaturated(k6(0), 200, { count: 4, late: 1, maxLagMs: 69 }), false);
+    assert.equal(isSaturated(k6(0), 200, { count: 99, late: 50, maxLagMs: 69 }), false);
   });
 });

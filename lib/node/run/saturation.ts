@@ -12,7 +12,9 @@ import type { ProcessResources } from "../results/schema";
 // timer late, its arrival-rate schedule included. Measured here (5 s of network/echo): healthy runs at
 // 20–400 it/s had 0 ticks more than 25 ms late (worst 1–3 ms); k6 held to one core at 1,500 it/s,
 // 14 % late (worst 75 ms); three runs of 400 it/s at once on 2 cores, 6–18 % late (worst 110–390 ms).
-// A run with LATE_TICKS_SHARE of its ticks late is saturated, whatever its CPU figure says.
+// A run with LATE_TICKS_SHARE of its ticks late is saturated, whatever its CPU figure says, once it
+// ran MIN_TICKS ticks (5 s): a smoke run of a few ticks beside other tests had 1 of 4 late, which is
+// one hiccup, not a schedule falling behind (it failed --gate in npm test).
 
 /** The share of its CPU above which k6 counts as saturated (mean over the run). */
 export const SATURATED_SHARE = 0.8;
@@ -29,7 +31,10 @@ export const LATE_TICKS_SHARE = 0.1;
 
 export type Ticks = { count: number; late: number; maxLagMs: number } | null | undefined;
 
-export const ticksBehind = (ticks: Ticks): boolean => !!ticks && ticks.count > 0 && ticks.late / ticks.count >= LATE_TICKS_SHARE;
+/** Fewer ticks than this (5 s of run) say too little to mark a run. */
+export const MIN_TICKS = 100;
+
+export const ticksBehind = (ticks: Ticks): boolean => !!ticks && ticks.count >= MIN_TICKS && ticks.late / ticks.count >= LATE_TICKS_SHARE;
 
 export function isSaturated(k6: ProcessResources | undefined, capacityPct: number | undefined, ticks?: Ticks): boolean {
   return ticksBehind(ticks) || (k6 !== undefined && capacityPct !== undefined && capacityPct > 0 && k6.cpuMean >= SATURATED_SHARE * capacityPct);
