@@ -13,7 +13,8 @@ import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 //   <id> <µs since start> <value>   a sample (http_req_duration, perfdo_latency), or an event: a
 //                                   dropped iteration, the VU count, a failed request or check
 //   A <id> <count> <sum>            a counter's or rate's total (checks, iterations, dropped_iterations, …)
-//   B <id> <second> <count> <sum>   a counter's total in one second (data_sent, data_received): for the observer
+//   B <id> <second> <count> <sum>   one metric's samples in one second, over all its series (bytes each
+//                                   way, iteration duration, request phases): for the observer only
 //   H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <HdrHistogram, compressed base64>
 //                                   a series' samples as one histogram (the stdout form, `perfdo=-`)
 //   T <ticks> <late> <max µs> <sum µs>  how far behind schedule the output's flush ticks ran
