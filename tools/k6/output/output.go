@@ -4,20 +4,26 @@
 // made of, as short text lines:
 //
 //	#perfdo-raw 1 <start unix ms>
+//	P <JSON>                             where the numbers came from (provenance.go): k6's version and
+//	                                     build, the machine the load came from, and what the harness
+//	                                     said of the run (PERFDO_PROVENANCE: commit, target, rehearsal)
 //	S <id> <metric> <tags as JSON>       a time series (metric + tag set), declared once
 //	<id> <µs since start> <value>        one sample of http_req_duration or perfdo_latency, or one
 //	                                     event: a dropped iteration, the VU count (k6 reports it
 //	                                     every second), a failed request, a failed check
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
 //	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
-//	                                     http_req_failed, perfdo_failure, perfdo_overload)
+//	                                     perfdo_remote, http_req_failed, perfdo_failure, perfdo_overload)
 //	B <id> <second> <count> <sum>        at the end: one metric's count and sum in one second of the
 //	                                     run, over all its series (declared with no tags): bytes sent
 //	                                     and received, iteration duration, each request phase (the
 //	                                     run report's transfer, iteration and phase charts)
 //	T <ticks> <late> <max µs> <sum µs>   at the end: how far behind schedule the output's 50 ms
-//	                                     flush ticks ran (late: more than lateTick behind): a k6
-//	                                     short of CPU runs its timers late, this one included
+//	                                     flush ticks ran (late: more than lateTick behind; ticks Go's
+//	                                     ticker dropped count as due and late), and the total time
+//	                                     behind: a k6 short of CPU, or stopped, runs its timers late
+//	W <second> <behind µs>               at the end: the time behind schedule in one second of the run
+//	                                     (seconds with none are not written), to judge it by windows
 //	E <µs since start>                   the end of a complete file
 //
 // Durations stay exact (every value is written), so percentiles and the merge of execution
@@ -95,7 +101,7 @@ type bucketKey struct {
 // Metrics summed per series and written once at the end.
 var summed = map[string]bool{
 	"checks": true, "iterations": true, "dropped_iterations": true, "perfdo_colo_served": true, "perfdo_host": true,
-	"http_req_failed": true, "perfdo_failure": true, "perfdo_overload": true,
+	"http_req_failed": true, "perfdo_failure": true, "perfdo_overload": true, "perfdo_remote": true,
 }
 
 // One sampled series in the stdout form: exact moments and a histogram.
@@ -168,10 +174,10 @@ type Output struct {
 	// The stdout form (`perfdo=-`): histograms kept per series, everything written at Stop.
 	toStdout   bool
 	histograms map[metrics.TimeSeries]*histogram
-	// Flush ticks: when the last one ran, how many, how many late, the worst and the total lag.
-	lastTick       time.Time
-	ticks, late    int64
-	lagMax, lagSum time.Duration
+	// Flush ticks: how far behind schedule the output's own timer ran (ticks.go).
+	clock tickClock
+	// What the harness and the environment say of the run, written as the P line.
+	env map[string]string
 }
 
 // New is the extension's constructor: `--out perfdo=<file>` (a `.gz` name is gzip-compressed).
@@ -182,6 +188,7 @@ func New(params output.Params) (output.Output, error) {
 	return &Output{
 		filename: params.ConfigArgument, ids: map[metrics.TimeSeries]int{}, totals: map[metrics.TimeSeries]*total{}, buckets: map[bucketKey]*total{}, metricIDs: map[string]int{},
 		toStdout: params.ConfigArgument == "-", histograms: map[metrics.TimeSeries]*histogram{},
+		env: mergedEnv(params),
 	}, nil
 }
 
@@ -214,7 +221,11 @@ func (o *Output) Start() error {
 	if _, err := fmt.Fprintf(o.w, "#perfdo-raw 1 %d\n", o.start.UnixMilli()); err != nil {
 		return err
 	}
+	if _, err := fmt.Fprintf(o.w, "P %s\n", provenanceJSON(o.env)); err != nil {
+		return err
+	}
 	var err error
+	o.clock = newTickClock(flushPeriod, lateTick)
 	o.flusher, err = output.NewPeriodicFlusher(flushPeriod, o.flush)
 	return err
 }
@@ -251,7 +262,7 @@ func (o *Output) metricSeries(name string) (int, error) {
 }
 
 func (o *Output) flush() {
-	o.tick(time.Now())
+	o.clock.observe(time.Now())
 	for _, container := range o.GetBufferedSamples() {
 		for _, s := range container.GetSamples() {
 			name := s.Metric.Name
@@ -310,24 +321,6 @@ func (o *Output) flush() {
 	}
 }
 
-// tick records how far behind schedule this flush ran: a tick is due flushPeriod after the last one.
-func (o *Output) tick(now time.Time) {
-	if !o.lastTick.IsZero() {
-		lag := now.Sub(o.lastTick) - flushPeriod
-		o.ticks++
-		if lag > 0 {
-			o.lagSum += lag
-			if lag > o.lagMax {
-				o.lagMax = lag
-			}
-		}
-		if lag > lateTick {
-			o.late++
-		}
-	}
-	o.lastTick = now
-}
-
 func (o *Output) writeSample(id int, s metrics.Sample) {
 	b := o.line[:0]
 	b = strconv.AppendInt(b, int64(id), 10)
@@ -343,8 +336,14 @@ func (o *Output) writeSample(id int, s metrics.Sample) {
 // Stop flushes what is left, writes the totals and the end marker, and closes the file.
 func (o *Output) Stop() error {
 	o.flusher.Stop()
-	if _, err := fmt.Fprintf(o.w, "T %d %d %d %d\n", o.ticks, o.late, o.lagMax.Microseconds(), o.lagSum.Microseconds()); err != nil {
+	c := &o.clock
+	if _, err := fmt.Fprintf(o.w, "T %d %d %d %d\n", c.ticks, c.lateTicks, c.lagMax.Microseconds(), c.lagSum.Microseconds()); err != nil {
 		return err
+	}
+	for _, second := range c.seconds() {
+		if _, err := fmt.Fprintf(o.w, "W %d %d\n", second, c.behind[second].Microseconds()); err != nil {
+			return err
+		}
 	}
 	for _, h := range o.histograms {
 		encoded, err := h.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
