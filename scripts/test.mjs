@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm test: every check, as few minutes as the 2-core machine allows, and each file's time at the end.
 //   1. static checks and unit tests, side by side (CPU-bound, short): typecheck, lint:workflows,
-//      deploy:check, test:unit;
+//      deploy:check, test:unit, test:go;
 //   2. integration files that share the machine well (each starts its own Worker on its own port and
 //      writes only to its own temporary folders), a few at a time;
 //   3. integration files whose assertions measure time, memory or rate, one at a time with nothing
@@ -29,7 +29,7 @@ const npm = (script) => ({ name: `npm run ${script}`, cmd: "npm", args: ["run", 
 
 const files = readdirSync(INTEGRATION).filter((f) => f.endsWith(".test.ts")).sort();
 const phases = [
-  ...(integrationOnly ? [] : [{ concurrency: 4, steps: [npm("typecheck"), npm("lint:workflows"), npm("deploy:check"), npm("test:unit")] }]),
+  ...(integrationOnly ? [] : [{ concurrency: 4, steps: [npm("typecheck"), npm("lint:workflows"), npm("deploy:check"), npm("test:unit"), npm("test:go")] }]),
   { concurrency: SHARED_CONCURRENCY, steps: files.filter((f) => !SOLO.has(f)).map(testFile) },
   { concurrency: 1, steps: files.filter((f) => SOLO.has(f)).map(testFile) },
 ];

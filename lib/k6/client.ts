@@ -47,19 +47,35 @@ export interface OperationMeta {
 
 export type JsonResponse = RefinedResponse<ResponseType | undefined>;
 
-// X-Idempotency-Key on every request that is not a GET: workerd closes a keep-alive connection after
-// ~5 s idle, and a POST that k6 (Go's net/http) sends on such a connection just as it closes fails
-// with EOF, unretried, because Go replays only requests it knows are idempotent (net/http
-// Request.isReplayable: GET/HEAD/OPTIONS/TRACE, or a request carrying Idempotency-Key or
-// X-Idempotency-Key) and only when the server closed the connection before answering
-// (persistConn.shouldRetryRequest). With it, Go redials and resends, and no failed attempt is
-// recorded. perf.do reads no X-Idempotency-Key (its dedup header is Idempotency-Key, untouched here).
+// No replay without a trace. workerd closes a keep-alive connection after ~5 s idle, and a POST that
+// k6 (Go's net/http) sends on such a connection just as it closes fails with EOF: Go resends only
+// requests it knows are idempotent (net/http Request.isReplayable: GET/HEAD/OPTIONS/TRACE, or one
+// carrying an Idempotency-Key header) and never says so. A POST that failed that way, before any
+// answer, is sent once more here and counted (perfdo_retry, the result line's `retries`): the first
+// attempt's failure is then not the operation's error, and the line says how many were sent twice.
+const retried = new Counter("perfdo_retry");
+/** Errors of a connection the server closed before answering (k6: EOF, reset by peer 1220, broken pipe 1201). */
+export function closedBeforeAnswer(res: { status: number; error_code: number; error: string }): boolean {
+  return res.status === 0 && (res.error_code === 1220 || res.error_code === 1201 || res.error.indexOf("EOF") >= 0 || res.error.indexOf("server closed idle connection") >= 0);
+}
+
+// The addresses the load reached, as k6 saw them (each response's remote_ip and port), said once per
+// VU and address (perfdo_remote): the result line's provenance says whether any was loopback or private.
+const remoteAddress = new Counter("perfdo_remote");
+const reached: Record<string, true> = Object.create(null) as Record<string, true>;
+function noteAddress(res: JsonResponse): void {
+  const ip = res.remote_ip;
+  if (!ip || reached[ip]) return;
+  reached[ip] = true;
+  remoteAddress.add(1, { addr: ip, port: String(res.remote_port) });
+}
+
 // A deployment's bearer token (deploy/src/access.ts), from the environment k6 runs in: `perfdo run`
 // hands it to k6 in its process environment, never as `-e`, so it is in no built script, archive or
 // manifest. Requests carry it only when it is set (the local target needs none).
 const TOKEN = __ENV.PERFDO_TOKEN;
 const AUTH: Record<string, string> | undefined = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : undefined;
-const JSON_HEADERS = { "Content-Type": "application/json", "X-Idempotency-Key": "perfdo-replay-safe", ...AUTH };
+const JSON_HEADERS = { "Content-Type": "application/json", ...AUTH };
 
 /** k6/websockets params for a socket to the target: its bearer token when the run has one. */
 export function socketParams(): { headers: Record<string, string> } | undefined {
@@ -182,10 +198,14 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
 
   function send(method: string, name: string, path: string, body: unknown, meta: OperationMeta | undefined): JsonResponse {
     const plan = planFor(name, meta);
-    const res =
-      body === undefined
-        ? http.request(method, root + path, null, method === "GET" ? plan.params : plan.bodyParams)
-        : http.request(method, root + path, typeof body === "string" ? body : JSON.stringify(body), plan.bodyParams);
+    const payload = body === undefined ? null : typeof body === "string" ? body : JSON.stringify(body);
+    const params = body === undefined && method === "GET" ? plan.params : plan.bodyParams;
+    let res = http.request(method, root + path, payload, params);
+    if (method !== "GET" && closedBeforeAnswer(res)) {
+      retried.add(1, { name });
+      res = http.request(method, root + path, payload, params);
+    }
+    noteAddress(res);
     check(res, plan.checks); // the check's name says the operation: no tag needed
     // An overloaded object (503 with its kind, deploy/src/overload.ts), counted by kind: read on failures only.
     if (res.status === 503) {
@@ -207,6 +227,7 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
       return [r.method, root + r.path, body, body === null && r.method === "GET" ? plan.params : plan.bodyParams] as [string, string, string | null, Plan["params"]];
     })) as JsonResponse[];
     for (const [i, res] of responses.entries()) {
+      noteAddress(res);
       const kind = res.status === 503 ? res.headers["X-Perfdo-Overload"] : undefined;
       if (kind) overload.add(1, { name: (requests[i] as BatchRequest).name, kind });
     }

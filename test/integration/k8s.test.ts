@@ -125,6 +125,11 @@ describe("perfdo k8s (k6-operator)", () => {
       assert.ok(Math.abs(line.iterations - other.iterations) <= Math.ceil(other.iterations * 0.01), `${name}: ${line.iterations} vs ${other.iterations}`);
       assert.equal(line.instances, 3, `${name}: merged from 3 runners`);
       assert.equal(line.errors, 0);
+      // A rehearsal says so, with each runner's pod, and never passes for a cluster's run.
+      assert.equal(line.provenance.rehearsal, true, name);
+      assert.equal(line.provenance.recordedBy, "k8s rehearse");
+      assert.deepEqual(line.provenance.generators.map((g) => g.pod).sort(), ["perfdo-network-echo-1-rehearsal", "perfdo-network-echo-2-rehearsal", "perfdo-network-echo-3-rehearsal"]);
+      assert.equal(other.provenance.rehearsal, false, "a plain local run is no rehearsal");
     }
   });
 
@@ -189,6 +194,15 @@ else { process.stderr.write("unexpected: " + a.join(" ")); process.exit(1); }
     const lines = readResults(results);
     assert.ok(lines.length === 4 && lines.every((l) => l.instances === 2 && l.errors === 0 && l.scenario === "network/echo"), JSON.stringify(lines.map((l) => [l.name, l.instances, l.errors])));
     assert.ok(lines.every((l) => l.iterations >= 55 && l.iterations <= 62), JSON.stringify(lines.map((l) => l.iterations)));
+    // The TestRun says perf.do, but these pods' k6 reached loopback (their captures say so): the
+    // lines are a rehearsal, never evidence about perf.do.
+    for (const l of lines) {
+      assert.equal(l.targetKind, "remote");
+      assert.equal(l.provenance.reachedLoopback, true);
+      assert.equal(l.provenance.rehearsal, true);
+      assert.match(l.provenance.rehearsalReason ?? "", /a remote target answered from loopback/);
+      assert.equal(l.provenance.recordedBy, "k8s collect");
+    }
   });
 
   it("rehearses the initializer pod with the real k6: the TestRun's arguments as k6-operator filters them pass k6 archive, the old --out= form does not", () => {

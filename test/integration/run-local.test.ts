@@ -85,6 +85,12 @@ describe("perfdo run against the local Worker", () => {
     assert.equal(echoes.reduce((sum, l) => sum + l.iterations, 0), served["echo POST /echo"]);
     for (const line of lines) {
       assert.equal(line.instances, 2);
+      // Where it came from: this checkout's commit, the k6 with the perfdo output, the Worker's address.
+      assert.match(line.provenance.gitCommit, /^[0-9a-f]{12}$/);
+      assert.equal(line.provenance.k6Build, "perfdo-output");
+      assert.deepEqual(line.provenance.addresses, [worker.address], "k6 reached the Worker's loopback address and nothing else");
+      assert.equal(line.provenance.reachedLoopback, true);
+      assert.equal(line.provenance.rehearsal, false);
       // Seen over 9 runs: 19.99–20.23 rps.
       measured(t, `run-local 2-instance ${line.name} rps`, line.rps);
       assert.ok(Math.abs(line.rps - 20) < 2, `${line.name}: ${line.rps} rps over both instances`);
@@ -117,6 +123,18 @@ describe("perfdo run against the local Worker", () => {
       assert.deepEqual(twin?.latency, line.latency, `${line.name}: identical statistics`);
       assert.equal(twin?.instances, 2);
       assert.deepEqual(twin?.thresholds.map((t) => `${t.threshold} ${t.ok}`).sort(), line.thresholds.map((t) => `${t.threshold} ${t.ok}`).sort());
+    }
+    // Without --target, the capture says where its load went (its P line: the harness's word, and the
+    // loopback address k6 reached): a local line, never a remote one.
+    const told = tempDir("ingested-untold");
+    const untold = await perfdo(["ingest", join(dir, "raw-0.perfdo"), join(dir, "raw-1.perfdo"), "--scenario", "network/echo", "--results-dir", told]);
+    assert.equal(untold.code, 0, untold.stderr);
+    for (const line of readResults(told)) {
+      assert.equal(line.targetKind, "local", line.name);
+      assert.equal(line.provenance.recordedBy, "ingest");
+      assert.equal(line.provenance.reachedLoopback, true);
+      assert.equal(line.provenance.gitCommit, merged[0]?.provenance.gitCommit, "the commit travelled inside the capture");
+      assert.equal(line.provenance.generators.length, 2, "one machine per k6 process, from their P lines");
     }
     const missing = await perfdo(["ingest", "/nonexistent/raw.json.gz", "--scenario", "network/echo"]);
     assert.equal(missing.code, 2);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { changePoints, eDivisive } from "../../lib/node/compare/change-points";
 import { mulberry32 } from "../../lib/node/prng";
-import type { BenchmarkResult } from "../../lib/node/results/schema";
+import { migrateLine, type BenchmarkResult } from "../../lib/node/results/schema";
 
 /** Seeded normal noise (Box-Muller over mulberry32): the same series on every run. */
 function noise(seed: number): () => number {
@@ -37,7 +37,8 @@ describe("change points (E-divisive means)", () => {
 
   it("names the run and commit of a shift in a benchmark's history", () => {
     const p95 = series(3, [[12, 20], [12, 30]], 1);
-    const history = p95.map((v, i) => ({
+    // Schema 1 lines, as old history holds them: read through the schema, their commit moves into provenance.
+    const history = p95.map((v, i) => migrateLine({
       schemaVersion: 1, name: "echo.ping", scenario: "network/echo", timestamp: new Date(Date.UTC(2026, 10, 1 + i)).toISOString(),
       target: "echo.perf.do", targetKind: "local", iterations: 100, latency: { min: 1, max: v * 2, mean: v, stddev: 1, p50: v / 2, p75: v, p90: v, p95: v, p99: v * 1.5 },
       errors: 0, errorRate: 0, rps: 10, durationSec: 10, profile: "sustain", thresholds: [], thresholdsPassed: true, k6Version: "v2.2.0", runId: `run-${i}`, gitCommit: `c${i}`,

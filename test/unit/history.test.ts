@@ -8,7 +8,8 @@ import { appendResults, historyFile } from "../../lib/node/history/append";
 import { groupByRun, readHistory } from "../../lib/node/history/read";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../../lib/node/results/schema";
 
-const result = (name: string): BenchmarkResult => ({
+// Written as a schema 1 line, as the oldest history holds them: read, it is migrated to schema 2.
+const result = (name: string): BenchmarkResult => BenchmarkResultSchema.parse({
   schemaVersion: 1,
   name,
   scenario: "network/echo",
@@ -27,7 +28,7 @@ const result = (name: string): BenchmarkResult => ({
   thresholdsPassed: true,
   k6Version: "v2.2.0",
   runId: "r1",
-});
+}) as BenchmarkResult;
 
 const AT = new Date("2026-11-23T10:00:00Z");
 const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);

@@ -23,6 +23,12 @@ export interface CalibrationOptions {
   serial?: boolean;
   /** Every this many requests is answered 503 (errors on the run report's time axis); absent: none. */
   failEvery?: number;
+  /**
+   * Every this many requests that arrive on a reused keep-alive connection has its connection closed
+   * with no answer, as a server closing an idle connection just as a request arrives does (the
+   * keep-alive race lib/k6/client.ts retries and counts); absent: never.
+   */
+  closeReusedEvery?: number;
   /** Keep every request's own latency (ms) for `log()`. Default true. */
   log?: boolean;
   port?: number;
@@ -33,6 +39,9 @@ export interface CalibrationServer {
   address: string;
   /** Latencies (ms) the server itself saw, arrival to response end, in completion order. */
   log(): number[];
+  /** Requests whose connection was closed unanswered (closeReusedEvery), and requests answered. */
+  closedUnanswered(): number;
+  answered(): number;
   resetLog(): void;
   stop(): Promise<void>;
 }
@@ -57,13 +66,27 @@ export async function startCalibrationServer(options: CalibrationOptions = {}): 
   let next = 0;
   let served = 0;
   let busyUntil = 0;
+  let reused = 0;
+  let closed = 0;
+  let answered = 0;
+  const seen = new WeakSet<object>();
 
   const server: Server = createServer((req, res) => {
     const arrived = performance.now();
+    if (options.closeReusedEvery !== undefined) {
+      const again = seen.has(req.socket);
+      seen.add(req.socket);
+      if (again && ++reused % options.closeReusedEvery === 0) {
+        closed++;
+        req.socket.destroy();
+        return;
+      }
+    }
     const failing = options.failEvery !== undefined && ++served % options.failEvery === 0;
     const finish = (): void => {
       res.writeHead(failing ? 503 : 200, { "content-type": "application/json", "content-length": BODY.length });
       res.end(BODY);
+      answered++;
       if (keepLog) latencies.push(performance.now() - arrived);
     };
     req.resume(); // bodies are read and dropped
@@ -87,6 +110,8 @@ export async function startCalibrationServer(options: CalibrationOptions = {}): 
   return {
     address: `127.0.0.1:${port}`,
     log: () => latencies.slice(),
+    closedUnanswered: () => closed,
+    answered: () => answered,
     resetLog: () => {
       latencies = [];
     },

@@ -33,6 +33,8 @@ export const ClaimSchema = z.strictObject({
   }),
   /** Why a local run cannot judge this claim; such a claim is never "holds" on the local target. */
   notLocal: z.string().min(1).optional(),
+  /** What a local verdict stands on, where the local target models the platform (e.g. "in-memory R2, one process"): every local verdict says it. */
+  localModel: z.string().min(1).optional(),
   run: z.strictObject({ local: RunSchema.optional(), remote: RunSchema.optional() }),
 });
 

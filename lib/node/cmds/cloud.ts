@@ -115,7 +115,8 @@ export function cloudCommand(root: string): Command {
         const { failed } = await awaitSegments(runs);
         if (failed.length > 0) throw new PerfdoError(`${failed.length} zone rehearsal(s) failed (k6 exit ${failed.join(", ")})`, EXIT.runFailed);
         const { results, historyFile, problems } = await ingest({
-          root, scenario: entry.name, target: "local", profile: flags.profile, resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: k6.version,
+          root, scenario: entry.name, target: "local", profile: flags.profile,
+          recordedBy: "cloud rehearse", rehearsal: "perfdo cloud --rehearse: each load zone run as a local k6 against the local Worker", resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: k6.version,
           rawOutputs: zones.map((_, i) => join(dir, `zone-${i}.${k6.perfdoOutput ? "perfdo" : "json.gz"}`)),
           summaries: zones.map((_, i) => join(dir, `zone-${i}.summary.json`)),
         });

@@ -2,7 +2,7 @@ import { relative, resolve } from "node:path";
 import { Command } from "commander";
 import { ingest } from "../run/ingest";
 import { resultsTable } from "../results/table";
-import { resultsDirOption, targetOption } from "./options";
+import { resultsDirOption } from "./options";
 
 // `perfdo ingest <raw…>`: merge raw outputs made elsewhere (k6-operator pods, execution segments).
 
@@ -13,13 +13,13 @@ export function ingestCommand(root: string): Command {
     .argument("<raw-outputs...>", "raw outputs, one per process: k6 --out json (.json, .json.gz) or --out perfdo (.perfdo, .perfdo.gz)")
     .requiredOption("-s, --scenario <name>", "the scenario that produced them (for its thresholds and name)")
     .option("--summary <files...>", "their --summary-export files (for k6's test-run duration)", []);
-  targetOption(command, "perf.do", 'where the load went: "local" or a base domain like perf.do');
+  command.option("-t, --target <target>", 'where the load went: "local" or a base domain like perf.do (default: what the capture says; a capture that says nothing needs it)');
   resultsDirOption(command, root);
   return command
     .option("-p, --profile <name>", "load profile (default: the k6 scenario tag in the samples)")
     .option("--k6-version <v>", "the k6 version that produced them", "unknown")
     .option("--no-results", "print only, do not append to results/")
-    .action(async (files: string[], flags: { scenario: string; summary: string[]; target: string; profile?: string; k6Version: string; results: boolean; resultsDir: string }) => {
+    .action(async (files: string[], flags: { scenario: string; summary: string[]; target?: string; profile?: string; k6Version: string; results: boolean; resultsDir: string }) => {
       const { results, historyFile, problems } = await ingest({
         root,
         scenario: flags.scenario,

@@ -58,7 +58,7 @@ export function k8sCollectCommand(root: string): Command {
       return file;
     });
     const { results, historyFile, problems } = await ingest({
-      root, scenario, rawOutputs: logs, summaries: [], target, resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: pinnedK6Version(root),
+      root, scenario, rawOutputs: logs, summaries: [], target, recordedBy: "k8s collect", resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: pinnedK6Version(root),
     });
     console.log(resultsTable(results));
     for (const problem of problems) console.log(`warning: ${problem}`);

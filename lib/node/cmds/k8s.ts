@@ -13,6 +13,7 @@ import { archiveIfNeeded } from "../k8s/archive";
 import { completed } from "../k6/segments";
 import { RAW_MOUNT, checkName, defaultName, k8sManifests, type Manifests, type ResultsRoute } from "../k8s/manifests";
 import { rehearse } from "../k8s/rehearse";
+import { gitState } from "../results/provenance";
 import { validateManifests } from "../k8s/validate";
 import { resultsTable } from "../results/table";
 import { ingest } from "../run/ingest";
@@ -120,7 +121,9 @@ export function k8sCommand(root: string): Command {
     };
 
     if (!flags.rehearse) {
-      const files = writeManifests(outDir, make(scriptEnv({ profile: flags.profile, overrides, target })));
+      // The runners' captures carry the harness's word (their P line), so `k8s collect` reads it.
+      const word = JSON.stringify({ ...gitState(root), target: flags.target });
+      const files = writeManifests(outDir, make({ ...scriptEnv({ profile: flags.profile, overrides, target }), PERFDO_PROVENANCE: word }));
       for (const f of files) console.log(`wrote ${relative(process.cwd(), f)}`);
       if (flags.validate) {
         const v = validateManifests(root, files);
@@ -142,7 +145,8 @@ export function k8sCommand(root: string): Command {
     // --rehearse: the same manifests with the local Worker as target, run here.
     const local = await startLocalTarget(join(root, "build", "deploy", "worker.mjs"));
     try {
-      const m = make(scriptEnv({ profile: flags.profile, overrides, target, localAddress: local.address }));
+      const word = JSON.stringify({ ...gitState(root), target: "local", rehearsal: "perfdo k8s --rehearse: the runners' commands run on this machine against the local Worker" });
+      const m = make({ ...scriptEnv({ profile: flags.profile, overrides, target, localAddress: local.address }), PERFDO_PROVENANCE: word });
       const files = writeManifests(outDir, m);
       if (flags.validate) {
         const v = validateManifests(root, files);
@@ -159,6 +163,7 @@ export function k8sCommand(root: string): Command {
       if (failed.length > 0) throw new PerfdoError(`${failed.length} rehearsal runner(s) failed (exit ${failed.join(", ")})`, EXIT.runFailed);
       const { results, historyFile, problems } = await ingest({
         root, scenario: entry.name, rawOutputs: run.rawOutputs, summaries: run.summaries, target: "local", profile: flags.profile,
+        recordedBy: "k8s rehearse", rehearsal: "perfdo k8s --rehearse: the runners' commands run on this machine against the local Worker",
         resultsDir: resolve(flags.resultsDir), writeResults: flags.results, k6Version: k6.version,
       });
       console.log(resultsTable(results));

@@ -122,7 +122,7 @@ export function changePoints(history: readonly BenchmarkResult[], options: Parti
     for (const s of eDivisive(runs.map((r) => r.latency?.p95 as number), options)) {
       const at = runs[s.index] as BenchmarkResult;
       out.push({
-        key, name: at.name, runId: at.runId, gitCommit: at.gitCommit, timestamp: at.timestamp,
+        key, name: at.name, runId: at.runId, gitCommit: at.provenance.gitCommit, timestamp: at.timestamp,
         before: s.before, after: s.after, shiftPct: s.before === 0 ? 0 : ((s.after - s.before) / s.before) * 100, pValue: s.pValue,
       });
     }

@@ -1,6 +1,9 @@
 import type { BenchmarkResult } from "../results/schema";
 
-/** What makes two results comparable: same operation, host, kind of target, load profile and load zone. */
-export function benchmarkKey(r: Pick<BenchmarkResult, "name" | "target" | "targetKind" | "profile" | "loadZone">): string {
-  return `${r.name} @ ${r.target} (${r.targetKind}, ${r.profile}${r.loadZone ? `, ${r.loadZone}` : ""})`;
+/**
+ * What makes two results comparable: same operation, host, kind of target, load profile and load
+ * zone; and a rehearsal is compared only with rehearsals (it measured this machine, not the target).
+ */
+export function benchmarkKey(r: Pick<BenchmarkResult, "name" | "target" | "targetKind" | "profile" | "loadZone"> & { provenance?: { rehearsal: boolean } }): string {
+  return `${r.name} @ ${r.target} (${r.targetKind}${r.provenance?.rehearsal ? " rehearsal" : ""}, ${r.profile}${r.loadZone ? `, ${r.loadZone}` : ""})`;
 }

@@ -97,8 +97,13 @@ function facts(lines: readonly BenchmarkResult[], t: RunTimeline): string {
   const r = lines[0];
   const items: Array<[string, string]> = [["run", t.runId]];
   if (r) {
-    items.push(["scenario", `${r.scenario} (profile ${r.profile})`], ["target", `${r.target} (${r.targetKind})`], ["started", r.timestamp], ["duration", `${r.durationSec.toFixed(1)} s`], ["k6", r.k6Version]);
-    if (r.gitCommit) items.push(["commit", r.gitCommit]);
+    items.push(["scenario", `${r.scenario} (profile ${r.profile})`], ["target", `${r.target} (${r.targetKind})`], ["started", r.timestamp], ["duration", `${r.durationSec.toFixed(1)} s`]);
+    const p = r.provenance;
+    items.push(["commit", `${p.gitCommit}${p.gitDirty ? " (uncommitted changes)" : ""}`]);
+    items.push(["k6", `${p.k6Version} (${p.k6Build})`]);
+    if (p.generators.length > 0) items.push(["load from", [...new Set(p.generators.map((g) => `${g.os} ${g.cores} cores ${g.cpuModel}${g.loadZone ? ` @ ${g.loadZone}` : ""}${g.pod ? ` pod ${g.pod}` : ""}`))].join("; ")]);
+    items.push(["reached", `${p.addresses.join(", ") || "no address recorded"}${p.reachedLoopback ? " (loopback)" : ""}${p.reachedPrivate ? " (private)" : ""}`]);
+    if (p.rehearsal) items.push(["rehearsal", p.rehearsalReason ?? "yes"]);
     if (r.vus) items.push(["VU pool", `${r.vus.preAllocated} pre-allocated, ${r.vus.max} max (${r.vus.sizedBy})`]);
     if (r.offeredRate !== undefined) items.push(["iterations/s", `offered ${r.offeredRate.toFixed(1)}, achieved ${(r.achievedRate ?? 0).toFixed(1)}, dropped ${r.droppedIterations ?? 0}`]);
     if (r.resources?.k6) items.push(["k6 CPU", `${r.resources.k6.cpuMean.toFixed(0)} % mean / ${r.resources.k6.cpuPeak.toFixed(0)} % peak${r.generatorSaturated ? " — GENERATOR SATURATED" : ""}`]);

@@ -3,6 +3,7 @@ import type { RawRun, OperationSamples } from "./k6-output";
 import { testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
 import { isSaturated } from "../run/saturation";
 import { correctionOf } from "./omission";
+import { provenanceOf, type ProvenanceInput } from "./provenance";
 
 // k6 output → one BenchmarkResult per measured operation. Pure: readers hand it parsed inputs.
 
@@ -14,7 +15,8 @@ export interface RunContext {
   fallbackHost: string;
   startedAt: Date;
   k6Version: string;
-  gitCommit?: string;
+  /** What the recording command knows of where the numbers came from; the capture adds the rest (provenance.ts). */
+  provenance?: Omit<ProvenanceInput, "raw" | "targetKind" | "k6Version">;
   runId: string;
   /** k6 instances whose samples this run merges (execution segments); 1 for a plain run. */
   instances?: number;
@@ -25,6 +27,17 @@ export interface RunContext {
   /** CPU k6 could use (% of one core): with `resources`, whether the generator was saturated. */
   generatorCapacityPct?: number;
   sweep?: { id: string; kind: "rate" | "vus"; level: number };
+}
+
+/** The capture's tick accounting as a line records it: counts, and time behind as shares of wall time. */
+function ticksOf(raw: RawRun): BenchmarkResult["generatorTicks"] {
+  const t = raw.ticks;
+  if (!t) return undefined;
+  const out: NonNullable<BenchmarkResult["generatorTicks"]> = { count: t.count, late: t.late, maxLagMs: t.maxLagMs };
+  const round = (x: number) => Math.min(1, Math.round(x * 10_000) / 10_000);
+  if (t.behindMs !== undefined && t.wallMs) out.behindShare = round(t.behindMs / t.wallMs);
+  if (t.worstWindow !== undefined) out.worstWindowShare = round(t.worstWindow);
+  return out;
 }
 
 function optionalInt(value: string | undefined): number | undefined {
@@ -67,13 +80,19 @@ export function toBenchmarkResults(
     offeredRate: (raw.iterations + raw.droppedIterations) / durationSec,
     achievedRate: raw.iterations / durationSec,
   };
+  const given = ctx.provenance ?? { target: ctx.targetKind === "local" ? "local" : ctx.fallbackHost, recordedBy: "run" as const };
+  const provenance = provenanceOf({ ...given, raw, targetKind: ctx.targetKind, k6Version: ctx.k6Version });
+  const generatorTicks = ticksOf(raw);
   return ops.map((op: OperationSamples) => {
-    const iterations = op.latency.count + op.failures;
+    // A request sent twice (the keep-alive race, lib/k6/client.ts) is one operation: its first
+    // attempt's failure is not an error of the operation, and the line counts the retry.
+    const failures = Math.max(0, op.failures - op.retries);
+    const iterations = op.latency.count + failures;
     const own = outcomes.byOperation.get(op.name) ?? [];
     const applied = [...own, ...outcomes.scenarioWide];
     const colos = Object.keys(op.colos).length > 0 ? op.colos : undefined;
     const result: BenchmarkResult = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       name: op.name,
       scenario: ctx.scenario,
       timestamp: ctx.startedAt.toISOString(),
@@ -81,8 +100,8 @@ export function toBenchmarkResults(
       targetKind: ctx.targetKind,
       iterations,
       latency: op.latency.stats(),
-      errors: op.failures,
-      errorRate: iterations > 0 ? op.failures / iterations : 0,
+      errors: failures,
+      errorRate: iterations > 0 ? failures / iterations : 0,
       rps: iterations / durationSec,
       durationSec,
       ...load,
@@ -90,8 +109,10 @@ export function toBenchmarkResults(
       thresholds: applied,
       thresholdsPassed: applied.every((t) => t.ok),
       k6Version: ctx.k6Version,
+      provenance,
       runId: ctx.runId,
     };
+    if (op.retries > 0) result.retries = op.retries;
     if (result.latency) {
       const correction = correctionOf({ ...raw, openModel: raw.openModel || ctx.vus !== undefined }, op);
       const stats = correction.applies ? correction.latency.stats() : null;
@@ -111,14 +132,13 @@ export function toBenchmarkResults(
       result.colosServed = colos;
     }
     if (Object.keys(op.overloads).length > 0) result.overloads = op.overloads as BenchmarkResult["overloads"];
-    if (ctx.gitCommit) result.gitCommit = ctx.gitCommit;
     if (ctx.instances && ctx.instances > 1) result.instances = ctx.instances;
     if (ctx.vus) result.vus = ctx.vus;
     if (ctx.interrupted) result.interrupted = true;
     if (ctx.sweep) result.sweep = ctx.sweep;
     if (ctx.resources && Object.keys(ctx.resources).length > 0) result.resources = ctx.resources as BenchmarkResult["resources"];
-    if (raw.ticks) result.generatorTicks = raw.ticks;
-    if (isSaturated(ctx.resources?.k6, ctx.generatorCapacityPct, raw.ticks)) result.generatorSaturated = true;
+    if (generatorTicks) result.generatorTicks = generatorTicks;
+    if (isSaturated(ctx.resources?.k6, ctx.generatorCapacityPct, generatorTicks)) result.generatorSaturated = true;
     return BenchmarkResultSchema.parse(result);
   });
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DropWaits } from "./omission";
 import { readPerfdoOutput, type SampleObserver } from "./perfdo-output";
 import { forEachLine, rawChunks } from "./raw-lines";
+import { addressText } from "./provenance";
 import { emptyRawRun, mergeRawRuns, operation, type RawRun, type Tags } from "./raw-run";
 
 export { emptyRawRun, mergeRawRuns, type OperationSamples, type RawRun } from "./raw-run";
@@ -24,6 +25,8 @@ const DROPPED_PREFIX = Buffer.from('{"metric":"dropped_iterations","type":"Point
 const HOST_PREFIX = Buffer.from('{"metric":"perfdo_host","type":"Point"');
 const OVERLOAD_PREFIX = Buffer.from('{"metric":"perfdo_overload","type":"Point"');
 const FAILURE_PREFIX = Buffer.from('{"metric":"perfdo_failure","type":"Point"');
+const REMOTE_PREFIX = Buffer.from('{"metric":"perfdo_remote","type":"Point"');
+const RETRY_PREFIX = Buffer.from('{"metric":"perfdo_retry","type":"Point"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
 const TAG_CACHE_LIMIT = 10_000;
@@ -169,6 +172,12 @@ class RawOutputReader {
         const op = operation(this.run, point.tags);
         op.overloads[point.tags.kind] = (op.overloads[point.tags.kind] ?? 0) + point.value;
       }
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, REMOTE_PREFIX)) {
+      const { tags } = this.parsePoint(buf.toString("utf8", start, end));
+      if (tags.addr) this.run.addresses.add(addressText(tags.addr, tags.port));
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, RETRY_PREFIX)) {
+      const point = this.parsePoint(buf.toString("utf8", start, end));
+      if (point.tags.name) operation(this.run, point.tags).retries += point.value;
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, HOST_PREFIX)) {
       const { tags } = this.parsePoint(buf.toString("utf8", start, end));
       if (tags.name && tags.host) this.run.hosts.set(tags.name, tags.host);

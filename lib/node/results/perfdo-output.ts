@@ -3,12 +3,15 @@ import { z } from "zod";
 import { LatencyAccumulator } from "./accumulator";
 import { forEachLine, rawChunks } from "./raw-lines";
 import { DropWaits } from "./omission";
-import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
+import { emptyRawRun, operation, type CaptureProvenance, type RawRun, type Tags } from "./raw-run";
+import { addressText } from "./provenance";
+import { worstWindowShare } from "../run/saturation";
 
 // Reads the perfdo output extension's raw format (`k6 run --out perfdo=<file>`, written by
 // tools/k6/output/output.go), in one streaming pass:
 //
 //   #perfdo-raw 1 <start unix ms>
+//   P <JSON>                        provenance: k6, the load's machine, the harness's word (provenance.ts)
 //   S <id> <metric> <tags JSON>     a time series, declared before its first sample
 //   <id> <µs since start> <value>   a sample (http_req_duration, perfdo_latency), or an event: a
 //                                   dropped iteration, the VU count, a failed request or check
@@ -18,6 +21,7 @@ import { emptyRawRun, operation, type RawRun, type Tags } from "./raw-run";
 //   H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <HdrHistogram, compressed base64>
 //                                   a series' samples as one histogram (the stdout form, `perfdo=-`)
 //   T <ticks> <late> <max µs> <sum µs>  how far behind schedule the output's flush ticks ran
+//   W <second> <behind µs>          time behind schedule in one second of the run
 //   E <µs since start>              the end: k6 stopped the output cleanly
 //
 // The stdout form arrives through `kubectl logs` mixed with whatever else the pod printed (k6's
@@ -147,6 +151,12 @@ class PerfdoOutputReader {
         // A measured operation that failed (a WebSocket that did not connect): an error of that operation.
         if (s.tags.name) operation(this.run, s.tags).failures += sum;
         break;
+      case "perfdo_remote":
+        if (s.tags.addr) this.run.addresses.add(addressText(s.tags.addr, s.tags.port));
+        break;
+      case "perfdo_retry":
+        if (s.tags.name) operation(this.run, s.tags).retries += sum;
+        break;
       case "perfdo_host":
         if (s.tags.name && s.tags.host) this.run.hosts.set(s.tags.name, s.tags.host);
         break;
@@ -179,7 +189,7 @@ class PerfdoOutputReader {
     if (this.log) {
       // A pod's log: only the output's lines, from its header to its end line, count.
       const text = buf.toString("latin1", start, Math.min(end, start + 12));
-      const ours = Number.isNaN(this.startMs) ? text.startsWith("#perfdo-raw ") : !this.ended && /^[SHATE] \d/.test(text);
+      const ours = Number.isNaN(this.startMs) ? text.startsWith("#perfdo-raw ") : !this.ended && (/^[SHATEW] \d/.test(text) || text.startsWith("P {"));
       if (!ours) return;
     }
     this.run.lines++;
@@ -190,9 +200,22 @@ class PerfdoOutputReader {
     else if (first === 0x41 /* A */) this.total(text);
     else if (first === 0x42 /* B */) this.bucket(text);
     else if (first === 0x54 /* T */) {
-      const [count, late, maxMicros] = text.split(" ").slice(1).map(Number) as number[];
+      const [count, late, maxMicros, sumMicros] = text.split(" ").slice(1).map(Number) as number[];
       if (![count, late, maxMicros].every((n) => Number.isFinite(n))) this.fail("not a ticks line");
       this.run.ticks = { count: count as number, late: late as number, maxLagMs: (maxMicros as number) / 1000 };
+      if (Number.isFinite(sumMicros)) this.run.ticks.behindMs = (sumMicros as number) / 1000;
+    }
+    else if (first === 0x57 /* W */) {
+      const [second, micros] = text.split(" ").slice(1).map(Number) as number[];
+      if (!Number.isInteger(second) || !Number.isFinite(micros)) this.fail("not a behind-schedule line");
+      this.run.behindBySecond.set(second as number, (micros as number) / 1000);
+    }
+    else if (first === 0x50 /* P */) {
+      try {
+        this.run.provenance.push(JSON.parse(buf.toString("utf8", start + 2, end)) as CaptureProvenance);
+      } catch {
+        this.fail("provenance is not JSON");
+      }
     }
     else if (first === 0x48 /* H */) this.histogram(text);
     else if (first === 0x45 /* E */) {
@@ -211,6 +234,10 @@ class PerfdoOutputReader {
     if (this.run.lines === 0) throw new Error(`${this.source}: empty (k6 did not start the perfdo output)`);
     if (!this.ended) throw new Error(`${this.source}: cut short (no end line): k6 did not stop cleanly`);
     this.run.dropWaits = this.drops.finish(this.startMs + this.endMicros / 1000);
+    if (this.run.ticks) {
+      this.run.ticks.wallMs = this.endMicros / 1000;
+      this.run.ticks.worstWindow = worstWindowShare(this.run.behindBySecond);
+    }
     return this.run;
   }
 }

@@ -19,6 +19,15 @@ export interface OperationSamples {
   colos: Record<string, number>;
   /** Requests refused by an overloaded Durable Object, by kind (perfdo_overload, lib/k6/client.ts). */
   overloads: Record<string, number>;
+  /** Requests sent a second time after the server closed the connection before answering (perfdo_retry, lib/k6/client.ts). */
+  retries: number;
+}
+
+/** What a capture's P line says (tools/k6/output/provenance.go): k6, the load's machine, the harness's word. */
+export interface CaptureProvenance {
+  k6?: { version?: string; build?: string };
+  generator?: { os?: string; arch?: string; cores?: number; gomaxprocs?: number; cpuModel?: string; host?: string; loadZone?: string; pod?: string };
+  harness?: Record<string, unknown>;
 }
 
 export interface RawRun {
@@ -37,7 +46,13 @@ export interface RawRun {
    * How far behind schedule the output extension's 50 ms flush ticks ran (its T line; null for a
    * capture without one): a k6 short of CPU runs its timers late (run/saturation.ts).
    */
-  ticks: { count: number; late: number; maxLagMs: number } | null;
+  ticks: { count: number; late: number; maxLagMs: number; behindMs?: number; wallMs?: number; worstWindow?: number } | null;
+  /** Time behind schedule by second of the run (W lines), for the window rule of run/saturation.ts. */
+  behindBySecond: Map<number, number>;
+  /** The addresses responses came from (`ip` or `[ipv6]`, with `:port`), from perfdo_remote. */
+  addresses: Set<string>;
+  /** One P line per capture that had one (several for merged processes). */
+  provenance: CaptureProvenance[];
   /** An arrival-rate run (set by whoever knows how k6 ran it, judge-record.ts); corrected latency applies. */
   openModel?: boolean;
   /** Operation → host, from the `perfdo_host` counter the client emits once per VU and operation. */
@@ -49,7 +64,7 @@ export interface RawRun {
 }
 
 export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, dropWaits: [], timed: true, ticks: null, hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, dropWaits: [], timed: true, ticks: null, behindBySecond: new Map(), addresses: new Set(), provenance: [], hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
 /** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag). */
@@ -58,7 +73,7 @@ export function operation(run: RawRun, tags: Tags): OperationSamples {
   const key = tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
   let op = run.operations.get(key);
   if (!op) {
-    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {}, overloads: {} };
+    op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {}, overloads: {}, retries: 0 };
     run.operations.set(key, op);
   }
   return op;
@@ -83,9 +98,17 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
     for (const w of run.dropWaits) merged.dropWaits.push(w); // not push(...): an overloaded run drops hundreds of thousands
     merged.timed &&= run.timed;
     if (run.ticks) {
+      // Processes ran side by side: their ticks add up; time behind is judged per process (the worst).
       const t = merged.ticks ?? { count: 0, late: 0, maxLagMs: 0 };
+      const share = (x: RawRun["ticks"]) => (x?.behindMs !== undefined && x.wallMs ? x.behindMs / x.wallMs : -1);
+      const worst = share(run.ticks) > share(t) ? run.ticks : t;
       merged.ticks = { count: t.count + run.ticks.count, late: t.late + run.ticks.late, maxLagMs: Math.max(t.maxLagMs, run.ticks.maxLagMs) };
+      if (worst.behindMs !== undefined) Object.assign(merged.ticks, { behindMs: worst.behindMs, wallMs: worst.wallMs });
+      const windows = [t.worstWindow, run.ticks.worstWindow].filter((w): w is number => w !== undefined);
+      if (windows.length > 0) merged.ticks.worstWindow = Math.max(...windows);
     }
+    for (const a of run.addresses) merged.addresses.add(a);
+    merged.provenance.push(...run.provenance);
     for (const [name, host] of run.hosts) merged.hosts.set(name, host);
     if (run.firstSampleMs !== null) merged.firstSampleMs = Math.min(merged.firstSampleMs ?? Infinity, run.firstSampleMs);
     if (run.lastSampleMs !== null) merged.lastSampleMs = Math.max(merged.lastSampleMs ?? -Infinity, run.lastSampleMs);
@@ -96,6 +119,7 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
       into.measured += op.measured;
       for (const [colo, n] of Object.entries(op.colos)) into.colos[colo] = (into.colos[colo] ?? 0) + n;
       for (const [kind, n] of Object.entries(op.overloads)) into.overloads[kind] = (into.overloads[kind] ?? 0) + n;
+      into.retries += op.retries;
     }
   }
   return merged;

@@ -98,10 +98,15 @@ export function saturationWarning(result: BenchmarkResult | undefined, capacityP
   const k6 = result?.resources?.k6;
   if (!result?.generatorSaturated) return null;
   const ticks = result.generatorTicks;
+  const behind =
+    ticks?.behindShare !== undefined
+      ? `it was behind schedule ${(ticks.behindShare * 100).toFixed(1)} % of the run (≥ 10 % marks it), ${((ticks.worstWindowShare ?? 0) * 100).toFixed(0)} % of its worst 5 s (≥ 30 % marks it)`
+      : null;
   const late = ticks && ticks.count > 0 ? `${((ticks.late / ticks.count) * 100).toFixed(0)} % of its 50 ms ticks ran over 25 ms late (worst ${ticks.maxLagMs.toFixed(0)} ms; ≥ 10 % marks it)` : null;
-  const cpu = k6 ? `k6 used ${pct(k6.cpuMean)} CPU on average of the ${pct(capacityPct)} it can use (≥ 80 % marks it)` : null;
+  const window = k6?.cpuWindowPeak !== undefined ? `, ${pct(k6.cpuWindowPeak)} over its busiest 5 s (≥ 95 % marks it)` : "";
+  const cpu = k6 ? `k6 used ${pct(k6.cpuMean)} CPU on average of the ${pct(capacityPct)} it can use (≥ 80 % marks it)${window}` : null;
   const lines = [
-    `GENERATOR SATURATED: ${[cpu, late].filter((x) => x !== null).join("; ")}.`,
+    `GENERATOR SATURATED: ${[behind, late, cpu].filter((x) => x !== null).join("; ")}.`,
     "Its timers and requests ran late, so the latencies above include the generator's own delay.",
     "Lower the rate, run k6 on more cores or machines (--instances, k6-operator, Grafana Cloud k6).",
   ];

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { ProcessResources } from "../results/schema";
+import { WINDOW_SECONDS } from "./saturation";
 
 // CPU and memory of the processes of a run, sampled from /proc once a second: the load generator
 // (k6, every instance summed) and the local Worker (workerd). A load test whose generator is pinned
@@ -7,6 +8,20 @@ import type { ProcessResources } from "../results/schema";
 // sampler records nothing and results carry no `resources`.
 
 export type ProcessKind = "k6" | "workerd";
+
+/** Samples left out of the CPU windows: k6 parses the script and makes its VUs before the schedule starts. */
+const STARTUP_SAMPLES = 2;
+
+/** The highest mean of WINDOW_SECONDS consecutive per-second samples. */
+export function windowPeak(cpu: readonly number[]): number {
+  let best = 0;
+  for (let i = 0; i + WINDOW_SECONDS <= cpu.length; i++) {
+    let sum = 0;
+    for (let j = i; j < i + WINDOW_SECONDS; j++) sum += cpu[j] as number;
+    best = Math.max(best, sum / WINDOW_SECONDS);
+  }
+  return best;
+}
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux ABI Node runs on
 const PAGE_KB = 4;
@@ -116,6 +131,7 @@ export function sampleResources(pids: () => Partial<Record<ProcessKind, number[]
         out[kind] = {
           cpuPeak: round(Math.max(0, ...s.cpu)),
           cpuMean: round(mean(s.cpu)),
+          ...(s.cpu.length >= STARTUP_SAMPLES + WINDOW_SECONDS ? { cpuWindowPeak: round(windowPeak(s.cpu.slice(STARTUP_SAMPLES))) } : {}),
           rssPeakMB: round(Math.max(...s.rssMB)),
           rssMeanMB: round(mean(s.rssMB)),
           cpuSeconds: cpuSeconds(kind),

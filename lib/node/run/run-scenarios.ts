@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { buildAll } from "../../../esbuild.config.mjs";
@@ -22,6 +21,7 @@ import { childrenNamed, sampleResources } from "./resources";
 import { generatorCapacityPct } from "./saturation";
 import { expectedIterationMs, inspectVuPool } from "./vu-sizing";
 import { judgeAndRecord } from "./judge-record";
+import { gitState, thisMachine, type HarnessWord } from "../results/provenance";
 
 export interface RunRequest {
   root: string;
@@ -96,13 +96,6 @@ export interface RunReport {
   target: Target;
 }
 
-function gitCommit(root: string): string | undefined {
-  const res = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" });
-  if (res.status !== 0) return undefined;
-  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" });
-  return `${res.stdout.trim()}${dirty.stdout.trim() ? "-dirty" : ""}`;
-}
-
 /** Everything that can be wrong with the request is found here, before any k6 starts. */
 export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; target: Target; profile?: ProfileName } {
   if (req.scenarios.length === 0) throw inputError("name at least one scenario to run");
@@ -151,8 +144,11 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
       address = local.address;
       log(`perfdo: local perf.do Worker (workerd) on ${address}`);
     }
-    const env = scriptEnv({ profile, overrides: req.overrides, target, localAddress: address, resolve: req.resolve }, req.env ?? process.env);
-    const commit = gitCommit(req.root);
+    const git = gitState(req.root);
+    // The harness's word on the run, for the capture's P line (tools/k6/output/provenance.go).
+    const word: HarnessWord = { ...git, target: req.target.trim(), ...(req.resolve ? { resolve: req.resolve } : {}) };
+    const env = { ...scriptEnv({ profile, overrides: req.overrides, target, localAddress: address, resolve: req.resolve }, req.env ?? process.env), PERFDO_PROVENANCE: JSON.stringify(word) };
+    const commit = git;
     for (const entry of entries) {
       if (req.interrupt?.signal) break; // interrupted: no further scenario starts
       runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log, workerd: started }));
@@ -170,7 +166,7 @@ interface ScenarioJob {
   env: Record<string, string>;
   k6: K6;
   target: Target;
-  commit: string | undefined;
+  commit: { gitCommit: string; gitDirty: boolean | null };
   profile: ProfileName | undefined;
   compiled: K6Thresholds;
   log: (line: string) => void;
@@ -273,7 +269,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       fallbackHost: target.baseDomain,
       startedAt,
       k6Version: k6.version,
-      gitCommit: job.commit,
+      provenance: { ...job.commit, target: req.target.trim(), resolve: req.resolve, recordedBy: "run", generator: thisMachine() },
       runId,
       instances,
       vus,
