@@ -88,6 +88,51 @@ describe("latency corrected for coordinated omission", () => {
     assert.doesNotMatch(provisionedRun.stdout, /corrected for coordinated omission/, "nothing omitted, nothing to say");
   });
 
+  // Three kinds of target, each breaking another model's assumption, at the same load (40 it/s for
+  // 20 s), starved (5 VUs) and provisioned: the starved run's corrected p95 and p99 must come within
+  // 25 % of the provisioned run's measured ones on every kind.
+  //   release: every response due in a stall is held and all are released together at its end;
+  //   serial:  one request at a time (a Durable Object), 20 ms each; a stall holds the queue, which
+  //            then drains one by one, delaying requests long after the stall;
+  //   slow:    500 ms for every request, any number at once: the VU pool, not the target, is the limit.
+  const KINDS = {
+    release: { serviceMs: [2], ...STALL },
+    serial: { serviceMs: [20], serial: true, ...STALL },
+    slow: { serviceMs: [500] },
+  } as const;
+  it("comes within 25 % of a provisioned run on a target that releases a stall at once, one that drains it serially, and one that is slow but unlimited", async (t) => {
+    const dir = thresholds();
+    const runs = await Promise.all(
+      Object.entries(KINDS).flatMap(([kind, options]) =>
+        (["starved", "provisioned"] as const).map(async (pool) => {
+          const s = await startCalibrationServer({ ...options, log: false });
+          servers.push(s);
+          const results = tempDir("results");
+          const vus = pool === "starved" ? ["--vus", "5", "--max-vus", "5"] : ["--vus", "120", "--max-vus", "120"];
+          const res = await perfdo(["run", "calibration/ping", "--target", `local=${s.address}`, ...LOAD, ...vus, "--thresholds-dir", dir, "--results-dir", results]);
+          return { kind, pool, res, line: readResults(results)[0] };
+        }),
+      ),
+    );
+    const failures: string[] = [];
+    for (const kind of Object.keys(KINDS)) {
+      const starved = runs.find((r) => r.kind === kind && r.pool === "starved");
+      const provisioned = runs.find((r) => r.kind === kind && r.pool === "provisioned");
+      assert.ok(starved?.line?.latency && provisioned?.line?.latency, `${kind}: ${starved?.res.stdout}${starved?.res.stderr}${provisioned?.res.stderr}`);
+      const corrected = starved.line.corrected;
+      assert.ok(corrected && "model" in corrected, `${kind}: ${JSON.stringify(corrected)}`);
+      assert.ok((starved.line.droppedIterations ?? 0) > 20, `${kind}: the starved run dropped ${starved.line.droppedIterations}`);
+      assert.equal(provisioned.line.droppedIterations, 0, `${kind}: the provisioned run dropped none`);
+      for (const key of ["p95", "p99"] as const) {
+        const ratio = corrected[key] / provisioned.line.latency[key];
+        measured(t, `${kind}: starved corrected ${key} / provisioned ${key}`, ratio);
+        console.log(`${kind} ${key}: starved corrected ${corrected[key].toFixed(1)} ms (service ${starved.line.latency[key].toFixed(1)}), provisioned ${provisioned.line.latency[key].toFixed(1)} ms: ${ratio.toFixed(3)}`);
+        if (Math.abs(ratio - 1) > 0.25) failures.push(`${kind} ${key}: corrected ${corrected[key].toFixed(1)} ms vs provisioned ${provisioned.line.latency[key].toFixed(1)} ms (${ratio.toFixed(2)}x)`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
   it("a closed-model run says the correction does not apply, and a corrected limit fails saying why", async () => {
     const dir = thresholds();
     const results = tempDir("results");

@@ -18,7 +18,8 @@ export interface CalibrationOptions {
   stallMs?: number;
   /**
    * Serve one request at a time, as a Durable Object does: each service time starts when the previous
-   * one ends, so latency climbs with load past 1/service time requests a second (a sweep's knee).
+   * one ends, so latency climbs with load past 1/service time requests a second (a sweep's knee);
+   * after a stall the backlog drains one request at a time.
    */
   serial?: boolean;
   /** Every this many requests is answered 503 (errors on the run report's time axis); absent: none. */
@@ -95,10 +96,13 @@ export async function startCalibrationServer(options: CalibrationOptions = {}): 
       return;
     }
     const ms = service ? (service[next++ % service.length] as number) : 0;
-    const start = options.serial ? Math.max(arrived - origin, busyUntil) : arrived - origin;
-    const due = start + ms;
+    // Serial: one request at a time, first come first served; a stall holds the one in service and
+    // every one queued behind it, which then drain one by one (a Durable Object blocked, then catching
+    // up). Otherwise every request is served at once, and a stall releases all it held together.
+    const start = options.serial ? releaseTime(Math.max(arrived - origin, busyUntil), every, stall) : arrived - origin;
+    const due = releaseTime(start + ms, every, stall);
     if (options.serial) busyUntil = due;
-    const wait = releaseTime(due, every, stall) - (arrived - origin);
+    const wait = due - (arrived - origin);
     req.on("end", () => setTimeout(finish, Math.max(0, wait)));
   });
   server.keepAliveTimeout = 60_000;
