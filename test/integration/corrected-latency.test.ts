@@ -83,8 +83,8 @@ describe("latency corrected for coordinated omission", () => {
       assert.equal(outcome("p(50)<100")?.ok, true, JSON.stringify(line.thresholds));
       assert.ok(line.thresholds.filter((o) => !o.ok).every((o) => o.metric.startsWith("perfdo_corrected")), JSON.stringify(line.thresholds));
     }
-    assert.match(starvedRun.stdout, /corrected for coordinated omission \(drop-wait model/);
-    assert.match(starvedRun.stdout, /calibration\.ping: p50 [\d.]+, p95 [\d.]+ → [\d.]+, p99 [\d.]+ → [\d.]+ ms \(\d+ omitted request\(s\) back-filled\)/);
+    assert.match(starvedRun.stdout, /corrected for coordinated omission \(docs\/results.md/);
+    assert.match(starvedRun.stdout, /calibration\.ping: p50 [\d.]+, p95 [\d.]+ → [\d.]+, p99 [\d.]+ → [\d.]+ ms \(\d+ omitted request\(s\) back-filled, parallel target\)/);
     assert.doesNotMatch(provisionedRun.stdout, /corrected for coordinated omission/, "nothing omitted, nothing to say");
   });
 
@@ -100,6 +100,8 @@ describe("latency corrected for coordinated omission", () => {
     serial: { serviceMs: [20], serial: true, ...STALL },
     slow: { serviceMs: [500] },
   } as const;
+  /** The kind each target's responses show (omission.ts targetKindOf). */
+  const SEEN = { release: "parallel", serial: "serial", slow: "parallel" } as const;
   it("comes within 25 % of a provisioned run on a target that releases a stall at once, one that drains it serially, and one that is slow but unlimited", async (t) => {
     const dir = thresholds();
     const runs = await Promise.all(
@@ -122,6 +124,7 @@ describe("latency corrected for coordinated omission", () => {
       const corrected = starved.line.corrected;
       assert.ok(corrected && "model" in corrected, `${kind}: ${JSON.stringify(corrected)}`);
       assert.ok((starved.line.droppedIterations ?? 0) > 20, `${kind}: the starved run dropped ${starved.line.droppedIterations}`);
+      assert.equal(corrected.model === "omission" && corrected.target, SEEN[kind as keyof typeof KINDS], `${kind}: the kind of target`);
       assert.equal(provisioned.line.droppedIterations, 0, `${kind}: the provisioned run dropped none`);
       for (const key of ["p95", "p99"] as const) {
         const ratio = corrected[key] / provisioned.line.latency[key];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LatencyAccumulator } from "../../lib/node/results/accumulator";
 import { toBenchmarkResults } from "../../lib/node/results/convert";
-import { correctionOf, correctLatency, DropWaits, NOT_OPEN_MODEL, NO_TIMES } from "../../lib/node/results/omission";
+import { correctionOf, correctLatency, NOT_OPEN_MODEL, NO_TIMES, TimelineRecorder, type ScenarioTimeline } from "../../lib/node/results/omission";
 import { emptyRawRun, mergeRawRuns, operation } from "../../lib/node/results/raw-run";
 import { compileThresholds } from "../../lib/node/thresholds/compile";
 import { closeVacuousThresholds } from "../../lib/node/thresholds/evaluate";
@@ -14,45 +14,88 @@ const accumulator = (values: number[]): LatencyAccumulator => {
   return acc;
 };
 
-describe("drop waits", () => {
-  it("a drop waits for the first response of its own scenario that completed after it", () => {
-    const waits = new DropWaits();
-    waits.completion("a", 100); // before any drop: nothing to answer
-    waits.drop("a", 1_000);
-    waits.drop("a", 1_200);
-    waits.drop("b", 1_100);
-    waits.completion("a", 900); // completed before the drops were due: not a free VU for them
-    waits.completion("b", 1_500);
-    waits.completion("a", 2_000);
-    waits.drop("a", 2_500);
-    assert.deepEqual(waits.finish(3_000), [
-      { scenario: "b", waitMs: 400 },
-      { scenario: "a", waitMs: 1_000 },
-      { scenario: "a", waitMs: 800 },
-      { scenario: "a", waitMs: 500 }, // never answered: it waited at least until the run ended
-    ]);
-  });
-});
+/** A timeline of one operation `x` of scenario `s`: responses [sent, latency] and drop due times. */
+function timeline(responses: Array<[number, number]>, drops: number[]): ScenarioTimeline {
+  const t = new TimelineRecorder();
+  for (const [sent, latency] of responses) t.response("s", "x", sent + latency, latency);
+  for (const d of drops) t.drop("s", d);
+  return t.timelines.get("s") as ScenarioTimeline;
+}
 
 describe("corrected latency", () => {
-  it("back-fills each drop with its wait plus the median service time, in the operation's share of an iteration", () => {
-    const op = { latency: accumulator([1, 2, 3, 4, 5]), scenario: "s" };
-    const waits = [100, 200, 300, 400].map((waitMs) => ({ scenario: "s", waitMs }));
-    // 5 requests in 10 iterations: one request every other dropped iteration.
-    const half = correctLatency(op, [...waits, { scenario: "other", waitMs: 9_999 }], 10);
-    assert.equal(half.omitted, 2);
-    assert.equal(half.latency.count, 7);
-    assert.equal(half.latency.max, 403);
-    // One request per iteration: one per drop.
-    const whole = correctLatency(op, waits, 5);
-    assert.equal(whole.omitted, 4);
-    assert.deepEqual([whole.latency.min, whole.latency.max], [1, 403]);
-    assert.equal(op.latency.count, 5, "the service times are left as they are");
+  // A stall of 1,000 ms at 0: 6 requests sent at 0–100 ms held to its end and released together
+  // (2 ms service); 35 drops due over the stall; then the freed VUs send on time again.
+  const stalled: Array<[number, number]> = [0, 20, 40, 60, 80, 100].map((s) => [s, 1_002 - s]);
+  const after: Array<[number, number]> = Array.from({ length: 40 }, (_, i) => [1_002 + i * 25, 2]);
+  const drops = Array.from({ length: 35 }, (_, i) => 125 + i * 25);
+
+  it("on a target that releases a stall at once, each missing user waits until the stall's end", () => {
+    const t = timeline([...stalled, ...after], drops);
+    const c = correctLatency({ latency: accumulator([...stalled, ...after].map(([, l]) => l)), key: "x" }, t, 1);
+    assert.equal(c.target, "parallel", "the held responses completed together");
+    assert.equal(c.omitted, 35);
+    // Truth for a user due at d: 1,002 − d. The interpolation between the last send before and the first after gives it within a send's spacing.
+    assert.ok(Math.abs((c.latency.max as number) - 1_002) < 30, `${c.latency.max}`);
+    // 81 values: 40 at 2 ms, the 35 missing at 1,002 − d (27 … 877), the 6 held (902 … 1,002). The
+    // truth's p95 is the held 922; its p60, a missing user's 227 (waiting as if for the last held request: ~900).
+    assert.ok(Math.abs((c.latency.percentile(95) as number) - 922) < 30, `p95 ${c.latency.percentile(95)}`);
+    assert.ok(Math.abs((c.latency.percentile(60) as number) - 227) < 30, `p60 ${c.latency.percentile(60)}`);
+  });
+
+  it("on a serial target, the missing users queue one by one and delay the requests after them", () => {
+    // 20 ms per request, one at a time: the 6 held leave 20 ms apart after the stall, then the rest.
+    const held: Array<[number, number]> = [0, 20, 40, 60, 80, 100].map((s, i) => [s, 1_000 + 20 * (i + 1) - s]);
+    const later: Array<[number, number]> = Array.from({ length: 40 }, (_, i) => [1_120 + i * 25, 20]);
+    const t = timeline([...held, ...later], drops);
+    const c = correctLatency({ latency: accumulator([...held, ...later].map(([, l]) => l)), key: "x" }, t, 1);
+    assert.equal(c.target, "serial", "overlapping completions 20 ms apart: one at a time");
+    // The first missing user (due at 125) leaves after the 6 held: 1,140, waiting 1,015 ms; the last
+    // (due at 975) after them and the 34 before it: 1,820, waiting 845 ms where the stall alone says 25.
+    const lastDue = drops[drops.length - 1] as number;
+    assert.ok(Math.abs((c.latency.max as number) - (1_140 - 125)) < 30, `${c.latency.max}`);
+    assert.ok((c.latency.percentile(60) as number) > 1_000 - lastDue + 100, "not only the stall: the queue ahead too");
+    // The requests sent after the stall wait behind the backlog: the first of them leaves at ~1,840.
+    assert.ok((c.latency.percentile(50) as number) > 100, `${c.latency.percentile(50)}`);
+  });
+
+  it("on a slow target with any number at once, a missing user sees the same 500 ms, no wait for a VU", () => {
+    // 5 VUs, 500 ms each, sending as each frees: 10/s sent, 30/s dropped.
+    const sent: Array<[number, number]> = Array.from({ length: 50 }, (_, i) => [Math.floor(i / 5) * 500 + (i % 5) * 100, 500]);
+    const missing = Array.from({ length: 150 }, (_, i) => 10 + i * (5_000 / 150));
+    const t = timeline(sent, missing);
+    const c = correctLatency({ latency: accumulator(sent.map(([, l]) => l)), key: "x" }, t, 1);
+    assert.equal(c.target, "parallel");
+    assert.equal(c.omitted, 150);
+    assert.ok(Math.abs((c.latency.percentile(99) as number) - 500) < 5, `${c.latency.percentile(99)}`);
+  });
+
+  it("gives bounds, parallel below and serial above, when the responses cannot tell the kind", () => {
+    // No two requests ever in flight together: nothing shows how the target serves several.
+    const sent: Array<[number, number]> = Array.from({ length: 20 }, (_, i) => [i * 100, 50]);
+    const t = timeline(sent, [30, 31, 32, 33, 34, 35]);
+    const c = correctLatency({ latency: accumulator(sent.map(([, l]) => l)), key: "x" }, t, 1);
+    assert.equal(c.target, "unknown");
+    assert.ok(c.bounds, JSON.stringify(c));
+    assert.ok(c.bounds.p99[0] <= c.bounds.p99[1] && c.bounds.p99[1] > c.bounds.p99[0], JSON.stringify(c.bounds));
+    assert.equal(c.latency.percentile(99), c.bounds.p99[0], "the figures are the parallel end's");
+  });
+
+  it("back-fills in the operation's share of an iteration, and leaves the service times as they are", () => {
+    const sent: Array<[number, number]> = [[0, 10], [100, 10], [200, 10], [300, 10]];
+    const t = timeline(sent, [50, 60, 70, 80]);
+    const op = { latency: accumulator(sent.map(([, l]) => l)), key: "x" };
+    assert.equal(correctLatency(op, t, 0.5).omitted, 2);
+    assert.equal(correctLatency(op, t, 1).omitted, 4);
+    assert.equal(op.latency.count, 4);
   });
 
   it("keeps every drop of an overloaded run through a merge (bench:overhead's run drops 330,000 in 8 s)", () => {
-    const run = { ...emptyRawRun(), droppedIterations: 400_000, dropWaits: Array.from({ length: 400_000 }, () => ({ scenario: "s", waitMs: 1 })) };
-    assert.equal(mergeRawRuns([run, emptyRawRun()]).dropWaits.length, 400_000);
+    const run = emptyRawRun();
+    run.droppedIterations = 400_000;
+    const recorder = new TimelineRecorder();
+    for (let i = 0; i < 400_000; i++) recorder.drop("s", i);
+    run.timelines = recorder.timelines;
+    assert.equal(mergeRawRuns([run, emptyRawRun()]).timelines.get("s")?.drops.length, 400_000);
   });
 
   it("does not apply to a closed-model run, nor to a capture of histograms", () => {
@@ -86,9 +129,12 @@ describe("corrected latency", () => {
     assert.equal(closed.report.byOperation.get("x")?.[0]?.ok, false);
     assert.match(closed.problems.join("\n"), /x: corrected latency does not apply \(closed model/);
 
-    const open = { ...raw, openModel: true, droppedIterations: 1, dropWaits: [{ scenario: "s", waitMs: 100 }], operations: new Map(raw.operations) };
+    const recorder = new TimelineRecorder();
+    [1, 2, 3].forEach((v, i) => recorder.response("s", "x", i * 10 + v, v));
+    recorder.drop("s", 15);
+    const open = { ...raw, openModel: true, droppedIterations: 1, timelines: recorder.timelines, operations: new Map(raw.operations) };
     const [openLine] = toBenchmarkResults(open, null, { ...ctx, vus: { preAllocated: 1, max: 1, sizedBy: "flags" } });
-    assert.ok(openLine?.corrected && "model" in openLine.corrected);
-    assert.deepEqual([openLine.corrected.omitted, openLine.corrected.max], [1, 102]);
+    assert.ok(openLine?.corrected && "model" in openLine.corrected && openLine.corrected.model === "omission");
+    assert.equal(openLine.corrected.omitted, 1);
   });
 });

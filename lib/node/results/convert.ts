@@ -117,7 +117,10 @@ export function toBenchmarkResults(
       const correction = correctionOf({ ...raw, openModel: raw.openModel || ctx.vus !== undefined }, op);
       const stats = correction.applies ? correction.latency.stats() : null;
       if (!correction.applies) result.corrected = { applies: false, reason: correction.reason };
-      else if (stats) result.corrected = { model: "drop-wait", p50: stats.p50, p95: stats.p95, p99: stats.p99, max: stats.max, mean: stats.mean, omitted: correction.omitted };
+      else if (stats) {
+        result.corrected = { model: "omission", target: correction.target, p50: stats.p50, p95: stats.p95, p99: stats.p99, max: stats.max, mean: stats.mean, omitted: correction.omitted };
+        if (correction.bounds) result.corrected.bounds = correction.bounds;
+      }
     }
     if (op.tags.cold_start === "true") result.coldStart = true;
     const datasetSize = optionalInt(op.tags.dataset_size);

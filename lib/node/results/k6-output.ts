@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DropWaits } from "./omission";
+import { operationKey, TimelineRecorder } from "./omission";
 import { readPerfdoOutput, type SampleObserver } from "./perfdo-output";
 import { forEachLine, rawChunks } from "./raw-lines";
 import { addressText } from "./provenance";
@@ -60,7 +60,7 @@ class RawOutputReader {
   private durationPoints = 0;
   private secondText = "";
   private secondMs = NaN;
-  private readonly drops = new DropWaits();
+  private readonly timeline = new TimelineRecorder();
 
   constructor(private readonly source: string) {}
 
@@ -113,12 +113,14 @@ class RawOutputReader {
     const fast = this.slice(line);
     const point = fast ? { time: fast.time, value: fast.value, tags: this.tags(fast.tags) } : this.parsePoint(line);
     const op = operation(this.run, point.tags);
+    const t = this.timeMs(point.time);
     if (!measured && point.tags.expected_response === "false") op.failures++;
-    else op.latency.record(point.value);
+    else {
+      op.latency.record(point.value);
+      this.timeline.response(point.tags.scenario ?? "", operationKey(point.tags), t, point.value);
+    }
     if (measured) op.measured++;
     if (!measured) this.durationPoints++;
-    const t = this.timeMs(point.time);
-    this.drops.completion(point.tags.scenario ?? "", t);
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
   }
@@ -200,7 +202,7 @@ class RawOutputReader {
       const point = this.parsePoint(buf.toString("utf8", start, end));
       this.run.droppedIterations += point.value;
       const t = this.timeMs(point.time);
-      for (let i = 0; i < point.value; i++) this.drops.drop(point.tags.scenario ?? "", t);
+      for (let i = 0; i < point.value; i++) this.timeline.drop(point.tags.scenario ?? "", t);
     } else if (buf[start + 2] === 0x74 /* {"t */ && startsWith(buf, start, end, METRIC_DECLARATION) && buf.subarray(start, end).includes(DURATION_DECLARED)) {
       this.durationDeclared = true;
     }
@@ -211,7 +213,7 @@ class RawOutputReader {
       // Never report "no requests" because k6 changed how it writes points.
       throw new Error(`${this.source}: declares http_req_duration but no point was recognised; has k6's JSON output format changed?`);
     }
-    this.run.dropWaits = this.drops.finish(this.run.lastSampleMs ?? 0);
+    this.run.timelines = this.timeline.timelines;
     return this.run;
   }
 }

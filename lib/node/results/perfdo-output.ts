@@ -2,7 +2,7 @@ import * as hdr from "hdr-histogram-js";
 import { z } from "zod";
 import { LatencyAccumulator } from "./accumulator";
 import { forEachLine, rawChunks } from "./raw-lines";
-import { DropWaits } from "./omission";
+import { operationKey, TimelineRecorder } from "./omission";
 import { emptyRawRun, operation, type CaptureProvenance, type RawRun, type Tags } from "./raw-run";
 import { addressText } from "./provenance";
 import { worstWindowShare } from "../run/saturation";
@@ -52,7 +52,7 @@ class PerfdoOutputReader {
   private startMs = NaN;
   private ended = false;
   private endMicros = 0;
-  private readonly drops = new DropWaits();
+  private readonly timeline = new TimelineRecorder();
 
   constructor(
     private readonly source: string,
@@ -79,14 +79,16 @@ class PerfdoOutputReader {
     const t = this.startMs + micros / 1000;
     this.observe?.(s.metric, s.tags, t, value);
     if (!LATENCY_METRICS.has(s.metric)) {
-      if (s.metric === "dropped_iterations") this.drops.drop(s.tags.scenario ?? "", t);
+      if (s.metric === "dropped_iterations") this.timeline.drop(s.tags.scenario ?? "", t);
       return; // the other events (VUs, failed requests and checks) are for the observer; totals come from A lines
     }
     const op = operation(this.run, s.tags);
     if (s.metric === "http_req_duration" && s.tags.expected_response === "false") op.failures++;
-    else op.latency.record(value);
+    else {
+      op.latency.record(value);
+      this.timeline.response(s.tags.scenario ?? "", operationKey(s.tags), t, value);
+    }
     if (s.metric === "perfdo_latency") op.measured++;
-    this.drops.completion(s.tags.scenario ?? "", t);
     if (this.run.firstSampleMs === null || t < this.run.firstSampleMs) this.run.firstSampleMs = t;
     if (this.run.lastSampleMs === null || t > this.run.lastSampleMs) this.run.lastSampleMs = t;
   }
@@ -233,7 +235,7 @@ class PerfdoOutputReader {
   finish(): RawRun {
     if (this.run.lines === 0) throw new Error(`${this.source}: empty (k6 did not start the perfdo output)`);
     if (!this.ended) throw new Error(`${this.source}: cut short (no end line): k6 did not stop cleanly`);
-    this.run.dropWaits = this.drops.finish(this.startMs + this.endMicros / 1000);
+    this.run.timelines = this.timeline.timelines;
     if (this.run.ticks) {
       this.run.ticks.wallMs = this.endMicros / 1000;
       this.run.ticks.worstWindow = worstWindowShare(this.run.behindBySecond);

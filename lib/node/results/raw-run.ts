@@ -1,5 +1,5 @@
 import { LatencyAccumulator } from "./accumulator";
-import type { DropWait } from "./omission";
+import { mergeTimelines, operationKey, type OmissionTimelines } from "./omission";
 
 // What a run's raw output boils down to, whichever format k6 wrote it in (k6's JSON output, read by
 // k6-output.ts, or the perfdo output extension's, read by perfdo-output.ts).
@@ -38,8 +38,8 @@ export interface RawRun {
   droppedIterations: number;
   /** Iterations by k6 scenario (the `scenario` tag): each operation's share of a dropped one. */
   scenarioIterations: Record<string, number>;
-  /** Each dropped iteration's wait until a VU of its scenario was free (omission.ts). */
-  dropWaits: DropWait[];
+  /** Per scenario: each successful response's send time and latency, and each drop's due time (omission.ts). */
+  timelines: OmissionTimelines;
   /** Every response has its own time (false for the pod-log form, whose series are histograms). */
   timed: boolean;
   /**
@@ -64,13 +64,13 @@ export interface RawRun {
 }
 
 export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, dropWaits: [], timed: true, ticks: null, behindBySecond: new Map(), addresses: new Set(), provenance: [], hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
+  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, timelines: new Map(), timed: true, ticks: null, behindBySecond: new Map(), addresses: new Set(), provenance: [], hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
 /** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag). */
 export function operation(run: RawRun, tags: Tags): OperationSamples {
   const name = tags.name ?? tags.url ?? "unnamed";
-  const key = tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
+  const key = operationKey(tags);
   let op = run.operations.get(key);
   if (!op) {
     op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {}, overloads: {}, retries: 0 };
@@ -95,7 +95,7 @@ export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
     merged.iterations += run.iterations;
     merged.droppedIterations += run.droppedIterations;
     for (const [scenario, n] of Object.entries(run.scenarioIterations)) merged.scenarioIterations[scenario] = (merged.scenarioIterations[scenario] ?? 0) + n;
-    for (const w of run.dropWaits) merged.dropWaits.push(w); // not push(...): an overloaded run drops hundreds of thousands
+    mergeTimelines(merged.timelines, run.timelines);
     merged.timed &&= run.timed;
     if (run.ticks) {
       // Processes ran side by side: their ticks add up; time behind is judged per process (the worst).

@@ -20,20 +20,24 @@ export const LatencySchema = z.strictObject({
 
 /**
  * Latency corrected for coordinated omission (results/omission.ts, docs/results.md): the responses
- * plus every request k6 dropped, each back-filled with its wait for a free VU and the median service
- * time. Or why it does not apply (a closed-model run; a capture without each response's time).
+ * plus every request k6 dropped, each back-filled with what the kind of target the run faced would
+ * have given it. Or why it does not apply (a closed-model run; a capture without each response's time).
  */
+const correctedFigures = { p50: ms, p95: ms, p99: ms, max: ms, mean: ms, omitted: z.number().int().nonnegative() };
 export const CorrectedLatencySchema = z.union([
   z.strictObject({
-    model: z.literal("drop-wait"),
-    p50: ms,
-    p95: ms,
-    p99: ms,
-    max: ms,
-    mean: ms,
-    /** Requests back-filled for dropped iterations (0: nothing was omitted, the figures are the service times'). */
-    omitted: z.number().int().nonnegative(),
+    model: z.literal("omission"),
+    /** The kind of target the responses showed: parallel (serves any number at once), serial (one at a time), unknown. */
+    target: z.enum(["parallel", "serial", "unknown"]),
+    ...correctedFigures,
+    /**
+     * When the run could not tell the kind: p95 and p99 under each assumption, [parallel: missing
+     * users queue behind no one, serial: they queue one at a time]. The figures above are the parallel end's.
+     */
+    bounds: z.strictObject({ p95: z.tuple([ms, ms]), p99: z.tuple([ms, ms]) }).optional(),
   }),
+  /** Lines written before 2026-12-07: the drop-wait model, which the omission model replaced. */
+  z.strictObject({ model: z.literal("drop-wait"), ...correctedFigures }),
   z.strictObject({ applies: z.literal(false), reason: z.string().min(1) }),
 ]);
 

@@ -61,10 +61,12 @@ export function correctedLines(results: readonly BenchmarkResult[]): string | nu
   const lines = results.flatMap((r) => {
     const c = r.corrected;
     if (!c || !("model" in c) || c.omitted === 0) return [];
-    return [`  ${r.name}: p50 ${ms(c.p50)}, p95 ${ms(r.latency?.p95)} → ${ms(c.p95)}, p99 ${ms(r.latency?.p99)} → ${ms(c.p99)} ms (${c.omitted} omitted request(s) back-filled)`];
+    const kind = c.model === "omission" ? `, ${c.target === "unknown" ? "target kind unknown" : `${c.target} target`}` : "";
+    const bounds = c.model === "omission" && c.bounds ? `; bounds p95 ${ms(c.bounds.p95[0])}–${ms(c.bounds.p95[1])}, p99 ${ms(c.bounds.p99[0])}–${ms(c.bounds.p99[1])} ms (parallel–serial)` : "";
+    return [`  ${r.name}: p50 ${ms(c.p50)}, p95 ${ms(r.latency?.p95)} → ${ms(c.p95)}, p99 ${ms(r.latency?.p99)} → ${ms(c.p99)} ms (${c.omitted} omitted request(s) back-filled${kind})${bounds}`];
   });
   if (lines.length === 0) return null;
-  return ["corrected for coordinated omission (drop-wait model; docs/results.md, \"Corrected latency\"): service → corrected", ...lines].join("\n");
+  return ["corrected for coordinated omission (docs/results.md, \"Corrected latency\"): service → corrected", ...lines].join("\n");
 }
 
 /**
