@@ -7,6 +7,7 @@ export const FAULTS = {
   "cache-shallow-invalidate": "invalidate-cascade drops the key alone, not the entries depending on it",
   "temporal-drops-writes": "every third POST /temporal/put is acknowledged but not kept",
   "iceberg-no-pruning": "Iceberg queries read every data file and row group (no partition, bounds, statistics or bloom filter pruning)",
+  "r2-unavailable": "every call to the Iceberg bucket fails, as an R2 outage would",
   "dedup-forgets": "transactions' dedup remembers no id, so duplicates and idempotent repeats run again",
   "cdc-drops-batch-tail": "POST /cdc/capture/batch acknowledges every event but logs all but the last",
   "timers-never-fire": "the object's alarm fires no timer",

@@ -3,7 +3,7 @@ import { featureRouter, migrate, SCHEMA_TABLE, UNSERVED, type Feature, type Feat
 import { CLAIMED, FEATURE_BY_NAME, FEATURES } from "./features";
 import { faultOf } from "./faults";
 import { fail } from "./http";
-import { gatewayStore, r2Store } from "./iceberg/store";
+import { failingStore, gatewayStore, r2Store } from "./iceberg/store";
 import { namespaceFromHost } from "./namespace";
 import { serves } from "./namespaces";
 import { segmentRouter, type SegmentRouter } from "./segment-router";
@@ -48,7 +48,10 @@ export class PerfDO extends DurableObject<Env> {
       // After the response has gone: abort() throws into whatever is running in the object.
       resetSoon: () => void setTimeout(() => ctx.abort("reset on request (cold start measurement)"), 0),
       deleteAll: () => ctx.storage.deleteAll(),
-      store: env.ICEBERG ? r2Store(env.ICEBERG) : env.ICEBERG_STORE ? gatewayStore(env.ICEBERG_STORE) : null,
+      store:
+        env.PERFDO_LOCAL === "1" && faultOf(env.PERFDO_FAULT) === "r2-unavailable"
+          ? failingStore()
+          : env.ICEBERG ? r2Store(env.ICEBERG) : env.ICEBERG_STORE ? gatewayStore(env.ICEBERG_STORE) : null,
       // The Worker's own entry refuses a request without the deployment's token (access.ts): an
       // object calling through it is a client like any other and carries it.
       owners: (hook) => FEATURES.filter((f) => f[hook] !== undefined).map((f) => (this.ready(f), f)),

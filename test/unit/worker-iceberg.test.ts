@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { icebergRead } from "icebird";
 import type { Miniflare } from "miniflare";
 import Papa from "papaparse";
+import { ensureGoTool } from "../../lib/node/tools/go-tool";
 import { startWorkerMiniflare, type WorkerUnderTest } from "../support/worker-miniflare";
 
 // The reference Worker's Iceberg tables, written into miniflare's R2 and then read by an independent
@@ -67,6 +70,32 @@ describe("Iceberg tables on R2", () => {
     }
   });
 
+  it("are read whole by Apache's iceberg-go (another family of reader), every row equal to its CSV row", async () => {
+    // The bucket's objects as files; iceberg-read (tools/iceberg-read) maps r2://perfdo-iceberg/<key> to them.
+    const bucket = await mf.getR2Bucket("ICEBERG");
+    const dir = mkdtempSync(join(tmpdir(), "perfdo-bucket-"));
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await bucket.list({ prefix: "warehouse/naics/", cursor });
+        for (const o of page.objects) {
+          const file = join(dir, o.key);
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, new Uint8Array(await ((await bucket.get(o.key)) as { arrayBuffer(): Promise<ArrayBuffer> }).arrayBuffer()));
+        }
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      const res = spawnSync(ensureGoTool(ROOT, "iceberg-read"), [dir, "naics"], { encoding: "utf8", maxBuffer: 1 << 26 });
+      assert.equal(res.status, 0, res.stderr);
+      const rows = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, string>);
+      assert.equal(rows.length, naics.length);
+      const byCode = new Map(rows.map((r) => [r.code, r]));
+      for (const row of naics) assert.deepEqual(byCode.get(row.code as string), { code: row.code, title: row.title, level: row.level, parent: row.parent });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a point lookup reads one data file and one row group; a cached one reads nothing; a missing code is ruled out by the bloom filter", async () => {
     const row = naics[1234] as Record<string, string>;
     const cold = await call("naics", "GET", `/naics/${row.code}?cold=true`);
@@ -78,7 +107,12 @@ describe("Iceberg tables on R2", () => {
     assert.equal(p.rowGroups.read, 1, JSON.stringify(p));
     assert.equal(p.reads.dataFiles, 1);
     assert.ok(p.reads.metadataFiles >= 3, "cold: version hint, metadata, manifest list and manifest read from R2");
-    const warm = await call("naics", "GET", `/naics/${row.code}`);
+    // Cached: another code of the same row group (NAICS: 50 rows a group, sorted, by sector), not the one just read.
+    const sector = naics.filter((r) => (r.code as string).startsWith((row.code as string).slice(0, 2)));
+    const at = sector.findIndex((r) => r.code === row.code);
+    const other = sector[Math.floor(at / 50) * 50 === at ? at + 1 : at - 1] as Record<string, string>;
+    const warm = await call("naics", "GET", `/naics/${other.code}`);
+    assert.equal((warm.json.row as Record<string, string>).title, other.title);
     const w = warm.json.pruning as Pruning;
     assert.deepEqual(w.reads, { objects: 0, bytes: 0, metadataFiles: 0, dataFiles: 0 });
     assert.equal(w.cached, true);
@@ -91,13 +125,31 @@ describe("Iceberg tables on R2", () => {
     assert.ok((miss.json.pruning as Pruning).rowGroups.prunedByBloom >= 1, JSON.stringify(miss.json.pruning));
   });
 
-  it("answers the same row scattered to every shard as targeted to the owner", async () => {
+  it("answers the same row scattered to every shard as targeted to the owner; every shard does its own lookup", async () => {
     const row = naics[42] as Record<string, string>;
-    const scattered = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${row.code}&scatter=true`);
+    const scattered = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${row.code}&scatter=true&cold=true`);
     const targeted = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${row.code}&scatter=false`);
     assert.equal(scattered.json.shardsQueried, 4);
     assert.equal(targeted.json.shardsQueried, 1);
     assert.deepEqual(scattered.json.row, targeted.json.row);
     assert.equal((scattered.json.row as Record<string, string>).title, row.title);
+    // Cold, every shard read the metadata and the one data file from R2 itself.
+    const shards = scattered.json.pruning as Pruning[];
+    assert.equal(shards.length, 4);
+    for (const p of shards) assert.ok(p.reads.dataFiles === 1 && p.reads.metadataFiles >= 3 && p.files.read === 1, JSON.stringify(p));
+  });
+
+  it("answers 502 naming R2 when the bucket fails, never 404", async () => {
+    const failing = await startWorkerMiniflare({ PERFDO_FAULT: "r2-unavailable" });
+    try {
+      const res = await failing.mf.dispatchFetch("https://naics.perf.do/naics/11?cold=true");
+      const body = (await res.json()) as { error?: string };
+      assert.equal(res.status, 502, JSON.stringify(body));
+      assert.match(JSON.stringify(body), /R2: get warehouse\/naics\/metadata\/version-hint\.text: the bucket is unavailable/);
+      const scatter = await failing.mf.dispatchFetch("https://iceberg.perf.do/iceberg/tables/naics/lookup?key=11&scatter=true");
+      assert.equal(scatter.status, 502, await scatter.text());
+    } finally {
+      await failing.dispose();
+    }
   });
 });

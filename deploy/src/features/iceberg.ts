@@ -3,6 +3,7 @@ import { s as v, withBody } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { TableReader, type Pruning } from "../iceberg/read";
+import { R2Error } from "../iceberg/store";
 import { tableRoot, writeTable, type TableRow, type TableSpec } from "../iceberg/table";
 import { fnv1a } from "../shard-routing";
 import { all, param } from "../sql";
@@ -13,7 +14,9 @@ import { all, param } from "../sql";
 // lookups (`GET /naics/:code`, `GET /unspsc/:code`) from the NAICS and UNSPSC tables. Every object
 // reads the bucket itself and keeps what it read in memory (read.ts): `?cold=true` drops that first.
 // `?scatter=true` asks every shard object (`iceberg/shard-<i>`, each owning the partitions that
-// hash to it) and gathers; without it only the shard owning the key's partition is asked.
+// hash to it) and gathers: each shard does its own lookup (reading the bucket unless it has the
+// data) and answers the rows of the partitions it owns; without it only the owner is asked. A bucket
+// that fails answers 502 naming R2, never "not found".
 
 export const ICEBERG_TABLES: Record<string, TableSpec> = {
   // NAICS by sector (the code's first two digits), 50 rows a row group: its 2,193 rows in ~24 files.
@@ -45,15 +48,25 @@ function readerFor(ctx: FeatureContext, table: string): TableReader | null {
   return readers.get(table) ?? (readers.set(table, new TableReader(ctx.store, table)), readers.get(table) as TableReader);
 }
 
-/** The shard side of a scattered lookup: a shard answers for the partitions it owns, and at once (empty) for another's. */
+/**
+ * The shard side of a lookup: every shard asked does the lookup itself (its own reads of the
+ * bucket, its own caches), and answers the rows of the partitions it owns, so a scatter costs what
+ * asking every shard costs and gathers each row once.
+ */
 async function shardLookup(ctx: FeatureContext, p: { table: string; min: string; max: string; cold?: boolean; shard?: number }): Promise<{ rows: TableRow[]; pruning: Pruning | null }> {
   const spec = ICEBERG_TABLES[p.table] as TableSpec;
-  if (shardOf(p.min.slice(0, spec.truncate)) !== p.shard) return { rows: [], pruning: null };
   const r = readerFor(ctx, p.table);
   if (!r) throw new Error(NO_BUCKET);
   const { rows, report } = await r.query(p.min, p.max, { cold: p.cold, pruning: ctx.fault !== "iceberg-no-pruning" });
-  return { rows, pruning: report };
+  return { rows: rows.filter((row) => shardOf(String(row[spec.key] ?? "").slice(0, spec.truncate)) === p.shard), pruning: report };
 }
+
+/** A failed read: the bucket's failure is a 502 that names R2; anything else is the table's absence. */
+const failure = (table: string, err: unknown): Response => {
+  const message = (err as Error).message;
+  // Through an RPC to a shard the error arrives as a plain Error whose message keeps "R2: ".
+  return err instanceof R2Error || /\bR2: /.test(message) ? fail(502, `table ${table}: ${message.replace(/^R2Error: /, "")}`) : fail(404, `table ${table}: ${message}`);
+};
 
 function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   const reader = (table: string): TableReader | Response => readerFor(ctx, table) ?? fail(503, NO_BUCKET);
@@ -70,7 +83,7 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
       const { rows, report } = await r.query(min, max, { cold, pruning: pruning() });
       return { rows, pruning: report };
     } catch (err) {
-      return fail(404, `table ${table}: ${(err as Error).message}`);
+      return failure(table, err);
     }
   };
 
@@ -87,7 +100,12 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     if (!ctx.store) return fail(503, NO_BUCKET);
     const rows = all<{ row: string }>(ctx.sql, "SELECT row FROM ice_stage WHERE tbl = ? ORDER BY seq", table).map((r) => JSON.parse(r.row) as TableRow);
     if (rows.length === 0) return fail(409, `nothing staged for ${table}`);
-    const written = await writeTable(ctx.store, table, ICEBERG_TABLES[table] as TableSpec, rows);
+    let written;
+    try {
+      written = await writeTable(ctx.store, table, ICEBERG_TABLES[table] as TableSpec, rows);
+    } catch (err) {
+      return failure(table, err);
+    }
     ctx.sql.exec("DELETE FROM ice_stage WHERE tbl = ?", table);
     readersOf.get(ctx)?.delete(table);
     return json({ table, location: tableRoot(table), ...written }, 201);
@@ -100,7 +118,7 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     try {
       return json(await r.describe());
     } catch (err) {
-      return fail(404, `table ${table}: ${(err as Error).message}`);
+      return failure(table, err);
     }
   });
 
@@ -122,7 +140,12 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     const owner = shardOf(key.slice(0, spec.truncate));
     const shards = scatter === "true" ? Array.from({ length: ICEBERG_SHARDS }, (_, i) => i) : [owner];
     const started = performance.now();
-    const parts = await Promise.all(shards.map((i) => ctx.peer(`${ctx.namespace()}/shard-${i}`).call<{ rows: TableRow[]; pruning: Pruning | null }>("iceberg", "lookup", { table, min: key, max: key, cold, shard: i })));
+    let parts: Array<{ rows: TableRow[]; pruning: Pruning | null }>;
+    try {
+      parts = await Promise.all(shards.map((i) => ctx.peer(`${ctx.namespace()}/shard-${i}`).call<{ rows: TableRow[]; pruning: Pruning | null }>("iceberg", "lookup", { table, min: key, max: key, cold, shard: i })));
+    } catch (err) {
+      return failure(table, err);
+    }
     const rows = parts.flatMap((p) => p.rows);
     return json({ table, key, row: rows[0] ?? null, found: rows.length > 0, scatter: scatter === "true", shardsQueried: shards.length, ownerShard: owner, gatherMs: performance.now() - started, pruning: parts.map((p) => p.pruning) });
   });

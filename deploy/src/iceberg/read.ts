@@ -27,6 +27,8 @@ interface Table {
   name: string;
   keyColumn: string;
   truncate: number;
+  /** Rows per row group as written (the table's `perfdo.row-group-rows` property), null when unknown. */
+  rowGroupRows: number | null;
   files: DataFile[];
   snapshotId: number;
 }
@@ -84,6 +86,7 @@ export class TableReader {
       snapshots: Array<{ "snapshot-id": number; "manifest-list": string }>;
       schemas: Array<{ fields: Array<{ id: number; name: string }>; "identifier-field-ids"?: number[] }>;
       "partition-specs": Array<{ fields: Array<{ name: string; transform: string; "source-id": number }> }>;
+      properties?: Record<string, string>;
     };
     const snapshot = meta.snapshots.find((s) => s["snapshot-id"] === meta["current-snapshot-id"]);
     if (!snapshot) throw new Error(`table ${this.name} has no current snapshot`);
@@ -107,7 +110,8 @@ export class TableReader {
         });
       }
     }
-    this.table = { name: this.name, keyColumn, truncate, files, snapshotId: meta["current-snapshot-id"] };
+    const groupRows = Number(meta.properties?.["perfdo.row-group-rows"]);
+    this.table = { name: this.name, keyColumn, truncate, rowGroupRows: Number.isInteger(groupRows) && groupRows > 0 ? groupRows : null, files, snapshotId: meta["current-snapshot-id"] };
     return this.table;
   }
 
@@ -192,8 +196,8 @@ export class TableReader {
   }
 
   /** What the table is: files, rows, partitions, snapshot (reads metadata only). */
-  async describe(): Promise<{ table: string; snapshotId: number; files: number; records: number; partitions: number; bytes: number; keyColumn: string }> {
+  async describe(): Promise<{ table: string; snapshotId: number; files: number; records: number; partitions: number; bytes: number; keyColumn: string; truncate: number; rowGroupRows: number | null }> {
     const t = await this.load();
-    return { table: t.name, snapshotId: t.snapshotId, files: t.files.length, records: t.files.reduce((n, f) => n + f.records, 0), partitions: new Set(t.files.map((f) => f.partition)).size, bytes: t.files.reduce((n, f) => n + f.size, 0), keyColumn: t.keyColumn };
+    return { table: t.name, snapshotId: t.snapshotId, files: t.files.length, records: t.files.reduce((n, f) => n + f.records, 0), partitions: new Set(t.files.map((f) => f.partition)).size, bytes: t.files.reduce((n, f) => n + f.size, 0), keyColumn: t.keyColumn, truncate: t.truncate, rowGroupRows: t.rowGroupRows };
   }
 }

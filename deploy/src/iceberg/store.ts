@@ -4,6 +4,23 @@
 // Either way the reader sees one interface, and every read is counted: the pruning report says how
 // many objects and bytes a query took from the bucket.
 
+/** The bucket failed (an error or an unexpected status): a 5xx naming R2, never "not found". */
+export class R2Error extends Error {
+  constructor(message: string) {
+    super(`R2: ${message}`);
+    this.name = "R2Error";
+  }
+}
+
+/** Runs a bucket call, turning any failure into an R2Error. */
+async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw err instanceof R2Error ? err : new R2Error(`${what}: ${(err as Error).message}`);
+  }
+}
+
 export interface ObjectStore {
   /** The object's bytes (or `length` bytes from `offset`); null when there is no such key. */
   get(key: string, range?: { offset: number; length: number }): Promise<ArrayBuffer | null>;
@@ -18,29 +35,28 @@ export interface ObjectStore {
 /** An R2 bucket binding, as deployed (and under miniflare). */
 export function r2Store(bucket: R2Bucket): ObjectStore {
   return {
-    async get(key, range) {
-      const obj = await bucket.get(key, range ? { range } : undefined);
-      return obj ? obj.arrayBuffer() : null;
-    },
-    async size(key) {
-      return (await bucket.head(key))?.size ?? null;
-    },
-    async put(key, data) {
-      await bucket.put(key, data);
-    },
-    async list(prefix) {
-      const keys: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await bucket.list({ prefix, cursor });
-        keys.push(...page.objects.map((o) => o.key));
-        cursor = page.truncated ? page.cursor : undefined;
-      } while (cursor);
-      return keys.sort();
-    },
-    async delete(keys) {
-      for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
-    },
+    get: (key, range) =>
+      r2(`get ${key}`, async () => {
+        const obj = await bucket.get(key, range ? { range } : undefined);
+        return obj ? obj.arrayBuffer() : null;
+      }),
+    size: (key) => r2(`head ${key}`, async () => (await bucket.head(key))?.size ?? null),
+    put: (key, data) => r2(`put ${key}`, async () => void (await bucket.put(key, data))),
+    list: (prefix) =>
+      r2(`list ${prefix}`, async () => {
+        const keys: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await bucket.list({ prefix, cursor });
+          keys.push(...page.objects.map((o) => o.key));
+          cursor = page.truncated ? page.cursor : undefined;
+        } while (cursor);
+        return keys.sort();
+      }),
+    delete: (keys) =>
+      r2(`delete ${keys.length} keys`, async () => {
+        for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+      }),
   };
 }
 
@@ -48,28 +64,45 @@ export function r2Store(bucket: R2Bucket): ObjectStore {
 export function gatewayStore(gateway: Fetcher): ObjectStore {
   const url = (key: string) => `http://r2/o/${encodeURIComponent(key)}`;
   return {
-    async get(key, range) {
-      const res = await gateway.fetch(url(key), range ? { headers: { range: `bytes=${range.offset}-${range.offset + range.length - 1}` } } : undefined);
-      if (res.status === 404) return null;
-      if (!res.ok) throw new Error(`R2 get ${key}: ${res.status}`);
-      return res.arrayBuffer();
-    },
-    async size(key) {
-      const res = await gateway.fetch(url(key), { method: "HEAD" });
-      return res.status === 404 ? null : Number(res.headers.get("x-size"));
-    },
-    async put(key, data) {
-      const res = await gateway.fetch(url(key), { method: "PUT", body: data });
-      if (!res.ok) throw new Error(`R2 put ${key}: ${res.status}`);
-    },
-    async list(prefix) {
-      const res = await gateway.fetch(`http://r2/list?prefix=${encodeURIComponent(prefix)}`);
-      return ((await res.json()) as string[]).sort();
-    },
-    async delete(keys) {
-      for (const key of keys) await gateway.fetch(url(key), { method: "DELETE" });
-    },
+    get: (key, range) =>
+      r2(`get ${key}`, async () => {
+        const res = await gateway.fetch(url(key), range ? { headers: { range: `bytes=${range.offset}-${range.offset + range.length - 1}` } } : undefined);
+        if (res.status === 404) return null;
+        if (!res.ok) throw new R2Error(`get ${key}: HTTP ${res.status}`);
+        return res.arrayBuffer();
+      }),
+    size: (key) =>
+      r2(`head ${key}`, async () => {
+        const res = await gateway.fetch(url(key), { method: "HEAD" });
+        if (res.status === 404) return null;
+        if (!res.ok) throw new R2Error(`head ${key}: HTTP ${res.status}`);
+        return Number(res.headers.get("x-size"));
+      }),
+    put: (key, data) =>
+      r2(`put ${key}`, async () => {
+        const res = await gateway.fetch(url(key), { method: "PUT", body: data });
+        if (!res.ok) throw new R2Error(`put ${key}: HTTP ${res.status}`);
+      }),
+    list: (prefix) =>
+      r2(`list ${prefix}`, async () => {
+        const res = await gateway.fetch(`http://r2/list?prefix=${encodeURIComponent(prefix)}`);
+        if (!res.ok) throw new R2Error(`list ${prefix}: HTTP ${res.status}`);
+        return ((await res.json()) as string[]).sort();
+      }),
+    delete: (keys) =>
+      r2(`delete ${keys.length} keys`, async () => {
+        for (const key of keys) {
+          const res = await gateway.fetch(url(key), { method: "DELETE" });
+          if (!res.ok && res.status !== 404) throw new R2Error(`delete ${key}: HTTP ${res.status}`);
+        }
+      }),
   };
+}
+
+/** A bucket that fails every call (the `r2-unavailable` fault): how a query meets an R2 outage. */
+export function failingStore(): ObjectStore {
+  const down = (what: string) => (key: string | string[]) => Promise.reject(new R2Error(`${what} ${Array.isArray(key) ? `${key.length} keys` : key}: the bucket is unavailable (fault r2-unavailable)`));
+  return { get: down("get"), size: down("head"), put: down("put"), list: down("list"), delete: down("delete") };
 }
 
 /** What a query took from the bucket. */

@@ -1,4 +1,4 @@
-import { ByteWriter, parquetWriteBuffer } from "hyparquet-writer";
+import { ByteWriter, parquetWriteBuffer, schemaFromColumnData } from "hyparquet-writer";
 import { avroWrite } from "icebird/src/avro/avro.write.js";
 import type { ObjectStore } from "./store";
 
@@ -35,6 +35,20 @@ export type TableRow = Record<string, string | null>;
 // Field ids: columns 1…n in order; the partition field 1000 (the spec's first partition field id).
 const PARTITION_FIELD_ID = 1000;
 const partitionName = (spec: TableSpec) => `${spec.key}_trunc`;
+
+/** The table's schema (Iceberg spec, "Schemas"): every column a string, the key required, ids 1…n. */
+const tableSchema = (spec: TableSpec) => ({
+  type: "struct",
+  "schema-id": 0,
+  "identifier-field-ids": [spec.columns.indexOf(spec.key) + 1],
+  fields: spec.columns.map((name, i) => ({ id: i + 1, name, required: name === spec.key, type: "string" })),
+});
+
+/** The partition spec: truncate[W] of the key column, field id 1000. */
+const partitionSpec = (spec: TableSpec) => ({
+  "spec-id": 0,
+  fields: [{ name: partitionName(spec), transform: `truncate[${spec.truncate}]`, "source-id": spec.columns.indexOf(spec.key) + 1, "field-id": PARTITION_FIELD_ID }],
+});
 
 /** The Avro schema of a manifest entry (Iceberg spec, "Manifests"), with this table's partition struct. */
 function manifestEntrySchema(spec: TableSpec) {
@@ -94,10 +108,68 @@ const MANIFEST_FILE_SCHEMA = {
   ],
 };
 
-const avro = (schema: object, records: object[]): Uint8Array => {
+// Avro longs are zig-zag varints (Avro spec, "Binary Encoding").
+function readLong(buf: Uint8Array, at: { offset: number }): number {
+  let n = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = buf[at.offset++] as number;
+    n += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+}
+function writeLong(out: number[], value: number): void {
+  let n = value >= 0 ? value * 2 : -value * 2 - 1;
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+}
+
+/**
+ * An Avro object container file with `metadata` added to its header. icebird's writer puts only
+ * avro.schema and avro.codec there; Iceberg keeps a manifest's schema, partition spec, format version
+ * and content, and a manifest list's snapshot, in that header (Iceberg spec, "Manifests" and
+ * "Manifest Lists"), and readers such as iceberg-go read them from it. Only the header is rewritten:
+ * the sync marker and data blocks are copied as written.
+ */
+export function withAvroMetadata(file: Uint8Array, metadata: Record<string, string>): Uint8Array {
+  const at = { offset: 4 }; // past "Obj\x01"
+  const entries: Array<[Uint8Array, Uint8Array]> = [];
+  for (let count = readLong(file, at); count !== 0; count = readLong(file, at)) {
+    if (count < 0) readLong(file, at); // a negative count is followed by the block's size in bytes
+    for (let i = 0; i < Math.abs(count); i++) {
+      const keyLength = readLong(file, at);
+      const key = file.slice(at.offset, (at.offset += keyLength));
+      const valueLength = readLong(file, at);
+      entries.push([key, file.slice(at.offset, (at.offset += valueLength))]);
+    }
+  }
+  const encode = (s: string) => new TextEncoder().encode(s);
+  for (const [k, v] of Object.entries(metadata)) entries.push([encode(k), encode(v)]);
+  const head: number[] = [...file.slice(0, 4)];
+  writeLong(head, entries.length);
+  for (const [k, v] of entries) {
+    writeLong(head, k.length);
+    head.push(...k);
+    writeLong(head, v.length);
+    head.push(...v);
+  }
+  writeLong(head, 0);
+  const out = new Uint8Array(head.length + file.length - at.offset);
+  out.set(head);
+  out.set(file.subarray(at.offset), head.length);
+  return out;
+}
+
+const avro = (schema: object, records: object[], metadata: Record<string, string>): Uint8Array => {
   const writer = new ByteWriter();
   avroWrite({ writer, schema: schema as never, records: records as never[] });
-  return new Uint8Array(writer.getBuffer());
+  return withAvroMetadata(new Uint8Array(writer.getBuffer()), metadata);
 };
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -118,8 +190,13 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
   let bytes = 0;
   for (const [value, part] of [...partitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     part.sort((a, b) => (String(a[spec.key]) < String(b[spec.key]) ? -1 : 1));
+    // The key column is required, as the table's schema says; every column carries its Iceberg
+    // field id (Iceberg spec, "Parquet": readers map columns by id, not by name).
+    const columnData = spec.columns.map((name) => ({ name, data: part.map((r) => r[name] ?? null), type: "STRING" as const, nullable: name !== spec.key, bloomFilter: name === spec.key }));
+    const schema = schemaFromColumnData({ columnData }).map((element, i) => (i === 0 ? element : { ...element, field_id: i }));
     const buffer = parquetWriteBuffer({
-      columnData: spec.columns.map((name) => ({ name, data: part.map((r) => r[name] ?? null), type: "STRING" as const, nullable: true, bloomFilter: name === spec.key })),
+      columnData: columnData.map(({ name, data, bloomFilter }) => ({ name, data, bloomFilter })),
+      schema,
       rowGroupSize: spec.rowGroupRows,
       statisticsTruncateLength: Infinity,
     });
@@ -145,9 +222,17 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
     });
   }
   const manifestKey = `${root}/metadata/${crypto.randomUUID()}-m0.avro`;
-  const manifest = avro(manifestEntrySchema(spec), entries);
+  const manifest = avro(manifestEntrySchema(spec), entries, {
+    schema: JSON.stringify(tableSchema(spec)),
+    "schema-id": "0",
+    "partition-spec": JSON.stringify(partitionSpec(spec).fields),
+    "partition-spec-id": "0",
+    "format-version": "2",
+    content: "data",
+  });
   await store.put(manifestKey, manifest);
   const listKey = `${root}/metadata/snap-${snapshotId}-1.avro`;
+  const listMetadata = { "snapshot-id": String(snapshotId), "parent-snapshot-id": "null", "sequence-number": "1", "format-version": "2" };
   await store.put(listKey, avro(MANIFEST_FILE_SCHEMA, [{
     manifest_path: `${LOCATION}/${manifestKey}`,
     manifest_length: BigInt(manifest.byteLength),
@@ -162,7 +247,7 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
     added_rows_count: BigInt(rows.length),
     existing_rows_count: 0n,
     deleted_rows_count: 0n,
-  }]));
+  }], listMetadata));
   const now = Date.now();
   const metadata = {
     "format-version": 2,
@@ -172,9 +257,9 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
     "last-updated-ms": now,
     "last-column-id": spec.columns.length,
     "current-schema-id": 0,
-    schemas: [{ type: "struct", "schema-id": 0, "identifier-field-ids": [spec.columns.indexOf(spec.key) + 1], fields: spec.columns.map((name, i) => ({ id: i + 1, name, required: name === spec.key, type: "string" })) }],
+    schemas: [tableSchema(spec)],
     "default-spec-id": 0,
-    "partition-specs": [{ "spec-id": 0, fields: [{ name: partitionName(spec), transform: `truncate[${spec.truncate}]`, "source-id": spec.columns.indexOf(spec.key) + 1, "field-id": PARTITION_FIELD_ID }] }],
+    "partition-specs": [partitionSpec(spec)],
     "last-partition-id": PARTITION_FIELD_ID,
     "default-sort-order-id": 1,
     "sort-orders": [{ "order-id": 0, fields: [] }, { "order-id": 1, fields: [{ transform: "identity", "source-id": spec.columns.indexOf(spec.key) + 1, direction: "asc", "null-order": "nulls-first" }] }],

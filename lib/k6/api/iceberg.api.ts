@@ -26,6 +26,27 @@ export interface Lookup {
 
 const STAGE_BATCH = 5000;
 
+/** How a table is laid out (GET /iceberg/tables/:table): partitions by the key's first `truncate` characters, `rowGroupRows` rows a row group. */
+export interface Layout {
+  truncate: number;
+  rowGroupRows: number;
+}
+
+/**
+ * Another row of the same data file and row group as `rows[index]`, for a cached lookup that reads
+ * a key not read before from what is already cached. `rows` sorted by key, as the table writes each
+ * partition (sorted by key, `rowGroupRows` a group). -1 when the row is alone in its group.
+ */
+export function sameGroupNeighbour(rows: { length: number; [i: number]: Row }, index: number, key: string, layout: Layout): number {
+  const part = (i: number) => String((rows[i] as Row)[key]).slice(0, layout.truncate);
+  const mine = part(index);
+  let start = index;
+  while (start > 0 && part(start - 1) === mine) start--;
+  const group = Math.floor((index - start) / layout.rowGroupRows);
+  const inGroup = (i: number) => i >= start && i < rows.length && part(i) === mine && Math.floor((i - start) / layout.rowGroupRows) === group;
+  return inGroup(index + 1) ? index + 1 : inGroup(index - 1) ? index - 1 : -1;
+}
+
 export function icebergApi(c: NamespaceClient) {
   const path = (table: IcebergTable, rest = "") => `/iceberg/tables/${table}${rest}`;
   const api = {

@@ -91,6 +91,12 @@ export function mergeTimelines(into: OmissionTimelines, from: OmissionTimelines)
 }
 
 export const SERIAL_GAP_SHARE = 0.5;
+/**
+ * Gaps shorter than this cannot be told from the scheduling jitter of a busy machine (k6 and a
+ * target sharing two cores), so they never say serial. What that misses is small: a serial target
+ * that fast adds under this much per request queued ahead.
+ */
+export const SERIAL_MIN_GAP_MS = 5;
 export const MIN_OVERLAPS = 5;
 
 export type TargetKind = "parallel" | "serial" | "unknown";
@@ -178,7 +184,7 @@ export function targetKindOf(sent: Sent, fastMs: number): { kind: TargetKind; se
   if (gaps.length < MIN_OVERLAPS || !(fastMs > 0)) return { kind: "unknown", serviceMs: fastMs };
   gaps.sort((a, b) => a - b);
   const median = gaps[gaps.length >> 1] as number;
-  return median >= SERIAL_GAP_SHARE * fastMs ? { kind: "serial", serviceMs: median } : { kind: "parallel", serviceMs: fastMs };
+  return median >= SERIAL_GAP_SHARE * fastMs && median >= SERIAL_MIN_GAP_MS ? { kind: "serial", serviceMs: median } : { kind: "parallel", serviceMs: fastMs };
 }
 
 /** Serial model: the sent and the missing requests through one FIFO queue served `serviceMs` each. */

@@ -5,13 +5,14 @@ import { EXIT, PerfdoError } from "../errors";
 import { toolsBin } from "../k6/provision";
 import { builtFrom, stamp } from "./stamp";
 
-// The Go tools the project checks itself with (actionlint, kubeconform), pinned like k6: one module
+// The Go tools the project checks itself with (actionlint, kubeconform, and iceberg-read: our reader
+// of the Worker's Iceberg tables with Apache's iceberg-go), pinned like k6: one module
 // per tool under tools/<name>/ whose go.mod names it with a `tool` directive and whose go.sum
 // checksums the build. `go install` builds it into .tools/bin on first use, and again whenever
 // go.mod or go.sum is newer than the binary, so a bumped pin takes effect without a manual step.
 
 /** The tools with a module under tools/: the name is the binary's and the folder's. */
-export const GO_TOOLS = ["actionlint", "kubeconform"] as const;
+export const GO_TOOLS = ["actionlint", "kubeconform", "iceberg-read"] as const;
 export type GoToolName = (typeof GO_TOOLS)[number];
 
 export function isGoTool(name: string): name is GoToolName {
@@ -29,6 +30,11 @@ export function pinnedTool(root: string, name: GoToolName): { pkg: string; versi
   for (const m of gomod.matchAll(/^\s*(?:require\s+)?(\S+)\s+(v\S+)/gm)) {
     const mod = m[1] as string;
     if ((pkg === mod || pkg.startsWith(`${mod}/`)) && mod.length > longest) [longest, version] = [mod.length, m[2] as string];
+  }
+  // A command of the tool module itself (iceberg-read): what it pins directly, e.g. "iceberg-go v0.7.0".
+  if (!version) {
+    const direct = [...gomod.matchAll(/^\s*(?:require\s+)?(\S+)\s+(v\S+)\s*$/gm)].map((m) => `${(m[1] as string).replace(/\/v\d+$/, "").split("/").pop()} ${m[2]}`);
+    version = direct.join(", ");
   }
   return { pkg, version: version || "unknown" };
 }
