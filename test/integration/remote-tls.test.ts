@@ -43,6 +43,11 @@ describe("remote target over TLS, rehearsed on loopback (--resolve)", () => {
       assert.equal(line.target, `echo.${DOMAIN}`);
       assert.equal(line.coloServed, "LHR", `${line.name}: coloServed`);
       assert.equal(line.errors, 0);
+      // Remote by name, loopback in fact: the line says it was a rehearsal, and where it went.
+      assert.equal(line.provenance.rehearsal, true);
+      assert.match(line.provenance.rehearsalReason ?? "", /--resolve .*answered from loopback/);
+      assert.equal(line.provenance.reachedLoopback, true);
+      assert.ok(line.provenance.addresses.every((a) => a.startsWith("127.0.0.1:")), JSON.stringify(line.provenance.addresses));
     }
   });
 
