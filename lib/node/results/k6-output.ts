@@ -25,8 +25,7 @@ const DROPPED_PREFIX = Buffer.from('{"metric":"dropped_iterations","type":"Point
 const HOST_PREFIX = Buffer.from('{"metric":"perfdo_host","type":"Point"');
 const OVERLOAD_PREFIX = Buffer.from('{"metric":"perfdo_overload","type":"Point"');
 const FAILURE_PREFIX = Buffer.from('{"metric":"perfdo_failure","type":"Point"');
-const REMOTE_PREFIX = Buffer.from('{"metric":"perfdo_remote","type":"Point"');
-const RETRY_PREFIX = Buffer.from('{"metric":"perfdo_retry","type":"Point"');
+const CONNECTION_PREFIX = Buffer.from('{"metric":"perfdo_connection","type":"Point"');
 const DURATION_DECLARED = Buffer.from('"name":"http_req_duration"');
 const METRIC_DECLARATION = Buffer.from('{"type":"Metric"');
 const TAG_CACHE_LIMIT = 10_000;
@@ -174,12 +173,11 @@ class RawOutputReader {
         const op = operation(this.run, point.tags);
         op.overloads[point.tags.kind] = (op.overloads[point.tags.kind] ?? 0) + point.value;
       }
-    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, REMOTE_PREFIX)) {
-      const { tags } = this.parsePoint(buf.toString("utf8", start, end));
-      if (tags.addr) this.run.addresses.add(addressText(tags.addr, tags.port));
-    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, RETRY_PREFIX)) {
+    } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, CONNECTION_PREFIX)) {
+      // An address reached, or a request sent again (lib/k6/client.ts).
       const point = this.parsePoint(buf.toString("utf8", start, end));
-      if (point.tags.name) operation(this.run, point.tags).retries += point.value;
+      if (point.tags.addr) this.run.addresses.add(addressText(point.tags.addr, point.tags.port));
+      else if (point.tags.retry && point.tags.name) operation(this.run, point.tags).retries += point.value;
     } else if (kind === 0x70 /* p */ && startsWith(buf, start, end, HOST_PREFIX)) {
       const { tags } = this.parsePoint(buf.toString("utf8", start, end));
       if (tags.name && tags.host) this.run.hosts.set(tags.name, tags.host);

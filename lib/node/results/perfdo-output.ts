@@ -153,11 +153,10 @@ class PerfdoOutputReader {
         // A measured operation that failed (a WebSocket that did not connect): an error of that operation.
         if (s.tags.name) operation(this.run, s.tags).failures += sum;
         break;
-      case "perfdo_remote":
+      case "perfdo_connection":
+        // An address reached, or a request sent again (lib/k6/client.ts).
         if (s.tags.addr) this.run.addresses.add(addressText(s.tags.addr, s.tags.port));
-        break;
-      case "perfdo_retry":
-        if (s.tags.name) operation(this.run, s.tags).retries += sum;
+        else if (s.tags.retry && s.tags.name) operation(this.run, s.tags).retries += sum;
         break;
       case "perfdo_host":
         if (s.tags.name && s.tags.host) this.run.hosts.set(s.tags.name, s.tags.host);

@@ -19,7 +19,7 @@ export interface OperationSamples {
   colos: Record<string, number>;
   /** Requests refused by an overloaded Durable Object, by kind (perfdo_overload, lib/k6/client.ts). */
   overloads: Record<string, number>;
-  /** Requests sent a second time after the server closed the connection before answering (perfdo_retry, lib/k6/client.ts). */
+  /** Requests sent a second time after the server closed the connection before answering (perfdo_connection {name, retry}, lib/k6/client.ts). */
   retries: number;
 }
 
@@ -49,7 +49,7 @@ export interface RawRun {
   ticks: { count: number; late: number; maxLagMs: number; behindMs?: number; wallMs?: number; worstWindow?: number } | null;
   /** Time behind schedule by second of the run (W lines), for the window rule of run/saturation.ts. */
   behindBySecond: Map<number, number>;
-  /** The addresses responses came from (`ip` or `[ipv6]`, with `:port`), from perfdo_remote. */
+  /** The addresses responses came from (`ip` or `[ipv6]`, with `:port`), from perfdo_connection {addr, port}. */
   addresses: Set<string>;
   /** One P line per capture that had one (several for merged processes). */
   provenance: CaptureProvenance[];

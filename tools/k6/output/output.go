@@ -13,7 +13,7 @@
 //	                                     every second), a failed request, a failed check
 //	A <id> <count> <sum>                 at the end: the total of a counter or rate series (checks,
 //	                                     iterations, dropped_iterations, perfdo_colo_served, perfdo_host,
-//	                                     perfdo_remote, perfdo_retry, http_req_failed, perfdo_failure,
+//	                                     perfdo_connection, http_req_failed, perfdo_failure,
 //	                                     perfdo_overload)
 //	B <id> <second> <count> <sum>        at the end: one metric's count and sum in one second of the
 //	                                     run, over all its series (declared with no tags): bytes sent
@@ -102,7 +102,7 @@ type bucketKey struct {
 // Metrics summed per series and written once at the end.
 var summed = map[string]bool{
 	"checks": true, "iterations": true, "dropped_iterations": true, "perfdo_colo_served": true, "perfdo_host": true,
-	"http_req_failed": true, "perfdo_failure": true, "perfdo_overload": true, "perfdo_remote": true, "perfdo_retry": true,
+	"http_req_failed": true, "perfdo_failure": true, "perfdo_overload": true, "perfdo_connection": true,
 }
 
 // One sampled series in the stdout form: exact moments and a histogram.
