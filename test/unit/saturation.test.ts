@@ -18,3 +18,31 @@ describe("generator saturation", () => {
     assert.equal(isSaturated(k6(0), 200, { count: 99, late: 50, maxLagMs: 69 }), false);
   });
 });
+
+describe("time behind schedule, over the load's own span", () => {
+  // A capture whose setup() (no scenario tag) fell 900 ms behind in each of its first 3 seconds, and
+  // whose load (seconds 3–7) was behind 10 ms a second: setup's delay delayed nothing scheduled.
+  it("leaves setup() out, and counts what the load's seconds lost", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { readPerfdoOutput } = await import("../../lib/node/results/perfdo-output");
+    const lines = [
+      "#perfdo-raw 1 1700000000000",
+      'S 0 http_req_duration {"group":"::setup","name":"stage","expected_response":"true"}',
+      'S 1 http_req_duration {"scenario":"sustain","name":"get","expected_response":"true"}',
+      "0 500000 5",
+      ...[3, 4, 5, 6, 7].map((sec) => `1 ${sec * 1_000_000 + 100_000} 2`),
+      "T 160 40 900000 2750000",
+      ...[0, 1, 2].map((sec) => `W ${sec} 900000`),
+      ...[3, 4, 5, 6, 7].map((sec) => `W ${sec} 10000`),
+      "E 8000000",
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), "perfdo-behind-")), "raw.perfdo");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const run = await readPerfdoOutput(file);
+    assert.equal(run.ticks?.behindMs, 50, "the load's five seconds, 10 ms each");
+    assert.equal(run.ticks?.wallMs, 5_000);
+    assert.equal(run.ticks?.worstWindow, 0.01, "no window holds setup's 2.7 s");
+  });
+});
