@@ -96,7 +96,14 @@ export const SERIAL_GAP_SHARE = 0.5;
  * target sharing two cores), so they never say serial. What that misses is small: a serial target
  * that fast adds under this much per request queued ahead.
  */
-export const SERIAL_MIN_GAP_MS = 5;
+export const SERIAL_MIN_GAP_MS = 10;
+/**
+ * A serial target starts the next request when the previous leaves, so the gap is about one service
+ * time: gaps far above the operation's median latency are a busy machine's jitter between responses
+ * released together, not a queue draining (seen: a stall's held 2 ms responses arriving 6–15 ms apart
+ * with k6 sharing two cores with other test files).
+ */
+export const SERIAL_MAX_GAP_SHARE = 3;
 export const MIN_OVERLAPS = 5;
 
 export type TargetKind = "parallel" | "serial" | "unknown";
@@ -171,7 +178,7 @@ export function interpolated(sent: Sent, d: number, floor: number): number {
  * one of a request already in flight, over the operation's fast latency. Also the serial service
  * time estimate (that median gap).
  */
-export function targetKindOf(sent: Sent, fastMs: number): { kind: TargetKind; serviceMs: number } {
+export function targetKindOf(sent: Sent, fastMs: number, medianMs = Infinity): { kind: TargetKind; serviceMs: number } {
   const n = sent.at.length;
   const byEnd = Array.from({ length: n }, (_, i) => i).sort((a, b) => (sent.at[a] as number) + (sent.latency[a] as number) - ((sent.at[b] as number) + (sent.latency[b] as number)));
   const gaps: number[] = [];
@@ -184,7 +191,8 @@ export function targetKindOf(sent: Sent, fastMs: number): { kind: TargetKind; se
   if (gaps.length < MIN_OVERLAPS || !(fastMs > 0)) return { kind: "unknown", serviceMs: fastMs };
   gaps.sort((a, b) => a - b);
   const median = gaps[gaps.length >> 1] as number;
-  return median >= SERIAL_GAP_SHARE * fastMs && median >= SERIAL_MIN_GAP_MS ? { kind: "serial", serviceMs: median } : { kind: "parallel", serviceMs: fastMs };
+  const serial = median >= SERIAL_GAP_SHARE * fastMs && median >= SERIAL_MIN_GAP_MS && median <= SERIAL_MAX_GAP_SHARE * medianMs;
+  return serial ? { kind: "serial", serviceMs: median } : { kind: "parallel", serviceMs: fastMs };
 }
 
 /** Serial model: the sent and the missing requests through one FIFO queue served `serviceMs` each. */
@@ -223,7 +231,7 @@ export function correctLatency(op: { latency: LatencyAccumulator; key: string },
   const missing = missingOf(timeline, share);
   if (sent.at.length === 0 || missing.length === 0) return { latency: service, omitted: 0, target: "unknown" };
   const floor = op.latency.percentile(50) ?? fast;
-  const { kind, serviceMs } = targetKindOf(sent, fast);
+  const { kind, serviceMs } = targetKindOf(sent, fast, floor);
   const parallel = (): LatencyAccumulator => {
     const acc = new LatencyAccumulator();
     acc.merge(op.latency);

@@ -20,8 +20,8 @@ import { worstWindowShare } from "../run/saturation";
 //                                   way, iteration duration, request phases): for the observer only
 //   H <id> <count> <first µs> <last µs> <min> <max> <mean> <m2> <HdrHistogram, compressed base64>
 //                                   a series' samples as one histogram (the stdout form, `perfdo=-`)
-//   T <ticks> <late> <max µs> <sum µs>  how far behind schedule the output's flush ticks ran
-//   W <second> <behind µs>          time behind schedule in one second of the run
+//   T <ticks> <late> <max µs> <sum µs> <lost µs>  how far behind schedule the output's flush ticks ran
+//   W <second> <lost µs>            time lost (lag beyond 25 ms) in one second of the run
 //   E <µs since start>              the end: k6 stopped the output cleanly
 //
 // The stdout form arrives through `kubectl logs` mixed with whatever else the pod printed (k6's
@@ -208,10 +208,12 @@ class PerfdoOutputReader {
     else if (first === 0x41 /* A */) this.total(text);
     else if (first === 0x42 /* B */) this.bucket(text);
     else if (first === 0x54 /* T */) {
-      const [count, late, maxMicros, sumMicros] = text.split(" ").slice(1).map(Number) as number[];
+      const [count, late, maxMicros, sumMicros, lostMicros] = text.split(" ").slice(1).map(Number) as number[];
       if (![count, late, maxMicros].every((n) => Number.isFinite(n))) this.fail("not a ticks line");
       this.run.ticks = { count: count as number, late: late as number, maxLagMs: (maxMicros as number) / 1000 };
-      if (Number.isFinite(sumMicros)) this.run.ticks.behindMs = (sumMicros as number) / 1000;
+      // Time lost (lag beyond the late mark), else, from an older capture, all the lag.
+      const lost = Number.isFinite(lostMicros) ? lostMicros : sumMicros;
+      if (Number.isFinite(lost)) this.run.ticks.behindMs = (lost as number) / 1000;
     }
     else if (first === 0x57 /* W */) {
       const [second, micros] = text.split(" ").slice(1).map(Number) as number[];

@@ -19,11 +19,12 @@
 //	                                     run, over all its series (declared with no tags): bytes sent
 //	                                     and received, iteration duration, each request phase (the
 //	                                     run report's transfer, iteration and phase charts)
-//	T <ticks> <late> <max µs> <sum µs>   at the end: how far behind schedule the output's 50 ms
+//	T <ticks> <late> <max µs> <sum µs> <lost µs>  at the end: how far behind schedule the output's 50 ms
 //	                                     flush ticks ran (late: more than lateTick behind; ticks Go's
 //	                                     ticker dropped count as due and late), and the total time
-//	                                     behind: a k6 short of CPU, or stopped, runs its timers late
-//	W <second> <behind µs>               at the end: the time behind schedule in one second of the run
+//	                                     behind, and the time lost (the lag beyond lateTick): a k6 short
+//	                                     of CPU, or stopped, runs its timers late
+//	W <second> <lost µs>                 at the end: the time lost in one second of the run
 //	                                     (seconds with none are not written), to judge it by windows
 //	E <µs since start>                   the end of a complete file
 //
@@ -338,7 +339,7 @@ func (o *Output) writeSample(id int, s metrics.Sample) {
 func (o *Output) Stop() error {
 	o.flusher.Stop()
 	c := &o.clock
-	if _, err := fmt.Fprintf(o.w, "T %d %d %d %d\n", c.ticks, c.lateTicks, c.lagMax.Microseconds(), c.lagSum.Microseconds()); err != nil {
+	if _, err := fmt.Fprintf(o.w, "T %d %d %d %d %d\n", c.ticks, c.lateTicks, c.lagMax.Microseconds(), c.lagSum.Microseconds(), c.lostSum.Microseconds()); err != nil {
 		return err
 	}
 	for _, second := range c.seconds() {

@@ -58,6 +58,10 @@ func TestTickClockFrozen(t *testing.T) {
 	if share < 0.18 || share > 0.21 {
 		t.Fatalf("time behind %.3f of the run, want about 0.19 (950 ms of each 5 s)", share)
 	}
+	lost := float64(c.lostSum) / float64(now.Sub(start))
+	if lost < 0.17 || lost > 0.2 {
+		t.Fatalf("time lost %.3f of the run, want about 0.185 (925 ms of each 5 s)", lost)
+	}
 	if c.lagMax < 940*ms || c.lagMax > 960*ms {
 		t.Fatalf("worst lag %v, want about 950 ms", c.lagMax)
 	}
@@ -81,7 +85,7 @@ func TestTickClockJitter(t *testing.T) {
 	c.observe(start.Add(50 * ms))
 	c.observe(start.Add(120 * ms))
 	c.observe(start.Add(150 * ms))
-	if c.ticks != 3 || c.lateTicks != 0 || c.lagSum != 20*ms {
-		t.Fatalf("ticks %d late %d lag %v, want 3, 0, 20ms", c.ticks, c.lateTicks, c.lagSum)
+	if c.ticks != 3 || c.lateTicks != 0 || c.lagSum != 20*ms || c.lostSum != 0 {
+		t.Fatalf("ticks %d late %d lag %v lost %v, want 3, 0, 20ms, 0 (jitter under the late mark)", c.ticks, c.lateTicks, c.lagSum, c.lostSum)
 	}
 }
