@@ -16,6 +16,12 @@ describe("generator saturation", () => {
     // A short run's few ticks: one hiccup is not a schedule falling behind.
     assert.equal(isSaturated(k6(0), 200, { count: 4, late: 1, maxLagMs: 69 }), false);
     assert.equal(isSaturated(k6(0), 200, { count: 99, late: 50, maxLagMs: 69 }), false);
+    // With time lost on the line, time decides, not the count of late ticks: a busy machine's few
+    // 250 ms hiccups (14 % of ticks late, 7.4 % of the time lost) is not saturated; a k6 stopped 1 s
+    // in 5 s (20 % lost) is, and so is a window that lost 30 %.
+    assert.equal(isSaturated(k6(40), 200, { count: 400, late: 56, maxLagMs: 268, behindShare: 0.074, worstWindowShare: 0.07 }), false);
+    assert.equal(isSaturated(k6(10), 200, { count: 260, late: 60, maxLagMs: 980, behindShare: 0.2, worstWindowShare: 0.2 }), true);
+    assert.equal(isSaturated(k6(10), 200, { count: 400, late: 0, maxLagMs: 980, behindShare: 0.05, worstWindowShare: 0.3 }), true);
   });
 });
 

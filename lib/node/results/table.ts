@@ -104,7 +104,7 @@ export function saturationWarning(result: BenchmarkResult | undefined, capacityP
     ticks?.behindShare !== undefined
       ? `it was behind schedule ${(ticks.behindShare * 100).toFixed(1)} % of the run (≥ 10 % marks it), ${((ticks.worstWindowShare ?? 0) * 100).toFixed(0)} % of its worst 5 s (≥ 30 % marks it)`
       : null;
-  const late = ticks && ticks.count > 0 ? `${((ticks.late / ticks.count) * 100).toFixed(0)} % of its 50 ms ticks ran over 25 ms late (worst ${ticks.maxLagMs.toFixed(0)} ms; ≥ 10 % marks it)` : null;
+  const late = ticks && ticks.count > 0 ? `${((ticks.late / ticks.count) * 100).toFixed(0)} % of its 50 ms ticks ran over 25 ms late (worst ${ticks.maxLagMs.toFixed(0)} ms${ticks.behindShare === undefined ? "; ≥ 10 % marks it" : ""})` : null;
   const window = k6?.cpuWindowPeak !== undefined ? `, ${pct(k6.cpuWindowPeak)} over its busiest 5 s (≥ 95 % marks it)` : "";
   const cpu = k6 ? `k6 used ${pct(k6.cpuMean)} CPU on average of the ${pct(capacityPct)} it can use (≥ 80 % marks it)${window}` : null;
   const lines = [
