@@ -27,7 +27,7 @@ export function addressText(ip: string, port: string | undefined): string {
   return port ? `${host}:${port}` : host;
 }
 
-const hostOf = (address: string): string => (address.startsWith("[") ? address.slice(1, address.indexOf("]")) : address.split(":")[0] ?? address);
+export const hostOf = (address: string): string => (address.startsWith("[") ? address.slice(1, address.indexOf("]")) : address.split(":")[0] ?? address);
 const family = (ip: string): "ipv4" | "ipv6" => (isIPv6(ip) ? "ipv6" : "ipv4");
 export const isLoopbackIp = (ip: string): boolean => ip === "localhost" || LOOPBACK.check(ip, family(ip));
 export const isPrivateIp = (ip: string): boolean => PRIVATE.check(ip, family(ip));

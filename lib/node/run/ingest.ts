@@ -9,7 +9,7 @@ import { compileThresholds } from "../thresholds/compile";
 import { loadThresholds } from "../thresholds/load";
 import { DEFAULT_THRESHOLDS } from "../thresholds/schema";
 import { judgeAndRecord } from "./judge-record";
-import { harnessWord, isLoopbackIp } from "../results/provenance";
+import { harnessWord, hostOf, isLoopbackIp } from "../results/provenance";
 import type { RawRun } from "../results/raw-run";
 
 // Results from k6 runs made elsewhere: the `--out json` files of k6-operator pods, or of several
@@ -47,7 +47,7 @@ export function targetFromCapture(raw: RawRun, files: readonly string[]): string
   const said = harnessWord(raw).target;
   if (said) return said;
   const addresses = [...raw.addresses];
-  if (addresses.length > 0 && addresses.every((a) => isLoopbackIp(a.startsWith("[") ? a.slice(1, a.indexOf("]")) : (a.split(":")[0] ?? a)))) return "local";
+  if (addresses.length > 0 && addresses.every((a) => isLoopbackIp(hostOf(a)))) return "local";
   throw inputError(`${files.join(", ")}: the capture does not say where its load went (no provenance line, ${addresses.length > 0 ? `reached ${addresses.join(", ")}` : "no address recorded"}): give --target local or --target <base domain>`);
 }
 
