@@ -160,6 +160,13 @@ export function patternsOverlap(a: string, b: string): boolean {
   const sa = a.split("/").filter(Boolean);
   const sb = b.split("/").filter(Boolean);
   if (sa.some((s) => s.includes("*")) || sb.some((s) => s.includes("*"))) return true;
-  if (sa.length !== sb.length) return false;
-  return sa.every((s, i) => s === sb[i] || s.startsWith(":") || (sb[i] as string).startsWith(":"));
+  // `:id+` (itty-router's greedy parameter) takes the rest of the path, one segment or more
+  const greedy = (p: string[]) => (p.length > 0 && /^:\w+\+$/.test(p[p.length - 1] as string) ? p.length - 1 : -1);
+  const ga = greedy(sa);
+  const gb = greedy(sb);
+  const fixed = Math.min(ga < 0 ? sa.length : ga, gb < 0 ? sb.length : gb);
+  if (ga < 0 && gb < 0 && sa.length !== sb.length) return false;
+  if (ga >= 0 && gb < 0 && sb.length < sa.length) return false;
+  if (gb >= 0 && ga < 0 && sa.length < sb.length) return false;
+  return sa.slice(0, fixed).every((s, i) => s === sb[i] || s.startsWith(":") || (sb[i] as string).startsWith(":"));
 }

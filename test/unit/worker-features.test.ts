@@ -59,6 +59,10 @@ describe("reference Worker: features", () => {
     assert.equal(patternsOverlap("/objects/:id/status", "/objects/shards/:shardKey"), true);
     assert.equal(patternsOverlap("/dlq/:id", "/events/:id"), false);
     assert.equal(patternsOverlap("*", "/anything"), true);
+    assert.equal(patternsOverlap("/relationships/from/:id+", "/relationships/from/RandomNode/12"), true);
+    assert.equal(patternsOverlap("/relationships/from/:id+", "/relationships/from/a"), true);
+    assert.equal(patternsOverlap("/relationships/from/:id+", "/relationships/from"), false);
+    assert.equal(patternsOverlap("/relationships/to/a/b", "/relationships/from/:id+"), false);
   });
 });
 

@@ -4,7 +4,8 @@ import { fail, json } from "../http";
 import { all, filters, limitParam, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
-// Relationships store (contract §5): directed, verb-labelled edges between things.
+// Relationships store (contract §5): directed, verb-labelled edges between things; the graph. and
+// standards. namespaces seed and walk their graphs with the same routes.
 
 interface RelRow extends Row {
   id: string;
@@ -38,8 +39,9 @@ export function relationshipRoutes(router: RouterType, ctx: FeatureContext): voi
     const rows = all<RelRow>(sql, `SELECT * FROM relationships WHERE ${column} = ? ${verb ? "AND verb = ?" : ""} ORDER BY created_at LIMIT ?`, param(request, "id"), ...(verb ? [verb] : []), limitParam(url));
     return json(rows.map(view));
   };
-  router.get("/relationships/from/:id", edges("src"));
-  router.get("/relationships/to/:id", edges("dst"));
+  // `:id+`: an id may hold a slash, encoded (`Occupation%2F15-1252.00`) or not (`RandomNode/12`)
+  router.get("/relationships/from/:id+", edges("src"));
+  router.get("/relationships/to/:id+", edges("dst"));
   router.get("/relationships", (request) => {
     const url = new URL(request.url);
     const { where, params } = filters(url, { verb: "verb", from: "src", to: "dst" });
@@ -53,7 +55,7 @@ export function relationshipRoutes(router: RouterType, ctx: FeatureContext): voi
 
 export const relationships: Feature = {
   name: "relationships",
-  serves: ["stores"],
+  serves: ["stores", "graph", "standards"],
   schema: { migrations: [migrateRelationships] },
   routes: relationshipRoutes,
 };
