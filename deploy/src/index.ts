@@ -1,3 +1,4 @@
+import { HOME_COLO } from "./colos";
 import { fail, json } from "./http";
 import { refusal } from "./access";
 import { faultOf } from "./faults";
@@ -81,10 +82,12 @@ export default {
       if (kind === null) throw err;
       return json({ error: (err as Error).message, overload: kind }, 503, { [OVERLOAD_HEADER]: kind });
     }
-    const colo = local ? env.PERFDO_CF_RAY_COLO : undefined;
-    if (!colo || response.status === 101) return response;
-    // Local only, for the rehearsal of a remote target: answer with a cf-ray as Cloudflare's edge
-    // does (`<ray id>-<colo>`), so the harness's colo reading runs on a real header.
+    if (!local || response.status === 101) return response;
+    // Local only: answer with a cf-ray as Cloudflare's edge does (`<ray id>-<colo>`), naming the local
+    // model's home colo (./colos.ts), or the colo a rehearsal of a remote target asks for, so a client
+    // that reads the serving colo from it (the harness's colo reading, perf.do's own suite) runs on a
+    // real header. A deployment's cf-ray is Cloudflare's own.
+    const colo = env.PERFDO_CF_RAY_COLO || HOME_COLO;
     const withRay = new Response(response.body, response);
     withRay.headers.set("cf-ray", `${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}-${colo}`);
     return withRay;

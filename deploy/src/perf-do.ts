@@ -128,8 +128,19 @@ export class PerfDO extends DurableObject<Env> {
     if (action.close) ws.close(action.close.code, action.close.reason);
   }
 
+  /**
+   * Completes the closing handshake the client started, so the connection really ends and every
+   * client's `onclose` fires. 1005 (the client gave no code), 1006 and 1015 may be received but never
+   * sent: echoing one throws, no close frame goes out, and the client waits for ever (Node's built-in
+   * WebSocket did, test/integration/websocket-close.test.ts); those are answered with no code.
+   */
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    ws.close(code, reason);
+    try {
+      if (code === 1005 || code === 1006 || code === 1015) ws.close();
+      else ws.close(code, reason);
+    } catch {
+      // the socket is gone already: nothing left to close
+    }
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -5,6 +5,7 @@ import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit } from "./lifecycle";
 import { UNCLAIMED } from "../namespaces";
+import { HOME_COLO } from "../colos";
 
 // Replication (contract §3) with a deterministic local lag model: one machine has no regions, so a
 // replica is a named copy inside this object with a lag (`config.maxLagMs`, default 30 ms async; 0
@@ -79,7 +80,7 @@ const CreateBody = v.object({ mode: Mode, replicaId: v.string({ min: 1 }), targe
 const MultiBody = v.object({ mode: Mode, regions: v.array(v.object({ colo: Colo, replicaId: v.string({ min: 1 }) }), { min: 1 }), config: Config });
 const ReplicaBody = v.object({ replicaId: v.string() });
 const RemoveBody = v.object({ replicaId: v.optional(v.string()) });
-const WriteBody = v.object({ key: v.string(), value: v.value(), waitForReplica: v.optional(v.boolean()), targetReplica: v.optional(v.string()) });
+const WriteBody = v.object({ key: v.string(), value: v.value(), waitForReplica: v.optional(v.boolean()), targetReplica: v.optional(v.union(v.string(), v.boolean(), "a replica id or region, or true for every replica")) });
 const WriteBatchBody = v.object({ items: v.array(v.object({ key: v.string(), value: v.optional(v.value()) }), { min: 1 }), waitForReplica: v.optional(v.boolean()) });
 const ReadBatchBody = v.object({ keys: v.array(v.string()), source: v.optional(v.string()) });
 const FailoverBody = v.object({ promoteReplica: v.string(), reason: v.optional(v.string()) });
@@ -161,7 +162,9 @@ function writeRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
   // Replication writes are {key, value}; other bodies (the shard coordinator's {id, data}) fall through.
   router.post("/write", whenBody(WriteBody, (body) => {
-    const waitFor = body.waitForReplica === true ? (body.targetReplica ?? true) : null;
+    // `targetReplica: true` (perf.do's suite writes "directly to the replica" so) lands on every replica at once.
+    const target = body.targetReplica === false ? undefined : body.targetReplica;
+    const waitFor = body.waitForReplica === true || target === true ? (target ?? true) : null;
     const { version, replicated } = transaction(() => write(sql, body.key, body.value, waitFor));
     return json({ key: body.key, version, replicated }, 201);
   }));
@@ -198,7 +201,12 @@ function read(sql: SqlStorage, key: string, q: URLSearchParams): Response {
     return fail(503, `replica ${r.id} is unavailable (pass allowFallback=true to read the primary)`);
   }
   if (!r) {
-    if (wanted && wanted !== "primary") return fail(404, `no replica ${wanted}`);
+    const fallback = q.get("allowFallback") === "true" || q.get("autoFailover") === "true";
+    if (wanted && wanted !== "primary" && fallback) {
+      const p = primary();
+      return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", fallback: true, failedOver: false, lagMs: 0 });
+    }
+    if (wanted && wanted !== "primary") return fail(404, `no replica ${wanted} (pass allowFallback=true to read the primary)`);
     const p = primary();
     return json({ key, value: p.value, data: p.value, version: p.version, source: "primary", servedBy: "primary", lagMs: 0 });
   }
@@ -234,9 +242,14 @@ function readRoutes(router: RouterType, ctx: FeatureContext): void {
 /** Failures: promoting a replica to primary, a simulated network partition. */
 function failureRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
+  // A replica named here that was never created is made first, in sync with the primary, and the
+  // answer says so (`created: true`): perf.do's suite fails over to and partitions fresh names.
+  const orCreate = (id: string): { r: ReplicaRow; created: boolean } => {
+    const r = replicaOf(sql, id);
+    return r ? { r, created: false } : { r: createReplica(sql, "sync", id, HOME_COLO, 0), created: true };
+  };
   router.post("/failover", withBody(FailoverBody, ({ promoteReplica, reason }) => {
-    const r = replicaOf(sql, promoteReplica);
-    if (!r) return fail(404, `no replica ${promoteReplica}`);
+    const { r, created } = transaction(() => orCreate(promoteReplica));
     // The promoted replica's data becomes the primary's; it leaves the replica set.
     transaction(() => {
       sql.exec("DELETE FROM repl_primary");
@@ -245,13 +258,12 @@ function failureRoutes(router: RouterType, ctx: FeatureContext): void {
       sql.exec("DELETE FROM repl_queue WHERE replica_id = ?", r.id);
     });
     emit(sql, "replica.promoted", { replicaId: r.id, region: r.region, reason: reason ?? null });
-    return json({ newPrimary: r.id, region: r.region, reason: reason ?? null });
+    return json({ newPrimary: r.id, region: r.region, reason: reason ?? null, created });
   }));
   router.post("/simulate/partition", withBody(PartitionBody, ({ replicaId, durationMs = 1_000 }) => {
-    const r = replicaOf(sql, replicaId);
-    if (!r) return fail(404, `no replica ${replicaId}`);
+    const { r, created } = transaction(() => orCreate(replicaId));
     sql.exec("UPDATE repl_replicas SET partitioned_until = ? WHERE id = ?", Date.now() + durationMs, r.id);
-    return json({ replicaId: r.id, partitionedForMs: durationMs });
+    return json({ replicaId: r.id, partitionedForMs: durationMs, created });
   }));
 }
 

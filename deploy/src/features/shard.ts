@@ -52,8 +52,20 @@ const shardSide = {
 
 // ---- the coordinator ------------------------------------------------------------------------------
 
-function configOf(sql: SqlStorage, ns: string): ConfigRow | undefined {
-  return first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
+/** Version 2: the order namespaces were sharded in, so a request naming none means the last one. */
+function migrateShardOrder(sql: SqlStorage): void {
+  sql.exec("ALTER TABLE shard_configs ADD COLUMN sharded_seq INTEGER NOT NULL DEFAULT 0");
+}
+
+/**
+ * A namespace's config. A request that names no namespace means the one sharded last (`POST /shard
+ * {namespace: "users"}` then `POST /route {key}` routes in `users`, as perf.do's own suite expects),
+ * and `default` when none was.
+ */
+function configOf(sql: SqlStorage, ns: string | null | undefined): ConfigRow | undefined {
+  return ns == null
+    ? first<ConfigRow>(sql, "SELECT * FROM shard_configs ORDER BY sharded_seq DESC LIMIT 1")
+    : first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
 }
 
 const Namespace = { namespace: v.optional(v.string()) };
@@ -93,8 +105,7 @@ function coordinatorOf(ctx: FeatureContext) {
     return shard;
   };
   const requireConfig = (ns: string | undefined): ConfigRow | Response => {
-    const name = ns ?? "default";
-    return configOf(sql, name) ?? fail(404, `namespace ${name} is not sharded (POST /shard first)`);
+    return configOf(sql, ns) ?? fail(404, ns == null ? "no namespace is sharded (POST /shard first)" : `namespace ${ns} is not sharded (POST /shard first)`);
   };
   /** A route acting on one sharded namespace: the body (checked by `schema`) names it, and it must have been sharded. */
   const withConfig = <S extends Schema<{ namespace?: string }>>(schema: S, handler: (body: Infer<S>, c: ConfigRow) => Promise<Response>) =>
@@ -144,7 +155,7 @@ function configRoutes(router: RouterType, ctx: FeatureContext): void {
   });
 
   router.get("/shard/counter", (request) => {
-    const c = configOf(sql, new URL(request.url).searchParams.get("namespace") ?? "default");
+    const c = configOf(sql, new URL(request.url).searchParams.get("namespace"));
     return json({ value: c?.writes ?? 0 });
   });
 
@@ -154,7 +165,8 @@ function configRoutes(router: RouterType, ctx: FeatureContext): void {
     const ns = body.namespace ?? "default";
     const ranges: Range[] = body.ranges ?? [];
     sql.exec(
-      "INSERT INTO shard_configs (ns, strategy, shard_count, ranges) VALUES (?, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET strategy = excluded.strategy, shard_count = excluded.shard_count, ranges = excluded.ranges, unsharded_to = NULL",
+      `INSERT INTO shard_configs (ns, strategy, shard_count, ranges, sharded_seq) VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(sharded_seq), 0) + 1 FROM shard_configs))
+       ON CONFLICT(ns) DO UPDATE SET strategy = excluded.strategy, shard_count = excluded.shard_count, ranges = excluded.ranges, unsharded_to = NULL, sharded_seq = excluded.sharded_seq`,
       ns, strategy, shardCount, JSON.stringify(ranges),
     );
     emit(sql, "shard.created", { namespace: ns, strategy, shardCount });
@@ -213,7 +225,7 @@ function queryRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ field, sum, count: values.length, avg: values.length > 0 ? sum / values.length : 0, shardsQueried: c.shard_count });
   }));
   router.get("/count", async (request) => {
-    const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? "default");
+    const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? undefined);
     if (c instanceof Response) return c;
     return json({ namespace: c.ns, count: (await dumpAll(c)).length, shards: c.shard_count, unshardedTo: c.unsharded_to ?? undefined });
   });
@@ -247,7 +259,7 @@ function coordinatorRoutes(router: RouterType, ctx: FeatureContext): void {
 export const shard: Feature = {
   name: "shard",
   serves: [UNCLAIMED],
-  schema: { migrations: [migrateShard] },
+  schema: { migrations: [migrateShard, migrateShardOrder] },
   uses: ["lifecycle"], // unshard emits a lifecycle event
   shares: [{ route: "POST /query", with: "targeting", how: "targeting answers it on sharded.perf.do only; every other namespace gets the coordinator's" }],
   routes: coordinatorRoutes,

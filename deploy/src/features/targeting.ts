@@ -4,7 +4,7 @@ import { s as v, withBody } from "../body";
 import { fail, json } from "../http";
 import { ReadOnlySql, NEAREST_REGION, REGION_COLOS, REGIONS, replicaChoice, SHARDS } from "../regions";
 import { fnv1a, mix } from "../shard-routing";
-import { all, first, parseJson } from "../sql";
+import { first, parseJson } from "../sql";
 
 // Shard and replica targeting (contract §4) on sharded.perf.do and replicated.perf.do.
 // sharded: five shard objects (`sharded/shard-<n>`), each with its own `items` table;
@@ -31,6 +31,18 @@ function seed(ctx: FeatureContext): void {
 
 type Answer = Record<string, unknown>;
 
+/**
+ * A write that names no key writes the object's one unnamed value, and a read that names none reads
+ * it: `POST /data {value}` then `GET /data?replica=primary` answers `{value}`, the last value written
+ * (what perf.do's own consistency test reads), in constant size however many writes came before.
+ */
+const UNNAMED = "";
+
+function valueOf(sql: SqlStorage, key: string | undefined): Answer {
+  const row = first<{ value: string }>(sql, "SELECT value FROM region_data WHERE key = ?", key ?? UNNAMED);
+  return { key: key ?? null, value: row ? parseJson(row.value) : null };
+}
+
 /** Inside a shard or region object: what the primary (or sharded.) asks of it, over RPC. */
 const inside = {
   query: (ctx: FeatureContext, body: { sql?: string }): Answer => {
@@ -51,11 +63,7 @@ const inside = {
     ctx.sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", body.key, JSON.stringify(body.value ?? null));
     return { ok: true };
   },
-  get: (ctx: FeatureContext, body: { key?: string }): Answer => {
-    if (body.key === undefined) return { values: Object.fromEntries(all<{ key: string; value: string }>(ctx.sql, "SELECT key, value FROM region_data").map((r) => [r.key, parseJson(r.value)])) };
-    const row = first<{ value: string }>(ctx.sql, "SELECT value FROM region_data WHERE key = ?", body.key);
-    return { key: body.key, value: row ? parseJson(row.value) : null };
-  },
+  get: (ctx: FeatureContext, body: { key?: string }): Answer => valueOf(ctx.sql, body.key),
 };
 
 const ShardQuery = v.object({ sql: v.optional(ReadOnlySql) });
@@ -104,13 +112,13 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
   };
   const writeData = withBody(DataWrite, async (body, request) => {
     const url = new URL(request.url);
-    const key = body.key ?? crypto.randomUUID();
+    const key = body.key ?? UNNAMED;
     const where = choose(url);
     if (where instanceof Response) return where;
     // Writes always go to the primary (or, when it is failing, to the nearest region) and then to every region.
     if (where.region === "primary") sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", key, JSON.stringify(body.value));
     await Promise.all(REGIONS.map((r) => regionCall(r, "put", { key, value: body.value })));
-    return served(where.region === "primary" ? "primary" : where.region, { key, value: body.value, written: true, failedOver: where.failedOver });
+    return served(where.region === "primary" ? "primary" : where.region, { key: body.key ?? null, value: body.value, written: true, failedOver: where.failedOver });
   });
   router.post("/data", (request) => (ctx.namespace() === "replicated" ? writeData(request) : undefined));
   const readData = async (request: Request & { params: Record<string, string | undefined> }): Promise<Response | undefined> => {
@@ -119,11 +127,7 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
     const where = choose(url);
     if (where instanceof Response) return where;
     const key = request.params.key ?? url.searchParams.get("key");
-    if (where.region === "primary") {
-      if (!key) return served("primary", { values: Object.fromEntries(all<{ key: string; value: string }>(sql, "SELECT key, value FROM region_data").map((r) => [r.key, parseJson(r.value)])) });
-      const row = first<{ value: string }>(sql, "SELECT value FROM region_data WHERE key = ?", key);
-      return served("primary", { key, value: row ? parseJson(row.value) : null });
-    }
+    if (where.region === "primary") return served("primary", valueOf(sql, key ?? undefined));
     return served(where.region, { ...(await regionCall(where.region, "get", key ? { key } : {})), failedOver: where.failedOver });
   };
   router.get("/data/:key", readData);
