@@ -120,7 +120,7 @@ describe("reference Worker routes (miniflare dispatchFetch)", () => {
     const cache = fresh("cache");
     const storesOnCache = await call(cache, "POST", "/relationships", { from: "a", to: "b", type: "knows" });
     assert.equal(storesOnCache.status, 404);
-    assert.equal(storesOnCache.json.error, `POST /relationships is not served on ${cache}: relationships answers on stores (docs/contract.md §2)`);
+    assert.equal(storesOnCache.json.error, `POST /relationships is not served on ${cache}: relationships answers on stores, graph, standards (docs/contract.md §2)`);
     const cacheOnStores = await call(fresh("stores"), "POST", "/cache/set", { key: "k", value: 1 });
     assert.match(cacheOnStores.json.error as string, /^POST \/cache\/set is not served on stores-t\d+-\d+: cache answers on cache /);
     // A fresh lifecycle name (no feature claims it) has lifecycle's helpers and things, not the cache.

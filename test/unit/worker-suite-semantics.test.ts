@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startWorkerMiniflare, type WorkerUnderTest } from "../support/worker-miniflare";
+
+// What perf.do's own suite relies on beyond a route existing (docs/contract.md, "perf.do's own
+// suite"): the defaults it leaves out, the shapes it reads, the header it reads the colo from, ids
+// with slashes. Called through miniflare's dispatchFetch, each test on storage of its own where the
+// namespace allows it (`replicated` is one fixed object: its tests use keys of their own).
+
+let worker: WorkerUnderTest;
+let seq = 0;
+before(async () => (worker = await startWorkerMiniflare()));
+after(() => worker?.dispose());
+
+const fresh = (family: string): string => `${family}-s${++seq}-${process.pid}`;
+
+async function call(namespace: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+  const res = await worker.mf.dispatchFetch(`https://${namespace}.perf.do${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers as unknown as Headers };
+}
+
+describe("reference Worker: what perf.do's own suite relies on", () => {
+  it("a shard route that names no namespace acts on the one sharded last", async () => {
+    const ns = fresh("shardme");
+    assert.equal((await call(ns, "POST", "/route", { key: "k" })).status, 404, "nothing sharded yet: 404");
+    assert.equal((await call(ns, "POST", "/shard", { namespace: "users", shardCount: 4 })).status, 201);
+    assert.equal((await call(ns, "POST", "/shard", { namespace: "orders", shardCount: 2 })).status, 201);
+    const routed = await call(ns, "POST", "/route", { key: "user-1" });
+    assert.equal(routed.status, 200, JSON.stringify(routed.json));
+    assert.ok((routed.json.shardId as number) < 2, `routed in orders (2 shards), the last sharded: ${JSON.stringify(routed.json)}`);
+    const write = await call(ns, "POST", "/write", { id: "o-1", data: { n: 1 } });
+    assert.ok(write.status < 300, JSON.stringify(write.json));
+    const count = await call(ns, "GET", "/count");
+    assert.equal(count.json.namespace, "orders");
+    assert.equal((await call(ns, "GET", "/count?namespace=users")).json.count, 0, "a namespace named still means that one");
+  });
+
+  it("reads an unknown replica from the primary when allowFallback=true, and 404s without it", async () => {
+    const ns = fresh("replme");
+    await call(ns, "POST", "/write", { key: "item-1", value: { v: 1 } });
+    const fell = await call(ns, "GET", "/read?key=item-1&replica=invalid-region&allowFallback=true");
+    assert.equal(fell.status, 200, JSON.stringify(fell.json));
+    assert.deepEqual([fell.json.servedBy, fell.json.fallback, fell.json.value], ["primary", true, { v: 1 }]);
+    assert.equal((await call(ns, "GET", "/read?key=item-1&replica=invalid-region")).status, 404);
+  });
+
+  it("a write with targetReplica: true lands on every replica at once", async () => {
+    const ns = fresh("replme");
+    assert.equal((await call(ns, "POST", "/replicate", { mode: "async", replicaId: "r1", targetRegion: "LHR", config: { maxLagMs: 60_000 } })).status, 201);
+    const w = await call(ns, "POST", "/write", { key: "k", value: 2, targetReplica: true });
+    assert.equal(w.status, 201, JSON.stringify(w.json));
+    assert.deepEqual(w.json.replicated, ["r1"]);
+    assert.equal((await call(ns, "GET", "/read?key=k&replica=r1")).json.value, 2, "on the replica despite its 60 s lag");
+  });
+
+  it("failover to, and a partition of, a replica never made create it first and say so", async () => {
+    const ns = fresh("replme");
+    await call(ns, "POST", "/write", { key: "a", value: 1 });
+    const failover = await call(ns, "POST", "/failover", { promoteReplica: "replica-0", reason: "test" });
+    assert.equal(failover.status, 200, JSON.stringify(failover.json));
+    assert.deepEqual([failover.json.newPrimary, failover.json.created], ["replica-0", true]);
+    assert.equal((await call(ns, "GET", "/read?key=a")).json.value, 1, "the promoted copy held the primary's data");
+    const partition = await call(ns, "POST", "/simulate/partition", { replicaId: "partition-0", durationMs: 50 });
+    assert.deepEqual([partition.status, partition.json.created], [200, true]);
+    assert.equal((await call(ns, "GET", "/replica/status?replicaId=partition-0")).json.healthy, false, "partitioned");
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal((await call(ns, "GET", "/replica/status?replicaId=partition-0")).json.healthy, true, "healed after its duration");
+  });
+
+  it("GET /data with no key reads the last value written with no key, as {value}, in constant size", async () => {
+    for (let i = 1; i <= 3; i++) assert.equal((await call("replicated", "POST", "/data", { value: i })).status, 200);
+    const read = await call("replicated", "GET", "/data?replica=primary");
+    assert.equal(read.status, 200, JSON.stringify(read.json));
+    assert.equal(read.json.value, 3);
+    assert.equal(read.json.values, undefined, "not every value ever written");
+    await call("replicated", "POST", "/data", { key: "named", value: "n" });
+    assert.equal((await call("replicated", "GET", "/data?replica=primary")).json.value, 3, "a named write leaves the unnamed value alone");
+    assert.equal((await call("replicated", "GET", "/data/named?replica=primary")).json.value, "n");
+  });
+
+  it("answers with a cf-ray naming the local model's home colo", async () => {
+    const res = await call(fresh("echo"), "GET", "/ping");
+    assert.match(res.headers.get("cf-ray") ?? "", /^[0-9a-f]{16}-IAD$/);
+  });
+
+  it("relationships answer on graph. and standards., and an id may hold a slash, encoded or not", async () => {
+    for (const family of ["graph", "standards"]) {
+      const ns = fresh(family);
+      assert.equal((await call(ns, "POST", "/relationships", { verb: "uses", from: "Occupation/15-1252.00", to: "Tool/IDE-001" })).status, 201);
+      const from = await call(ns, "GET", "/relationships/from/Occupation%2F15-1252.00?verb=uses");
+      assert.equal(from.status, 200);
+      assert.deepEqual((from.json as unknown as Array<{ to: string }>).map((r) => r.to), ["Tool/IDE-001"], family);
+      const to = await call(ns, "GET", "/relationships/to/Tool/IDE-001");
+      assert.deepEqual((to.json as unknown as Array<{ from: string }>).map((r) => r.from), ["Occupation/15-1252.00"], `${family}: unencoded slash`);
+    }
+  });
+});
