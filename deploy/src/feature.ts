@@ -168,5 +168,18 @@ export function patternsOverlap(a: string, b: string): boolean {
   if (ga < 0 && gb < 0 && sa.length !== sb.length) return false;
   if (ga >= 0 && gb < 0 && sb.length < sa.length) return false;
   if (gb >= 0 && ga < 0 && sa.length < sb.length) return false;
-  return sa.slice(0, fixed).every((s, i) => s === sb[i] || s.startsWith(":") || (sb[i] as string).startsWith(":"));
+  return sa.slice(0, fixed).every((s, i) => segmentsOverlap(s, sb[i] as string));
+}
+
+/** One segment each: equal, either a parameter, or a literal prefix then a parameter (`table:n`) that the other can extend. */
+function segmentsOverlap(a: string, b: string): boolean {
+  if (a === b || a.startsWith(":") || b.startsWith(":")) return true;
+  const pa = a.indexOf(":");
+  const pb = b.indexOf(":");
+  if (pa < 0 && pb < 0) return false;
+  const prefixA = pa < 0 ? a : a.slice(0, pa);
+  const prefixB = pb < 0 ? b : b.slice(0, pb);
+  // the parameter takes one character or more after its prefix
+  if (pa >= 0 && pb >= 0) return prefixA.startsWith(prefixB) || prefixB.startsWith(prefixA);
+  return pa >= 0 ? b.length > prefixA.length && b.startsWith(prefixA) : a.length > prefixB.length && a.startsWith(prefixB);
 }

@@ -33,6 +33,7 @@ import { search } from "./features/search";
 import { shard } from "./features/shard";
 import { targeting } from "./features/targeting";
 import { things } from "./features/things";
+import { items } from "./features/items";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -74,8 +75,9 @@ export const FEATURES: readonly Feature[] = [
   activities,
   signals,
   timers,
-  // Cold start by database size (contract §9): local harness hooks.
+  // Cold start by database size (contract §9): local harness hooks; the first operations a fresh object serves.
   coldstart,
+  items,
 ];
 
 /** The namespace families features name: a namespace in none is UNCLAIMED (./namespaces.ts). */

@@ -2,7 +2,7 @@ import { HOME_COLO } from "./colos";
 import { fail, json } from "./http";
 import { refusal } from "./access";
 import { faultOf } from "./faults";
-import { namespaceFromHost, namespaceFromPath } from "./namespace";
+import { namespaceFromHost, namespaceFromPath, urlFromPath } from "./namespace";
 import { routeKey } from "./route-key";
 import type { Env } from "./env";
 import { OVERLOAD_HEADER, OVERLOADS, overloadError, overloadKind, type OverloadKind } from "./overload";
@@ -57,6 +57,11 @@ export default {
     if (carried === "invalid") return fail(400, `path ${url.pathname} starts with "@" but names no namespace (expected /@<namespace>/<route>)`);
     if (carried) {
       request = new Request(`${url.protocol}//${carried.namespace}.${base}${carried.rest}${url.search}`, request);
+      url = new URL(request.url);
+    }
+    const nested = urlFromPath(url.pathname);
+    if (nested) {
+      request = new Request(`${url.protocol}//${nested.host}${nested.rest}${url.search}`, request);
       url = new URL(request.url);
     }
     // The URL's host is the Host header on the platform and under workerd's HTTP server alike; miniflare's

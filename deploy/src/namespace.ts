@@ -29,3 +29,13 @@ export function namespaceFromPath(pathname: string): { namespace: string; rest: 
   if (!/^[a-z0-9](?:[a-z0-9.-]{0,200}[a-z0-9])?$/.test(namespace)) return "invalid";
   return { namespace, rest: end < 0 ? "/" : pathname.slice(end) };
 }
+
+/**
+ * A whole URL given as the path (`/https://fork-1.perf.do/state`): what a client sends when it joins
+ * its base URL with an absolute URL (perf.do's own fork suite reads the fork so). The request means
+ * that URL: its host and path. Null for any other path. It reaches nothing a Host header could not.
+ */
+export function urlFromPath(pathname: string): { host: string; rest: string } | null {
+  const m = /^\/https?:\/\/([^/?#]+)(\/[^?#]*)?$/.exec(pathname);
+  return m ? { host: m[1] as string, rest: m[2] ?? "/" } : null;
+}

@@ -16,7 +16,7 @@ interface Registration {
   method: Method;
   path: string;
   handlers: Handler[];
-  /** The first segment, or null when it matches any (a parameter, a wildcard, or the root). */
+  /** The first segment, or null when it matches more than one word (holds a parameter or a wildcard, or is the root). */
   first: string | null;
 }
 
@@ -27,7 +27,8 @@ const firstSegment = (path: string): string => {
 
 const literalFirst = (path: string): string | null => {
   const first = firstSegment(path);
-  return first === "" || first.startsWith(":") || first.includes("*") || first.includes("?") ? null : first;
+  // a parameter anywhere in it (`/table:n`) makes it match more than one word
+  return first === "" || first.includes(":") || first.includes("*") || first.includes("?") ? null : first;
 };
 
 export interface SegmentRouter {

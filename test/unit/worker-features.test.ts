@@ -63,6 +63,10 @@ describe("reference Worker: features", () => {
     assert.equal(patternsOverlap("/relationships/from/:id+", "/relationships/from/a"), true);
     assert.equal(patternsOverlap("/relationships/from/:id+", "/relationships/from"), false);
     assert.equal(patternsOverlap("/relationships/to/a/b", "/relationships/from/:id+"), false);
+    assert.equal(patternsOverlap("/table:n", "/table0"), true);
+    assert.equal(patternsOverlap("/table:n", "/table"), false, "the parameter takes one character or more");
+    assert.equal(patternsOverlap("/table:n", "/tables/x"), false);
+    assert.equal(patternsOverlap("/table:n", "/:p"), true);
   });
 });
 

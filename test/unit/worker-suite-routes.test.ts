@@ -2,30 +2,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { patternsOverlap, type Feature } from "../../deploy/src/feature";
 import { FEATURES } from "../../deploy/src/features";
-import { claimedFamilies, serves } from "../../deploy/src/namespaces";
-import { registrations } from "../../deploy/src/route-list";
+import { unserved, type SuiteRequest } from "../support/suite-routes";
 
 // perf.do's public benchmark suite as the specification of what a perf.do target serves: every
 // request it makes (fixtures/perf-do-suite-requests.json, written by npm run suite:requests from a
 // dot-do/dotdo checkout) is asked of the reference Worker's route list, on the namespace the suite sends
-// it to. fixtures/perf-do-suite-unserved.txt lists the ones not served yet; the test fails when that
-// list is wrong either way, so the list can only shrink by serving a route, and a route lost shows up.
+// it to (test/support/suite-routes.ts). fixtures/perf-do-suite-unserved.txt lists the ones not served
+// yet; the test fails when that list is wrong either way, so the list can only shrink by serving a
+// route, and a route lost shows up.
 
 const root = join(import.meta.dirname, "..", "..");
-interface SuiteRequest { namespace: string; method: string; path: string; uses: number; files: string[] }
 const suite = JSON.parse(readFileSync(join(root, "fixtures", "perf-do-suite-requests.json"), "utf8")) as { files: number; requests: SuiteRequest[] };
 const listed = readFileSync(join(root, "fixtures", "perf-do-suite-unserved.txt"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
-
-export function unserved(features: readonly Feature[], requests: readonly SuiteRequest[]): string[] {
-  const regs = registrations(features);
-  const claimed = claimedFamilies(features.map((f) => f.serves));
-  const byName = new Map(features.map((f) => [f.name, f]));
-  return requests
-    .filter((r) => !regs.some((g) => (g.method === r.method || g.method === "ALL") && patternsOverlap(g.path, r.path) && serves(byName.get(g.feature)!.serves, r.namespace, claimed)))
-    .map((r) => `${r.namespace} ${r.method} ${r.path}`);
-}
 
 describe("reference Worker: perf.do's own suite", () => {
   it("serves every request the suite makes, but for the ones listed as not served yet", () => {
@@ -34,7 +23,7 @@ describe("reference Worker: perf.do's own suite", () => {
     const gone = listed.filter((l) => !now.includes(l));
     const added = now.filter((l) => !listed.includes(l));
     assert.deepEqual(added, [], "the suite requests these and no route serves them (a route lost, or a new gap to list)");
-    assert.deepEqual(gone, [], "these are served now: delete them from fixtures/perf-do-suite-unserved.txt");
+    assert.deepEqual(gone, [], "these are served now: rewrite the list (node --import tsx test/support/suite-routes.ts)");
     console.log(`# ${suite.requests.length - now.length} of ${suite.requests.length} distinct suite requests served (${suite.files} suite files)`);
   });
 

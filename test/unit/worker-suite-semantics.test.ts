@@ -99,4 +99,62 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
       assert.deepEqual((to.json as unknown as Array<{ from: string }>).map((r) => r.from), ["Occupation/15-1252.00"], `${family}: unencoded slash`);
     }
   });
+
+  it("a fresh object serves a first write, read, query and numbered table (cold-start operations)", async () => {
+    const ns = fresh("cold");
+    for (let i = 0; i < 30; i++) assert.equal((await call(ns, "POST", "/items", { id: `item-${i}`, category: `cat-${i % 10}`, tags: ["a"] })).status, 201);
+    assert.deepEqual((await call(ns, "GET", "/items/item-7")).json, { id: "item-7", category: "cat-7", tags: ["a"] });
+    assert.equal((await call(ns, "GET", "/items/none")).status, 404);
+    const q = await call(ns, "GET", "/query?category=cat-5&sort=-id&limit=2");
+    assert.deepEqual((q.json.items as Array<{ id: string }>).map((i) => i.id), ["item-5", "item-25"].sort().reverse());
+    assert.equal((await call(ns, "GET", "/query?id=item-1")).json.count, 1);
+    assert.equal((await call(ns, "GET", "/query?sort=id;DROP")).status, 400, "a sort that is not a field name");
+    assert.equal((await call(ns, "GET", "/table3?limit=1")).json.count, 0, "a table never written is empty");
+    assert.equal((await call(ns, "POST", "/table3", { key: "row-1", data: "x" })).status, 201);
+    assert.deepEqual((await call(ns, "GET", "/table3?limit=1")).json.rows, [{ key: "row-1", data: "x" }]);
+    assert.equal((await call(ns, "GET", "/table64")).status, 400, "tables are numbered 0–63");
+  });
+
+  it("POST /state {key, data} writes as PUT does, and /state/stats reads it all", async () => {
+    const ns = fresh("cold");
+    assert.equal((await call(ns, "POST", "/state", { key: "chunk-0", data: "x".repeat(1000) })).status, 201);
+    assert.equal((await call(ns, "GET", "/state?key=chunk-0")).json.value, "x".repeat(1000));
+    const stats = await call(ns, "GET", "/state/stats");
+    assert.equal(stats.json.keys, 1);
+    assert.ok((stats.json.bytes as number) >= 1000, JSON.stringify(stats.json));
+  });
+
+  it("GET /shard/route and /shard/scatter route with the defaults on an object where nothing was sharded", async () => {
+    const ns = fresh("cold");
+    const route = await call(ns, "GET", "/shard/route?key=tenant-123");
+    assert.equal(route.status, 200, JSON.stringify(route.json));
+    assert.deepEqual([route.json.configured, route.json.shardCount], [false, 4]);
+    const scatter = await call(ns, "GET", "/shard/scatter?query=all");
+    assert.deepEqual([scatter.status, scatter.json.shardsQueried, scatter.json.total], [200, 4, 0]);
+    assert.equal((await call(ns, "GET", "/shard/route")).status, 400);
+  });
+
+  it("POST /promote makes an entity an active object in one step, and again replaces its data", async () => {
+    const ns = fresh("cold");
+    const first = await call(ns, "POST", "/promote", { entity: "Customer", id: "c-1", data: { n: 1 } });
+    assert.deepEqual([first.status, first.json.promoted], [200, true], JSON.stringify(first.json));
+    assert.equal((await call(ns, "GET", "/objects/c-1/status")).json.status, "active");
+    const again = await call(ns, "POST", "/promote", { entity: "Customer", id: "c-1", data: { n: 2 } });
+    assert.deepEqual([again.status, again.json.promoted], [200, false]);
+  });
+
+  it("completes a pending action in one step (one attempt); a completed one is refused", async () => {
+    const ns = fresh("stores");
+    const a = await call(ns, "POST", "/actions", { verb: "process", target: "Item/1", actor: "Worker/b", durability: "try" });
+    const done = await call(ns, "POST", `/actions/${a.json.id as string}/complete`);
+    assert.deepEqual([done.status, done.json.status, done.json.attempts], [200, "completed", 1], JSON.stringify(done.json));
+    assert.equal((await call(ns, "POST", `/actions/${a.json.id as string}/complete`)).status, 409);
+  });
+
+  it("a whole URL as the path means that URL (a base URL joined with an absolute one)", async () => {
+    const target = fresh("forked");
+    await call(target, "PUT", "/state", { key: "secret", value: 42 });
+    const res = await call(fresh("fork"), "GET", `/https://${target}.perf.do/state?key=secret`);
+    assert.deepEqual([res.status, res.json.value], [200, 42]);
+  });
 });

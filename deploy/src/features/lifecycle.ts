@@ -79,6 +79,7 @@ export function insertRecords(sql: SqlStorage, records: Snapshot["records"]): vo
 
 const StateItem = s.object({ key: s.string(), value: s.optional(s.value()) });
 const StateBatch = s.object({ items: s.array(StateItem) });
+const StatePost = s.object({ key: s.string(), value: s.optional(s.value()), data: s.optional(s.value()) });
 const StateKey = s.object({ key: s.optional(s.string()) });
 const Sql = s.object({ sql: s.string() });
 const Subscribe = s.object({ events: s.optional(s.array(s.string())) });
@@ -94,6 +95,13 @@ export function lifecycleRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", body.key, JSON.stringify(body.value ?? null));
     return json({ key: body.key, written: true });
   }));
+  // POST /state {key, data} is PUT's other spelling (perf.do's cold-start suite fills objects so).
+  router.post("/state", withBody(StatePost, (body) => {
+    sql.exec("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", body.key, JSON.stringify(body.value ?? body.data ?? null));
+    return json({ key: body.key, written: true }, 201);
+  }));
+  // Reads every stored value: the cost of a first query that touches all of an object's state.
+  router.get("/state/stats", () => json({ ...sql.exec<{ keys: number; bytes: number }>("SELECT COUNT(*) AS keys, COALESCE(SUM(length(key) + length(value)), 0) AS bytes FROM kv").one(), databaseSize: sql.databaseSize }));
   router.get("/state", (request) => {
     const key = new URL(request.url).searchParams.get("key");
     if (!key) return fail(400, "GET /state needs ?key=");

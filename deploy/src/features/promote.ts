@@ -68,6 +68,7 @@ const HistoryEntry = v.object({ event: v.string(), data: v.optional(v.value()) }
 const HistoryBatch = v.object({ entries: v.array(v.object({ event: v.optional(v.string()), data: v.optional(v.value()) })) });
 // An active object: a string id and no `ns` (the objects registry's bodies have one).
 const NewObject = v.object({ id: v.string(), ns: v.absent(), type: v.optional(v.string()), data: v.optional(v.value()) });
+const PromoteBody = v.object({ entity: v.string({ min: 1 }), id: v.string({ min: 1 }), data: v.optional(v.value()) });
 const ActionBody = v.object({ action: v.string(), value: v.optional(v.value()) });
 const IncrementBody = v.object({ amount: v.optional(v.number()) });
 
@@ -138,6 +139,20 @@ export function promoteRoutes(router: RouterType, ctx: FeatureContext): void {
     router.post(path, withBody(MoveOptions, (opts, request) => move(param(request, "id"), opts)));
   };
   steps("/things/:id/promote", "promote", promote);
+  // One step, thing and promotion together: `POST /promote {entity, id, data}` writes the thing and
+  // makes it an active object; promoting one already active replaces its data and says so
+  // (`promoted: false`), so a retried or repeated promote ends where the first did.
+  router.post("/promote", withBody(PromoteBody, ({ entity, id, data }) => {
+    const row = active(sql, id);
+    if (row) {
+      sql.exec("UPDATE active_objects SET data = ?, updated_at = ? WHERE id = ?", JSON.stringify(data ?? {}), now(), id);
+      record(sql, id, "updated", data ?? {});
+      return json({ id, entity: row.type, promoted: false, status: "active" });
+    }
+    transaction(() => putThing(sql, { id, type: entity, name: null, data: data ?? {} }));
+    const answer = promote(id, {});
+    return answer.status === 200 ? json({ id, entity, promoted: true, status: "active" }) : answer;
+  }));
   steps("/objects/:id/demote", "demote", demote);
   router.post("/things/:id/history/batch", withBody(HistoryBatch, ({ entries }, request) => {
     const id = param(request, "id");

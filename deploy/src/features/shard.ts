@@ -3,7 +3,7 @@ import { check, s as v, withBody, type Infer } from "../body";
 import { fail, json } from "../http";
 import type { Schema } from "../schema";
 import { distribution, route, type Range, type Strategy } from "../shard-routing";
-import { all, first, parseJson, type Row } from "../sql";
+import { all, first, limitParam, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, type ImportRequest } from "./lifecycle";
 import { UNCLAIMED } from "../namespaces";
@@ -21,6 +21,7 @@ interface ConfigRow extends Row {
   writes: number;
   rr_next: number;
   unsharded_to: string | null;
+  sharded_seq: number;
 }
 
 interface ShardRow {
@@ -113,13 +114,18 @@ function coordinatorOf(ctx: FeatureContext) {
       const c = requireConfig(body.namespace);
       return c instanceof Response ? c : handler(body, c);
     });
-  return { shardName, toShard, dumpAll, routeKey, requireConfig, withConfig };
+  /** A namespace's config, or the defaults (hash, DEFAULT_SHARDS; not stored) where it was never sharded. */
+  const configOrDefault = (ns: string | null): { c: ConfigRow; configured: boolean } => {
+    const c = configOf(sql, ns);
+    return c ? { c, configured: true } : { c: { ns: ns ?? "default", strategy: "hash", shard_count: DEFAULT_SHARDS, ranges: "[]", writes: 0, rr_next: 0, unsharded_to: null, sharded_seq: 0 }, configured: false };
+  };
+  return { shardName, toShard, dumpAll, routeKey, requireConfig, withConfig, configOrDefault };
 }
 
 /** Sharding a namespace, rebalancing it, and where keys go. */
 function configRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const { shardName, toShard, dumpAll, routeKey, requireConfig, withConfig } = coordinatorOf(ctx);
+  const { shardName, toShard, dumpAll, routeKey, requireConfig, withConfig, configOrDefault } = coordinatorOf(ctx);
   router.post("/shard/rebalance", withConfig(RebalanceBody, async ({ newShardCount: newCount }, c) => {
     const rows = await dumpAll(c);
     await Promise.all(Array.from({ length: c.shard_count }, (_, i) => toShard(c.ns, i, "clear")));
@@ -173,6 +179,16 @@ function configRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ namespace: ns, strategy, shardCount, shards: Array.from({ length: shardCount }, (_, i) => shardName(ns, i)) }, 201);
   }));
 
+  // GET forms read the key and namespace from the query string; on an object where nothing was sharded
+  // they route with the defaults (hash over 4 shards, not stored; `configured: false` says so), which
+  // is what a fresh object's first request measures (perf.do's cold-start suite).
+  router.get("/shard/route", (request) => {
+    const q = new URL(request.url).searchParams;
+    const key = q.get("key");
+    if (key === null || key.length === 0) return fail(400, "GET /shard/route needs ?key=");
+    const { c, configured } = configOrDefault(q.get("namespace"));
+    return json({ key, shardId: routeKey(c, key), strategy: c.strategy, shardCount: c.shard_count, namespace: c.ns, configured });
+  });
   router.post("/route", withBody(RouteBody, (body) => {
     const c = requireConfig(body.namespace);
     if (c instanceof Response) return c;
@@ -203,7 +219,7 @@ function writeRoutes(router: RouterType, ctx: FeatureContext): void {
 
 /** Queries: one key's shard, or scatter-gather over every shard (range, filter, aggregate, count). */
 function queryRoutes(router: RouterType, ctx: FeatureContext): void {
-  const { toShard, dumpAll, routeKey, requireConfig, withConfig } = coordinatorOf(ctx);
+  const { toShard, dumpAll, routeKey, requireConfig, withConfig, configOrDefault } = coordinatorOf(ctx);
   const fanOut = async (c: ConfigRow, keep: (r: ShardRow) => boolean, limit = 1000): Promise<Response> => {
     const rows = (await dumpAll(c)).filter(keep);
     return json({ results: rows.slice(0, limit).map(({ id, data, shard }) => ({ id, data, shardId: shard })), shardsQueried: c.shard_count, total: rows.length });
@@ -224,6 +240,15 @@ function queryRoutes(router: RouterType, ctx: FeatureContext): void {
     const sum = values.reduce((a, b) => a + b, 0);
     return json({ field, sum, count: values.length, avg: values.length > 0 ? sum / values.length : 0, shardsQueried: c.shard_count });
   }));
+  // Scatter-gather over every shard object of a namespace (the defaults where nothing was sharded).
+  router.get("/shard/scatter", async (request) => {
+    const q = new URL(request.url).searchParams;
+    const query = q.get("query") ?? "all";
+    if (query !== "all") return fail(400, `GET /shard/scatter: query ${query.slice(0, 64)} is not one this route knows (all)`);
+    const { c, configured } = configOrDefault(q.get("namespace"));
+    const rows = await dumpAll(c);
+    return json({ query, namespace: c.ns, configured, shardsQueried: c.shard_count, total: rows.length, results: rows.slice(0, limitParam(new URL(request.url))).map(({ id, data, shard }) => ({ id, data, shardId: shard })) });
+  });
   router.get("/count", async (request) => {
     const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? undefined);
     if (c instanceof Response) return c;
