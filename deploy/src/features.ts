@@ -34,6 +34,7 @@ import { shard } from "./features/shard";
 import { targeting } from "./features/targeting";
 import { things } from "./features/things";
 import { items } from "./features/items";
+import { webgraph } from "./features/webgraph";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -57,6 +58,8 @@ export const FEATURES: readonly Feature[] = [
   search,
   objects,
   dlq,
+  // Dataset families with a graph of their own: the web crawl graph (web., com.web.).
+  webgraph,
   // Advanced primitives (contract §6): cache., columnar., temporal., vector., inverted.
   cache,
   columnar,

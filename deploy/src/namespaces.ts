@@ -14,9 +14,14 @@ export const EVERY = "*";
  */
 export const UNCLAIMED = "unclaimed";
 
-/** `stores` names `stores` itself and what descends from it (`stores-cold-1`, `sharded/3`). */
+/**
+ * `stores` names `stores` itself and what descends from it (`stores-cold-1`, `sharded/3`), and a
+ * family's partitions by a label in front (`com.web` for web's `.com` hosts, `com.web.perf.do`).
+ */
 export const inFamily = (namespace: string, family: string): boolean =>
-  namespace === family || (namespace.startsWith(family) && (namespace[family.length] === "-" || namespace[family.length] === "/"));
+  namespace === family ||
+  (namespace.startsWith(family) && (namespace[family.length] === "-" || namespace[family.length] === "/")) ||
+  (namespace.endsWith(`.${family}`) && !namespace.slice(0, -family.length - 1).includes("."));
 
 /** The families some feature names (neither EVERY nor UNCLAIMED): a namespace in none of them is unclaimed. */
 export const claimedFamilies = (declared: ReadonlyArray<readonly Served[]>): string[] =>
