@@ -12,6 +12,7 @@ export const FAULTS = {
   "cdc-drops-batch-tail": "POST /cdc/capture/batch acknowledges every event but logs all but the last",
   "timers-never-fire": "the object's alarm fires no timer",
   "ws-drops-every-tenth": "the echo socket leaves every message whose `i` ends in 9 unanswered",
+  "pagerank-ignores-links": "the web crawl graph's PageRank counts no link, so every host gets the same score",
   "do-overloaded": "every other namespace request fails as an overloaded Durable Object does, the four kinds in turn",
 } as const;
 

@@ -47,3 +47,15 @@ describe("perf/datasets against the local Worker", () => {
     assert.ok(growth < 8 * size, `1 → 50 VUs grew k6's peak RSS by ${growth.toFixed(1)} MB; the rows are ${size.toFixed(1)} MB`);
   });
 });
+
+describe("perf/webgraph against the local Worker", () => {
+  it("builds the crawl graph, reads it under load and recomputes PageRank with every check passing and no error", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "perf/webgraph", "--profile", "smoke", "--vus", "2", "--iterations", "10", "--gate", "--quiet", "--results-dir", results], {}, 180_000);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const byName = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["web.edges-from", "web.backlink-count", "web.pagerank-top", "web.pagerank-compute"]) assert.equal(byName.get(op)?.errors, 0, op);
+    assert.equal(byName.get("web.edges-from")?.iterations, 20, "10 iterations on each of 2 VUs");
+    assert.equal(byName.get("web.edges-from")?.datasetSize, 10_000, "datasetSize: the edges of the graph");
+  });
+});

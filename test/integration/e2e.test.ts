@@ -27,12 +27,12 @@ const stillPasses = (res: CliResult, areas: string[]): void => {
 };
 
 describe("E2E suites against the local Worker", () => {
-  it("passes every check of the lifecycle, shard, replicate, targeting, stores, network, advanced, streaming, workflow and iceberg suites under a 100 % gate", async () => {
-    const res = await perfdo(["run", "e2e/lifecycle", "e2e/shard", "e2e/replicate", "e2e/targeting", "e2e/stores", "e2e/network", "e2e/advanced", "e2e/streaming", "e2e/workflow", "e2e/iceberg", "--profile", "smoke", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
+  it("passes every check of the lifecycle, shard, replicate, targeting, stores, network, advanced, streaming, workflow, iceberg and datasets suites under a 100 % gate", async () => {
+    const res = await perfdo(["run", "e2e/lifecycle", "e2e/shard", "e2e/replicate", "e2e/targeting", "e2e/stores", "e2e/network", "e2e/advanced", "e2e/streaming", "e2e/workflow", "e2e/iceberg", "e2e/datasets", "--profile", "smoke", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.doesNotMatch(res.stdout, /FAILED|FAIL/);
     const byArea = areasOf(runChecks(res));
-    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers", "iceberg"]) {
+    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers", "iceberg", "web", "graph"]) {
       const a = byArea.get(area);
       assert.ok(a && a.checks > 0 && a.passes >= a.checks && a.fails === 0, `area ${area} has checks and none failed: ${JSON.stringify(a)}`);
     }
@@ -63,6 +63,12 @@ describe("E2E suites against the local Worker", () => {
     assert.match(res.stdout, /FAILED iceberg: unspsc: a lookup reads one row group, the others pruned by their statistics/);
     const a = areasOf(runChecks(res)).get("iceberg");
     assert.ok(a && a.passes > 0, "the answers themselves are still right: only the pruning checks fail");
+  });
+
+  it("fails the datasets suite, naming the behaviour, when PageRank counts no link", async () => {
+    const res = await runBroken("pagerank-ignores-links", "e2e/datasets");
+    assert.match(res.stdout, /FAILED web: the most linked host ranks first, above twice a host nothing links to/);
+    stillPasses(res, ["graph"]);
   });
 
   it("fails the workflow suite, naming the behaviour, when the alarm never fires timers", async () => {

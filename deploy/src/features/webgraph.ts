@@ -333,7 +333,8 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
   };
   const PageRankBody = v.object({ dampingFactor: v.optional(v.number({ min: 0, max: 1 })), maxIterations: Iterations, iterations: Iterations, convergenceThreshold: Tolerance, newEdges: v.optional(Edges) });
   const runPageRank = (body: { dampingFactor?: number; maxIterations?: number; iterations?: number; convergenceThreshold?: number }, fromStored: boolean) => {
-    const g = indexed(readGraph());
+    const read = indexed(readGraph());
+    const g = ctx.fault === "pagerank-ignores-links" ? { ...read, src: new Int32Array(0), dst: new Int32Array(0) } : read;
     const r = pageRank(g, { damping: body.dampingFactor ?? 0.85, maxIterations: body.maxIterations ?? body.iterations ?? 20, tolerance: body.convergenceThreshold ?? 1e-6, start: fromStored ? storedScores(g, "pagerank") : undefined });
     transaction(() => g.nodes.forEach((d, i) => setDomain(d, "pagerank", r.scores[i] as number)));
     return json({ nodes: g.nodes.length, edges: g.src.length, iterations: r.iterations, delta: r.delta, converged: r.converged });

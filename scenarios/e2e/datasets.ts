@@ -1,0 +1,74 @@
+// E2E: the dataset families with a graph of their own. The web crawl graph (web.): crawl records in
+// as host-level edges, then out-links, backlinks, PageRank, HITS, components and a subgraph, each
+// checked against what the records imply. The graph of typed ids (graph.): relationships between ids
+// holding a slash, walked from and to. Every iteration works on objects of its own (`web-e2e-<run>`),
+// so every answer is exact. Gate: 100 % of checks (thresholds/e2e/datasets.json).
+
+import exec from "k6/execution";
+import { graphApi, webgraphApi } from "../../lib/k6/api/webgraph.api";
+import { namespaceClient } from "../../lib/k6/client";
+import { body, expect } from "../../lib/k6/expect";
+import { scenarioOptions, target } from "../../lib/k6/options";
+
+export const options = scenarioOptions({ profile: "smoke" });
+
+interface Ranked { domain: string; pageRank?: number; authorityScore?: number }
+
+/** A WAT record: the page `from` and its links, as Common Crawl's metadata files give them. */
+const wat = (from: string, links: string[]) => ({
+  envelope: {
+    "WARC-Header-Metadata": { "WARC-Target-URI": `https://${from}/index.html` },
+    "Payload-Metadata": { "HTTP-Response-Metadata": { "HTML-Metadata": { Links: links.map((to) => ({ url: `https://${to}/page`, path: "A@/href" })) } } },
+  },
+});
+
+function webChecks(run: string): void {
+  const web = webgraphApi(namespaceClient(target, `web-e2e-${run}`));
+  // Four sites link to hub.com (news.com twice, from two of its pages); hub.com links back to one of
+  // them; lone.org and its neighbour form a component of their own.
+  const records = [
+    wat("news.com", ["hub.com", "hub.com", "blog.example.com"]),
+    wat("blog.example.com", ["hub.com", "shop.example.com"]),
+    wat("shop.example.com", ["hub.com"]),
+    wat("forum.net", ["hub.com"]),
+    wat("hub.com", ["news.com"]),
+    wat("lone.org", ["neighbour.org"]),
+  ];
+  const ingested = body<{ records: number; edges: number }>(web.ingestWat(records));
+  expect("web", "WAT records become one edge per link between two hosts", ingested.records === 6 && ingested.edges === 9);
+  const out = body<Array<{ to: string; weight: number }>>(web.outLinks("news.com"));
+  expect("web", "out-links sorted by weight: a link repeated on a page adds weight", Array.isArray(out) && out.length === 2 && out[0]?.to === "hub.com" && out[0].weight === 2 && out[1]?.to === "blog.example.com");
+  expect("web", "a host's backlinks are counted", body<{ count: number }>(web.backlinkCount("hub.com")).count === 4);
+
+  const pr = body<{ nodes: number; converged: boolean }>(web.pageRank(100));
+  expect("web", "PageRank runs over every host of the graph and converges", pr.nodes === 7 && pr.converged === true);
+  const ranked = body<Ranked[]>(web.pageRankTop(20));
+  const score = (d: string) => (Array.isArray(ranked) ? ranked.find((r) => r.domain === d)?.pageRank ?? 0 : 0);
+  expect("web", "the most linked host ranks first, above twice a host nothing links to", Array.isArray(ranked) && ranked[0]?.domain === "hub.com" && score("hub.com") > 2 * score("forum.net"));
+  expect("web", "PageRank scores sum to 1", Array.isArray(ranked) && Math.abs(ranked.reduce((s, r) => s + (r.pageRank ?? 0), 0) - 1) < 1e-6);
+  web.hits(20);
+  expect("web", "HITS: the most linked host is the top authority", body<Ranked[]>(web.topAuthorities(1))[0]?.domain === "hub.com");
+  const wcc = body<{ components: number; largest: number }>(web.components());
+  expect("web", "weakly connected components: the crawl's five hosts, and lone.org with its neighbour", wcc.components === 2 && wcc.largest === 5);
+  const sub = body<{ edges: Array<{ from: string; to: string }> }>(web.subgraph("*.example.com"));
+  const pairs = (sub.edges ?? []).map((e) => `${e.from}>${e.to}`).sort();
+  expect("web", "a subgraph by host pattern holds exactly the matching hosts' out-links", pairs.join(",") === "blog.example.com>hub.com,blog.example.com>shop.example.com,shop.example.com>hub.com");
+}
+
+function graphChecks(run: string): void {
+  const graph = graphApi(namespaceClient(target, `graph-e2e-${run}`));
+  graph.relate("Occupation/15-1252.00", "uses", "Tool/IDE-001");
+  graph.relate("Occupation/15-1252.00", "uses", "Tool/Git");
+  graph.relate("Occupation/15-1252.00", "requires", "Skill/Programming");
+  graph.relate("Occupation/15-1253.00", "uses", "Tool/IDE-001");
+  const uses = body<Array<{ to: string }>>(graph.from("Occupation/15-1252.00", "uses"));
+  expect("graph", "relationships from an id holding a slash, filtered by verb", Array.isArray(uses) && uses.map((r) => r.to).sort().join(",") === "Tool/Git,Tool/IDE-001");
+  const users = body<Array<{ from: string }>>(graph.to("Tool/IDE-001"));
+  expect("graph", "relationships to an id: every occupation using the tool", Array.isArray(users) && users.map((r) => r.from).sort().join(",") === "Occupation/15-1252.00,Occupation/15-1253.00");
+}
+
+export default function (): void {
+  const run = `${exec.vu.idInTest}-${exec.scenario.iterationInTest}-${Date.now().toString(36)}`;
+  webChecks(run);
+  graphChecks(run);
+}
