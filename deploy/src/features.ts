@@ -35,6 +35,7 @@ import { targeting } from "./features/targeting";
 import { things } from "./features/things";
 import { items } from "./features/items";
 import { webgraph } from "./features/webgraph";
+import { standardsGraph } from "./features/standards-graph";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -53,6 +54,7 @@ export const FEATURES: readonly Feature[] = [
   promote, // before objects: its `POST /objects {id, data}` before the registry's
   things,
   relationships,
+  standardsGraph, // standards.: the datasets and relationships walked as one graph
   actions,
   events,
   search,

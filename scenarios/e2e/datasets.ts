@@ -1,7 +1,7 @@
 // E2E: the dataset families with a graph of their own. The web crawl graph (web.): crawl records in
 // as host-level edges, then out-links, backlinks, PageRank, HITS, components and a subgraph, each
 // checked against what the records imply. The graph of typed ids (graph.): relationships between ids
-// holding a slash, walked from and to. Every iteration works on objects of its own (`web-e2e-<run>`),
+// holding a slash, walked from and to; and standards. walked as one graph (shortest path, similarity). Every iteration works on objects of its own (`web-e2e-<run>`),
 // so every answer is exact. Gate: 100 % of checks (thresholds/e2e/datasets.json).
 
 import exec from "k6/execution";
@@ -67,8 +67,23 @@ function graphChecks(run: string): void {
   expect("graph", "relationships to an id: every occupation using the tool", Array.isArray(users) && users.map((r) => r.from).sort().join(",") === "Occupation/15-1252.00,Occupation/15-1253.00");
 }
 
+function standardsChecks(run: string): void {
+  const client = namespaceClient(target, `standards-e2e-${run}`);
+  const graph = graphApi(client);
+  client.post("datasets.seed-occupations", "/occupations/batch", { rows: [["15-1252.00", "Software Developers"], ["15-1253.00", "Software Testers"], ["29-1141.00", "Nurses"]].map(([code, title]) => ({ code, title, major_group: code?.slice(0, 2) })) });
+  client.post("datasets.seed-tools", "/tools/batch", { rows: [["t1", "15-1252.00", "43232402"], ["t2", "15-1253.00", "43232408"], ["t3", "29-1141.00", "42181902"]].map(([id, occupation, unspsc]) => ({ id, occupation, tool: `tool ${id}`, category: "c", unspsc })) });
+  client.post("datasets.seed-commodities", "/commodities/batch", { rows: ["43232402", "43232408", "42181902"].map((code) => ({ code, title: code, segment: code.slice(0, 2), family: code.slice(0, 4), class: code.slice(0, 6), segment_title: "" })) });
+  const path = body<{ found: boolean; hops: number; path: Array<{ node: { id: string } }> }>(graph.shortestPath({ type: "occupation", id: "15-1252.00" }, { type: "occupation", id: "15-1253.00" }, 6));
+  expect("graph", "standards: the shortest path between two occupations goes through their tools' shared UNSPSC class", path.found === true && path.hops === 6 && path.path?.[3]?.node.id === "432324");
+  const none = body<{ found: boolean }>(graph.shortestPath({ type: "occupation", id: "15-1252.00" }, { type: "occupation", id: "29-1141.00" }, 6));
+  expect("graph", "standards: no path within the hop limit when the tools share no segment", none.found === false);
+  const sim = body<{ results: Array<{ occupation: string }> }>(graph.similar("15-1252.00", 5));
+  expect("graph", "standards: the occupation sharing a tool class is the most similar, the unrelated one absent", sim.results?.[0]?.occupation === "15-1253.00" && !sim.results.some((r) => r.occupation === "29-1141.00"));
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}-${exec.scenario.iterationInTest}-${Date.now().toString(36)}`;
   webChecks(run);
   graphChecks(run);
+  standardsChecks(run);
 }

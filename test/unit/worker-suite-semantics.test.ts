@@ -157,4 +157,29 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
     const res = await call(fresh("fork"), "GET", `/https://${target}.perf.do/state?key=secret`);
     assert.deepEqual([res.status, res.json.value], [200, 42]);
   });
+
+  it("walks the standards as one graph: traversal, shortest path, similarity", async () => {
+    const ns = fresh("standards");
+    await call(ns, "POST", "/occupations/batch", { rows: [{ code: "15-1252.00", title: "Software Developers", major_group: "15" }, { code: "15-1253.00", title: "Software Testers", major_group: "15" }, { code: "29-1141.00", title: "Nurses", major_group: "29" }] });
+    await call(ns, "POST", "/tools/batch", { rows: [
+      { id: "t1", occupation: "15-1252.00", tool: "IDE", category: "software", unspsc: "43232402" },
+      { id: "t2", occupation: "15-1253.00", tool: "IDE", category: "software", unspsc: "43232408" },
+      { id: "t3", occupation: "29-1141.00", tool: "Stethoscope", category: "medical", unspsc: "42181902" },
+    ] });
+    await call(ns, "POST", "/tasks/batch", { rows: [{ id: "k1", occupation: "15-1252.00", task: "Write code", type: "Core", importance: 4 }, { id: "k2", occupation: "15-1253.00", task: "Write code", type: "Core", importance: 3 }] });
+    await call(ns, "POST", "/commodities/batch", { rows: ["43232402", "43232408", "42181902"].map((code) => ({ code, title: code, segment: code.slice(0, 2), family: code.slice(0, 4), class: code.slice(0, 6), segment_title: "" })) });
+    const q = await call(ns, "POST", "/graph/query", { start: { type: "occupation", id: "15-1252.00" }, traverse: [{ edge: "uses_tool", direction: "outbound" }, { edge: "classified_as", direction: "outbound" }, { edge: "parent", direction: "outbound", depth: 3 }], return: "full_path" });
+    assert.equal(q.status, 200, JSON.stringify(q.json));
+    assert.deepEqual((q.json.results as Array<{ node: { id: string } }>).map((r) => r.node.id).sort(), ["43", "4323", "432324"], "the tool's UNSPSC class, family and segment");
+    const path = await call(ns, "POST", "/graph/shortest-path", { from: { type: "occupation", id: "15-1252.00" }, to: { type: "occupation", id: "15-1253.00" }, maxHops: 6 });
+    // occupation → tool → commodity → its class ← the other commodity ← its tool ← the other occupation
+    assert.deepEqual([path.json.found, path.json.hops], [true, 6], JSON.stringify(path.json));
+    assert.deepEqual((path.json.path as Array<{ node: { id: string } }>).map((p) => p.node.id), ["15-1252.00", "t1", "43232402", "432324", "43232408", "t2", "15-1253.00"]);
+    const far = await call(ns, "POST", "/graph/shortest-path", { from: { type: "occupation", id: "15-1252.00" }, to: { type: "occupation", id: "29-1141.00" }, maxHops: 6 });
+    assert.equal(far.json.found, false, "no path within 6 hops: the tools share no segment");
+    const sim = await call(ns, "POST", "/graph/similarity", { occupation: "15-1252.00", factors: ["tasks", "tools", "titles"], topN: 5 });
+    assert.deepEqual((sim.json.results as Array<{ occupation: string; similarity: number }>).map((r) => [r.occupation, r.similarity]), [["15-1253.00", 1]]);
+    assert.deepEqual(sim.json.unavailable, ["titles"], "a factor with no data is named, not faked");
+  });
 });
+

@@ -28,5 +28,8 @@ export function graphApi(c: NamespaceClient) {
     relate: (from: string, verb: string, to: string, meta?: OperationMeta): JsonResponse => c.post("graph.relate", "/relationships", { from, verb, to }, meta),
     from: (id: string, verb: string, meta?: OperationMeta): JsonResponse => c.get("graph.from", `/relationships/from/${enc(id)}?verb=${enc(verb)}`, meta),
     to: (id: string, meta?: OperationMeta): JsonResponse => c.get("graph.to", `/relationships/to/${enc(id)}`, meta),
+    // standards.: the datasets walked as one graph
+    shortestPath: (from: { type: string; id: string }, to: { type: string; id: string }, maxHops: number, meta?: OperationMeta): JsonResponse => c.post("standards.shortest-path", "/graph/shortest-path", { from, to, maxHops }, meta),
+    similar: (occupation: string, topN: number, meta?: OperationMeta): JsonResponse => c.post("standards.similarity", "/graph/similarity", { occupation, factors: ["tasks", "tools"], topN }, meta),
   };
 }
