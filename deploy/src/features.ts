@@ -36,6 +36,7 @@ import { things } from "./features/things";
 import { items } from "./features/items";
 import { webgraph } from "./features/webgraph";
 import { standardsGraph } from "./features/standards-graph";
+import { processes } from "./features/processes";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -55,6 +56,7 @@ export const FEATURES: readonly Feature[] = [
   things,
   relationships,
   standardsGraph, // standards.: the datasets and relationships walked as one graph
+  processes, // apqc.: the process classification hierarchy
   actions,
   events,
   search,

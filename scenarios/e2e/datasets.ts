@@ -1,7 +1,8 @@
 // E2E: the dataset families with a graph of their own. The web crawl graph (web.): crawl records in
 // as host-level edges, then out-links, backlinks, PageRank, HITS, components and a subgraph, each
 // checked against what the records imply. The graph of typed ids (graph.): relationships between ids
-// holding a slash, walked from and to; and standards. walked as one graph (shortest path, similarity). Every iteration works on objects of its own (`web-e2e-<run>`),
+// holding a slash, walked from and to; standards. walked as one graph (shortest path, similarity); and
+// APQC's process hierarchy (apqc.): ancestors, a path through the common ancestor, a subtree. Every iteration works on objects of its own (`web-e2e-<run>`),
 // so every answer is exact. Gate: 100 % of checks (thresholds/e2e/datasets.json).
 
 import exec from "k6/execution";
@@ -81,9 +82,22 @@ function standardsChecks(run: string): void {
   expect("graph", "standards: the occupation sharing a tool class is the most similar, the unrelated one absent", sim.results?.[0]?.occupation === "15-1253.00" && !sim.results.some((r) => r.occupation === "29-1141.00"));
 }
 
+function processChecks(run: string): void {
+  const apqc = namespaceClient(target, `apqc-e2e-${run}`);
+  const rows = [["8.0", "Manage Information Technology"], ["8.1", "Manage IT strategy"], ["8.1.1", "Align IT strategy with business strategy"], ["8.1.1.1", "Analyze business requirements"], ["8.1.1.2", "Plan IT capacity"], ["8.2", "Manage IT services"]];
+  apqc.post("apqc.import", "/processes/batch", { processes: rows.map(([pcf_id, name]) => ({ pcf_id, name })) });
+  const ancestors = body<Array<{ pcf_id: string; name: string | null }>>(apqc.get("apqc.ancestors", "/processes/pcf/8.1.1.1/ancestors"));
+  expect("processes", "an activity's ancestors, nearest first, named", Array.isArray(ancestors) && ancestors.map((a) => a.pcf_id).join(",") === "8.1.1,8.1,8.0" && ancestors[2]?.name === "Manage Information Technology");
+  const path = body<{ common_ancestor: string; hops: number }>(apqc.post("apqc.path", "/processes/path", { from_id: "8.1.1.1", to_id: "8.2" }));
+  expect("processes", "the path between two processes runs through their lowest common ancestor", path.common_ancestor === "8.0" && path.hops === 4);
+  const sub = body<{ count: number }>(apqc.post("apqc.subtree", "/processes/subtree", { root_id: "8.1", max_depth: 1 }));
+  expect("processes", "a subtree stops at its depth limit", sub.count === 2);
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}-${exec.scenario.iterationInTest}-${Date.now().toString(36)}`;
   webChecks(run);
   graphChecks(run);
   standardsChecks(run);
+  processChecks(run);
 }

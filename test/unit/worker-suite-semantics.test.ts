@@ -181,5 +181,22 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
     assert.deepEqual((sim.json.results as Array<{ occupation: string; similarity: number }>).map((r) => [r.occupation, r.similarity]), [["15-1253.00", 1]]);
     assert.deepEqual(sim.json.unavailable, ["titles"], "a factor with no data is named, not faked");
   });
+
+  it("apqc.: a process hierarchy whose ids say where each process sits", async () => {
+    const ns = fresh("apqc");
+    const rows = [["8.0", "Manage IT"], ["8.1", "Manage IT strategy"], ["8.1.1", "Align IT strategy"], ["8.1.1.1", "Analyze requirements"], ["8.1.1.2", "Plan capacity"], ["8.2", "Manage IT services"], ["7.0", "Manage people"]];
+    assert.equal((await call(ns, "POST", "/processes/batch", { processes: rows.map(([pcf_id, name]) => ({ pcf_id, name })) })).status, 201);
+    assert.deepEqual(((await call(ns, "GET", "/processes/8.1/children")).json as unknown as Array<{ pcf_id: string }>).map((r) => r.pcf_id), ["8.1.1"]);
+    assert.deepEqual(((await call(ns, "GET", "/processes/pcf/8.1.1.1/ancestors")).json as unknown as Array<{ pcf_id: string; known: boolean }>).map((r) => r.pcf_id), ["8.1.1", "8.1", "8.0"]);
+    assert.deepEqual(((await call(ns, "GET", "/processes/pcf/8.1.1.1/siblings")).json as unknown as Array<{ pcf_id: string }>).map((r) => r.pcf_id), ["8.1.1.2"]);
+    const path = await call(ns, "POST", "/processes/path", { from_id: "8.1.1.1", to_id: "8.2" });
+    assert.deepEqual([path.json.common_ancestor, path.json.hops], ["8.0", 4], JSON.stringify(path.json));
+    assert.equal(((await call(ns, "POST", "/processes/common-ancestor", { node_a: "8.1.1.1", node_b: "8.1.1.2" })).json.common_ancestor as { pcf_id: string }).pcf_id, "8.1.1");
+    assert.equal((await call(ns, "POST", "/processes/common-ancestor", { node_a: "8.1", node_b: "7.0" })).json.common_ancestor, null, "two categories share none");
+    assert.equal((await call(ns, "POST", "/processes/subtree", { root_id: "8.0", max_depth: 1 })).json.count, 3, "8.0 and its two groups");
+    assert.deepEqual((await call(ns, "GET", "/processes/8.0/depth-stats")).json.byLevel, { 2: 2, 3: 1, 4: 2 });
+    assert.equal(((await call(ns, "GET", "/processes/hierarchy-view")).json.roots as unknown[]).length, 2);
+    assert.equal((await call(ns, "GET", "/processes/pcf/8.x")).status, 400);
+  });
 });
 
