@@ -143,12 +143,14 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
     assert.deepEqual([again.status, again.json.promoted], [200, false]);
   });
 
-  it("completes a pending action in one step (one attempt); a completed one is refused", async () => {
+  it("completes a pending best-effort action in one step (one attempt); a durable one must be started first", async () => {
     const ns = fresh("stores");
     const a = await call(ns, "POST", "/actions", { verb: "process", target: "Item/1", actor: "Worker/b", durability: "try" });
     const done = await call(ns, "POST", `/actions/${a.json.id as string}/complete`);
     assert.deepEqual([done.status, done.json.status, done.json.attempts], [200, "completed", 1], JSON.stringify(done.json));
-    assert.equal((await call(ns, "POST", `/actions/${a.json.id as string}/complete`)).status, 409);
+    assert.equal((await call(ns, "POST", `/actions/${a.json.id as string}/complete`)).status, 409, "completed already");
+    const durable = await call(ns, "POST", "/actions", { verb: "process", target: "Item/2", actor: "Worker/b", durability: "do" });
+    assert.equal((await call(ns, "POST", `/actions/${durable.json.id as string}/complete`)).status, 409, "a durable action is refused before start");
   });
 
   it("a whole URL as the path means that URL (a base URL joined with an absolute one)", async () => {
