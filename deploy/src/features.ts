@@ -37,6 +37,7 @@ import { items } from "./features/items";
 import { webgraph } from "./features/webgraph";
 import { standardsGraph } from "./features/standards-graph";
 import { processes } from "./features/processes";
+import { wikidata } from "./features/wikidata";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -62,8 +63,9 @@ export const FEATURES: readonly Feature[] = [
   search,
   objects,
   dlq,
-  // Dataset families with a graph of their own: the web crawl graph (web., com.web.).
+  // Dataset families with a graph of their own: the web crawl graph (web., com.web.), Wikidata (wiki.).
   webgraph,
+  wikidata,
   // Advanced primitives (contract §6): cache., columnar., temporal., vector., inverted.
   cache,
   columnar,

@@ -2,7 +2,8 @@
 // as host-level edges, then out-links, backlinks, PageRank, HITS, components and a subgraph, each
 // checked against what the records imply. The graph of typed ids (graph.): relationships between ids
 // holding a slash, walked from and to; standards. walked as one graph (shortest path, similarity); and
-// APQC's process hierarchy (apqc.): ancestors, a path through the common ancestor, a subtree. Every iteration works on objects of its own (`web-e2e-<run>`),
+// APQC's process hierarchy (apqc.): ancestors, a path through the common ancestor, a subtree; and
+// Wikidata (wiki.): entities in, statements and edges out, labels by prefix. Every iteration works on objects of its own (`web-e2e-<run>`),
 // so every answer is exact. Gate: 100 % of checks (thresholds/e2e/datasets.json).
 
 import exec from "k6/execution";
@@ -94,10 +95,27 @@ function processChecks(run: string): void {
   expect("processes", "a subtree stops at its depth limit", sub.count === 2);
 }
 
+function wikidataChecks(run: string): void {
+  const wiki = namespaceClient(target, `wiki-e2e-${run}`);
+  const item = (id: string, label: string, claims: Record<string, string[]>) => ({
+    id, type: "item", labels: { en: { language: "en", value: label } },
+    claims: Object.fromEntries(Object.entries(claims).map(([p, objects]) => [p, objects.map((o) => ({ mainsnak: { snaktype: "value", property: p, datavalue: { value: { "entity-type": "item", id: o }, type: "wikibase-entityid" } }, rank: "normal" }))])),
+  });
+  const batch = body<{ entities: number; statements: number }>(wiki.post("wiki.ingest-batch", "/ingest/batch", { entities: [item("Q42", "Douglas Adams", { P31: ["Q5"], P106: ["Q36180", "Q214917"] }), item("Q937", "Albert Einstein", { P31: ["Q5"] }), item("Q5", "human", {})] }));
+  expect("wiki", "Wikibase entities in: one statement per claim", batch.entities === 3 && batch.statements === 4);
+  const humans = body<Array<{ subject: string }>>(wiki.get("wiki.statements", "/statements?predicate=P31&object=Q5"));
+  expect("wiki", "statements by predicate and object: every instance of human", Array.isArray(humans) && humans.map((h) => h.subject).sort().join(",") === "Q42,Q937");
+  const out = body<Array<{ predicate: string; object: string }>>(wiki.get("wiki.edges-from", "/graph/edges/from/Q42"));
+  expect("wiki", "an entity's out-edges are its claims", Array.isArray(out) && out.map((e) => `${e.predicate}>${e.object}`).join(",") === "P106>Q214917,P106>Q36180,P31>Q5");
+  const found = body<Array<{ id: string }>>(wiki.get("wiki.label-search", "/labels/search?q=Albert*&language=en"));
+  expect("wiki", "a label prefix finds its entity", Array.isArray(found) && found[0]?.id === "Q937");
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}-${exec.scenario.iterationInTest}-${Date.now().toString(36)}`;
   webChecks(run);
   graphChecks(run);
   standardsChecks(run);
   processChecks(run);
+  wikidataChecks(run);
 }

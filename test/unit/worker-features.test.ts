@@ -6,10 +6,17 @@ import { migrate, patternsOverlap, SCHEMA_TABLE, type Feature } from "../../depl
 import { FEATURES } from "../../deploy/src/features";
 import { registrations, routeList, ROUTES_END, ROUTES_START, type Registration } from "../../deploy/src/route-list";
 import { murmur3 } from "../../deploy/src/features/partition-router";
+import { EVERY, inFamily, UNCLAIMED } from "../../deploy/src/namespaces";
 
 // The reference Worker's feature list (deploy/src/features.ts): one module per feature, one list.
 
-/** Paths two features both register (same method, patterns that match one path), undeclared or declared. */
+/** Whether some namespace gets both features' routes: not when each names only families the other does not. */
+function shareANamespace(a: Feature, b: Feature): boolean {
+  const wide = (f: Feature) => f.serves.includes(EVERY) || f.serves.includes(UNCLAIMED);
+  return wide(a) || wide(b) || a.serves.some((x) => b.serves.some((y) => inFamily(x, y) || inFamily(y, x)));
+}
+
+/** Paths two features both register (same method, patterns that match one path, some namespace served by both), undeclared or declared. */
 function overlaps(features: readonly Feature[]): Array<{ a: Registration; b: Registration; declared: boolean }> {
   const regs = registrations(features);
   const byName = new Map(features.map((f) => [f.name, f]));
@@ -18,6 +25,7 @@ function overlaps(features: readonly Feature[]): Array<{ a: Registration; b: Reg
   for (const [i, a] of regs.entries()) {
     for (const b of regs.slice(i + 1)) {
       if (a.feature === b.feature || (a.method !== b.method && a.method !== "ALL" && b.method !== "ALL") || !patternsOverlap(a.path, b.path)) continue;
+      if (!shareANamespace(byName.get(a.feature) as Feature, byName.get(b.feature) as Feature)) continue; // web.'s and wiki.'s /ingest/batch never meet
       const declared = declares(a.feature, `${a.method} ${a.path}`, b.feature) || declares(b.feature, `${b.method} ${b.path}`, a.feature);
       found.push({ a, b, declared });
     }

@@ -200,5 +200,36 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
     assert.equal(((await call(ns, "GET", "/processes/hierarchy-view")).json.roots as unknown[]).length, 2);
     assert.equal((await call(ns, "GET", "/processes/pcf/8.x")).status, 400);
   });
+
+  it("wiki.: Wikidata entities in, statements queried by subject, object, rank, reference and qualifier bound", async () => {
+    const ns = fresh("wiki");
+    const q42 = {
+      id: "Q42", type: "item",
+      labels: { en: { language: "en", value: "Douglas Adams" }, de: { language: "de", value: "Douglas Adams" } },
+      aliases: { en: [{ language: "en", value: "DNA" }] },
+      claims: {
+        P31: [{ mainsnak: { snaktype: "value", property: "P31", datavalue: { value: { "entity-type": "item", id: "Q5" }, type: "wikibase-entityid" } }, rank: "normal", references: [{ snaks: {} }] }],
+        P39: [{ mainsnak: { datavalue: { value: { id: "Q11696" } } }, qualifiers: { P580: [{ property: "P580", datavalue: { value: { time: "+2009-01-20T00:00:00Z" }, type: "time" } }] } }],
+      },
+      sitelinks: { enwiki: { site: "enwiki", title: "Douglas Adams" } },
+    };
+    const put = await call(ns, "POST", "/ingest/entity", q42);
+    assert.deepEqual([put.status, put.json.statements], [201, 2], JSON.stringify(put.json));
+    assert.equal(((await call(ns, "GET", "/entities/Q42")).json.labels as Record<string, { value: string }>).en?.value, "Douglas Adams");
+    assert.equal((await call(ns, "GET", "/entities/Q42/label/de")).json.value, "Douglas Adams");
+    assert.equal((await call(ns, "GET", "/sitelinks/enwiki/Douglas%20Adams")).json.qid, "Q42");
+    await call(ns, "POST", "/statements/batch", { statements: [{ subject: "Q937", predicate: "P31", object: "Q5" }, { subject: "Q42", predicate: "P569", object: "+1952-03-11T00:00:00Z", rank: "preferred" }] });
+    const humans = (await call(ns, "GET", "/statements?predicate=P31&object=Q5")).json as unknown as Array<{ subject: string }>;
+    assert.deepEqual(humans.map((h) => h.subject).sort(), ["Q42", "Q937"]);
+    assert.deepEqual(((await call(ns, "GET", "/statements?subject=Q42&rank=preferred")).json as unknown as Array<{ predicate: string }>).map((r) => r.predicate), ["P569"]);
+    assert.deepEqual(((await call(ns, "GET", "/statements?subject=Q42&hasReference=true")).json as unknown as Array<{ predicate: string }>).map((r) => r.predicate), ["P31"]);
+    // a `+` in a query string reads back as a space: the bound still compares as a time
+    assert.equal(((await call(ns, "GET", "/statements?subject=Q42&predicate=P39&qualifier.P580[gte]=+2008-01-01T00:00:00Z")).json as unknown as unknown[]).length, 1);
+    assert.equal(((await call(ns, "GET", "/statements?subject=Q42&predicate=P39&qualifier.P580[gte]=%2B2010-01-01T00:00:00Z")).json as unknown as unknown[]).length, 0);
+    assert.deepEqual(((await call(ns, "GET", "/graph/edges/to/Q5?predicate=P31")).json as unknown as Array<{ subject: string }>).map((e) => e.subject).sort(), ["Q42", "Q937"]);
+    assert.equal((await call(ns, "GET", "/graph/stats/property/P31")).json.count, 2);
+    assert.deepEqual(((await call(ns, "GET", "/labels/search?q=Doug*&language=en")).json as unknown as Array<{ id: string }>).map((l) => l.id), ["Q42"]);
+    assert.equal((await call(ns, "PUT", "/entities/X1", {})).status, 400, "not a Wikidata id");
+  });
 });
 

@@ -100,7 +100,6 @@ export const datasets: Feature = {
   schema: { migrations: [migrateDatasets] },
   shares: [
     { route: "POST /query", with: "shard", how: "on standards.perf.do only (cross-dataset SQL); every other namespace gets the shard coordinator's" },
-    { route: "POST /query", with: "targeting", how: "each only on its own namespaces (standards. here, sharded. there)" },
   ],
   routes: datasetRoutes,
 };
