@@ -189,14 +189,12 @@ function wikidataRoutes(router: RouterType, ctx: FeatureContext): void {
   router.get("/entities/:id", (request) => entity(param(request, "id")) ? json(entity(param(request, "id"))) : fail(404, `no entity ${param(request, "id")}`));
   router.put("/properties/:id", withBody(v.record(), (p, request) => putOne(request, p, "property")));
   router.get("/properties/:id", (request) => entity(param(request, "id")) ? json(entity(param(request, "id"))) : fail(404, `no property ${param(request, "id")}`));
-  router.post("/statements/batch", withBody(v.object({ statements: v.array(SimpleStatement, { max: MAX_ITEMS }) }), ({ statements }) => {
+  const statementBatch = withBody(v.object({ statements: v.array(SimpleStatement, { max: MAX_ITEMS }) }), ({ statements }) => {
     transaction(() => statements.forEach((s) => putStatement(simple(s))));
     return json({ statements: statements.length }, 201);
-  }));
-  router.post("/graph/statements/batch", withBody(v.object({ statements: v.array(SimpleStatement, { max: MAX_ITEMS }) }), ({ statements }) => {
-    transaction(() => statements.forEach((s) => putStatement(simple(s))));
-    return json({ statements: statements.length }, 201);
-  }));
+  });
+  router.post("/statements/batch", statementBatch);
+  router.post("/graph/statements/batch", statementBatch);
   router.post("/statements", withBody(SimpleStatement, (s) => {
     putStatement(simple(s));
     return json({ subject: s.subject, predicate: s.predicate, object: String(s.object) }, 201);
