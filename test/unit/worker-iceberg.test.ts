@@ -125,6 +125,24 @@ describe("Iceberg tables on R2", () => {
     assert.ok((miss.json.pruning as Pruning).rowGroups.prunedByBloom >= 1, JSON.stringify(miss.json.pruning));
   });
 
+  it("answers SQL over a table: the key's conditions prune as a lookup does, the others filter, columns projected", async () => {
+    const row = naics[777] as Record<string, string>;
+    const one = await call("naics", "POST", "/iceberg/query", { sql: "SELECT * FROM industries WHERE code = ?", params: [row.code], cold: true });
+    assert.equal(one.status, 200, JSON.stringify(one.json));
+    assert.deepEqual(one.json.rows, [{ code: row.code, title: row.title, level: row.level, parent: row.parent }]);
+    assert.equal((one.json.pruning as Pruning).files.read, 1, "a point query reads one data file");
+    const sector = naics.filter((r) => (r.code as string).startsWith("44")).sort((a, b) => String(a.code).localeCompare(String(b.code)));
+    const lo = sector[0]?.code as string;
+    const hi = sector[sector.length - 1]?.code as string;
+    const range = await call("naics", "POST", "/iceberg/query", { sql: "SELECT code, title FROM industries WHERE code BETWEEN ? AND ? AND level = ? LIMIT 500", params: [lo, hi, "6"] });
+    const want = sector.filter((r) => String(r.level) === "6").map((r) => ({ code: r.code, title: r.title }));
+    assert.deepEqual(range.json.rows, want, "the sector's level-6 codes, only the columns asked for");
+    assert.ok((range.json.pruning as Pruning).files.read < (range.json.pruning as Pruning).files.total, "files outside the key range pruned");
+    assert.equal((await call("naics", "POST", "/iceberg/query", { sql: "SELECT * FROM things WHERE id = ?", params: ["x"] })).status, 404);
+    assert.equal((await call("naics", "POST", "/iceberg/query", { sql: "SELECT * FROM industries WHERE code = 'x'" })).status, 400, "values are parameters only");
+    assert.equal((await call("naics", "POST", "/iceberg/query", { sql: "DELETE FROM industries", params: [] })).status, 400);
+  });
+
   it("answers the same row scattered to every shard as targeted to the owner; every shard does its own lookup", async () => {
     const row = naics[42] as Record<string, string>;
     const scattered = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${row.code}&scatter=true&cold=true`);

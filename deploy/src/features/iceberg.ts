@@ -4,6 +4,7 @@ import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { TableReader, type Pruning } from "../iceberg/read";
 import { R2Error } from "../iceberg/store";
+import { keyRange, matches, parseSelect } from "../iceberg/sql";
 import { tableRoot, writeTable, type TableRow, type TableSpec } from "../iceberg/table";
 import { fnv1a } from "../shard-routing";
 import { all, param } from "../sql";
@@ -28,6 +29,9 @@ export const ICEBERG_SHARDS = 4;
 
 const TableName = v.literal(...(Object.keys(ICEBERG_TABLES) as [string, ...string[]]));
 const StageBody = v.object({ rows: v.array(v.record(), { min: 1, max: 5000 }) });
+const QueryBody = v.object({ sql: v.string({ min: 1 }), params: v.optional(v.array(v.union(v.string(), v.number(), "a string or a number"), { max: 20 })), cold: v.optional(v.boolean()) });
+/** Names a query may use for a table: its own, and the datasets' table it holds (`industries` is NAICS). */
+const TABLE_NAMES: Record<string, string> = { naics: "naics", industries: "naics", unspsc: "unspsc", commodities: "unspsc" };
 const ScanBody = v.object({ min: v.string(), max: v.string(), cold: v.optional(v.boolean()) });
 const LookupPayload = v.object({ table: TableName, min: v.string(), max: v.string(), cold: v.optional(v.boolean()), shard: v.optional(v.number({ integer: true, min: 0 })) });
 
@@ -154,6 +158,24 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     if (table instanceof Response) return table;
     const out = await query(table, min, max, cold === true);
     return out instanceof Response ? out : json({ table, min, max, rows: out.rows, count: out.rows.length, pruning: out.pruning });
+  }));
+  // SQL over the tables (./iceberg/sql.ts: one SELECT, comparisons joined by AND, parameters only);
+  // conditions on the key prune files and row groups as a scan does, the others filter what is read.
+  router.post("/iceberg/query", withBody(QueryBody, async ({ sql, params, cold }) => {
+    const q = parseSelect(sql, params ?? []);
+    if (typeof q === "string") return fail(400, `POST /iceberg/query: ${q}`);
+    const table = TABLE_NAMES[q.table.toLowerCase()];
+    if (!table) return fail(404, `no Iceberg table ${q.table} (tables: ${Object.entries(TABLE_NAMES).map(([k, t]) => (k === t ? k : `${k} (${t})`)).join(", ")})`);
+    const spec = ICEBERG_TABLES[table] as TableSpec;
+    const unknown = [...(q.columns === "*" ? [] : q.columns), ...q.where.map((c) => c.column)].find((c) => !spec.columns.includes(c));
+    if (unknown) return fail(400, `POST /iceberg/query: ${table} has no column ${unknown} (${spec.columns.join(", ")})`);
+    const range = keyRange(q.where, spec.key);
+    if (range.min > range.max) return json({ table, rows: [], count: 0, pruning: null });
+    const out = await query(table, range.min, range.max, cold === true);
+    if (out instanceof Response) return out;
+    const rows = out.rows.filter((r) => matches(r, q.where)).slice(0, q.limit ?? 1000);
+    const columns = q.columns;
+    return json({ table, rows: columns === "*" ? rows : rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))), count: rows.length, pruning: out.pruning });
   }));
   router.post("/iceberg/caches/drop", () => {
     const readers = readersOf.get(ctx) ?? new Map<string, TableReader>();
