@@ -38,6 +38,7 @@ import { webgraph } from "./features/webgraph";
 import { standardsGraph } from "./features/standards-graph";
 import { processes } from "./features/processes";
 import { wikidata } from "./features/wikidata";
+import { titles } from "./features/titles";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -58,6 +59,7 @@ export const FEATURES: readonly Feature[] = [
   relationships,
   standardsGraph, // standards.: the datasets and relationships walked as one graph
   processes, // apqc.: the process classification hierarchy
+  titles, // job-titles.: titles people write, mapped to occupations
   actions,
   events,
   search,

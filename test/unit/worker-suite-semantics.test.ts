@@ -231,5 +231,22 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
     assert.deepEqual(((await call(ns, "GET", "/labels/search?q=Doug*&language=en")).json as unknown as Array<{ id: string }>).map((l) => l.id), ["Q42"]);
     assert.equal((await call(ns, "PUT", "/entities/X1", {})).status, 400, "not a Wikidata id");
   });
+
+  it("job-titles.: titles normalised and mapped to occupations, fuzzy matching, career paths along seniority", async () => {
+    const ns = fresh("job-titles");
+    const rows = [["Software Engineer", "15-1252.00"], ["Senior Software Engineer", "15-1252.00"], ["Lead Software Engineer", "15-1252.00"], ["Software Developer", "15-1252.00"], ["QA Engineer", "15-1253.00"], ["Registered Nurse", "29-1141.00"]];
+    assert.equal((await call(ns, "POST", "/titles/batch", { titles: rows.map(([title, occupation_code]) => ({ title, occupation_code })) })).status, 201);
+    const mapped = await call(ns, "POST", "/titles/map", { title: "Sr. Software Engineer" });
+    assert.deepEqual((mapped.json.matches as Array<{ occupation: string; via: string }>).map((m) => [m.occupation, m.via]), [["15-1252.00", "title"]], "Sr. reads as senior");
+    assert.equal(((await call(ns, "POST", "/titles/map", { title: "Principal Software Engineer" })).json.matches as Array<{ via: string }>)[0]?.via, "base", "an unseen seniority maps by its base");
+    const fuzzy = await call(ns, "POST", "/titles/fuzzy", { query: "Registerd Nurse", maxDistance: 2 });
+    assert.deepEqual((fuzzy.json.matches as Array<{ title: string; distance: number }>).map((m) => [m.title, m.distance]), [["Registered Nurse", 1]]);
+    const up = await call(ns, "POST", "/titles/career-paths", { currentTitle: "Software Engineer", direction: "advance" });
+    assert.deepEqual(up.json.paths, ["Senior Software Engineer", "Lead Software Engineer"]);
+    const dedup = await call(ns, "POST", "/titles/deduplicate", { titles: ["Software Engineer", "software engineer", "SOFTWARE-ENGINEER", "Registered Nurse"], threshold: 0.8 });
+    assert.equal(dedup.json.unique, 2);
+    const valid = await call(ns, "POST", "/titles/bulk-validate", { pairs: [{ title: "QA Engineer", claimed_occupation: "15-1253.00" }, { title: "QA Engineer", claimed_occupation: "29-1141.00" }] });
+    assert.deepEqual([valid.json.valid, valid.json.invalid], [1, 1]);
+  });
 });
 
