@@ -247,6 +247,7 @@ describe("reference Worker: what perf.do's own suite relies on", () => {
     assert.equal(dedup.json.unique, 2);
     const valid = await call(ns, "POST", "/titles/bulk-validate", { pairs: [{ title: "QA Engineer", claimed_occupation: "15-1253.00" }, { title: "QA Engineer", claimed_occupation: "29-1141.00" }] });
     assert.deepEqual([valid.json.valid, valid.json.invalid], [1, 1]);
+    assert.equal((await call(ns, "POST", "/titles/fuzzy", { query: "x".repeat(201) })).status, 400, "a title is at most 200 characters: edit distance costs the product of two lengths");
   });
 });
 

@@ -18,7 +18,7 @@ import { all } from "../sql";
 //   POST /graph/shortest-path {from, to, edgeTypes?, maxHops?}       breadth first, both directions
 //   POST /graph/similarity {occupation, factors?, weights?, topN?}   weighted Jaccard over shared tools, task texts, UNSPSC classes
 
-const MAX_FRONTIER = 5_000; // nodes one step may reach
+const MAX_FRONTIER = 2_000; // nodes one step may reach (each costs a few indexed reads per edge type)
 const MAX_HOPS = 6;
 const MAX_CANDIDATES = 2_000;
 
@@ -126,7 +126,7 @@ function standardsGraphRoutes(router: RouterType, ctx: FeatureContext): void {
         for (const edge of edges) {
           for (const dir of ["outbound", "inbound"] as const) {
             for (const m of step(sql, n, edge, dir, tables)) {
-              if (prev.has(key(m)) || visited >= MAX_FRONTIER * 4) continue;
+              if (prev.has(key(m)) || visited >= MAX_FRONTIER) continue;
               prev.set(key(m), { node: m, via: key(n), edge });
               next.push(m);
               visited++;

@@ -34,7 +34,9 @@ function migrateTitles(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS jt_occupation ON jt_titles (occupation)");
 }
 
-const TitleIn = v.object({ id: v.optional(v.string()), title: v.string({ min: 1 }), occupation_code: v.string({ min: 1 }), confidence: v.optional(v.number({ min: 0, max: 1 })), source: v.optional(v.string()) });
+// A title is at most 200 characters: edit distance costs the product of two lengths.
+const Title = v.string({ pattern: /^[^\n]{1,200}$/, expected: "a title of 1–200 characters" });
+const TitleIn = v.object({ id: v.optional(v.string()), title: Title, occupation_code: v.string({ min: 1 }), confidence: v.optional(v.number({ min: 0, max: 1 })), source: v.optional(v.string()) });
 interface TitleRow extends Row { id: string; title: string; normalised: string; base: string; seniority: string; occupation: string; confidence: number }
 
 function titleRoutes(router: RouterType, ctx: FeatureContext): void {
@@ -66,22 +68,22 @@ function titleRoutes(router: RouterType, ctx: FeatureContext): void {
   };
 
   router.post("/titles/batch", withBody(v.object({ titles: v.array(TitleIn, { min: 1, max: MAX_TITLES }) }), ({ titles }) => json({ imported: transaction(() => titles.map(put)).length }, 201)));
-  router.post("/titles/map", withBody(v.object({ title: v.string({ min: 1 }), returnAll: v.optional(v.boolean()), maxResults: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), (b) => json(map(b.title, b.returnAll ? (b.maxResults ?? 10) : 1))));
-  router.post("/titles/bulk-map", withBody(v.object({ titles: v.array(v.string({ min: 1 }), { max: MAX_TITLES }) }), ({ titles }) => json({ results: titles.map((t) => ({ title: t, occupation: map(t).matches[0]?.occupation ?? null })) })));
-  router.post("/titles/bulk-validate", withBody(v.object({ pairs: v.array(v.object({ title: v.string({ min: 1 }), claimed_occupation: v.string() }), { max: MAX_TITLES }) }), ({ pairs }) => {
+  router.post("/titles/map", withBody(v.object({ title: Title, returnAll: v.optional(v.boolean()), maxResults: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), (b) => json(map(b.title, b.returnAll ? (b.maxResults ?? 10) : 1))));
+  router.post("/titles/bulk-map", withBody(v.object({ titles: v.array(Title, { max: MAX_TITLES }) }), ({ titles }) => json({ results: titles.map((t) => ({ title: t, occupation: map(t).matches[0]?.occupation ?? null })) })));
+  router.post("/titles/bulk-validate", withBody(v.object({ pairs: v.array(v.object({ title: Title, claimed_occupation: v.string() }), { max: MAX_TITLES }) }), ({ pairs }) => {
     const results = pairs.map((p) => ({ title: p.title, claimed_occupation: p.claimed_occupation, valid: map(p.title, 100).matches.some((m) => m.occupation === p.claimed_occupation) }));
     return json({ valid: results.filter((r) => r.valid).length, invalid: results.filter((r) => !r.valid).length, results });
   }));
-  router.post("/titles/fuzzy", withBody(v.object({ query: v.string({ min: 1 }), maxDistance: v.optional(v.number({ integer: true, min: 0, max: 5 })), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), (b) => json({ query: b.query, matches: near(b.query, b.maxDistance ?? 2, b.limit ?? 5) })));
+  router.post("/titles/fuzzy", withBody(v.object({ query: Title, maxDistance: v.optional(v.number({ integer: true, min: 0, max: 5 })), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), (b) => json({ query: b.query, matches: near(b.query, b.maxDistance ?? 2, b.limit ?? 5) })));
   // Titles of the same occupation(s) as the term; with includeSimilar, also titles within edit distance 2.
-  router.post("/titles/synonyms", withBody(v.object({ term: v.string({ min: 1 }), includeSimilar: v.optional(v.boolean()) }), (b) => {
+  router.post("/titles/synonyms", withBody(v.object({ term: Title, includeSimilar: v.optional(v.boolean()) }), (b) => {
     const occupations = map(b.term, 5).matches.map((m) => m.occupation);
     const n = normaliseTitle(b.term);
     const same = occupations.length ? all<{ title: string }>(sql, `SELECT DISTINCT title FROM jt_titles WHERE occupation IN (${occupations.map(() => "?").join(",")}) AND normalised != ? LIMIT 100`, ...occupations, n).map((r) => r.title) : [];
     return json({ term: b.term, occupations, synonyms: same, similar: b.includeSimilar ? near(b.term, 2, 20).filter((m) => normaliseTitle(m.title) !== n) : undefined });
   }));
   // Titles that are the same after normalisation, or whose similarity (1 − distance / longer length) reaches the threshold.
-  router.post("/titles/deduplicate", withBody(v.object({ titles: v.array(v.string({ min: 1 }), { max: MAX_TITLES }), threshold: v.optional(v.number({ min: 0, max: 1 })) }), ({ titles, threshold = 0.8 }) => {
+  router.post("/titles/deduplicate", withBody(v.object({ titles: v.array(Title, { max: MAX_TITLES }), threshold: v.optional(v.number({ min: 0, max: 1 })) }), ({ titles, threshold = 0.8 }) => {
     const groups: Array<{ canonical: string; normalised: string; members: string[] }> = [];
     for (const t of titles) {
       const n = normaliseTitle(t);
@@ -95,7 +97,7 @@ function titleRoutes(router: RouterType, ctx: FeatureContext): void {
     json({ occupation: b.occupation, clusters: all<{ base: string; titles: number }>(sql, "SELECT base, COUNT(*) AS titles FROM jt_titles WHERE occupation = ? GROUP BY base ORDER BY titles DESC, base LIMIT ?", b.occupation, b.maxClusters ?? 5) }),
   ));
   // advance: the same base one or more seniority steps up; lateral: other bases of the same occupation at the same seniority.
-  router.post("/titles/career-paths", withBody(v.object({ currentTitle: v.string({ min: 1 }), direction: v.optional(v.literal("advance", "lateral")) }), (b) => {
+  router.post("/titles/career-paths", withBody(v.object({ currentTitle: Title, direction: v.optional(v.literal("advance", "lateral")) }), (b) => {
     const n = normaliseTitle(b.currentTitle);
     const { seniority, base } = splitTitle(n);
     const rank = (s: string) => (s === "" ? SENIORITY.indexOf("mid") : Math.max(...s.split(" ").map((w) => SENIORITY.indexOf(w))));
