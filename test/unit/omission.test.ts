@@ -42,6 +42,16 @@ describe("corrected latency", () => {
     assert.ok(Math.abs((c.latency.percentile(60) as number) - 227) < 30, `p60 ${c.latency.percentile(60)}`);
   });
 
+  it("a busy machine's jitter between responses released together is not a queue", () => {
+    // The same stall, its held 2 ms responses reaching k6 12 ms apart (a loaded machine), and the
+    // requests after it slowed to 5 ms: gaps far above a service time are jitter, not a drain.
+    const jittered: Array<[number, number]> = [0, 20, 40, 60, 80, 100].map((s, i) => [s, 1_002 + 12 * i - s]);
+    const slowed: Array<[number, number]> = Array.from({ length: 40 }, (_, i) => [1_080 + i * 25, i < 4 ? 2 : 5]);
+    const t = timeline([...jittered, ...slowed], drops);
+    const c = correctLatency({ latency: accumulator([...jittered, ...slowed].map(([, l]) => l)), key: "x" }, t, 1);
+    assert.equal(c.target, "parallel", "12 ms gaps against a 2 ms fastest latency");
+  });
+
   it("on a serial target, the missing users queue one by one and delay the requests after them", () => {
     // 20 ms per request, one at a time: the 6 held leave 20 ms apart after the stall, then the rest.
     const held: Array<[number, number]> = [0, 20, 40, 60, 80, 100].map((s, i) => [s, 1_000 + 20 * (i + 1) - s]);
