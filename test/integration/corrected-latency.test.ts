@@ -104,8 +104,13 @@ describe("latency corrected for coordinated omission", () => {
   const SEEN = { release: "parallel", serial: "serial", slow: "parallel" } as const;
   it("comes within 25 % of a provisioned run on a target that releases a stall at once, one that drains it serially, and one that is slow but unlimited", async (t) => {
     const dir = thresholds();
-    const runs = await Promise.all(
-      Object.entries(KINDS).flatMap(([kind, options]) =>
+    // One kind at a time, its starved and provisioned runs side by side: both under the same conditions,
+    // and two k6 processes on the machine instead of six. With all six at once, a fresh clone's npm
+    // test measured the 120-VU provisioned runs slowed by the contention itself (slow p99 727 ms for a
+    // 500 ms target), so the truth the correction is judged against was the load generator's own.
+    const runs: Array<{ kind: string; pool: "starved" | "provisioned"; res: Awaited<ReturnType<typeof perfdo>>; line: ReturnType<typeof readResults>[number] | undefined }> = [];
+    for (const [kind, options] of Object.entries(KINDS)) {
+      runs.push(...(await Promise.all(
         (["starved", "provisioned"] as const).map(async (pool) => {
           const s = await startCalibrationServer({ ...options, log: false });
           servers.push(s);
@@ -114,8 +119,8 @@ describe("latency corrected for coordinated omission", () => {
           const res = await perfdo(["run", "calibration/ping", "--target", `local=${s.address}`, ...LOAD, ...vus, "--thresholds-dir", dir, "--results-dir", results]);
           return { kind, pool, res, line: readResults(results)[0] };
         }),
-      ),
-    );
+      )));
+    }
     const failures: string[] = [];
     for (const kind of Object.keys(KINDS)) {
       const starved = runs.find((r) => r.kind === kind && r.pool === "starved");
