@@ -39,6 +39,9 @@ import { standardsGraph } from "./features/standards-graph";
 import { processes } from "./features/processes";
 import { wikidata } from "./features/wikidata";
 import { titles } from "./features/titles";
+import { icebergIndexes } from "./features/iceberg-indexes";
+import { icebergVectors } from "./features/iceberg-vectors";
+import { searchManifest } from "./features/search-manifest";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -47,6 +50,10 @@ import { titles } from "./features/titles";
 export const FEATURES: readonly Feature[] = [
   targeting, // sharded./replicated. answer §4's targeting before anything else
   iceberg, // iceberg., and the point lookups of naics./unspsc. (from their Iceberg tables)
+  // The indexes Iceberg readers skip data with, on iceberg.: bloom, range, inverted, vector, and the search manifest naming them.
+  icebergIndexes,
+  icebergVectors,
+  searchManifest,
   datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
   network,
   lifecycle,
