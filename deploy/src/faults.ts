@@ -13,6 +13,7 @@ export const FAULTS = {
   "timers-never-fire": "the object's alarm fires no timer",
   "ws-drops-every-tenth": "the echo socket leaves every message whose `i` ends in 9 unanswered",
   "pagerank-ignores-links": "the web crawl graph's PageRank counts no link, so every host gets the same score",
+  "bloom-drops-every-tenth": "Iceberg bloom filters leave out every tenth value they are given, so a value added can be missed",
   "do-overloaded": "every other namespace request fails as an overloaded Durable Object does, the four kinds in turn",
 } as const;
 

@@ -27,12 +27,12 @@ const stillPasses = (res: CliResult, areas: string[]): void => {
 };
 
 describe("E2E suites against the local Worker", () => {
-  it("passes every check of the lifecycle, shard, replicate, targeting, stores, network, advanced, streaming, workflow, iceberg and datasets suites under a 100 % gate", async () => {
-    const res = await perfdo(["run", "e2e/lifecycle", "e2e/shard", "e2e/replicate", "e2e/targeting", "e2e/stores", "e2e/network", "e2e/advanced", "e2e/streaming", "e2e/workflow", "e2e/iceberg", "e2e/datasets", "--profile", "smoke", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
+  it("passes every check of the lifecycle, shard, replicate, targeting, stores, network, advanced, streaming, workflow, iceberg, iceberg-indexes and datasets suites under a 100 % gate", async () => {
+    const res = await perfdo(["run", "e2e/lifecycle", "e2e/shard", "e2e/replicate", "e2e/targeting", "e2e/stores", "e2e/network", "e2e/advanced", "e2e/streaming", "e2e/workflow", "e2e/iceberg", "e2e/iceberg-indexes", "e2e/datasets", "--profile", "smoke", "--iterations", "2", "--gate", "--quiet", "--no-results"]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.doesNotMatch(res.stdout, /FAILED|FAIL/);
     const byArea = areasOf(runChecks(res));
-    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers", "iceberg", "web", "graph", "processes", "wiki"]) {
+    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers", "iceberg", "bloom-index", "range-index", "inverted-index", "vector-index", "search-manifest", "web", "graph", "processes", "wiki"]) {
       const a = byArea.get(area);
       assert.ok(a && a.checks > 0 && a.passes >= a.checks && a.fails === 0, `area ${area} has checks and none failed: ${JSON.stringify(a)}`);
     }
@@ -69,6 +69,12 @@ describe("E2E suites against the local Worker", () => {
     const res = await runBroken("pagerank-ignores-links", "e2e/datasets");
     assert.match(res.stdout, /FAILED web: the most linked host ranks first, above twice a host nothing links to/);
     stillPasses(res, ["graph", "processes", "wiki"]);
+  });
+
+  it("fails the iceberg-indexes suite, naming the behaviour, when bloom filters leave values out", async () => {
+    const res = await runBroken("bloom-drops-every-tenth", "e2e/iceberg-indexes");
+    assert.match(res.stdout, /FAILED bloom-index: no value added is ever missed/);
+    stillPasses(res, ["range-index", "inverted-index", "vector-index"]);
   });
 
   it("fails the workflow suite, naming the behaviour, when the alarm never fires timers", async () => {

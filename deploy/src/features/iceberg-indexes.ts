@@ -103,7 +103,8 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
   const create = (items: string[], fpr: number, name: string, ngram: number): Response => {
     const values = ngram > 0 ? [...new Set(items.flatMap((i) => ngrams(i, ngram)))] : [...new Set(items)];
     const bloom = Bloom.sized(values.length, fpr);
-    for (const x of values) bloom.add(x);
+    // Fault switch (local only): a filter with false negatives, which a bloom filter must never have.
+    values.forEach((x, i) => (ctx.fault === "bloom-drops-every-tenth" && i % 10 === 9 ? undefined : bloom.add(x)));
     saveBloom(name, bloom, values.length, fpr, ngram);
     return json({ namespace: name, items: items.length, distinct: values.length, ...(ngram ? { ngramSize: ngram } : {}), sizeBytes: bloom.sizeBytes, fpr }, 201);
   };
