@@ -59,3 +59,16 @@ describe("perf/webgraph against the local Worker", () => {
     assert.equal(byName.get("web.edges-from")?.datasetSize, 10_000, "datasetSize: the edges of the graph");
   });
 });
+
+describe("perf/iceberg-indexes against the local Worker", () => {
+  it("builds one index of each kind, queries them under load with every answer checked, and records each index's size", async () => {
+    const results = tempDir("results");
+    const res = await perfdo(["run", "perf/iceberg-indexes", "--profile", "smoke", "--vus", "2", "--iterations", "10", "--gate", "--quiet", "--results-dir", results], {}, 180_000);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const byName = new Map(readResults(results).map((l) => [l.name, l]));
+    for (const op of ["bloom.contains", "bloom.contains-batch", "range.prune", "inverted.query", "vector.search", "vector.search-streaming", "manifest.discover"]) assert.equal(byName.get(op)?.errors, 0, op);
+    assert.equal(byName.get("vector.search")?.iterations, 20, "10 iterations on each of 2 VUs");
+    assert.equal(byName.get("vector.search-streaming")?.iterations, 2, "every tenth iteration streams");
+    assert.equal(byName.get("bloom.contains")?.datasetSize, 100_000, "datasetSize: the values in the filter");
+  });
+});
