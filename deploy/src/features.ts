@@ -42,6 +42,7 @@ import { titles } from "./features/titles";
 import { icebergIndexes } from "./features/iceberg-indexes";
 import { icebergVectors } from "./features/iceberg-vectors";
 import { searchManifest } from "./features/search-manifest";
+import { icebergMetadata } from "./features/iceberg-metadata";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -54,6 +55,7 @@ export const FEATURES: readonly Feature[] = [
   icebergIndexes,
   icebergVectors,
   searchManifest,
+  icebergMetadata, // iceberg. and metadata.: metadata, manifest lists and manifests read and walked
   datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
   network,
   lifecycle,

@@ -171,3 +171,46 @@ describe("Iceberg tables on R2", () => {
     }
   });
 });
+
+describe("Iceberg metadata read and walked (iceberg-metadata.ts)", () => {
+  const post = (namespace: string, path: string, body: unknown) => call(namespace, "POST", path, body);
+
+  it("parses the table's metadata, schema, partition spec, manifest list and manifest, as written", async () => {
+    const meta = await post("iceberg", "/iceberg/metadata/parse", { path: "warehouse/naics/metadata/v1.metadata.json" });
+    assert.equal(meta.status, 200, JSON.stringify(meta.json));
+    assert.deepEqual([meta.json.formatVersion, meta.json.snapshots, meta.json.location], [2, 1, "r2://perfdo-iceberg/warehouse/naics"]);
+    const schema = await post("iceberg", "/iceberg/metadata/schema", { path: "warehouse/naics/metadata/v1.metadata.json", schemaId: 0 });
+    assert.deepEqual((schema.json.fields as Array<{ name: string }>).map((f) => f.name), ["code", "title", "level", "parent"]);
+    const spec = await post("iceberg", "/iceberg/metadata/partition-spec", { path: "warehouse/naics/metadata/v1.metadata.json" });
+    assert.deepEqual((spec.json.fields as Array<{ transform: string; source: string }>).map((f) => `${f.transform}(${f.source})`), ["truncate[2](code)"]);
+    const chain = await post("iceberg", "/iceberg/navigate/manifest-chain", { table: "naics" });
+    const manifests = chain.json.manifests as string[];
+    assert.equal(manifests.length, 1);
+    const list = await post("iceberg", "/iceberg/manifest-list/parse", { path: chain.json.manifestList });
+    assert.deepEqual((list.json.manifests as Array<{ path: string }>).map((m) => m.path), manifests);
+    const parsed = await post("iceberg", "/iceberg/manifest/parse", { path: manifests[0] });
+    const files = parsed.json.files as Array<{ records: number; partition: Record<string, string> }>;
+    assert.equal(files.reduce((s, f) => s + f.records, 0), naics.length, "the manifest's data files hold every row");
+    assert.equal(chain.json.dataFiles, files.length);
+    const sector = await post("iceberg", "/iceberg/navigate/e2e", { table: "naics", partition: { code_trunc: "11" } });
+    assert.equal((sector.json.files as unknown[]).length, 1, "one data file for sector 11");
+    assert.equal(sector.json.prunedFiles, files.length - 1);
+    assert.equal((await post("iceberg", "/iceberg/navigate/e2e", { table: "naics", partition: { ns: "x" } })).status, 404);
+    assert.equal((await post("iceberg", "/iceberg/navigate/manifest-chain", { table: "warehouse/db/things" })).status, 404);
+  });
+
+  it("reads through metadata.'s cache: the second read costs no object, forceRefresh and invalidate read again", async () => {
+    const first = await post("metadata", "/iceberg/metadata", { table: "naics" });
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    assert.equal((first.json.reads as { objects: number }).objects, 2, "the version hint and the metadata JSON");
+    const again = await post("metadata", "/iceberg/metadata", { table: "naics" });
+    assert.deepEqual([again.json.cached, (again.json.reads as { objects: number }).objects], [true, 0]);
+    const forced = await post("metadata", "/iceberg/metadata", { table: "naics", forceRefresh: true });
+    assert.equal((forced.json.reads as { objects: number }).objects, 2);
+    await post("metadata", "/iceberg/manifest-list", { table: "naics", snapshotId: "current" });
+    const stats = await call("metadata", "GET", "/iceberg/cache/stats?table=naics");
+    assert.ok((stats.json.cacheSizeBytes as number) > 0 && (stats.json.entries as number) === 3, JSON.stringify(stats.json));
+    assert.equal((await post("metadata", "/iceberg/cache/invalidate", { table: "naics", scope: "metadata" })).json.invalidated, 2);
+    assert.equal(((await post("metadata", "/iceberg/metadata", { table: "naics" })).json.reads as { objects: number }).objects, 2);
+  });
+});

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { s as v, whenBody, withBody } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json } from "../http";
 import { IndexName, indexNameOf, keyOfLocation, Location, NO_BUCKET, readLocation } from "../iceberg/index-store";
@@ -85,7 +85,8 @@ function manifestRoutes(router: RouterType, ctx: FeatureContext): void {
     const errors = manifestErrors(manifest);
     return json({ valid: errors.length === 0, errors });
   }));
-  router.post("/iceberg/manifest/parse", withBody(v.object({ json: v.string({ min: 1 }) }), ({ json: text }) => {
+  // Shared with iceberg-metadata.ts: a body with `json` is a search manifest; `{path}` falls through to the Avro manifest reader.
+  router.post("/iceberg/manifest/parse", whenBody(v.object({ json: v.string({ min: 1 }) }), ({ json: text }) => {
     if (text.length > MAX_MANIFEST_CHARS) return fail(413, `POST /iceberg/manifest/parse: json is ${text.length} characters; at most ${MAX_MANIFEST_CHARS}`);
     let parsed: unknown;
     try {

@@ -46,7 +46,7 @@ const text = (buf: ArrayBuffer | null, what: string): string => {
   if (!buf) throw new Error(`${what} is missing`);
   return decoder.decode(buf);
 };
-const avroRecords = (buf: ArrayBuffer | null, what: string): Array<Record<string, unknown>> => {
+export const avroRecords = (buf: ArrayBuffer | null, what: string): Array<Record<string, unknown>> => {
   if (!buf) throw new Error(`${what} is missing`);
   const reader = { view: new DataView(buf), offset: 0 };
   const { metadata, syncMarker } = avroMetadata(reader);
