@@ -4,7 +4,7 @@ import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { TableReader, type Pruning } from "../iceberg/read";
 import { R2Error } from "../iceberg/store";
-import { keyRange, matches, parseSelect } from "../iceberg/sql";
+import { keyRange, matches, parseSelect, type Condition } from "../iceberg/sql";
 import { tableRoot, writeTable, type TableRow, type TableSpec } from "../iceberg/table";
 import { fnv1a } from "../shard-routing";
 import { all, param } from "../sql";
@@ -24,23 +24,47 @@ export const ICEBERG_TABLES: Record<string, TableSpec> = {
   naics: { columns: ["code", "title", "level", "parent"], key: "code", truncate: 2, rowGroupRows: 50 },
   // UNSPSC by segment, 200 rows a row group: its 60,500 rows in ~55 files of ~6 row groups.
   unspsc: { columns: ["code", "title", "segment", "family", "class", "segment_title"], key: "code", truncate: 2, rowGroupRows: 200 },
+  // Durable Objects' state exported to Iceberg: things and resources by namespace. Partitioned by the
+  // whole namespace (truncate[64] of names at most 64 characters long is identity), so a query naming
+  // one namespace reads that namespace's files only. Loaded by whoever stages rows.
+  things: { columns: ["ns", "type", "id", "visibility", "created_at", "data"], key: "ns", truncate: 64, rowGroupRows: 500 },
+  resources: { columns: ["ns", "id", "type", "name", "data"], key: "ns", truncate: 64, rowGroupRows: 500 },
 };
+/** Shards a scatter asks unless the request says how many (`?shards=`, at most MAX_SHARDS). */
 export const ICEBERG_SHARDS = 4;
+const MAX_SHARDS = 16;
 
 const TableName = v.literal(...(Object.keys(ICEBERG_TABLES) as [string, ...string[]]));
 const StageBody = v.object({ rows: v.array(v.record(), { min: 1, max: 5000 }) });
-const QueryBody = v.object({ sql: v.string({ min: 1 }), params: v.optional(v.array(v.union(v.string(), v.number(), "a string or a number"), { max: 20 })), cold: v.optional(v.boolean()) });
+const QueryBody = v.object({
+  sql: v.string({ min: 1 }),
+  params: v.optional(v.array(v.union(v.string(), v.number(), "a string or a number"), { max: 100 })),
+  cold: v.optional(v.boolean()),
+  // metadataCache: "bypass" is `cold`: the table's metadata (and data) read from the bucket again.
+  metadataCache: v.optional(v.literal("use", "bypass")),
+  // scatter=partial: the shards to ask.
+  shards: v.optional(v.array(v.number({ integer: true, min: 0, max: MAX_SHARDS - 1 }), { min: 1, max: MAX_SHARDS })),
+  // How shards' answers combine: rows are gathered; a COUNT(*) is summed either way.
+  aggregate: v.optional(v.literal("sum", "gather")),
+});
 /** Names a query may use for a table: its own, and the datasets' table it holds (`industries` is NAICS). */
-const TABLE_NAMES: Record<string, string> = { naics: "naics", industries: "naics", unspsc: "unspsc", commodities: "unspsc" };
+const TABLE_NAMES: Record<string, string> = { naics: "naics", industries: "naics", unspsc: "unspsc", commodities: "unspsc", things: "things", resources: "resources" };
 const ScanBody = v.object({ min: v.string(), max: v.string(), cold: v.optional(v.boolean()) });
-const LookupPayload = v.object({ table: TableName, min: v.string(), max: v.string(), cold: v.optional(v.boolean()), shard: v.optional(v.number({ integer: true, min: 0 })) });
+const Where = v.array(v.object({ column: v.string(), op: v.literal("=", "<", "<=", ">", ">=", "in"), value: v.string(), values: v.optional(v.array(v.string(), { max: 100 })) }), { max: 50 });
+const LookupPayload = v.object({
+  table: TableName, min: v.string(), max: v.string(), cold: v.optional(v.boolean()),
+  shard: v.optional(v.number({ integer: true, min: 0 })), shards: v.optional(v.number({ integer: true, min: 1, max: MAX_SHARDS })),
+  where: v.optional(Where), countOnly: v.optional(v.boolean()),
+});
 
 function migrateIceberg(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS ice_stage (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row TEXT NOT NULL)");
 }
 
-/** The shard that owns a partition value. */
-const shardOf = (partition: string): number => fnv1a(partition) % ICEBERG_SHARDS;
+/** The shard that owns a partition value, of `shards`. */
+const shardOf = (partition: string, shards = ICEBERG_SHARDS): number => fnv1a(partition) % shards;
+/** The object shard `i` of `shards` is: the default four keep their names. */
+const shardObject = (ns: string, i: number, shards: number): string => (shards === ICEBERG_SHARDS ? `${ns}/shard-${i}` : `${ns}/shard-${i}-of-${shards}`);
 
 const NO_BUCKET = "no R2 bucket is bound (ICEBERG): Iceberg tables need one";
 // Per object (its context): one reader per table, with what it has read. Module state is shared by
@@ -57,12 +81,14 @@ function readerFor(ctx: FeatureContext, table: string): TableReader | null {
  * bucket, its own caches), and answers the rows of the partitions it owns, so a scatter costs what
  * asking every shard costs and gathers each row once.
  */
-async function shardLookup(ctx: FeatureContext, p: { table: string; min: string; max: string; cold?: boolean; shard?: number }): Promise<{ rows: TableRow[]; pruning: Pruning | null }> {
+interface ShardAnswer { rows: TableRow[]; count: number; pruning: Pruning | null }
+async function shardLookup(ctx: FeatureContext, p: { table: string; min: string; max: string; cold?: boolean; shard?: number; shards?: number; where?: Condition[]; countOnly?: boolean }): Promise<ShardAnswer> {
   const spec = ICEBERG_TABLES[p.table] as TableSpec;
   const r = readerFor(ctx, p.table);
   if (!r) throw new Error(NO_BUCKET);
   const { rows, report } = await r.query(p.min, p.max, { cold: p.cold, pruning: ctx.fault !== "iceberg-no-pruning" });
-  return { rows: rows.filter((row) => shardOf(String(row[spec.key] ?? "").slice(0, spec.truncate)) === p.shard), pruning: report };
+  const mine = rows.filter((row) => shardOf(String(row[spec.key] ?? "").slice(0, spec.truncate), p.shards) === p.shard && matches(row, p.where ?? []));
+  return { rows: p.countOnly ? [] : mine, count: mine.length, pruning: report };
 }
 
 /** A failed read: the bucket's failure is a 502 that names R2; anything else is the table's absence. */
@@ -144,9 +170,9 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     const owner = shardOf(key.slice(0, spec.truncate));
     const shards = scatter === "true" ? Array.from({ length: ICEBERG_SHARDS }, (_, i) => i) : [owner];
     const started = performance.now();
-    let parts: Array<{ rows: TableRow[]; pruning: Pruning | null }>;
+    let parts: ShardAnswer[];
     try {
-      parts = await Promise.all(shards.map((i) => ctx.peer(`${ctx.namespace()}/shard-${i}`).call<{ rows: TableRow[]; pruning: Pruning | null }>("iceberg", "lookup", { table, min: key, max: key, cold, shard: i })));
+      parts = await Promise.all(shards.map((i) => ctx.peer(shardObject(ctx.namespace(), i, ICEBERG_SHARDS)).call<ShardAnswer>("iceberg", "lookup", { table, min: key, max: key, cold, shard: i })));
     } catch (err) {
       return failure(table, err);
     }
@@ -161,21 +187,85 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   // SQL over the tables (./iceberg/sql.ts: one SELECT, comparisons joined by AND, parameters only);
   // conditions on the key prune files and row groups as a scan does, the others filter what is read.
-  router.post("/iceberg/query", withBody(QueryBody, async ({ sql, params, cold }) => {
+  // Across shards (each shard object reads the bucket itself and answers the rows of the partitions
+  // that hash to it): `?shard=i` asks one, `?shardKey=k` the owner of k's partition, `?scatter=true`
+  // all (`&shards=n`, default 4), `?scatter=partial` those in the body's `shards`, `?scatter=range`
+  // those owning a partition the key range holds. A COUNT(*) is counted on each shard and summed.
+  router.post("/iceberg/query", withBody(QueryBody, async ({ sql, params, cold, metadataCache, shards: listed }, request) => {
+    const route = "POST /iceberg/query";
     const q = parseSelect(sql, params ?? []);
-    if (typeof q === "string") return fail(400, `POST /iceberg/query: ${q}`);
+    if (typeof q === "string") return fail(400, `${route}: ${q}`);
     const table = TABLE_NAMES[q.table.toLowerCase()];
     if (!table) return fail(404, `no Iceberg table ${q.table} (tables: ${Object.entries(TABLE_NAMES).map(([k, t]) => (k === t ? k : `${k} (${t})`)).join(", ")})`);
     const spec = ICEBERG_TABLES[table] as TableSpec;
     const unknown = [...(q.columns === "*" ? [] : q.columns), ...q.where.map((c) => c.column)].find((c) => !spec.columns.includes(c));
-    if (unknown) return fail(400, `POST /iceberg/query: ${table} has no column ${unknown} (${spec.columns.join(", ")})`);
+    if (unknown) return fail(400, `${route}: ${table} has no column ${unknown} (${spec.columns.join(", ")})`);
     const range = keyRange(q.where, spec.key);
-    if (range.min > range.max) return json({ table, rows: [], count: 0, pruning: null });
-    const out = await query(table, range.min, range.max, cold === true);
-    if (out instanceof Response) return out;
-    const rows = out.rows.filter((r) => matches(r, q.where)).slice(0, q.limit ?? 1000);
-    const columns = q.columns;
-    return json({ table, rows: columns === "*" ? rows : rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))), count: rows.length, pruning: out.pruning });
+    const isCold = cold === true || metadataCache === "bypass";
+    const project = (rows: TableRow[]) => {
+      const limited = rows.slice(0, q.limit ?? 1000);
+      const columns = q.columns;
+      return columns === "*" ? limited : limited.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
+    };
+    const answer = (rows: TableRow[], count: number, extra: Record<string, unknown>) =>
+      json(q.count ? { table, rows: [{ [q.count]: count }], count: 1, ...extra } : { table, rows: project(rows), count: Math.min(rows.length, q.limit ?? 1000), ...extra });
+
+    const url = new URL(request.url).searchParams;
+    const scatter = url.get("scatter");
+    const shardParam = url.get("shard");
+    const shardKey = url.get("shardKey");
+    if (scatter === null && shardParam === null && shardKey === null) {
+      if (range.min > range.max) return answer([], 0, { pruning: null });
+      const out = await query(table, range.min, range.max, isCold);
+      if (out instanceof Response) return out;
+      const rows = out.rows.filter((r) => matches(r, q.where));
+      return answer(rows, rows.length, { pruning: out.pruning });
+    }
+    const n = Number(url.get("shards") ?? ICEBERG_SHARDS);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) return fail(400, `${route}: shards must be an integer from 1 to ${MAX_SHARDS}`);
+    let asked: number[];
+    if (shardParam !== null) {
+      const i = Number(shardParam);
+      if (!Number.isInteger(i) || i < 0 || i >= n) return fail(400, `${route}: shard ${shardParam.slice(0, 20)} is not one of the ${n} shards (0-${n - 1}; ?shards= sets how many)`);
+      asked = [i];
+    } else if (shardKey !== null) {
+      asked = [shardOf(shardKey.slice(0, spec.truncate), n)];
+    } else if (scatter === "true") {
+      asked = Array.from({ length: n }, (_, i) => i);
+    } else if (scatter === "partial") {
+      if (!listed) return fail(400, `${route}: scatter=partial needs the body's shards: [i, …]`);
+      const bad = listed.find((i) => i >= n);
+      if (bad !== undefined) return fail(400, `${route}: shard ${bad} is not one of the ${n} shards`);
+      asked = [...new Set(listed)];
+    } else if (scatter === "range") {
+      const r = reader(table);
+      if (r instanceof Response) return r;
+      let partitions: Array<string | null>;
+      try {
+        partitions = await r.partitions();
+      } catch (err) {
+        return failure(table, err);
+      }
+      const [lo, hi] = [range.min.slice(0, spec.truncate), range.max.slice(0, spec.truncate)];
+      asked = [...new Set(partitions.filter((p) => p === null || (p >= lo && p <= hi)).map((p) => shardOf(p ?? "", n)))].sort((a, b) => a - b);
+    } else {
+      return fail(400, `${route}: scatter must be true, partial or range`);
+    }
+    const started = performance.now();
+    let parts: ShardAnswer[];
+    try {
+      parts = range.min > range.max ? [] : await Promise.all(asked.map((i) => ctx.peer(shardObject(ctx.namespace(), i, n)).call<ShardAnswer>("iceberg", "lookup", { table, min: range.min, max: range.max, cold: isCold, shard: i, shards: n, where: q.where, countOnly: q.count !== null })));
+    } catch (err) {
+      return failure(table, err);
+    }
+    const rows = parts.flatMap((p) => p.rows);
+    return answer(rows, parts.reduce((s, p) => s + p.count, 0), {
+      shards: n,
+      shardsQueried: asked.length,
+      ...(asked.length === 1 ? { shard: asked[0] } : {}),
+      perShard: parts.map((p, k) => ({ shard: asked[k], count: p.count, pruning: p.pruning })),
+      gatherMs: performance.now() - started,
+    });
   }));
   router.post("/iceberg/caches/drop", () => {
     const readers = readersOf.get(ctx) ?? new Map<string, TableReader>();
@@ -197,7 +287,9 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
 
 export const iceberg: Feature = {
   name: "iceberg",
-  serves: ["iceberg", "naics", "unspsc"],
+  // iceberg. loads and queries; naics./unspsc. answer their lookups; metadata., resources., sharded.
+  // and tenant. query too (the suite asks them), each with shard objects of its own.
+  serves: ["iceberg", "naics", "unspsc", "metadata", "resources", "sharded", "tenant"],
   schema: { migrations: [migrateIceberg] },
   routes: icebergRoutes,
   rpc: {

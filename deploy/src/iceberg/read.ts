@@ -195,6 +195,11 @@ export class TableReader {
     return { rows, report };
   }
 
+  /** The partition values of the table's data files (reads metadata only, once). */
+  async partitions(): Promise<Array<string | null>> {
+    return [...new Set((await this.load()).files.map((f) => f.partition))];
+  }
+
   /** What the table is: files, rows, partitions, snapshot (reads metadata only). */
   async describe(): Promise<{ table: string; snapshotId: number; files: number; records: number; partitions: number; bytes: number; keyColumn: string; truncate: number; rowGroupRows: number | null }> {
     const t = await this.load();

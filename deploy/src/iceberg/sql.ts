@@ -1,21 +1,22 @@
 // The SQL an Iceberg query accepts (POST /iceberg/query {sql, params}), free of Workers types so it is
 // unit-testable in Node: one SELECT from one table, a conjunction of comparisons, an optional LIMIT.
-//   SELECT * | col, … FROM <table> [WHERE <cond> [AND <cond>]…] [LIMIT <n>]
-//   <cond>: <col> (= | < | <= | > | >=) ?   or   <col> BETWEEN ? AND ?
+//   SELECT * | col, … | COUNT(*) [AS name] FROM <table> [WHERE <cond> [AND <cond>]…] [LIMIT <n>]
+//   <cond>: <col> (= | < | <= | > | >=) ?   or   <col> BETWEEN ? AND ?   or   <col> IN (?, …)
 // Values are parameters only (`?`), never literals in the text, so nothing in the SQL is a value to
 // escape. Hand-written because the grammar is this small: a general SQL parser would add far more to a
 // Worker with a size limit (node-sql-parser 5.4.0's SQLite build alone is 206 KB minified), only to
 // reject everything but this.
 
-export interface Condition { column: string; op: "=" | "<" | "<=" | ">" | ">="; value: string }
-export interface Select { columns: string[] | "*"; table: string; where: Condition[]; limit: number | null }
+export interface Condition { column: string; op: "=" | "<" | "<=" | ">" | ">=" | "in"; value: string; values?: string[] }
+/** `count`: the name of the one column of a COUNT(*) query's single row; null for a query of rows. */
+export interface Select { columns: string[] | "*"; table: string; where: Condition[]; limit: number | null; count: string | null }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** The query, or a one-line reason it is not one this accepts. */
 export function parseSelect(sql: string, params: readonly unknown[]): Select | string {
   if (sql.length > 2000) return "sql is longer than 2,000 characters";
-  const tokens = sql.trim().replace(/;$/, "").match(/<=|>=|[=<>,*?]|[A-Za-z_][A-Za-z0-9_]*|\d+|\S/g) ?? [];
+  const tokens = sql.trim().replace(/;$/, "").match(/<=|>=|[=<>,*?()]|[A-Za-z_][A-Za-z0-9_]*|\d+|\S/g) ?? [];
   let i = 0;
   let p = 0;
   const peek = (): string => (tokens[i] ?? "").toUpperCase();
@@ -30,8 +31,19 @@ export function parseSelect(sql: string, params: readonly unknown[]): Select | s
   };
   if (take("SELECT") === null) return "expected SELECT";
   let columns: string[] | "*" = [];
+  let count: string | null = null;
   if (take("*") !== null) columns = "*";
-  else {
+  else if (peek() === "COUNT" && (tokens[i + 1] ?? "") === "(") {
+    i += 2;
+    if (take("*") === null || take(")") === null) return "expected COUNT(*)";
+    columns = "*";
+    count = "count";
+    if (take("AS") !== null) {
+      const alias = take();
+      if (alias === null || !IDENT.test(alias)) return "expected a name after AS";
+      count = alias;
+    }
+  } else {
     do {
       const c = take();
       if (c === null || !IDENT.test(c)) return `expected a column name, got ${c ?? "the end"}`;
@@ -54,8 +66,20 @@ export function parseSelect(sql: string, params: readonly unknown[]): Select | s
         where.push({ column, op: ">=", value: lo }, { column, op: "<=", value: hi });
         continue;
       }
+      if (take("IN") !== null) {
+        if (take("(") === null) return "expected IN (?, …)";
+        const values: string[] = [];
+        do {
+          const value = param();
+          if (value === null) return "expected IN (?, …) with parameters only";
+          values.push(value);
+        } while (take(",") !== null);
+        if (take(")") === null || values.length > 100) return "expected IN (?, …) with at most 100 parameters";
+        where.push({ column, op: "in", value: values[0] as string, values });
+        continue;
+      }
       const op = take();
-      if (op === null || !["=", "<", "<=", ">", ">="].includes(op)) return `expected = < <= > >= or BETWEEN after ${column}`;
+      if (op === null || !["=", "<", "<=", ">", ">="].includes(op)) return `expected = < <= > >= BETWEEN or IN after ${column}`;
       const value = param();
       if (value === null) return `expected ? (a string or number parameter) after ${column} ${op}`;
       where.push({ column, op: op as Condition["op"], value });
@@ -69,7 +93,7 @@ export function parseSelect(sql: string, params: readonly unknown[]): Select | s
   }
   if (i < tokens.length) return `unexpected ${tokens[i]}`;
   if (p !== params.length) return `${params.length} parameter(s) given, ${p} used`;
-  return { columns, table, where, limit };
+  return { columns, table, where, limit, count };
 }
 
 /** The key range the conditions on `key` allow ([min, max], inclusive, as strings), for pruning. */
@@ -78,8 +102,11 @@ export function keyRange(where: readonly Condition[], key: string): { min: strin
   let max = "\uffff";
   for (const c of where) {
     if (c.column !== key) continue;
-    if (c.op === "=" || c.op === ">=" || c.op === ">") min = c.value > min ? c.value : min;
-    if (c.op === "=" || c.op === "<=" || c.op === "<") max = c.value < max ? c.value : max;
+    // IN: the smallest range holding every value (the files between are pruned by bounds alone).
+    const lo = c.op === "in" ? [...(c.values ?? [])].sort()[0] ?? c.value : c.value;
+    const hi = c.op === "in" ? [...(c.values ?? [])].sort().at(-1) ?? c.value : c.value;
+    if (c.op === "=" || c.op === ">=" || c.op === ">" || c.op === "in") min = lo > min ? lo : min;
+    if (c.op === "=" || c.op === "<=" || c.op === "<" || c.op === "in") max = hi < max ? hi : max;
   }
   return { min, max };
 }
@@ -90,6 +117,6 @@ export function matches(row: Record<string, unknown>, where: readonly Condition[
     const v = row[c.column];
     if (v === undefined || v === null) return false;
     const s = String(v);
-    return c.op === "=" ? s === c.value : c.op === "<" ? s < c.value : c.op === "<=" ? s <= c.value : c.op === ">" ? s > c.value : s >= c.value;
+    return c.op === "in" ? (c.values ?? []).includes(s) : c.op === "=" ? s === c.value : c.op === "<" ? s < c.value : c.op === "<=" ? s <= c.value : c.op === ">" ? s > c.value : s >= c.value;
   });
 }
