@@ -43,6 +43,7 @@ import { icebergIndexes } from "./features/iceberg-indexes";
 import { icebergVectors } from "./features/iceberg-vectors";
 import { searchManifest } from "./features/search-manifest";
 import { icebergMetadata } from "./features/iceberg-metadata";
+import { icebergPlanning } from "./features/iceberg-planning";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -56,6 +57,7 @@ export const FEATURES: readonly Feature[] = [
   icebergVectors,
   searchManifest,
   icebergMetadata, // iceberg. and metadata.: metadata, manifest lists and manifests read and walked
+  icebergPlanning, // iceberg.: pruning decisions from partition summaries, Puffin statistics files
   datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
   network,
   lifecycle,

@@ -8,6 +8,8 @@ import { icebergRead } from "icebird";
 import type { Miniflare } from "miniflare";
 import Papa from "papaparse";
 import { ensureGoTool } from "../../lib/node/tools/go-tool";
+import { readBloomFilter, sbbfContains } from "hyparquet/src/bloom.js";
+import { xxhash64 } from "hyparquet/src/xxhash.js";
 import { fnv1a } from "../../deploy/src/shard-routing";
 import { startWorkerMiniflare, type WorkerUnderTest } from "../support/worker-miniflare";
 
@@ -248,5 +250,51 @@ describe("Iceberg queries across shards (POST /iceberg/query)", () => {
     assert.ok(listed.count > 0 && listed.rows.every((r) => Object.keys(r).join() === "id"));
     assert.equal(listed.count, things.filter((t) => (t.ns === "tenant-5" || t.ns === "tenant-1") && t.type === "State").length);
     assert.equal((await call("sharded", "POST", "/iceberg/query?shard=9", { sql: "SELECT COUNT(*) FROM things" })).status, 400, "shard 9 of 4");
+  });
+});
+
+describe("Planning a scan: pruning decisions and Puffin statistics (iceberg-planning.ts)", () => {
+  const post = async (path: string, body: unknown) => {
+    const r = await call("iceberg", "POST", path, body);
+    assert.ok(r.status < 300, `${path} → ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
+
+  it("prunes as Iceberg's manifest evaluator does: eq, in and ranges against the bounds, ≠ never", async () => {
+    const summary = { ns: { lower: "orders.do", upper: "users.do" }, ts: { lower: "2024-06-01T00:00:00Z", upper: "2024-06-30T23:59:59Z" } };
+    assert.equal((await post("/iceberg/pruning/decide", { filter: { ns: "payments.do" }, partitionSummary: summary })).decision, "include");
+    assert.equal((await post("/iceberg/pruning/decide", { filter: { ns: "alpha.do" }, partitionSummary: summary })).decision, "exclude");
+    assert.equal((await post("/iceberg/pruning/evaluate-range", { filter: { ts: { gte: "2024-07-01T00:00:00Z" } }, partitionSummary: summary })).matches, false);
+    assert.equal((await post("/iceberg/pruning/evaluate-range", { filter: { ts: { gte: "2024-01-01T00:00:00Z", lte: "2024-12-31T23:59:59Z" } }, partitionSummary: summary })).matches, true);
+    assert.equal((await post("/iceberg/pruning/evaluate-in", { filter: { ns: { in: ["a.do", "b.do"] } }, partitionSummary: summary })).matches, false);
+    assert.equal((await post("/iceberg/pruning/evaluate-not", { filter: { ns: { not: "orders.do" } }, partitionSummary: { ns: { lower: "orders.do", upper: "orders.do" } } })).matches, true, "≠ never prunes");
+    const elim = await post("/iceberg/pruning/eliminate-manifests", { filter: { ns: "payments.do" }, manifests: [{ path: "m1", ns: { lower: "payments.do", upper: "payments.do" } }, { path: "m2", ns: { lower: "orders.do", upper: "orders.do" } }, { path: "m3", ns: { lower: "users.do", upper: "users.do" } }] });
+    assert.deepEqual([elim.kept, elim.prunedManifests], [["m1"], 2]);
+    const marks = await post("/iceberg/pruning/extract-binary-marks", { partitions: [{ lowerBound: Buffer.from("payments.do").toString("base64"), upperBound: Buffer.from("payments.do").toString("base64") }, { lowerBound: Buffer.from([42, 0, 0, 0]).toString("base64"), upperBound: Buffer.from([7, 1, 0, 0]).toString("base64"), type: "int" }] });
+    assert.deepEqual((marks.marks as Array<{ lower: unknown; upper: unknown }>).map((m) => [m.lower, m.upper]), [["payments.do", "payments.do"], [42, 263]]);
+  });
+
+  it("writes a Puffin file of a data file's columns that the spec's layout reads back, its bloom blob Parquet's own bytes", async () => {
+    const sector = await post("/iceberg/navigate/e2e", { table: "naics", partition: { code_trunc: "11" } });
+    const file = (sector.files as Array<{ path: string; records: number }>)[0] as { path: string; records: number };
+    const made = await post("/iceberg/puffin/workflow", { dataFile: file.path, columns: [{ name: "code", bloom: true }, { name: "level", setIndex: true }, { name: "title", ngram: true }] });
+    assert.deepEqual((made.columns as Array<{ name: string; count: number }>).map((c) => [c.name, c.count]), [["code", file.records], ["level", file.records], ["title", file.records]]);
+    const bucket = await mf.getR2Bucket("ICEBERG");
+    const bytes = new Uint8Array(await (await bucket.get(String(made.puffin).replace("r2://", "")))!.arrayBuffer());
+    // The spec's layout, read here by hand: magic, blobs, magic, footer JSON, its size (int32 LE), flags, magic.
+    const magic = (at: number) => Buffer.from(bytes.subarray(at, at + 4)).toString();
+    assert.equal(magic(0), "PFA1");
+    assert.equal(magic(bytes.length - 4), "PFA1");
+    const size = new DataView(bytes.buffer).getInt32(bytes.length - 12, true);
+    assert.equal(magic(bytes.length - 12 - size - 4), "PFA1");
+    const footer = JSON.parse(Buffer.from(bytes.subarray(bytes.length - 12 - size, bytes.length - 12)).toString()) as { blobs: Array<{ type: string; fields: number[]; offset: number; length: number }> };
+    assert.deepEqual(footer.blobs.map((b) => `${b.type}:${b.fields[0]}`), ["bloom-filter-v1:1", "set-index-v1:3", "ngram-bloom-filter-v1:2"]);
+    const bloom = footer.blobs[0] as { offset: number; length: number };
+    const read = readBloomFilter({ view: new DataView(bytes.buffer, bloom.offset, bloom.length), offset: 0 });
+    const codes = naics.filter((r) => r.code?.startsWith("11")).map((r) => r.code as string);
+    assert.ok(read && codes.every((c) => sbbfContains(read.blocks, xxhash64(new TextEncoder().encode(c)))), "every code of the file is in its bloom blob");
+    const levels = JSON.parse(Buffer.from(bytes.subarray((footer.blobs[1] as { offset: number }).offset, (footer.blobs[1] as { offset: number }).offset + (footer.blobs[1] as { length: number }).length)).toString()) as string[];
+    assert.deepEqual(levels, [...new Set(naics.filter((r) => r.code?.startsWith("11")).map((r) => r.level as string))].sort());
+    assert.equal((await call("iceberg", "POST", "/iceberg/puffin/generate", { dataFile: "test-data.parquet", columns: ["id"] })).status, 404);
   });
 });

@@ -138,3 +138,10 @@ export function counted(store: ObjectStore, reads: () => Reads): ObjectStore {
     },
   };
 }
+
+/** An object as hyparquet's AsyncBuffer (ranged reads of the bucket); null when there is no such key. */
+export async function storeBuffer(store: ObjectStore, key: string): Promise<{ byteLength: number; slice(start: number, end?: number): Promise<ArrayBuffer> } | null> {
+  const size = await store.size(key);
+  if (size === null) return null;
+  return { byteLength: size, slice: async (start, end) => (await store.get(key, { offset: start, length: (end ?? size) - start })) ?? new ArrayBuffer(0) };
+}
