@@ -44,6 +44,7 @@ import { icebergVectors } from "./features/iceberg-vectors";
 import { searchManifest } from "./features/search-manifest";
 import { icebergMetadata } from "./features/iceberg-metadata";
 import { icebergPlanning } from "./features/iceberg-planning";
+import { parquet } from "./features/parquet";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -58,6 +59,7 @@ export const FEATURES: readonly Feature[] = [
   searchManifest,
   icebergMetadata, // iceberg. and metadata.: metadata, manifest lists and manifests read and walked
   icebergPlanning, // iceberg.: pruning decisions from partition summaries, Puffin statistics files
+  parquet, // iceberg.: Parquet files in the bucket, written and read
   datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
   network,
   lifecycle,
