@@ -59,7 +59,8 @@ export const workerBuildOptions = {
   external: ["cloudflare:*", "node:*"],
   // icebird's Avro reader imports hyparquet-compressors for deflate-coded Avro; this Worker writes
   // its manifests uncompressed, and the package was 120 KB of the bundle (minified). As in wrangler.jsonc.
-  alias: { "hyparquet-compressors": "./deploy/src/iceberg/no-compressors.ts" },
+  // wtf_wikipedia imports isomorphic-unfetch to fetch pages; the Worker parses the wikitext it is sent.
+  alias: { "hyparquet-compressors": "./deploy/src/iceberg/no-compressors.ts", "isomorphic-unfetch": "./deploy/src/wiki/no-fetch.ts" },
   logLevel: "warning",
   metafile: false,
 };

@@ -28,6 +28,17 @@ interface Request { namespace: string; method: string; path: string }
 const seen = new Map<string, Request & { uses: number; files: Set<string> }>();
 const dynamic: string[] = [];
 
+/**
+ * The namespace a suite target names: `<ns>.perf.do` is `<ns>`; a dataset's own host names it without
+ * its two-label suffix, a partition's label kept in front as the reference Worker's partitions are
+ * named (`wikipedia.org.ai` → `wikipedia`, `a.wikipedia.org.ai` → `a.wikipedia`, as `com.web`).
+ */
+function namespaceOf(host: string): string {
+  if (host.endsWith(".perf.do")) return namespaceFromHost(host, "perf.do") ?? host;
+  const labels = host.split(".");
+  return labels.length > 2 ? labels.slice(0, -2).join(".") : host;
+}
+
 const METHOD: Record<string, string | null> = { "ctx.do.request": null, "ctx.fetch": null, "ctx.do.get": "GET", "ctx.do.list": "GET", "ctx.do.create": "POST", "ctx.do.delete": "DELETE" };
 
 /** A string or template, with every `${…}` as `:p`; null for anything computed. */
@@ -89,7 +100,7 @@ for (const file of files) {
             const value = m && ts.isPropertyAssignment(m) ? literal(m.initializer) : null;
             if (value) method = value.toUpperCase();
           }
-          const namespace = namespaceFromHost(target.replace(/^https?:\/\//, ""), "perf.do") ?? target;
+          const namespace = namespaceOf(target.replace(/^https?:\/\//, ""));
           const clean = ("/" + path.replace(/^\//, "")).replace(/[?#].*$/, "").replace(/\/+$/, "") || "/";
           const key = `${namespace} ${method} ${clean}`;
           const entry = seen.get(key) ?? { namespace, method, path: clean, uses: 0, files: new Set<string>() };
