@@ -45,6 +45,8 @@ import { searchManifest } from "./features/search-manifest";
 import { icebergMetadata } from "./features/iceberg-metadata";
 import { icebergPlanning } from "./features/iceberg-planning";
 import { parquet } from "./features/parquet";
+import { wikipedia } from "./features/wikipedia";
+import { wikipediaGraph } from "./features/wikipedia-graph";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -81,6 +83,8 @@ export const FEATURES: readonly Feature[] = [
   // Dataset families with a graph of their own: the web crawl graph (web., com.web.), Wikidata (wiki.).
   webgraph,
   wikidata,
+  wikipedia, // wikipedia. and its partitions a.wikipedia … z.wikipedia: articles, categories, links, search
+  wikipediaGraph,
   // Advanced primitives (contract §6): cache., columnar., temporal., vector., inverted.
   cache,
   columnar,
