@@ -1,5 +1,7 @@
 // Text scoring for the search store, free of Workers types so it is unit-testable in Node.
 
+import { fnv1a } from "./shard-routing";
+
 export const terms = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
 export function termVector(text: string): Map<string, number> {
@@ -22,3 +24,16 @@ export function ftsQuery(q: string): string | null {
   return words.length === 0 ? null : words.map((w) => `"${w}"`).join(" OR ");
 }
 
+
+export const EMBED_DIMS = 768;
+
+/** A hashed bag of words (each term to one of EMBED_DIMS dimensions, signed, L2-normalised): not a language model. */
+export function hashedEmbedding(text: string): number[] {
+  const v = new Float64Array(EMBED_DIMS);
+  for (const t of terms(text)) {
+    const h = fnv1a(t);
+    v[h % EMBED_DIMS] = (v[h % EMBED_DIMS] as number) + ((h >>> 16) & 1 ? 1 : -1);
+  }
+  const norm = Math.hypot(...v) || 1;
+  return Array.from(v, (x) => x / norm);
+}

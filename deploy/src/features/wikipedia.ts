@@ -3,11 +3,10 @@ import { s as v, withBody } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { fromBase64, keyOfLocation, Location, toBase64 } from "../iceberg/index-store";
-import { terms } from "../search-text";
-import { fnv1a } from "../shard-routing";
+import { ftsQuery, terms } from "../search-text";
 import { all, first, param } from "../sql";
+import { vectorRoutes } from "../wiki/vector-routes";
 import { categoryName, normalizeFields, normalTitle, parseWikitext, templateName, xmlPages, type Parsed } from "../wiki/wikitext";
-import { exact } from "./vector";
 
 // Wikipedia (wikipedia., its partitions a.wikipedia … z.wikipedia, contract §10): articles as
 // MediaWiki holds them, read from wikitext (../wiki/wikitext.ts: text, sections, infobox, categories,
@@ -22,7 +21,6 @@ const MAX_BATCH = 1_000;
 const MAX_TEXT = 200_000;
 const MAX_XML = 20_000_000;
 const MAX_PAGES = 5_000;
-export const EMBED_DIMS = 768;
 export const PARTITIONS = [..."abcdefghijklmnopqrstuvwxyz", "0"];
 
 /** The partition of a title: its first letter, `0` for anything else. */
@@ -45,17 +43,6 @@ function migrateWikipedia(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS wp_links_dst ON wp_links (dst, src)");
   sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS wp_fts USING fts5(title, text, tokenize = 'unicode61')");
   sql.exec("CREATE TABLE IF NOT EXISTS wp_vectors (id TEXT PRIMARY KEY, vec BLOB NOT NULL)");
-}
-
-/** A hashed bag of words (each term to one of EMBED_DIMS dimensions, signed, L2-normalised): not a language model. */
-export function hashedEmbedding(text: string): number[] {
-  const v = new Float64Array(EMBED_DIMS);
-  for (const t of terms(text)) {
-    const h = fnv1a(t);
-    v[h % EMBED_DIMS] = (v[h % EMBED_DIMS] as number) + ((h >>> 16) & 1 ? 1 : -1);
-  }
-  const norm = Math.hypot(...v) || 1;
-  return Array.from(v, (x) => x / norm);
 }
 
 const Title = v.string({ pattern: /^[^#<>[\]{}|]{1,255}$/, expected: "a title (1-255 characters, none of # < > [ ] { } |)" });
@@ -311,32 +298,8 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ cleared: true });
   });
 
-  // ---- vectors: hashed embeddings, exact search ----------------------------------------------------
-  const Model = v.optional(v.string({ pattern: /^[\w./:-]{1,100}$/ }));
-  const embedded = (model?: string) => ({ model: "hashed-bag-of-words-768", requestedModel: model ?? null, dimensions: EMBED_DIMS });
-  router.post("/index/vector/embed", withBody(v.object({ text: Text, model: Model }), ({ text, model }) => json({ ...embedded(model), embedding: hashedEmbedding(text) })));
-  router.post("/index/vector/batch-embed", withBody(v.object({ texts: v.array(Text, { min: 1, max: 500 }), model: Model }), ({ texts, model }) => json({ ...embedded(model), embeddings: texts.map(hashedEmbedding) })));
-  const Vec = v.array(v.number(), { min: 1, max: 4096 });
-  router.post("/index/vector/build", withBody(v.object({ embeddings: v.array(v.object({ id: v.string({ min: 1, pattern: /^.{1,255}$/s }), vector: Vec }), { min: 1, max: 5_000 }), indexType: v.optional(v.string()), params: v.optional(v.record()) }), ({ embeddings, indexType }) => {
-    const dims = embeddings[0]?.vector.length ?? 0;
-    const wrong = embeddings.find((e) => e.vector.length !== dims);
-    if (wrong) return fail(400, `POST /index/vector/build: ${wrong.id} has ${wrong.vector.length} dimensions, the first ${dims}`);
-    transaction(() => embeddings.forEach((e) => sql.exec("INSERT OR REPLACE INTO wp_vectors (id, vec) VALUES (?, ?)", e.id, new Uint8Array(Float32Array.from(e.vector).buffer))));
-    return json({ indexed: embeddings.length, dimensions: dims, index: "flat", requestedIndexType: indexType ?? null, vectors: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM wp_vectors")?.n ?? 0 }, 201);
-  }));
-  router.post("/index/vector/search", withBody(v.object({ vector: Vec, k: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), ({ vector, k }) => {
-    const q = Float32Array.from(vector);
-    const scored: Array<{ id: string; score: number }> = [];
-    let searched = 0;
-    for (const row of sql.exec<{ id: string; vec: ArrayBuffer }>("SELECT id, vec FROM wp_vectors LIMIT 20000")) {
-      const vec = new Float32Array(row.vec);
-      if (vec.length !== q.length) continue;
-      scored.push({ id: row.id, score: exact(q, vec, "cosine").score });
-      searched++;
-    }
-    scored.sort((a, b) => b.score - a.score);
-    return json({ k: k ?? 10, searched, exact: true, results: scored.slice(0, k ?? 10) });
-  }));
+  // ---- vectors: hashed embeddings, exact search (../wiki/vector-routes.ts) ----------------------------
+  vectorRoutes(router, ctx, "wp_vectors");
 
   // ---- the whole index, to the bucket and back -----------------------------------------------------
   const PARTS = ["articles", "inverted", "infobox", "category", "links", "vectors"] as const;
@@ -406,14 +369,8 @@ export function commonLinks(sql: SqlStorage, titles: string[], direction: "outbo
   return all<{ t: string }>(sql, `SELECT ${col} AS t FROM wp_links WHERE ${other} IN (${titles.map(() => "?").join(", ")}) GROUP BY ${col} HAVING COUNT(DISTINCT ${other}) = ? ORDER BY ${col} LIMIT 1000`, ...titles, titles.length).map((r) => r.t);
 }
 
-/** The FTS5 query for free text: each word quoted (no FTS syntax from input), any of them. */
-const matchOf = (query: string): string | null => {
-  const words = [...new Set(terms(query))].slice(0, 32);
-  return words.length ? words.map((w) => `"${w}"`).join(" OR ") : null;
-};
-
 export function search(sql: SqlStorage, query: string, limit: number) {
-  const m = matchOf(query);
+  const m = ftsQuery(query);
   if (!m) return { query, count: 0, results: [] };
   const rows = all<{ title: string; score: number; snippet: string }>(sql, "SELECT title, bm25(wp_fts) AS score, snippet(wp_fts, 1, '', '', '…', 16) AS snippet FROM wp_fts WHERE wp_fts MATCH ? ORDER BY score LIMIT ?", m, limit);
   return { query, count: rows.length, results: rows.map((r) => ({ title: r.title, score: -r.score, snippet: r.snippet })) };
@@ -424,7 +381,7 @@ export function search(sql: SqlStorage, query: string, limit: number) {
  * computed here from term and document frequencies for any other k1 and b.
  */
 export function bm25(sql: SqlStorage, query: string, k: number, k1: number, b: number) {
-  const m = matchOf(query);
+  const m = ftsQuery(query);
   if (!m) return { query, k1, b, count: 0, results: [] };
   if (k1 === 1.2 && b === 0.75) {
     const rows = all<{ title: string; score: number }>(sql, "SELECT title, bm25(wp_fts) AS score FROM wp_fts WHERE wp_fts MATCH ? ORDER BY score LIMIT ?", m, k);
@@ -439,7 +396,7 @@ export interface Bm25Stats { docs: number; totalLength: number; df: Record<strin
 /** What a BM25 ranking across partitions needs from one: its counts, and its best candidates' term frequencies. */
 export function bm25Stats(sql: SqlStorage, query: string, perPartition: number): Bm25Stats {
   const words = [...new Set(terms(query))].slice(0, 32);
-  const m = matchOf(query);
+  const m = ftsQuery(query);
   const docs = first<{ n: number; len: number }>(sql, "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(text)), 0) AS len FROM wp_articles");
   const df = Object.fromEntries(words.map((w) => [w, first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM wp_fts WHERE wp_fts MATCH ?", `"${w}"`)?.n ?? 0]));
   const rows = m ? all<{ title: string; text: string }>(sql, "SELECT title, text FROM wp_fts WHERE wp_fts MATCH ? ORDER BY bm25(wp_fts) LIMIT ?", m, perPartition) : [];
