@@ -47,6 +47,7 @@ import { icebergPlanning } from "./features/iceberg-planning";
 import { parquet } from "./features/parquet";
 import { wikipedia } from "./features/wikipedia";
 import { wikipediaGraph } from "./features/wikipedia-graph";
+import { wiktionary, wiktionaryPartitions } from "./features/wiktionary";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -85,6 +86,8 @@ export const FEATURES: readonly Feature[] = [
   wikidata,
   wikipedia, // wikipedia. and its partitions a.wikipedia … z.wikipedia: articles, categories, links, search
   wikipediaGraph,
+  wiktionary, // wiktionary. and its partitions wiktionary-a … wiktionary-z: dictionary entries
+  wiktionaryPartitions,
   // Advanced primitives (contract §6): cache., columnar., temporal., vector., inverted.
   cache,
   columnar,

@@ -395,20 +395,28 @@ export interface Bm25Stats { docs: number; totalLength: number; df: Record<strin
 
 /** What a BM25 ranking across partitions needs from one: its counts, and its best candidates' term frequencies. */
 export function bm25Stats(sql: SqlStorage, query: string, perPartition: number): Bm25Stats {
-  const words = [...new Set(terms(query))].slice(0, 32);
   const m = ftsQuery(query);
   const docs = first<{ n: number; len: number }>(sql, "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(text)), 0) AS len FROM wp_articles");
-  const df = Object.fromEntries(words.map((w) => [w, first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM wp_fts WHERE wp_fts MATCH ?", `"${w}"`)?.n ?? 0]));
+  const df = (w: string) => first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM wp_fts WHERE wp_fts MATCH ?", `"${w}"`)?.n ?? 0;
   const rows = m ? all<{ title: string; text: string }>(sql, "SELECT title, text FROM wp_fts WHERE wp_fts MATCH ? ORDER BY bm25(wp_fts) LIMIT ?", m, perPartition) : [];
+  return candidateStats(query, docs?.n ?? 0, docs?.len ?? 0, df, rows);
+}
+
+/**
+ * A partition's BM25 statistics from its candidates' texts: term frequencies and lengths in terms,
+ * document frequencies of the query's terms, and its total length in terms, estimated from its
+ * characters at the candidates' terms-per-character.
+ */
+export function candidateStats(query: string, docs: number, totalChars: number, df: (term: string) => number, rows: Array<{ title: string; text: string }>): Bm25Stats {
+  const words = [...new Set(terms(query))].slice(0, 32);
   const candidates = rows.map((r) => {
     const ts = terms(r.text);
     const tf: Record<string, number> = {};
     for (const t of ts) if (words.includes(t)) tf[t] = (tf[t] ?? 0) + 1;
     return { title: r.title, length: ts.length, tf };
   });
-  // Lengths in terms: the average over every article is estimated from characters at the candidates' ratio.
   const ratio = rows.length ? candidates.reduce((s, c) => s + c.length, 0) / Math.max(1, rows.reduce((s, r) => s + r.text.length, 0)) : 0.2;
-  return { docs: docs?.n ?? 0, totalLength: (docs?.len ?? 0) * ratio, df, candidates };
+  return { docs, totalLength: totalChars * ratio, df: Object.fromEntries(words.map((w) => [w, df(w)])), candidates };
 }
 
 /** BM25 with global statistics: every partition's counts summed, then each candidate scored. */
