@@ -48,6 +48,7 @@ import { parquet } from "./features/parquet";
 import { wikipedia } from "./features/wikipedia";
 import { wikipediaGraph } from "./features/wikipedia-graph";
 import { wiktionary, wiktionaryPartitions } from "./features/wiktionary";
+import { onet } from "./features/onet";
 
 // Every feature of the reference Worker, in the order their routes are tried: the one place a
 // feature is added. Where two share a path, the earlier one answers what it recognises and the
@@ -64,6 +65,7 @@ export const FEATURES: readonly Feature[] = [
   icebergPlanning, // iceberg.: pruning decisions from partition summaries, Puffin statistics files
   parquet, // iceberg.: Parquet files in the bucket, written and read
   datasets, // naics./unspsc./onet./standards.: before shard, for standards.'s POST /query
+  onet, // onet. (onet-tools., onet-tasks.): tools, technologies, tasks and skills beside the datasets' tables
   network,
   lifecycle,
   copy,

@@ -12,8 +12,10 @@ import { EVERY, inFamily, UNCLAIMED } from "../../deploy/src/namespaces";
 
 /** Whether some namespace gets both features' routes: not when each names only families the other does not. */
 function shareANamespace(a: Feature, b: Feature): boolean {
-  const wide = (f: Feature) => f.serves.includes(EVERY) || f.serves.includes(UNCLAIMED);
-  return wide(a) || wide(b) || a.serves.some((x) => b.serves.some((y) => inFamily(x, y) || inFamily(y, x)));
+  // EVERY meets everything; UNCLAIMED meets UNCLAIMED only, since a claimed family's names are claimed.
+  if (a.serves.includes(EVERY) || b.serves.includes(EVERY)) return true;
+  if (a.serves.includes(UNCLAIMED) && b.serves.includes(UNCLAIMED)) return true;
+  return a.serves.some((x) => b.serves.some((y) => x !== UNCLAIMED && y !== UNCLAIMED && (inFamily(x, y) || inFamily(y, x))));
 }
 
 /** Paths two features both register (same method, patterns that match one path, some namespace served by both), undeclared or declared. */

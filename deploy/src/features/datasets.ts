@@ -81,7 +81,8 @@ function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
   router.get("/occupations/:code/related", (request) => {
     const code = param(request, "code");
     const via = new URL(request.url).searchParams.get("via") ?? "tools";
-    if (via !== "tools") return fail(400, "via must be tools");
+    // "equipment" is O*NET's own word for its tools.
+    if (via !== "tools" && via !== "equipment") return fail(400, "via must be tools (or equipment, the same)");
     // Occupations sharing the most tool commodities with this one.
     const rows = all(
       sql,
@@ -98,8 +99,5 @@ export const datasets: Feature = {
   name: "datasets",
   serves: NAMESPACES,
   schema: { migrations: [migrateDatasets] },
-  shares: [
-    { route: "POST /query", with: "shard", how: "on standards.perf.do only (cross-dataset SQL); every other namespace gets the shard coordinator's" },
-  ],
   routes: datasetRoutes,
 };

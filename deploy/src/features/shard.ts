@@ -286,7 +286,6 @@ export const shard: Feature = {
   serves: [UNCLAIMED],
   schema: { migrations: [migrateShard, migrateShardOrder] },
   uses: ["lifecycle"], // unshard emits a lifecycle event
-  shares: [{ route: "POST /query", with: "targeting", how: "targeting answers it on sharded.perf.do only; every other namespace gets the coordinator's" }],
   routes: coordinatorRoutes,
   rpc: shardSide,
 };

@@ -146,8 +146,6 @@ export const targeting: Feature = {
   schema: { migrations: [migrateTargeting] },
   shares: [
     { route: "GET /ping", with: "network", how: "on replicated.perf.do only, answered with the serving region" },
-    { route: "POST /query", with: "shard", how: "on sharded.perf.do only" },
-    { route: "GET /things/:key", with: "things", how: "on sharded.perf.do only, routed by shard key" },
   ],
   routes: targetingRoutes,
   rpc: inside,
