@@ -3,8 +3,12 @@
 // checked against what the records imply. The graph of typed ids (graph.): relationships between ids
 // holding a slash, walked from and to; standards. walked as one graph (shortest path, similarity); and
 // APQC's process hierarchy (apqc.): ancestors, a path through the common ancestor, a subtree; and
-// Wikidata (wiki.): entities in, statements and edges out, labels by prefix. Every iteration works on objects of its own (`web-e2e-<run>`),
-// so every answer is exact. Gate: 100 % of checks (thresholds/e2e/datasets.json).
+// Wikidata (wiki.): entities in, statements and edges out, labels by prefix; Wikipedia (wikipedia.):
+// an XML export's wikitext read, a path along links, BM25, a category gathered from every partition;
+// Wiktionary (wiktionary.): entries, etymology chains, prefixes, partitions flushed and counted, BM25
+// across partitions; O*NET (onet.): a tool's UNSPSC hierarchy, tool similarity, a task's inferred
+// skills. Every iteration works on objects (and names) of its own (`web-e2e-<run>`), so every answer
+// is exact. Gate: 100 % of checks (thresholds/e2e/datasets.json).
 
 import exec from "k6/execution";
 import { graphApi, webgraphApi } from "../../lib/k6/api/webgraph.api";
@@ -111,6 +115,70 @@ function wikidataChecks(run: string): void {
   expect("wiki", "a label prefix finds its entity", Array.isArray(found) && found[0]?.id === "Q937");
 }
 
+function wikipediaChecks(run: string): void {
+  const wp = namespaceClient(target, `wikipedia-e2e-${run}`);
+  const wikitext = [
+    "'''TypeScript''' is a [[programming language]] by [[Microsoft]].",
+    "",
+    "{{Infobox software",
+    "| developer = [[Microsoft]]",
+    "| released = {{Start date|2012|10|01}}",
+    "}}",
+    "",
+    "== History ==",
+    "Made public in 2012.",
+    "",
+    "[[Category:Programming languages]]",
+    "[[Category:Microsoft software]]",
+  ].join("\n");
+  const xml = `<mediawiki><page><title>TypeScript</title><id>1</id><revision><text xml:space="preserve">${wikitext}</text></revision></page></mediawiki>`;
+  const read = body<{ pages: number }>(wp.post("wikipedia.ingest-xml", "/ingest/xml/stream", xml, { headers: { "content-type": "application/xml" } }));
+  expect("wikipedia", "a MediaWiki XML export becomes its articles", read.pages === 1);
+  const a = body<{ infobox: { fields: Record<string, string> }; categories: string[]; links: string[] }>(wp.get("wikipedia.article", "/article/TypeScript?include=infobox,categories,links"));
+  expect("wikipedia", "wikitext read: categories, links, and infobox templates rendered as text", (a.categories ?? []).join() === "Microsoft software,Programming languages" && (a.links ?? []).join() === "Microsoft,Programming language" && a.infobox?.fields?.released === "October 1, 2012");
+  wp.post("wikipedia.links-graph", "/ingest/links/graph", { edges: [["A", "B"], ["B", "C"], ["C", "D"], ["A", "E"], ["E", "D"]].map(([from, to]) => ({ from, to })) });
+  const sp = body<{ path: string[] }>(wp.post("wikipedia.path", "/graph/path/shortest", { from: "A", to: "D", maxDepth: 6 }));
+  expect("wikipedia", "the shortest path along links", (sp.path ?? []).join(">") === "A>E>D");
+  wp.post("wikipedia.articles", "/ingest/articles", { articles: [{ title: "Consensus", text: "Distributed consensus keeps replicas in agreement." }, { title: "Gardens", text: "Plants and soil." }] });
+  const hits = body<{ results: Array<{ title: string }> }>(wp.post("wikipedia.bm25", "/search/bm25", { query: "distributed consensus", k: 5 }));
+  expect("wikipedia", "BM25 search finds the article with the words, and only it", (hits.results ?? []).map((r) => r.title).join() === "Consensus");
+  // Across partitions: articles sent to a.wikipedia, b.wikipedia … by first letter, then gathered.
+  const fruit = `Fruit ${run}`;
+  const coord = namespaceClient(target, "wikipedia");
+  coord.post("wikipedia.auto-partition", "/ingest/articles/auto-partition", { articles: ["Apple", "Banana", "Cherry"].map((t) => ({ title: `${t} ${run}`, text: `${t}.`, categories: [fruit] })) });
+  const gathered = body<{ articles: string[] }>(coord.post("wikipedia.scatter-category", "/scatter/category/articles", { category: fruit, partitions: "all", limit: 50 }));
+  expect("wikipedia", "a category's articles gathered from every partition", (gathered.articles ?? []).length === 3);
+}
+
+function wiktionaryChecks(run: string): void {
+  const wk = namespaceClient(target, `wiktionary-e2e-${run}`);
+  const entry = (word: string, pos: string, gloss: string, etymology = "") => ({ word, pos, lang: "English", senses: [{ glosses: [gloss] }], etymology_text: etymology, forms: [{ form: `${word}s`, tags: ["plural"] }] });
+  wk.post("wiktionary.ingest-batch", "/ingest/batch", { entries: [entry("run", "verb", "To move swiftly on foot.", "From Middle English rinnen, from Old English rinnan"), entry("run", "noun", "An act of running."), entry("runway", "noun", "A strip where aircraft take off.")] });
+  expect("wiktionary", "a word's entries, one per part of speech", body<{ count: number }>(wk.get("wiktionary.word", "/word/run")).count === 2);
+  const tree = body<{ trees: Array<Array<{ language: string }>> }>(wk.get("wiktionary.etymology-tree", "/word/run/etymology/tree"));
+  expect("wiktionary", "the etymology read as a chain of languages", (tree.trees?.[0] ?? []).map((n) => n.language).join(">") === "Middle English>Old English");
+  expect("wiktionary", "completion by prefix", (body<{ suggestions: string[] }>(wk.post("wiktionary.autocomplete", "/autocomplete", { prefix: "run" })).suggestions ?? []).join() === "run,runway");
+  wk.post("wiktionary.partition-write", "/partition/b/write", { entries: [entry("bread", "noun", "Food baked from dough.")] });
+  wk.post("wiktionary.partition-write", "/partition/c/write", { entries: [entry("cake", "noun", "A sweet food baked from dough."), entry("cook", "verb", "To prepare food.")] });
+  const flushed = body<{ flushed: number }>(wk.post("wiktionary.partition-flush", "/partition/c/flush"));
+  expect("wiktionary", "a partition's writes flushed to the bucket as one chunk", flushed.flushed === 2);
+  expect("wiktionary", "counts summed over every partition", body<{ count: number }>(wk.post("wiktionary.scatter-count", "/scatter/count", { partitions: "all", aggregate: "sum" })).count === 3);
+  const bm = body<{ results: Array<{ word: string }> }>(wk.post("wiktionary.scatter-bm25", "/scatter/search/bm25", { query: "dough", partitions: "all", k: 10 }));
+  expect("wiktionary", "BM25 across partitions finds every entry with the word", (bm.results ?? []).map((r) => r.word).sort().join() === "bread,cake");
+}
+
+function onetChecks(run: string): void {
+  const onet = namespaceClient(target, `onet-e2e-${run}`);
+  onet.post("onet.tool", "/tools", { id: "t1", name: "Compiler suite", occupation_codes: ["15-1252.00", "15-1253.00"], category: "software", commodity_code: "43232402" });
+  onet.post("onet.tool", "/tools", { id: "t2", name: "Torque wrench", occupation_codes: ["15-1253.00"], category: "hand tools", commodity_code: "27111701" });
+  const h = body<{ hierarchy: Record<string, { code: string }> }>(onet.get("onet.tool-unspsc", "/tools/t1/unspsc"));
+  expect("onet", "a tool's UNSPSC hierarchy from its code", Object.values(h.hierarchy ?? {}).map((x) => x.code).join() === "43,4323,432324,43232402");
+  expect("onet", "two occupations' tools compared (one shared of two)", body<{ tools: { jaccard: number } }>(onet.post("onet.tool-similarity", "/tools/similarity", { occupation_a: "15-1252.00", occupation_b: "15-1253.00" })).tools?.jaccard === 0.5);
+  onet.post("onet.task", "/tasks", { id: "a1", occupation_code: "15-1252.00", description: "Write and debug program code", importance: 4.5 });
+  const skills = body<{ source: string; skills: Array<{ skill: string }> }>(onet.get("onet.task-skills", "/tasks/a1/skills"));
+  expect("onet", "a task's skills, inferred from its text and said to be", skills.source === "inferred" && (skills.skills ?? []).some((s) => s.skill === "Programming"));
+}
+
 export default function (): void {
   const run = `${exec.vu.idInTest}-${exec.scenario.iterationInTest}-${Date.now().toString(36)}`;
   webChecks(run);
@@ -118,4 +186,7 @@ export default function (): void {
   standardsChecks(run);
   processChecks(run);
   wikidataChecks(run);
+  wikipediaChecks(run);
+  wiktionaryChecks(run);
+  onetChecks(run);
 }

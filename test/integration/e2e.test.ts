@@ -32,7 +32,7 @@ describe("E2E suites against the local Worker", () => {
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.doesNotMatch(res.stdout, /FAILED|FAIL/);
     const byArea = areasOf(runChecks(res));
-    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers", "iceberg", "bloom-index", "range-index", "inverted-index", "vector-index", "search-manifest", "web", "graph", "processes", "wiki"]) {
+    for (const area of ["move", "fork", "clone", "promote", "demote", "lifecycle", "shard", "replicate", "targeting", "things", "relationships", "actions", "events", "search", "objects", "dlq", "echo", "do-call", "ws", "cache", "columnar", "temporal", "vector", "inverted", "windows", "watermarks", "transactions", "state", "router", "cdc", "workflows", "activities", "signals", "timers", "iceberg", "bloom-index", "range-index", "inverted-index", "vector-index", "search-manifest", "web", "graph", "processes", "wiki", "wikipedia", "wiktionary", "onet"]) {
       const a = byArea.get(area);
       assert.ok(a && a.checks > 0 && a.passes >= a.checks && a.fails === 0, `area ${area} has checks and none failed: ${JSON.stringify(a)}`);
     }
