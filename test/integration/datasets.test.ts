@@ -72,3 +72,17 @@ describe("perf/iceberg-indexes against the local Worker", () => {
     assert.equal(byName.get("bloom.contains")?.datasetSize, 100_000, "datasetSize: the values in the filter");
   });
 });
+
+describe("perf/wikipedia and perf/wiktionary against the local Worker", () => {
+  it("load generated articles and entries, and read them under load with every answer checked", async () => {
+    for (const [scenario, op, size] of [["perf/wikipedia", "wikipedia.article", 2_000], ["perf/wiktionary", "wiktionary.word", 5_000]] as const) {
+      const results = tempDir("results");
+      const res = await perfdo(["run", scenario, "--profile", "smoke", "--vus", "2", "--iterations", "10", "--gate", "--quiet", "--results-dir", results], {}, 180_000);
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      const byName = new Map(readResults(results).map((l) => [l.name, l]));
+      assert.equal(byName.get(op)?.iterations, 20, `${scenario}: 10 iterations on each of 2 VUs`);
+      assert.equal(byName.get(op)?.datasetSize, size, `${scenario}: datasetSize`);
+      for (const l of byName.values()) assert.equal(l.errors, 0, `${scenario}: ${l.name}`);
+    }
+  });
+});
