@@ -3,7 +3,7 @@ import { s as v, withBody } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { Bloom, ngrams } from "../iceberg/bloom";
-import { fromBase64, IndexName, indexNameOf, keyOfLocation, Location, NO_BUCKET, readLocation, toBase64 } from "../iceberg/index-store";
+import { fromBase64, IndexName, indexNameOf, Location, readJsonLocation, toBase64, writeLocation } from "../iceberg/index-store";
 import { terms } from "../search-text";
 import { all, first } from "../sql";
 
@@ -232,23 +232,14 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
     if (index instanceof Response) return index;
     const bytes = new TextEncoder().encode(JSON.stringify({ format: "perfdo-range-v1", ...index }));
     if (!destination) return json({ namespace, bytes: bytes.length, data: toBase64(bytes) });
-    const key = keyOfLocation(destination, "POST /iceberg/range/serialize");
-    if (key instanceof Response) return key;
-    if (!ctx.store) return fail(503, NO_BUCKET);
-    await ctx.store.put(key, bytes);
-    return json({ namespace, destination, bytes: bytes.length }, 201);
+    const key = await writeLocation(ctx.store, destination, bytes, "POST /iceberg/range/serialize");
+    return key instanceof Response ? key : json({ namespace, destination, bytes: bytes.length }, 201);
   }));
   router.post("/iceberg/range/deserialize", withBody(v.object({ namespace: IndexName, source: Location }), async ({ namespace, source }) => {
     const route = "POST /iceberg/range/deserialize";
-    const key = keyOfLocation(source, route);
-    const bytes = key instanceof Response ? key : await readLocation(ctx.store, key, route);
-    if (bytes instanceof Response) return bytes;
-    let index: RangeIndex & { format?: string };
-    try {
-      index = JSON.parse(new TextDecoder().decode(bytes)) as RangeIndex & { format?: string };
-    } catch {
-      index = {} as RangeIndex;
-    }
+    const read = await readJsonLocation(ctx.store, source, route);
+    if (read instanceof Response) return read;
+    const index = (read ?? {}) as RangeIndex & { format?: string };
     if (index.format !== "perfdo-range-v1" || !Array.isArray(index.blocks)) return fail(400, `${route}: ${source} is not a range index`);
     saveRange(namespace, { rows: index.rows, blockSize: index.blockSize, columns: index.columns, blocks: index.blocks });
     return json({ namespace, source, blocks: index.blocks.length, rows: index.rows }, 201);
@@ -318,11 +309,9 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ namespace: name, documents: docs, termCount: t?.terms ?? 0, postings: t?.postings ?? 0, sizeBytes: serialized(name).length });
   });
   router.post("/iceberg/inverted/serialize", withBody(v.object({ destination: Location, namespace: v.optional(IndexName) }), async ({ destination, namespace }) => {
-    const key = keyOfLocation(destination, "POST /iceberg/inverted/serialize");
-    if (key instanceof Response) return key;
-    if (!ctx.store) return fail(503, NO_BUCKET);
     const bytes = serialized(nameOr(namespace));
-    await ctx.store.put(key, bytes);
+    const key = await writeLocation(ctx.store, destination, bytes, "POST /iceberg/inverted/serialize");
+    if (key instanceof Response) return key;
     return json({ namespace: nameOr(namespace), destination, bytes: bytes.length }, 201);
   }));
   router.post("/iceberg/inverted/clear", withBody(v.object({ namespace: v.optional(IndexName) }), ({ namespace }) => {

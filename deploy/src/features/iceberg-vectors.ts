@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import { s as v, withBody, type Infer } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
-import { IndexName, keyOfLocation, Location, NO_BUCKET, readLocation } from "../iceberg/index-store";
+import { IndexName, keyOfLocation, Location, NO_BUCKET, readJsonLocation, readLocation } from "../iceberg/index-store";
 import { first } from "../sql";
 import { exact } from "./vector";
 
@@ -187,16 +187,10 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ namespace, destination, vectors: header.count, chunks: header.chunks.length, bytes: header.chunks.reduce((s, c) => s + c.bytes, 0) }, 201);
   }));
   const headerAt = async (source: string, route: string): Promise<{ header: Header } | Response> => {
-    const key = keyOfLocation(source, route);
-    const bytes = key instanceof Response ? key : await readLocation(ctx.store, key, route);
-    if (bytes instanceof Response) return bytes;
-    try {
-      const header = JSON.parse(new TextDecoder().decode(bytes)) as Header;
-      if (header.format === FORMAT && Array.isArray(header.chunks)) return { header };
-    } catch {
-      // answered below
-    }
-    return fail(400, `${route}: ${source} is not a persisted vector index`);
+    const read = await readJsonLocation(ctx.store, source, route);
+    if (read instanceof Response) return read;
+    const header = (read ?? {}) as Header;
+    return header.format === FORMAT && Array.isArray(header.chunks) ? { header } : fail(400, `${route}: ${source} is not a persisted vector index`);
   };
   const chunks = async function* (header: Header, route: string): AsyncGenerator<Uint8Array | Response> {
     for (const c of header.chunks) {

@@ -2,7 +2,7 @@ import type { RouterType } from "itty-router";
 import { s as v, whenBody, withBody } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, isObject, json } from "../http";
-import { IndexName, indexNameOf, keyOfLocation, Location, NO_BUCKET, readLocation } from "../iceberg/index-store";
+import { IndexName, indexNameOf, Location, readJsonLocation, writeLocation } from "../iceberg/index-store";
 import { first } from "../sql";
 import { describeIndex } from "./iceberg-indexes";
 
@@ -148,25 +148,14 @@ function manifestRoutes(router: RouterType, ctx: FeatureContext): void {
     const route = "POST /iceberg/manifest/persist";
     const m = load(namespace, route);
     if (m instanceof Response) return m;
-    const key = keyOfLocation(destination, route);
-    if (key instanceof Response) return key;
-    if (!ctx.store) return fail(503, NO_BUCKET);
     const text = JSON.stringify(m);
-    await ctx.store.put(key, text);
-    return json({ namespace, destination, bytes: text.length }, 201);
+    const key = await writeLocation(ctx.store, destination, text, route);
+    return key instanceof Response ? key : json({ namespace, destination, bytes: text.length }, 201);
   }));
   router.post("/iceberg/manifest/load", withBody(v.object({ namespace: IndexName, source: Location }), async ({ namespace, source }) => {
     const route = "POST /iceberg/manifest/load";
-    const key = keyOfLocation(source, route);
-    const bytes = key instanceof Response ? key : await readLocation(ctx.store, key, route);
-    if (bytes instanceof Response) return bytes;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      return fail(400, `${route}: ${source} is not JSON`);
-    }
-    return save(namespace, parsed, route);
+    const parsed = await readJsonLocation(ctx.store, source, route);
+    return parsed instanceof Response ? parsed : save(namespace, parsed, route);
   }));
   // A manifest describing indexes built here: each source index named, typed and given the field it covers.
   const Source = v.object({ namespace: IndexName, type: IndexType, field: Field, file: v.optional(v.string({ min: 1 })) });

@@ -2,7 +2,7 @@ import type { IRequest, RouterType } from "itty-router";
 import { s as v, withBody } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
-import { fromBase64, keyOfLocation, Location, toBase64 } from "../iceberg/index-store";
+import { fromBase64, Location, readJsonLocation, toBase64, writeLocation } from "../iceberg/index-store";
 import { ftsQuery, terms } from "../search-text";
 import { all, first, param } from "../sql";
 import { vectorRoutes } from "../wiki/vector-routes";
@@ -305,9 +305,6 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
   const PARTS = ["articles", "inverted", "infobox", "category", "links", "vectors"] as const;
   router.post("/index/serialize", withBody(v.object({ destination: Location, include: v.optional(v.array(v.literal(...PARTS), { min: 1, max: PARTS.length })) }), async ({ destination, include }) => {
     const route = "POST /index/serialize";
-    const key = keyOfLocation(destination, route);
-    if (key instanceof Response) return key;
-    if (!ctx.store) return fail(503, "no R2 bucket is bound (ICEBERG)");
     const want = new Set<string>(include ?? PARTS);
     // inverted and articles are one table: an article's text is what the full-text index reads.
     const dump = {
@@ -320,36 +317,30 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
       vectors: want.has("vectors") ? all<{ id: string; vec: ArrayBuffer }>(sql, "SELECT id, vec FROM wp_vectors").map((r) => ({ id: r.id, vec: toBase64(new Uint8Array(r.vec)) })) : [],
     };
     const bytes = new TextEncoder().encode(JSON.stringify(dump));
-    await ctx.store.put(key, bytes);
+    const key = await writeLocation(ctx.store, destination, bytes, route);
+    if (key instanceof Response) return key;
     return json({ destination, bytes: bytes.length, articles: dump.articles.length, infoboxes: dump.infobox.length, memberships: dump.categories.length, links: dump.links.length, vectors: dump.vectors.length }, 201);
   }));
   router.post("/index/deserialize", withBody(v.object({ source: Location }), async ({ source }) => {
     const route = "POST /index/deserialize";
-    const key = keyOfLocation(source, route);
-    if (key instanceof Response) return key;
-    const buf = await ctx.store?.get(key);
-    if (!buf) return fail(404, `${route}: nothing at ${source}`);
-    let d: { format?: string; articles: Array<Record<string, string | number | null>>; infobox: Array<Record<string, string>>; categories: Array<Record<string, string>>; parents: Array<Record<string, string>>; links: Array<Record<string, string>>; vectors: Array<{ id: string; vec: string }> };
-    try {
-      d = JSON.parse(new TextDecoder().decode(buf)) as typeof d;
-    } catch {
-      return fail(400, `${route}: ${source} is not JSON`);
-    }
+    const read = await readJsonLocation(ctx.store, source, route);
+    if (read instanceof Response) return read;
+    const d = (read ?? {}) as { format?: string; articles: Array<Record<string, string | number | null>>; infobox: Array<Record<string, string>>; categories: Array<Record<string, string>>; parents: Array<Record<string, string>>; links: Array<Record<string, string>>; vectors: Array<{ id: string; vec: string }> };
     if (d.format !== "perfdo-wikipedia-v1") return fail(400, `${route}: ${source} is not a serialized Wikipedia index`);
     transaction(() => {
-      for (const a of d.articles) {
+      for (const a of d.articles ?? []) {
         sql.exec("INSERT OR REPLACE INTO wp_articles (title, id, text, summary, sections) VALUES (?, ?, ?, ?, ?)", a.title as string, a.id ?? null, a.text as string, a.summary as string, a.sections as string);
         const rowid = (first<{ rowid: number }>(sql, "SELECT rowid FROM wp_articles WHERE title = ?", a.title as string) as { rowid: number }).rowid;
         sql.exec("DELETE FROM wp_fts WHERE rowid = ?", rowid);
         sql.exec("INSERT INTO wp_fts (rowid, title, text) VALUES (?, ?, ?)", rowid, a.title as string, a.text as string);
       }
-      for (const b of d.infobox) putInfobox(b.title as string, b.template as string, JSON.parse(b.fields as string) as Record<string, string>);
-      for (const c of d.categories) sql.exec("INSERT OR IGNORE INTO wp_categories (title, category) VALUES (?, ?)", c.title as string, c.category as string);
-      for (const p of d.parents) sql.exec("INSERT OR IGNORE INTO wp_parents (child, parent) VALUES (?, ?)", p.child as string, p.parent as string);
-      for (const l of d.links) sql.exec("INSERT OR IGNORE INTO wp_links (src, dst) VALUES (?, ?)", l.src as string, l.dst as string);
-      for (const x of d.vectors) sql.exec("INSERT OR REPLACE INTO wp_vectors (id, vec) VALUES (?, ?)", x.id, fromBase64(x.vec) ?? new Uint8Array(0));
+      for (const b of d.infobox ?? []) putInfobox(b.title as string, b.template as string, JSON.parse(b.fields as string) as Record<string, string>);
+      for (const c of d.categories ?? []) sql.exec("INSERT OR IGNORE INTO wp_categories (title, category) VALUES (?, ?)", c.title as string, c.category as string);
+      for (const p of d.parents ?? []) sql.exec("INSERT OR IGNORE INTO wp_parents (child, parent) VALUES (?, ?)", p.child as string, p.parent as string);
+      for (const l of d.links ?? []) sql.exec("INSERT OR IGNORE INTO wp_links (src, dst) VALUES (?, ?)", l.src as string, l.dst as string);
+      for (const x of d.vectors ?? []) sql.exec("INSERT OR REPLACE INTO wp_vectors (id, vec) VALUES (?, ?)", x.id, fromBase64(x.vec) ?? new Uint8Array(0));
     });
-    return json({ source, articles: d.articles.length, infoboxes: d.infobox.length, memberships: d.categories.length, links: d.links.length, vectors: d.vectors.length }, 201);
+    return json({ source, articles: (d.articles ?? []).length, infoboxes: (d.infobox ?? []).length, memberships: (d.categories ?? []).length, links: (d.links ?? []).length, vectors: (d.vectors ?? []).length }, 201);
   }));
   // An isolate's heap cannot be read from inside it: the database's size and row counts instead.
   router.get("/debug/memory", () => json({

@@ -3,7 +3,7 @@ import { check, s as v, withBody, type Infer } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { Bloom } from "../iceberg/bloom";
-import { keyOfLocation, Location } from "../iceberg/index-store";
+import { Location, writeLocation } from "../iceberg/index-store";
 import { ftsQuery, hashedEmbedding, terms } from "../search-text";
 import { all, first, param } from "../sql";
 import { vectorRoutes } from "../wiki/vector-routes";
@@ -107,15 +107,12 @@ function entryRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ cleared: true });
   });
   router.post("/index/inverted/serialize", withBody(v.object({ destination: Location }), async ({ destination }) => {
-    const key = keyOfLocation(destination, "POST /index/inverted/serialize");
-    if (key instanceof Response) return key;
-    if (!ctx.store) return fail(503, "no R2 bucket is bound (ICEBERG)");
     // Postings as FTS5 holds them: each term with the entries (rowids) it occurs in.
     const postings: Record<string, number[]> = {};
     for (const r of sql.exec<{ word: string; rowid: number; glosses: string }>("SELECT rowid, word, glosses FROM wk_fts")) for (const t of new Set(terms(`${r.word} ${r.glosses}`))) (postings[t] ??= []).push(r.rowid);
     const bytes = new TextEncoder().encode(JSON.stringify({ format: "perfdo-wiktionary-inverted-v1", postings }));
-    await ctx.store.put(key, bytes);
-    return json({ destination, bytes: bytes.length, terms: Object.keys(postings).length }, 201);
+    const key = await writeLocation(ctx.store, destination, bytes, "POST /index/inverted/serialize");
+    return key instanceof Response ? key : json({ destination, bytes: bytes.length, terms: Object.keys(postings).length }, 201);
   }));
   router.post("/search", withBody(v.object({ query: v.string({ min: 1, pattern: /^.{1,500}$/s }), fields: v.optional(v.array(v.literal("word", "definitions", "glosses"), { max: 3 })), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), ({ query, fields, limit }) => json(searchEntries(sql, query, fields ?? ["definitions"], limit ?? 20))));
   router.post("/autocomplete", withBody(v.object({ prefix: v.string({ min: 1, pattern: /^[^%_]{1,100}$/, expected: "a prefix without % or _" }), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), ({ prefix, limit }) => {

@@ -55,3 +55,24 @@ export function fromBase64(text: string): Uint8Array | null {
     return null;
   }
 }
+
+/** Writes `data` at an `r2://indexes/…` or `r2://manifests/…` location: its key, or the 400/503 answer. */
+export async function writeLocation(store: ObjectStore | null, location: string, data: Uint8Array | string, route: string): Promise<string | Response> {
+  const key = keyOfLocation(location, route);
+  if (key instanceof Response) return key;
+  if (!store) return fail(503, NO_BUCKET);
+  await store.put(key, data);
+  return key;
+}
+
+/** The JSON at a location, or the 400/404/503 answer (400 naming the location when it is not JSON). */
+export async function readJsonLocation(store: ObjectStore | null, location: string, route: string): Promise<unknown> {
+  const key = keyOfLocation(location, route);
+  const bytes = key instanceof Response ? key : await readLocation(store, key, route);
+  if (bytes instanceof Response) return bytes;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch {
+    return fail(400, `${route}: ${location.slice(0, 80)} is not JSON`);
+  }
+}
