@@ -17,7 +17,7 @@ import { categoryName, normalizeFields, normalTitle, parseWikitext, templateName
 // The graph routes (wikipedia-graph.ts) read the same tables. Bounds: a request carries at most
 // MAX_BATCH articles (MAX_TEXT characters each), or an XML export of at most MAX_XML characters.
 
-const MAX_BATCH = 1_000;
+const MAX_BATCH = 5_000;
 const MAX_TEXT = 200_000;
 const MAX_XML = 20_000_000;
 const MAX_PAGES = 5_000;
