@@ -41,6 +41,10 @@ describe("reference Worker: O*NET tools and technologies", () => {
     await ok(ns, "POST", "/technologies", { id: "x2", name: "COBOL", occupation_codes: ["15-1252.00"], hot_technology: false });
     assert.deepEqual((await ok<{ technologies: Array<{ id: string }> }>(ns, "GET", "/technologies?occupation=15-1252.00&hotOnly=true")).technologies.map((t) => t.id), ["x1"]);
     assert.equal((await call(ns, "POST", "/tools", { id: "t3", name: "x", occupation_codes: ["not-a-code"] })).status, 400);
+    // A batch in O*NET's shape, and one of the tools table's rows: each reaches its own reader.
+    await ok(ns, "POST", "/tools/batch", { tools: [{ id: "t4", name: "Soldering iron", occupation_codes: ["15-1253.00"], commodity_code: "23271800" }] });
+    await ok(ns, "POST", "/tools/batch", { rows: [{ id: "t5", occupation: "15-1253.00", tool: "Multimeter", category: "meters", unspsc: "41113600" }] });
+    assert.deepEqual((await ok<{ tools: Array<{ id: string }> }>(ns, "GET", "/tools?occupation=15-1253.00")).tools.map((t) => t.id), ["t2", "t4", "t5"]);
   });
 });
 
@@ -64,6 +68,8 @@ describe("reference Worker: O*NET tasks and skills", () => {
     assert.equal((await ok<{ source: string }>(ns, "POST", "/tasks/extract-skills", { occupation_code: "15-1252.00", include_levels: true })).source, "rated");
     assert.deepEqual((await ok<{ tasks: Array<{ id: string }> }>(ns, "GET", "/tasks/export?majorGroup=15")).tasks.map((t) => t.id), ["a1", "a2"]);
     assert.deepEqual((await ok<{ tasks: Array<{ id: string }> }>(ns, "GET", "/tasks/search?q=vital%20signs")).tasks.map((t) => t.id), ["b1"]);
+    await ok(ns, "POST", "/tasks/batch", { tasks: [{ id: "b2", occupation_code: "29-1141.00", description: "Administer medications", importance: 4.2, relevance: 80 }] });
+    assert.equal((await ok<{ relevance: number }>(ns, "GET", "/tasks/b2")).relevance, 80);
     assert.equal((await call(ns, "POST", "/skills/batch", { rows: [{ occupation: "15-1252.00", skill: "Juggling" }] })).status, 400);
   });
 });

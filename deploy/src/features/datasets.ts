@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, whenBody, withBody } from "../body";
 import { fail, json } from "../http";
 import { ReadOnlySql } from "../regions";
 import { all, first, param } from "../sql";
@@ -42,8 +42,9 @@ const QueryBody = v.object({ sql: ReadOnlySql, params: v.optional(v.array(v.scal
 function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   for (const [path, { table, columns }] of Object.entries(TABLES)) {
-    // Rows are objects with (some of) the table's columns; a column left out or "" is null.
-    router.post(`/${path}/batch`, withBody(RowsBody, ({ rows }) => {
+    // Rows are objects with (some of) the table's columns; a column left out or "" is null. A body
+    // without `rows` falls through (onet.ts reads O*NET's own `{tools}` and `{tasks}` there).
+    router.post(`/${path}/batch`, (path === "tools" || path === "tasks" ? whenBody : withBody)(RowsBody, ({ rows }) => {
       const insert = `INSERT OR REPLACE INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
       ctx.transaction(() => rows.forEach((r) => sql.exec(insert, ...columns.map((c) => (r[c] === undefined || r[c] === "" ? null : (r[c] as SqlStorageValue))))));
       return json({ imported: rows.length, total: first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0 }, 201);
@@ -98,6 +99,10 @@ function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
 export const datasets: Feature = {
   name: "datasets",
   serves: NAMESPACES,
+  shares: [
+    { route: "POST /tools/batch", with: "onet", how: "a body {rows} is rows of the tools table; O*NET's {tools: [{id, name, occupation_codes, …}]} falls through to onet" },
+    { route: "POST /tasks/batch", with: "onet", how: "a body {rows} is rows of the tasks table; O*NET's {tasks: [{id, occupation_code, description, …}]} falls through to onet" },
+  ],
   schema: { migrations: [migrateDatasets] },
   routes: datasetRoutes,
 };

@@ -1,5 +1,5 @@
 import type { IRequest, RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { s as v, withBody, type Infer } from "../body";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { terms } from "../search-text";
@@ -86,14 +86,19 @@ function onetRoutes(router: RouterType, ctx: FeatureContext): void {
 
   // ---- tools and technologies ----
   const ToolBody = v.object({ id: Id, name: v.string({ min: 1, pattern: /^.{1,300}$/s }), occupation_codes: v.array(Code, { min: 1, max: 100 }), category: v.optional(v.string()), hot_technology: v.optional(v.boolean()), commodity_code: v.optional(v.string({ pattern: /^\d{8}$/, expected: "an 8-digit UNSPSC code" })) });
+  const putTool = (t: Infer<typeof ToolBody>): void => {
+    sql.exec("INSERT OR REPLACE INTO tools (id, occupation, tool, category, unspsc) VALUES (?, ?, ?, ?, ?)", t.id, t.occupation_codes[0] as string, t.name, t.category ?? null, t.commodity_code ?? null);
+    sql.exec("DELETE FROM onet_tool_occupations WHERE tool = ?", t.id);
+    for (const o of t.occupation_codes) sql.exec("INSERT OR IGNORE INTO onet_tool_occupations (tool, occupation) VALUES (?, ?)", t.id, o);
+    sql.exec("INSERT OR REPLACE INTO onet_tool_extra (tool, hot) VALUES (?, ?)", t.id, t.hot_technology ? 1 : 0);
+  };
   router.post("/tools", withBody(ToolBody, (t) => {
-    transaction(() => {
-      sql.exec("INSERT OR REPLACE INTO tools (id, occupation, tool, category, unspsc) VALUES (?, ?, ?, ?, ?)", t.id, t.occupation_codes[0] as string, t.name, t.category ?? null, t.commodity_code ?? null);
-      sql.exec("DELETE FROM onet_tool_occupations WHERE tool = ?", t.id);
-      for (const o of t.occupation_codes) sql.exec("INSERT OR IGNORE INTO onet_tool_occupations (tool, occupation) VALUES (?, ?)", t.id, o);
-      sql.exec("INSERT OR REPLACE INTO onet_tool_extra (tool, hot) VALUES (?, ?)", t.id, t.hot_technology ? 1 : 0);
-    });
+    transaction(() => putTool(t));
     return json({ id: t.id, occupations: t.occupation_codes.length }, 201);
+  }));
+  router.post("/tools/batch", withBody(v.object({ tools: v.array(ToolBody, { min: 1, max: 5_000 }) }), ({ tools }) => {
+    transaction(() => tools.forEach(putTool));
+    return json({ imported: tools.length }, 201);
   }));
   const occupationsOfTool = (id: string) => {
     const linked = all<{ occupation: string }>(sql, "SELECT occupation FROM onet_tool_occupations WHERE tool = ? ORDER BY occupation", id).map((r) => r.occupation);
@@ -183,12 +188,17 @@ function onetRoutes(router: RouterType, ctx: FeatureContext): void {
 
   // ---- tasks and skills ----
   const TaskBody = v.object({ id: Id, occupation_code: Code, description: v.string({ min: 1, pattern: /^.{1,2000}$/s }), importance: v.optional(v.number({ min: 0, max: 5 })), relevance: v.optional(v.number({ min: 0, max: 100 })), frequency: v.optional(v.number({ integer: true, min: 1, max: 7 })), type: v.optional(v.string()) });
+  const putTask = (t: Infer<typeof TaskBody>): void => {
+    sql.exec("INSERT OR REPLACE INTO tasks (id, occupation, task, type, importance) VALUES (?, ?, ?, ?, ?)", t.id, t.occupation_code, t.description, t.type ?? "Core", t.importance ?? null);
+    sql.exec("INSERT OR REPLACE INTO onet_task_extra (task, relevance, frequency) VALUES (?, ?, ?)", t.id, t.relevance ?? null, t.frequency ?? null);
+  };
   router.post("/tasks", withBody(TaskBody, (t) => {
-    transaction(() => {
-      sql.exec("INSERT OR REPLACE INTO tasks (id, occupation, task, type, importance) VALUES (?, ?, ?, ?, ?)", t.id, t.occupation_code, t.description, t.type ?? "Core", t.importance ?? null);
-      sql.exec("INSERT OR REPLACE INTO onet_task_extra (task, relevance, frequency) VALUES (?, ?, ?)", t.id, t.relevance ?? null, t.frequency ?? null);
-    });
+    transaction(() => putTask(t));
     return json({ id: t.id }, 201);
+  }));
+  router.post("/tasks/batch", withBody(v.object({ tasks: v.array(TaskBody, { min: 1, max: 5_000 }) }), ({ tasks }) => {
+    transaction(() => tasks.forEach(putTask));
+    return json({ imported: tasks.length }, 201);
   }));
   router.get("/tasks/count-by-occupation", () => json({ occupations: all<{ occupation: string; n: number }>(sql, "SELECT occupation, COUNT(*) AS n FROM tasks GROUP BY occupation ORDER BY n DESC, occupation LIMIT 1000").map((r) => ({ occupation: r.occupation, count: r.n })) }));
   router.get("/tasks/search", (request) => {
