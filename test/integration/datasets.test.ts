@@ -73,9 +73,9 @@ describe("perf/iceberg-indexes against the local Worker", () => {
   });
 });
 
-describe("perf/wikipedia and perf/wiktionary against the local Worker", () => {
-  it("load generated articles and entries, and read them under load with every answer checked", async () => {
-    for (const [scenario, op, size] of [["perf/wikipedia", "wikipedia.article", 2_000], ["perf/wiktionary", "wiktionary.word", 5_000]] as const) {
+describe("perf/wikidata, perf/wikipedia and perf/wiktionary against the local Worker", () => {
+  it("load generated entities, articles and entries, and read them under load with every answer checked", async () => {
+    for (const [scenario, op, size] of [["perf/wikidata", "wiki.entity", 3_000], ["perf/wikipedia", "wikipedia.article", 2_000], ["perf/wiktionary", "wiktionary.word", 5_000]] as const) {
       const results = tempDir("results");
       const res = await perfdo(["run", scenario, "--profile", "smoke", "--vus", "2", "--iterations", "10", "--gate", "--quiet", "--results-dir", results], {}, 180_000);
       assert.equal(res.code, 0, res.stdout + res.stderr);
