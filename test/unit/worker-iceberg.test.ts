@@ -200,6 +200,13 @@ describe("Iceberg metadata read and walked (iceberg-metadata.ts)", () => {
     assert.equal(sector.json.prunedFiles, files.length - 1);
     assert.equal((await post("iceberg", "/iceberg/navigate/e2e", { table: "naics", partition: { ns: "x" } })).status, 404);
     assert.equal((await post("iceberg", "/iceberg/navigate/manifest-chain", { table: "warehouse/db/things" })).status, 404);
+    // A JSON object that is not table metadata, and JSON read as Avro: 422 naming the file, never a 500.
+    await post("iceberg", "/iceberg/manifest/create", { namespace: "not-metadata", base: "cdn.example.com/x", indexes: {}, data: { files: ["a.parquet"] } });
+    await post("iceberg", "/iceberg/manifest/persist", { namespace: "not-metadata", destination: "r2://manifests/not-metadata.json" });
+    for (const path of ["/iceberg/metadata/parse", "/iceberg/metadata/schema", "/iceberg/metadata/partition-spec", "/iceberg/manifest-list/parse"]) {
+      const r = await post("iceberg", path, { path: "manifests/not-metadata.json" });
+      assert.equal(r.status, 422, `${path}: ${JSON.stringify(r.json)}`);
+    }
   });
 
   it("reads through metadata.'s cache: the second read costs no object, forceRefresh and invalidate read again", async () => {

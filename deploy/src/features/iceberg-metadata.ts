@@ -101,12 +101,16 @@ function metadataRoutes(router: RouterType, ctx: FeatureContext): void {
     } catch (err) {
       if (err instanceof NotFound) return fail(404, `${route}: ${err.message}`);
       if (err instanceof R2Error) return fail(502, `${route}: ${err.message}`);
-      if (err instanceof SyntaxError || /avro|invalid|offset/i.test((err as Error).message)) return fail(422, `${route}: not readable as Iceberg metadata: ${(err as Error).message}`);
-      throw err;
+      // Anything else went wrong reading what the object holds: it is not the Iceberg file it was named as.
+      return fail(422, `${route}: not readable as Iceberg metadata: ${(err as Error).message}`);
     }
   };
   const text = (buf: ArrayBuffer) => new TextDecoder().decode(buf);
-  const metadataAt = async (r: MetadataReader, key: string, reads: Reads, cache = false): Promise<TableMetadata> => JSON.parse(text(await r.get(key, reads, cache))) as TableMetadata;
+  const metadataAt = async (r: MetadataReader, key: string, reads: Reads, cache = false): Promise<TableMetadata> => {
+    const m = JSON.parse(text(await r.get(key, reads, cache))) as Partial<TableMetadata> | null;
+    if (!m || !Array.isArray(m.snapshots) || !Array.isArray(m.schemas) || !Array.isArray(m["partition-specs"])) throw new Error(`${key} has no snapshots, schemas and partition-specs (a table metadata file has all three)`);
+    return m as TableMetadata;
+  };
   /** The table's current metadata, through its version hint. */
   const current = async (r: MetadataReader, table: string, reads: Reads, cache = false): Promise<{ key: string; meta: TableMetadata }> => {
     const root = rootOf(table);
