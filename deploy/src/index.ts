@@ -2,7 +2,7 @@ import { HOME_COLO } from "./colos";
 import { fail, json } from "./http";
 import { refusal } from "./access";
 import { faultOf } from "./faults";
-import { namespaceFromHost, namespaceFromPath, urlFromPath } from "./namespace";
+import { NAMESPACE_HEADER, namespaceFromHeader, namespaceFromHost, namespaceFromPath, urlFromPath } from "./namespace";
 import { routeKey } from "./route-key";
 import type { Env } from "./env";
 import { OVERLOAD_HEADER, OVERLOADS, overloadError, overloadKind, type OverloadKind } from "./overload";
@@ -58,6 +58,14 @@ export default {
     if (carried) {
       request = new Request(`${url.protocol}//${carried.namespace}.${base}${carried.rest}${url.search}`, request);
       url = new URL(request.url);
+    } else {
+      // Or in a header (X-Perfdo-Namespace: fork), for a client that can change neither host nor path.
+      const named = namespaceFromHeader(request.headers.get(NAMESPACE_HEADER));
+      if (named === "invalid") return fail(400, `header ${NAMESPACE_HEADER} names no namespace (expected letters, digits, "." and "-")`);
+      if (named) {
+        request = new Request(`${url.protocol}//${named}.${base}${url.pathname}${url.search}`, request);
+        url = new URL(request.url);
+      }
     }
     const nested = urlFromPath(url.pathname);
     if (nested) {

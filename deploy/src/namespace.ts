@@ -39,3 +39,13 @@ export function urlFromPath(pathname: string): { host: string; rest: string } | 
   const m = /^\/https?:\/\/([^/?#]+)(\/[^?#]*)?$/.exec(pathname);
   return m ? { host: m[1] as string, rest: m[2] ?? "/" } : null;
 }
+
+/** The request header that names a namespace, for a deployment reached at one host with no path of its own to spare. */
+export const NAMESPACE_HEADER = "x-perfdo-namespace";
+
+/** The namespace a request names in NAMESPACE_HEADER: null without one, `invalid` for a value that is not a namespace. */
+export function namespaceFromHeader(value: string | null): string | "invalid" | null {
+  if (value === null) return null;
+  const namespace = value.trim().toLowerCase();
+  return /^[a-z0-9](?:[a-z0-9.-]{0,200}[a-z0-9])?$/.test(namespace) ? namespace : "invalid";
+}

@@ -5,13 +5,13 @@ import http, { type RefinedResponse, type ResponseType } from "k6/http";
 import { check } from "k6";
 import { Counter } from "k6/metrics";
 import { target as runTarget } from "./options";
-import { baseUrl, hostFor, type Target } from "./target";
+import { baseUrl, hostFor, namespaceHeaders, type Target } from "./target";
 
 /**
  * Response-side colo (the text after the last "-" of `cf-ray`), counted per operation. Only a real
  * deployment answers with cf-ray, so a local run does not create the metric (each costs every VU).
  */
-const coloServed = runTarget.kind === "remote" ? new Counter("perfdo_colo_served") : null;
+const coloServed = runTarget.kind === "remote" && !runTarget.plain ? new Counter("perfdo_colo_served") : null;
 
 /**
  * The host an operation's requests go to, said once per VU and operation instead of as a tag on
@@ -147,13 +147,25 @@ export function bodyJson(res: JsonResponse): unknown {
   return value;
 }
 
+/** What a client checks of each answer besides its status. */
+export interface ClientOptions {
+  /**
+   * Check that each body is JSON (or empty): the perf.do contract's answers are. Default: on for a
+   * perf.do target, off for a plain HTTP API (Target.plain), whose bodies are its own business.
+   */
+  json?: boolean;
+}
+
 /**
- * A client for one namespace (`fork` → `<scheme>://fork.<baseDomain>`). Every call is checked the
- * way the contract's clients judge a call: an expected status and a JSON (or empty) body.
+ * A client for one namespace (`fork` → `<scheme>://fork.<baseDomain>`, or wherever the target's
+ * carrier puts it). Every call is checked the way the contract's clients judge a call: an expected
+ * status, and (ClientOptions.json) a JSON or empty body.
  */
-export function namespaceClient(target: Target, namespace: string): NamespaceClient {
+export function namespaceClient(target: Target, namespace: string, options: ClientOptions = {}): NamespaceClient {
   const root = baseUrl(target, namespace);
   const host = hostFor(target, namespace);
+  const carried = namespaceHeaders(target, namespace);
+  const checkJson = options.json ?? !target.plain;
   // Only a real deployment answers with cf-ray; reading res.headers builds a JS object of every
   // header, per request, so the local target skips it (its colo is "local" anyway).
   const readColo = coloServed !== null && target.kind === "remote";
@@ -172,20 +184,20 @@ export function namespaceClient(target: Target, namespace: string): NamespaceCli
     const okStatus = expectStatus
       ? (res: JsonResponse) => (res.status >= 200 && res.status < 300) || expectStatus.includes(res.status)
       : (res: JsonResponse) => res.status >= 200 && res.status < 300;
+    const statusCheck = `${name}: status is ${expectStatus ? `2xx or ${expectStatus.join("/")}` : "2xx"}`;
     announceHost(name, host);
     const tags = tagsFor(name, meta);
-    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo, ...meta.headers, ...AUTH } : { ...meta?.headers, ...AUTH };
+    const colo: Record<string, string> = meta?.colo ? { "cf-ipcolo": meta.colo, ...carried, ...meta.headers, ...AUTH } : { ...carried, ...meta?.headers, ...AUTH };
     // Only what differs from k6's defaults (and the VU's response callback): no empty headers.
-    const params: Plan["params"] = meta?.colo || meta?.headers || AUTH ? { headers: colo, tags } : { tags };
+    const params: Plan["params"] = meta?.colo || meta?.headers || AUTH || carried ? { headers: colo, tags } : { tags };
     const bodyParams: Plan["params"] = { headers: { ...JSON_HEADERS, ...colo }, tags };
     if (expectStatus) params.responseCallback = bodyParams.responseCallback = http.expectedStatuses({ min: 200, max: 299 }, ...expectStatus);
     return {
       params,
       bodyParams,
-      checks: {
-        [`${name}: status is ${expectStatus ? `2xx or ${expectStatus.join("/")}` : "2xx"}`]: okStatus,
-        [`${name}: body is JSON`]: (res: JsonResponse) => bodyJson(res) !== NOT_JSON,
-      },
+      checks: checkJson
+        ? { [statusCheck]: okStatus, [`${name}: body is JSON`]: (res: JsonResponse) => bodyJson(res) !== NOT_JSON }
+        : { [statusCheck]: okStatus },
     };
   };
   // Plans of meta-less calls are kept by name; a call with meta (rare, often cold paths) builds its own.

@@ -81,6 +81,19 @@ describe("a deployed reference Worker", () => {
     assert.equal(bad.status, 400);
     await bad.arrayBuffer();
   });
+
+  it("on one host reads the namespace from X-Perfdo-Namespace when the path carries none", async () => {
+    const mf = await deployed({ PERFDO_TOKEN: "t" });
+    const host = "https://api.example.dev";
+    const ping = await mf.dispatchFetch(`${host}/ping?x=1`, { headers: { authorization: "Bearer t", "x-perfdo-namespace": "Com.Web" } });
+    assert.equal(((await ping.json()) as { namespace: string }).namespace, "com.web");
+    // The path's /@<namespace> wins over the header: a client that sends both meant the path.
+    const both = await mf.dispatchFetch(`${host}/@echo/ping`, { headers: { authorization: "Bearer t", "x-perfdo-namespace": "other" } });
+    assert.equal(((await both.json()) as { namespace: string }).namespace, "echo");
+    const bad = await mf.dispatchFetch(`${host}/ping`, { headers: { authorization: "Bearer t", "x-perfdo-namespace": "a b" } });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /X-Perfdo-Namespace|x-perfdo-namespace/i);
+  });
 });
 
 describe("namespaceFromPath", () => {

@@ -11,6 +11,8 @@ export interface ScenarioEntry {
   source: string;
   script: string;
   thresholds: string;
+  /** A k6 script of the user's own (run/own-script.ts): its own options and thresholds, bundled beside it. */
+  own?: true;
 }
 
 /**

@@ -7,7 +7,8 @@ import { busiestObjectsLine, checksTable, correctedLines, droppedWarning, overlo
 import { costLine } from "../results/cost";
 import { generatorCapacityPct } from "../run/saturation";
 import { readinessLine } from "../thresholds/tiers";
-import { resultsDirOption, targetOption } from "./options";
+import { resultsDirOption, targetEnv, targetOption, targetUrlOptions } from "./options";
+import { targetUrl } from "../../k6/target";
 import { addProfileOptions, overridesFrom, positiveNumber } from "./script-env";
 
 // `perfdo run <scenarios…>`: build, validate everything, run k6 once per scenario, print the table,
@@ -29,9 +30,11 @@ interface RunFlags {
   resolve?: string;
   instances: number;
   quiet: boolean;
+  allow?: string;
+  namespaceIn?: string;
 }
 
-async function runScenariosCommand(root: string, scenarios: string[], flags: RunFlags): Promise<number> {
+async function runScenariosCommand(root: string, scenarios: string[], flags: RunFlags, k6Args: string[]): Promise<number> {
   const overrides = overridesFrom(flags as unknown as Record<string, unknown>);
   // SIGINT/SIGTERM (Ctrl-C, a CI runner's cancel): stop k6 gracefully and keep what it measured.
   const interrupt = new Interrupt();
@@ -42,15 +45,17 @@ async function runScenariosCommand(root: string, scenarios: string[], flags: Run
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    return await reportRun(root, scenarios, flags, interrupt, overrides);
+    return await reportRun(root, scenarios, flags, interrupt, overrides, k6Args);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
 }
 
-async function reportRun(root: string, scenarios: string[], flags: RunFlags, interrupt: Interrupt, overrides: ProfileOverrides): Promise<number> {
+async function reportRun(root: string, scenarios: string[], flags: RunFlags, interrupt: Interrupt, overrides: ProfileOverrides, k6Args: string[]): Promise<number> {
   const report = await runScenarios({
+    env: targetEnv(flags),
+    k6Args,
     root,
     scenarios,
     profile: flags.profile,
@@ -67,17 +72,15 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
   let breached = false;
   let generatorSaturated = false;
   for (const run of report.runs) {
-    console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${report.target.kind === "local" ? "local target" : report.target.baseDomain})${run.interrupted ? "  INTERRUPTED" : ""}`);
+    const where = report.target.plain ? targetUrl(report.target) : report.target.kind === "local" ? "local target" : report.target.baseDomain;
+    console.log(`\n${run.scenario}  (k6 ${report.k6.version}, ${where})${run.interrupted ? "  INTERRUPTED" : ""}`);
     console.log(resultsTable(run.results));
     if (run.results.length === 0) console.log("no requests were measured");
     const resources = resourcesLine(run.results[0]);
     if (resources) console.log(resources);
-    const busiest = busiestObjectsLine(run.results);
-    if (busiest) console.log(busiest);
-    const overloads = overloadLines(run.results);
-    if (overloads) console.log(overloads);
-    const cost = costLine(run.results);
-    if (cost) console.log(cost);
+    // Durable Objects and Cloudflare's bill are perf.do's: a plain HTTP API has neither.
+    const perfdoLines = report.target.plain ? [] : [busiestObjectsLine(run.results), overloadLines(run.results), costLine(run.results)];
+    for (const line of perfdoLines) if (line) console.log(line);
     const readiness = readinessLine(run.results[0]?.readiness);
     if (readiness) console.log(readiness);
     if (run.checks.length > 0) console.log(checksTable(run.checks));
@@ -111,8 +114,9 @@ async function reportRun(root: string, scenarios: string[], flags: RunFlags, int
 export function runCommand(root: string): Command {
   const command = addProfileOptions(new Command("run").exitOverride())
     .description("build, then run scenarios with k6 and append BenchmarkResult lines to results/")
-    .argument("<scenarios...>", "scenario names, e.g. network/echo stores/things");
-  targetOption(command, "local", 'where load goes: "local" (embedded Worker), "local=127.0.0.1:PORT", or a base domain like perf.do');
+    .argument("<scenarios...>", "scenario names (network/echo stores/things) or paths to k6 scripts of your own (./load/test.js); k6 flags after --");
+  targetOption(command, "local", 'where load goes: "local" (embedded Worker), "local=127.0.0.1:PORT", a base domain like perf.do, or a URL like http://127.0.0.1:3000/api/v1');
+  targetUrlOptions(command);
   resultsDirOption(command, root);
   return command
     .option("--resolve <domain=host:port>", "as curl's --resolve: connect to this loopback address for the target domain and its subdomains, keeping https, Host and SNI")
@@ -121,7 +125,12 @@ export function runCommand(root: string): Command {
     .option("--no-results", "do not append to results/")
     .option("--thresholds-dir <dir>", "use thresholds from this folder instead of thresholds/")
     .option("-q, --quiet", "hide k6's own progress and summary", false)
-    .action(async (scenarios: string[], flags: RunFlags) => {
-      process.exitCode = await runScenariosCommand(root, scenarios, flags);
+    .action(async (scenarios: string[], flags: RunFlags, self: Command) => {
+      // Everything after `--` is k6's (commander hands it over as more operands): `-- --out csv=x.csv -e K=V`.
+      // commander keeps the arguments it parsed as `rawArgs` (untyped) on the command parse() ran on.
+      const raw = (self.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+      const dash = raw.indexOf("--");
+      const k6Args = dash < 0 ? [] : raw.slice(dash + 1);
+      process.exitCode = await runScenariosCommand(root, scenarios.slice(0, scenarios.length - k6Args.length), flags, k6Args);
     });
 }

@@ -2,7 +2,7 @@ import { totalmem } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../../k6/duration";
 import { OVERRIDE_ENV, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
-import { resolveTarget, splitList, type Target } from "../../k6/target";
+import { resolveTarget, splitList, targetUrl, type Target } from "../../k6/target";
 import { inputError } from "../errors";
 
 // What a k6 script is given, from the CLI. The one table of profile overrides: each one's CLI flag,
@@ -94,10 +94,21 @@ export function profileEnv(profile: ProfileName | undefined, overrides: ProfileO
 /** A `--target` value, allow-listed by PERFDO_ALLOWED_DOMAINS; a refused one is a one-line input error. */
 export function targetOf(spec: string, env: NodeJS.ProcessEnv = process.env): Target {
   try {
-    return resolveTarget(spec, { allowedDomains: splitList(env.PERFDO_ALLOWED_DOMAINS) });
+    return resolveTarget(spec, { allowedDomains: splitList(env.PERFDO_ALLOWED_DOMAINS), carrier: env.PERFDO_NAMESPACE_IN });
   } catch (err) {
     throw inputError((err as Error).message);
   }
+}
+
+/**
+ * The target as a k6 script reads it back (lib/k6/target.ts targetFromEnv): "local", a base domain,
+ * or a URL with its carrier. A bare base domain stays bare, so a script sees what it always saw.
+ */
+function targetSpecEnv(target: Target): Record<string, string> {
+  if (target.kind === "local" && !target.plain && target.port === undefined && target.baseDomain === "perf.do") return { PERFDO_TARGET: "local" };
+  const bare = target.scheme === "https" && target.port === undefined && target.prefix === undefined && (target.carrier === undefined || (target.carrier === "path" && target.baseDomain.endsWith(".workers.dev")));
+  if (bare) return { PERFDO_TARGET: target.baseDomain };
+  return { PERFDO_TARGET: targetUrl(target), PERFDO_NAMESPACE_IN: target.carrier ?? "subdomain" };
 }
 
 /**
@@ -108,7 +119,7 @@ export function scriptEnv(
   run: { profile?: ProfileName; overrides: ProfileOverrides; target: Target; localAddress?: string; resolve?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
-  const out = { ...profileEnv(run.profile, run.overrides), PERFDO_TARGET: run.target.kind === "local" ? "local" : run.target.baseDomain };
+  const out = { ...profileEnv(run.profile, run.overrides), ...targetSpecEnv(run.target) };
   if (run.localAddress) Object.assign(out, { PERFDO_LOCAL_ADDRESS: run.localAddress });
   if (run.resolve !== undefined) Object.assign(out, { PERFDO_RESOLVE: run.resolve });
   if (env.PERFDO_ALLOWED_DOMAINS) Object.assign(out, { PERFDO_ALLOWED_DOMAINS: env.PERFDO_ALLOWED_DOMAINS });

@@ -20,15 +20,20 @@ export interface K6Invocation {
   jsonOutput?: string;
   /** Extra k6 run flags, e.g. execution segments for one instance of a distributed run. */
   extraArgs?: string[];
+  /** The user's own k6 flags (after `--`), last, so that theirs win: their `--out`, `-e`, `--vus`. */
+  passthrough?: readonly string[];
+  /** Keep k6's default system tags (a script of the user's own may filter on url, proto, …). Default: the harness's short list. */
+  allSystemTags?: boolean;
 }
 
 export function k6Args(run: K6Invocation): string[] {
   const out = /\.perfdo(\.gz)?$/.test(run.rawOutput) ? `perfdo=${run.rawOutput}` : `json=${run.rawOutput}`;
-  const args = ["run", `--out=${out}`, `--summary-export=${run.summaryExport}`, `--system-tags=${SYSTEM_TAGS.join(",")}`, "--no-color"];
+  const args = ["run", `--out=${out}`, `--summary-export=${run.summaryExport}`, ...(run.allSystemTags ? [] : [`--system-tags=${SYSTEM_TAGS.join(",")}`]), "--no-color"];
   if (run.jsonOutput) args.push(`--out=json=${run.jsonOutput}`);
   if (run.quiet) args.push("--quiet"); // the summary is still exported; stdout is discarded
   if (run.extraArgs) args.push(...run.extraArgs);
   for (const [key, value] of Object.entries(run.env)) args.push("-e", `${key}=${value}`);
+  if (run.passthrough) args.push(...run.passthrough);
   args.push(run.script);
   return args;
 }

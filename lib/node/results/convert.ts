@@ -1,8 +1,9 @@
 import { BenchmarkResultSchema, type BenchmarkResult, type ProcessResources } from "./schema";
 import type { RawRun, OperationSamples } from "./k6-output";
-import { testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
+import { scenarioOfMetric, testRunSeconds, thresholdOutcomes, type K6Summary, type ThresholdReport } from "./k6-summary";
 import { isSaturated } from "../run/saturation";
 import { correctionOf } from "./omission";
+import { scenarioOf } from "./raw-run";
 import { provenanceOf, type ProvenanceInput } from "./provenance";
 
 // k6 output → one BenchmarkResult per measured operation. Pure: readers hand it parsed inputs.
@@ -11,6 +12,8 @@ export interface RunContext {
   scenario: string;
   profile: string;
   targetKind: "local" | "remote";
+  /** A plain HTTP API, not perf.do: no colo is recorded (a perf.do target's local colo is "local"). */
+  plain?: boolean;
   /** Used when an operation's samples carry no host tag. */
   fallbackHost: string;
   startedAt: Date;
@@ -89,7 +92,8 @@ export function toBenchmarkResults(
     const failures = Math.max(0, op.failures - op.retries);
     const iterations = op.latency.count + failures;
     const own = outcomes.byOperation.get(op.name) ?? [];
-    const applied = [...own, ...outcomes.scenarioWide];
+    // A threshold filtered to one k6 scenario (`http_req_duration{scenario:browse}`) judges that scenario's lines only.
+    const applied = [...own, ...(raw.perScenario ? outcomes.scenarioWide.filter((t) => [undefined, scenarioOf(op.tags)].includes(scenarioOfMetric(t.metric))) : outcomes.scenarioWide)];
     const colos = Object.keys(op.colos).length > 0 ? op.colos : undefined;
     const result: BenchmarkResult = {
       schemaVersion: 2,
@@ -105,7 +109,8 @@ export function toBenchmarkResults(
       rps: iterations / durationSec,
       durationSec,
       ...load,
-      profile: ctx.profile,
+      // A script of the user's own: each line's profile is its k6 scenario (setup/teardown for those).
+      profile: raw.perScenario ? scenarioOf(op.tags) : ctx.profile,
       thresholds: applied,
       thresholdsPassed: applied.every((t) => t.ok),
       k6Version: ctx.k6Version,
@@ -129,7 +134,9 @@ export function toBenchmarkResults(
     if (shardCount !== undefined) result.shardCount = shardCount;
     if (op.tags.colo) result.colo = op.tags.colo;
     if (op.tags.load_zone) result.loadZone = op.tags.load_zone;
-    if (ctx.targetKind === "local") result.coloServed = "local";
+    if (ctx.plain) {
+      // a plain API: colos are Cloudflare's, and this target is not a perf.do deployment
+    } else if (ctx.targetKind === "local") result.coloServed = "local";
     else if (colos) {
       result.coloServed = mostFrequent(colos);
       result.colosServed = colos;

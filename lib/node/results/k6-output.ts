@@ -53,7 +53,7 @@ function startsWith(buf: Buffer, start: number, end: number, prefix: Buffer): bo
 
 /** Streaming reader state: one instance per file. */
 class RawOutputReader {
-  readonly run = emptyRawRun();
+  readonly run: RawRun;
   private readonly tagCache = new Map<string, Tags>();
   private durationDeclared = false;
   private durationPoints = 0;
@@ -61,7 +61,12 @@ class RawOutputReader {
   private secondMs = NaN;
   private readonly timeline = new TimelineRecorder();
 
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    perScenario = false,
+  ) {
+    this.run = emptyRawRun(perScenario);
+  }
 
   private where(): string {
     return `${this.source}:${this.run.lines}`;
@@ -222,17 +227,17 @@ export const isPerfdoOutput = (path: string): boolean => /\.perfdo(\.gz)?$/.test
 export const isPodLog = (path: string): boolean => /\.log$/.test(path);
 
 /** One raw output, in either format: k6's JSON (`--out json=`) or the perfdo extension's (`--out perfdo=`). */
-export async function readRawOutput(path: string, options: { observe?: SampleObserver } = {}): Promise<RawRun> {
+export async function readRawOutput(path: string, options: { observe?: SampleObserver; perScenario?: boolean } = {}): Promise<RawRun> {
   if (isPerfdoOutput(path)) return readPerfdoOutput(path, options);
-  if (isPodLog(path)) return readPerfdoOutput(path, { log: true });
-  const reader = new RawOutputReader(path);
+  if (isPodLog(path)) return readPerfdoOutput(path, { log: true, perScenario: options.perScenario });
+  const reader = new RawOutputReader(path, options.perScenario);
   await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
   return reader.finish();
 }
 
 /** Reads several outputs of one distributed run (k6 execution segments) as one: the union of samples. */
-export async function readRawOutputs(paths: readonly string[]): Promise<RawRun> {
-  const runs = await Promise.all(paths.map((p) => readRawOutput(p)));
+export async function readRawOutputs(paths: readonly string[], options: { perScenario?: boolean } = {}): Promise<RawRun> {
+  const runs = await Promise.all(paths.map((p) => readRawOutput(p, options)));
   return mergeRawRuns(runs);
 }
 

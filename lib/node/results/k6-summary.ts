@@ -44,6 +44,13 @@ export function operationOfMetric(metric: string): string | null {
   return null;
 }
 
+/** `http_req_duration{scenario:browse}` → "browse"; undefined for a metric not filtered to one k6 scenario. */
+export function scenarioOfMetric(metric: string): string | undefined {
+  const match = /\{(.*)\}$/.exec(metric);
+  for (const tag of match?.[1]?.split(",") ?? []) if (tag.startsWith("scenario:")) return tag.slice("scenario:".length);
+  return undefined;
+}
+
 export interface ThresholdReport {
   byOperation: Map<string, ThresholdOutcome[]>;
   scenarioWide: ThresholdOutcome[];

@@ -258,20 +258,36 @@ export function correctLatency(op: { latency: LatencyAccumulator; key: string },
 
 /** The key an operation's samples are kept under (raw-run.ts `operation`): its name, and its load zone. */
 export const operationKey = (tags: Record<string, string>): string => {
-  const name = tags.name ?? tags.url ?? "unnamed";
+  const name = operationName(tags);
   return tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
 };
 
 /**
+ * An operation's name: its requests' `name` tag. A request given no name carries its URL there (k6's
+ * default): such requests are grouped by method and path, without origin or query string
+ * (`GET /api/v1/items`), so a new port or a random id in the query makes no new operation.
+ */
+export function operationName(tags: Record<string, string>): string {
+  const name = tags.name ?? tags.url ?? "unnamed";
+  if (name !== tags.url || !/^[a-z][a-z0-9+.-]*:\/\//i.test(name)) return name;
+  const path = name.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").replace(/[?#].*$/, "") || "/";
+  return tags.method ? `${tags.method} ${path}` : path;
+}
+
+/**
  * The correction of one operation of a run: it applies to an open-model run whose capture times
  * every response. An arrival-rate run: `run.openModel` (perfdo run knows), or a capture that holds
- * drops, or a k6 scenario named after an open-model profile (how an ingested capture tells).
+ * drops, or a k6 scenario named after an open-model profile (how an ingested capture tells). A
+ * script of the user's own names its arrival-rate scenarios (`openScenarios`, read with k6 inspect):
+ * then only their operations are corrected, whatever the others did.
  */
 export function correctionOf(
-  run: { timelines: OmissionTimelines; scenarioIterations: Record<string, number>; droppedIterations: number; timed: boolean; openModel?: boolean },
+  run: { timelines: OmissionTimelines; scenarioIterations: Record<string, number>; droppedIterations: number; timed: boolean; openModel?: boolean; openScenarios?: readonly string[] },
   op: { latency: LatencyAccumulator; tags: Record<string, string> },
 ): Correction {
-  const open = run.openModel || run.droppedIterations > 0 || OPEN_MODEL_PROFILES.includes(op.tags.scenario ?? "");
+  const open = run.openScenarios
+    ? run.openScenarios.includes(op.tags.scenario ?? "")
+    : run.openModel || run.droppedIterations > 0 || OPEN_MODEL_PROFILES.includes(op.tags.scenario ?? "");
   if (!open) return { applies: false, reason: NOT_OPEN_MODEL };
   if (!run.timed) return { applies: false, reason: NO_TIMES };
   const scenario = op.tags.scenario ?? "";

@@ -47,7 +47,7 @@ const LATENCY_METRICS = new Set(["http_req_duration", "perfdo_latency"]);
 const SPACE = 0x20;
 
 class PerfdoOutputReader {
-  readonly run = emptyRawRun();
+  readonly run: RawRun;
   private readonly series: Array<Series | undefined> = [];
   private startMs = NaN;
   private ended = false;
@@ -61,7 +61,10 @@ class PerfdoOutputReader {
     private readonly source: string,
     private readonly log = false,
     private readonly observe?: SampleObserver,
-  ) {}
+    perScenario = false,
+  ) {
+    this.run = emptyRawRun(perScenario);
+  }
 
   private fail(reason: string): never {
     throw new Error(`${this.source}:${this.run.lines}: ${reason}`);
@@ -261,8 +264,8 @@ class PerfdoOutputReader {
   }
 }
 
-export async function readPerfdoOutput(path: string, options: { log?: boolean; observe?: SampleObserver } = {}): Promise<RawRun> {
-  const reader = new PerfdoOutputReader(path, options.log, options.observe);
+export async function readPerfdoOutput(path: string, options: { log?: boolean; observe?: SampleObserver; perScenario?: boolean } = {}): Promise<RawRun> {
+  const reader = new PerfdoOutputReader(path, options.log, options.observe, options.perScenario);
   await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
   return reader.finish();
 }

@@ -1,5 +1,5 @@
 import { LatencyAccumulator } from "./accumulator";
-import { mergeTimelines, operationKey, type OmissionTimelines } from "./omission";
+import { mergeTimelines, operationKey, operationName, type OmissionTimelines } from "./omission";
 
 // What a run's raw output boils down to, whichever format k6 wrote it in (k6's JSON output, read by
 // k6-output.ts, or the perfdo output extension's, read by perfdo-output.ts).
@@ -61,16 +61,33 @@ export interface RawRun {
   firstSampleMs: number | null;
   lastSampleMs: number | null;
   lines: number;
+  /**
+   * One operation per request name and k6 scenario (a script of the user's own, with scenarios of
+   * its own); else per name only: a catalog scenario is one k6 scenario, and its setup() requests
+   * join the operation of the same name.
+   */
+  perScenario?: boolean;
+  /** The k6 scenarios run by an arrival-rate executor, when known (a user's script): corrected latency applies to them alone. */
+  openScenarios?: readonly string[];
 }
 
-export function emptyRawRun(): RawRun {
-  return { operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, timelines: new Map(), timed: true, ticks: null, behindBySecond: new Map(), addresses: new Set(), provenance: [], hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
+export function emptyRawRun(perScenario = false): RawRun {
+  return { ...(perScenario ? { perScenario } : {}), operations: new Map(), checks: { passes: 0, fails: 0 }, iterations: 0, droppedIterations: 0, scenarioIterations: {}, timelines: new Map(), timed: true, ticks: null, behindBySecond: new Map(), addresses: new Set(), provenance: [], hosts: new Map(), firstSampleMs: null, lastSampleMs: null, lines: 0 };
 }
 
-/** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag). */
+/**
+ * Where a sample ran: its k6 scenario, or, for setup() and teardown() (k6 tags them with no scenario),
+ * "setup" or "teardown"; "default" otherwise.
+ */
+export function scenarioOf(tags: Tags): string {
+  if (tags.scenario) return tags.scenario;
+  return tags.group === "::setup" ? "setup" : tags.group === "::teardown" ? "teardown" : "default";
+}
+
+/** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag), and per scenario (`run.perScenario`). */
 export function operation(run: RawRun, tags: Tags): OperationSamples {
-  const name = tags.name ?? tags.url ?? "unnamed";
-  const key = operationKey(tags);
+  const name = operationName(tags);
+  const key = run.perScenario ? `${operationKey(tags)} \u0000${scenarioOf(tags)}` : operationKey(tags);
   let op = run.operations.get(key);
   if (!op) {
     op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {}, overloads: {}, retries: 0 };
@@ -84,10 +101,9 @@ export function operationNames(run: RawRun): string[] {
   return [...new Set([...run.operations.values()].map((op) => op.name))];
 }
 
-
 /** The union of several runs' samples: the outputs of one distributed run (k6 execution segments). */
 export function mergeRawRuns(runs: readonly RawRun[]): RawRun {
-  const merged = emptyRawRun();
+  const merged = emptyRawRun(runs.some((r) => r.perScenario));
   for (const run of runs) {
     merged.lines += run.lines;
     merged.checks.passes += run.checks.passes;

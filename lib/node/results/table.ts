@@ -117,14 +117,17 @@ export function saturationWarning(result: BenchmarkResult | undefined, capacityP
 }
 
 export function resultsTable(results: readonly BenchmarkResult[]): string {
+  // A script with several k6 scenarios has a line per operation and scenario: say which.
+  const byScenario = new Set(results.map((r) => r.profile)).size > 1;
   const table = new Table({
-    head: ["operation", "iterations", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "thresholds"],
+    head: [byScenario ? "operation [scenario]" : "operation", "iterations", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "thresholds"],
     colAligns: ["left", "right", "right", "right", "right", "right", "right", "left"],
     style: { head: [], border: [] },
   });
   for (const r of results) {
     const errors = r.errors === 0 ? "0" : `${r.errors} (${(r.errorRate * 100).toFixed(1)}%)`;
-    table.push([r.loadZone ? `${r.name} @ ${r.loadZone}` : r.name, String(r.iterations), r.rps.toFixed(1), ms(r.latency?.p50), ms(r.latency?.p95), ms(r.latency?.p99), errors, thresholdCell(r)]);
+    const name = `${r.loadZone ? `${r.name} @ ${r.loadZone}` : r.name}${byScenario ? ` [${r.profile}]` : ""}`;
+    table.push([name, String(r.iterations), r.rps.toFixed(1), ms(r.latency?.p50), ms(r.latency?.p95), ms(r.latency?.p99), errors, thresholdCell(r)]);
   }
   return table.toString();
 }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { buildAll } from "../../../esbuild.config.mjs";
+import { buildAll, buildWorker } from "../../../esbuild.config.mjs";
 import { buildProfile, isProfileName, PROFILE_NAMES, type ProfileName, type ProfileOverrides } from "../../k6/profile";
 import { resolveHosts, type Target } from "../../k6/target";
 import { scriptEnv, targetOf } from "../cmds/script-env";
@@ -22,6 +22,8 @@ import { generatorCapacityPct } from "./saturation";
 import { expectedIterationMs, inspectVuPool } from "./vu-sizing";
 import { judgeAndRecord } from "./judge-record";
 import { gitState, thisMachine, type HarnessWord } from "../results/provenance";
+import { buildOwnScript, checkPassthrough, inspectScenarios, isOpenModel, isOwnScript, nonLoopbackRanges, ownScriptEntry, removeBundle } from "./own-script";
+import { targetUrl } from "../../k6/target";
 
 export interface RunRequest {
   root: string;
@@ -43,6 +45,8 @@ export interface RunRequest {
   log?: (line: string) => void;
   /** Also write k6's JSON output beside the perfdo one (`raw.json.gz`), as fixtures:capture does. */
   alsoJsonOutput?: boolean;
+  /** The user's own k6 flags (after `--`), passed to every k6 of the run after the harness's own. */
+  k6Args?: readonly string[];
   /** Set by SIGINT/SIGTERM handlers: k6 is stopped gracefully and what it measured is kept. */
   interrupt?: Interrupt;
   /** This run is one level of a sweep (perfdo sweep): recorded on its lines for the run report. */
@@ -101,7 +105,10 @@ export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; ta
   if (req.scenarios.length === 0) throw inputError("name at least one scenario to run");
   const instances = req.instances ?? 1;
   if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw inputError(`instances must be a whole number from 1 to 16, got ${instances}`);
-  const entries = findScenarios(req.root, req.scenarios, req.thresholdsDir);
+  // A path to a script file of the user's own runs as that script; any other input names a catalog scenario.
+  const catalog = findScenarios(req.root, req.scenarios.filter((s) => !isOwnScript(req.root, s)), req.thresholdsDir);
+  const entries = req.scenarios.map((s) => (isOwnScript(req.root, s) ? ownScriptEntry(s) : (catalog.shift() as ScenarioEntry)));
+  checkPassthrough(req.k6Args ?? []);
   const target = targetOf(req.target, req.env ?? process.env);
   try {
     if (req.resolve !== undefined) resolveHosts(target, req.resolve);
@@ -122,20 +129,24 @@ export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; ta
 export async function runScenarios(req: RunRequest): Promise<RunReport> {
   const log = req.log ?? ((line: string) => console.error(line));
   const { entries, target, profile } = validateRequest(req);
-  let compiled: Map<string, K6Thresholds>;
+  let compiled = new Map<string, K6Thresholds>();
+  const started = target.kind === "local" && req.target.trim() === "local";
+  const catalogNames = entries.filter((e) => !e.own).map((e) => e.name);
   try {
-    const built = await buildAll({ root: req.root, names: entries.map((e) => e.name), thresholdsDir: req.thresholdsDir });
-    compiled = new Map(built.scenarios.map((s) => [s.name, s.compiled]));
+    if (catalogNames.length > 0) {
+      const built = await buildAll({ root: req.root, names: catalogNames, thresholdsDir: req.thresholdsDir });
+      compiled = new Map(built.scenarios.map((s) => [s.name, s.compiled]));
+    } else if (started) await buildWorker(req.root);
   } catch (err) {
     if (err instanceof PerfdoError) throw err;
     throw inputError(`build: ${(err as Error).message.split("\n")[0]}`);
   }
+  for (const entry of entries) if (entry.own) await buildOwnScript(entry);
   const k6 = ensureK6(req.root, req.env ?? process.env, log);
   if (!k6.perfdoOutput) log(`perfdo: ${k6.bin} (${k6.source}) has no perfdo output extension: raw capture uses k6's JSON output, which costs k6 about half its throughput under load`);
 
   let local: LocalTarget | null = null;
   const runs: ScenarioRun[] = [];
-  const started = target.kind === "local" && req.target.trim() === "local";
   try {
     let address = target.address;
     if (started) {
@@ -154,6 +165,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
       runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log, workerd: started }));
     }
   } finally {
+    for (const entry of entries) if (entry.own) removeBundle(entry);
     await local?.stop();
     const keep = Number((req.env ?? process.env).PERFDO_KEEP_RAW_RUNS ?? DEFAULT_KEEP_RAW_RUNS);
     pruneRunArtifacts(join(req.root, "build", "runs"), Number.isInteger(keep) && keep >= 0 ? keep : DEFAULT_KEEP_RAW_RUNS);
@@ -200,10 +212,14 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
   log(`perfdo: k6 run ${entry.name} (${job.profile ?? "scenario default"} profile${instances > 1 ? `, ${instances} instances` : ""}) → ${where}`);
 
   // The open model's VU pool: from the flags if given, else Little's law on the history's iteration p99.
+  // A script of the user's own sizes its own; k6 says which of its scenarios are arrival-rate.
   const byFlags = req.overrides.vus !== undefined || req.overrides.maxVUs !== undefined;
-  const expected = byFlags ? null : expectedIterationMs(req.resultsDir, entry.name, target.kind);
-  const env = expected ? { ...job.env, PERFDO_ITERATION_MS: String(expected.ms) } : job.env;
-  const pool = inspectVuPool(k6.bin, entry.script, env);
+  const expected = byFlags || entry.own ? null : expectedIterationMs(req.resultsDir, entry.name, target.kind);
+  // A script of the user's own takes the target as k6 scripts usually do: BASE_URL (theirs wins, after `--`).
+  const env = entry.own ? { ...job.env, BASE_URL: targetUrl(target) } : expected ? { ...job.env, PERFDO_ITERATION_MS: String(expected.ms) } : job.env;
+  const own = entry.own ? inspectScenarios(k6.bin, entry.script, env, req.k6Args) : null;
+  if (own && own.length > 0) log(`perfdo: ${entry.name}: k6 scenarios ${own.map((s) => `${s.name} (${s.executor})`).join(", ")}`);
+  const pool = entry.own ? null : inspectVuPool(k6.bin, entry.script, env);
   let vus: { preAllocated: number; max: number; sizedBy: string } | undefined;
   if (pool) {
     const ceiling = iterationCeilingMs(job.compiled);
@@ -225,7 +241,9 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       summaryExport: artifacts.summaryExports[i] as string,
       jsonOutput: req.alsoJsonOutput && k6.perfdoOutput ? join(dir, `raw${instances > 1 ? `-${i}` : ""}.json.gz`) : undefined,
       quiet: req.quiet || i > 0, // one instance's progress is enough on screen
-      extraArgs: seg ? segmentFlags(seg) : undefined,
+      extraArgs: [...(seg ? segmentFlags(seg) : []), ...(entry.own && target.kind === "local" ? [`--blacklist-ip=${nonLoopbackRanges().join(",")}`] : [])],
+      passthrough: req.k6Args,
+      allSystemTags: entry.own,
     }),
   );
   for (const p of processes) req.interrupt?.track(p);
@@ -251,7 +269,8 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
   try {
     // An interrupted k6 may not have written its summary; the raw output is what counts.
     summaries = artifacts.summaryExports.filter((f) => !interrupted || existsSync(f)).map(readK6Summary);
-    raw = await readRawOutputs(artifacts.rawOutputs);
+    raw = await readRawOutputs(artifacts.rawOutputs, { perScenario: entry.own });
+    if (own) raw.openScenarios = own.filter((s) => isOpenModel(s.executor)).map((s) => s.name);
   } catch (err) {
     if (!interrupted) throw err;
     throw new PerfdoError(`k6 run ${entry.name} was interrupted before its output was complete (${(err as Error).message}); no results written`, EXIT.runFailed);
@@ -261,12 +280,13 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     raw,
     summaries,
     compiled: job.compiled,
-    thresholds: loadThresholds(entry.thresholds, req.root),
+    thresholds: entry.own ? null : loadThresholds(entry.thresholds, req.root),
     meta: {
       scenario: entry.name,
       profile: profileTag(raw) ?? job.profile ?? "unknown",
       targetKind: target.kind,
-      fallbackHost: target.baseDomain,
+      ...(target.plain ? { plain: true } : {}),
+      fallbackHost: entry.own ? targetUrl(target).replace(/^https?:\/\//, "") : target.baseDomain,
       startedAt,
       k6Version: k6.version,
       provenance: { ...job.commit, target: req.target.trim(), resolve: req.resolve, recordedBy: "run", generator: thisMachine() },
