@@ -19,6 +19,10 @@ import { scenarioOptions, target } from "../../lib/k6/options";
 
 export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 1, vus: 3 } });
 
+/** Read by the catalog (lib/node/build/catalog.ts): `perfdo scenarios --target <remote>` leaves this one out. */
+export const runsOn = "local";
+if (target.kind !== "local" || target.plain) throw new Error("perf/coldstart runs on the local Worker only: its seeding and reset hooks do not exist on a deployment");
+
 const SIZES_MB = (__ENV.PERFDO_COLD_SIZES ?? "0,1,10,100").split(",").map(Number).filter((n) => Number.isFinite(n) && n >= 0);
 const MB = 1024 * 1024;
 

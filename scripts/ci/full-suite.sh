@@ -10,7 +10,8 @@ mkdir -p "$out"
 target=${PERFDO_CI_TARGET:-local}
 scenarios=${PERFDO_CI_SCENARIOS:-}
 if [ -z "$scenarios" ]; then
-  scenarios=$(node bin/perfdo.mjs scenarios | awk '/^(perf|network|stores)\//{print $1}' | tr '\n' ' ')
+  # Those that can run on the target: perf/coldstart needs the local Worker's hooks.
+  scenarios=$(node bin/perfdo.mjs scenarios --target "$target" | awk '/^(perf|network|stores)\//{print $1}' | tr '\n' ' ')
 fi
 profile=()
 if [ -n "${PERFDO_CI_PROFILE:-}" ]; then

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { findScenarios, listScenarios, resolveScenarioName } from "../../lib/node/build/catalog";
+import { findScenarios, isLocalOnly, listScenarios, resolveScenarioName } from "../../lib/node/build/catalog";
 import { PerfdoError } from "../../lib/node/errors";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -33,5 +33,10 @@ describe("scenario catalog", () => {
     const [entry] = findScenarios(ROOT, ["echo"]);
     assert.equal(entry?.script, join(ROOT, "build", "network", "echo.js"));
     assert.equal(entry?.thresholds, join(ROOT, "thresholds", "network", "echo.json"));
+  });
+
+  it("knows which scenarios need the local Worker, so a suite against a deployment leaves them out", () => {
+    const localOnly = listScenarios(ROOT).filter(isLocalOnly).map((s) => s.name);
+    assert.deepEqual(localOnly, ["perf/coldstart"]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { inputError } from "../errors";
 
@@ -57,4 +57,13 @@ export function resolveScenarioName(input: string, known: readonly string[]): st
 export function findScenarios(root: string, inputs: readonly string[], thresholdsDir?: string): ScenarioEntry[] {
   const known = listScenarios(root).map((s) => s.name);
   return inputs.map((input) => scenarioEntry(root, resolveScenarioName(input, known), thresholdsDir));
+}
+
+/**
+ * Scenarios that run on the local Worker only declare it in their source (`export const runsOn =
+ * "local";`, e.g. perf/coldstart, whose seeding hooks no deployment has): a suite against any other
+ * target leaves them out (`perfdo scenarios --target`).
+ */
+export function isLocalOnly(entry: ScenarioEntry): boolean {
+  return /^export const runsOn = "local";$/m.test(readFileSync(entry.source, "utf8"));
 }
