@@ -19,7 +19,7 @@ import { toolCommand } from "./cmds/tool";
 import { EXIT, PerfdoError } from "./errors";
 
 // The CLI: one module per command in cmds/ (its flags and action); this file only wires them and
-// maps errors to the exit codes (README, "Exit codes").
+// maps errors to the exit codes (docs/troubleshooting.md, "Exit codes").
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 

@@ -1,4 +1,4 @@
-// Exit codes are part of the CLI's contract (README, "Exit codes"); scripts and CI branch on them.
+// Exit codes are part of the CLI's contract (docs/troubleshooting.md, "Exit codes"); scripts and CI branch on them.
 
 export const EXIT = {
   ok: 0,

@@ -66,6 +66,22 @@ describe("perfdo run ./own-script.js against your own API", () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes("perfdo-bundle")), [], "the bundle beside the script is removed");
   });
 
+  it("runs the catalog's example scenario (the generic client) against the same API: no body-is-JSON check on a plain API", async () => {
+    const results = join(dir, "catalog-results");
+    const res = await perfdoIn(dir, ["run", "examples/own-api", "--target", url, "--results-dir", results, "-d", "3s", "-q"]);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const lines = readResults(results);
+    assert.deepEqual(lines.map((r) => r.name).sort(), ["shop.create", "shop.hello", "shop.item"]);
+    for (const r of lines) {
+      assert.equal(r.target, url.replace(/^http:\/\//, ""), "the namespace travels nowhere on a plain API");
+      assert.ok(r.thresholdsPassed && r.errors === 0, `${r.name}: ${JSON.stringify(r.thresholds)}`);
+      assert.equal(r.coloServed, undefined);
+    }
+    const checks = JSON.parse(readFileSync(join(ROOT, "build", "runs", lines[0]?.runId as string, "checks.json"), "utf8")) as { checks: Array<{ name: string; fails: number }> };
+    assert.deepEqual(checks.checks.map((c) => c.name).sort(), ["shop.create: status is 2xx or 201", "shop.hello: says hello", "shop.hello: status is 2xx", "shop.item: status is 2xx"]);
+    assert.ok(checks.checks.every((c) => c.fails === 0));
+  });
+
   it("a threshold the script breaches exits 3 with --gate", async () => {
     const res = await perfdoIn(dir, ["run", "./test.js", "--target", url, "--no-results", "--gate", "-q", "--", "-e", "DURATION=2s", "-e", "BROWSE_P95_MS=0.01"]);
     assert.equal(res.code, 3, res.stderr + res.stdout);

@@ -208,7 +208,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     samples: join(dir, "samples.json"),
     dir,
   };
-  const where = target.kind === "local" ? `local ${job.env.PERFDO_LOCAL_ADDRESS}` : target.baseDomain;
+  const where = job.env.PERFDO_TARGET === "local" ? `local ${job.env.PERFDO_LOCAL_ADDRESS}` : target.plain ? targetUrl(target) : target.baseDomain;
   log(`perfdo: k6 run ${entry.name} (${job.profile ?? "scenario default"} profile${instances > 1 ? `, ${instances} instances` : ""}) → ${where}`);
 
   // The open model's VU pool: from the flags if given, else Little's law on the history's iteration p99.
