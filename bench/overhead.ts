@@ -6,7 +6,7 @@
 // Both are offered the same constant arrival rate, far above what the box can do, with the same
 // VUs, in interleaved rounds (bare, perfdo, bare, perfdo, …) so drift hits both alike. Each round's
 // throughput is k6's own request count over its test-run duration; memory is k6's peak RSS. On
-// this 2-core VM identical rounds differ by ±20 % and more (k6's CPU time per request moves as much,
+// a 2-core machine identical rounds differ by ±20 % and more (k6's CPU time per request moves as much,
 // so it is the cores' speed, not stolen time): read the median and its interval, never one round.
 // The ratios are medians over rounds, each with a distribution-free 95 % interval (order statistics
 // of the rounds' ratios). Target: R ≥ 0.90, Q ≤ 1.10.

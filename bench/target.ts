@@ -10,7 +10,7 @@
 // (E/F, T/F of that round) are paired: the result is their median over rounds. The floor alone moves
 // ±15 % between rounds here, so a single round says little. BENCH_BACKEND=miniflare measures the target as miniflare ran it before, for comparison.
 // Last line: `target: <E/F>x floor per echo request, <T/F>x per things request (floor <F> ms)`.
-// Targets (issue 16): E ≤ 1.3 F, T ≤ 1.6 F; exit 1 when missed.
+// Targets: E ≤ 1.3 F, T ≤ 1.6 F; exit 1 when missed.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

@@ -21,7 +21,11 @@ export const options = scenarioOptions({ profile: "sustain", defaults: { rate: 1
 
 /** Read by the catalog (lib/node/build/catalog.ts): `perfdo scenarios --target <remote>` leaves this one out. */
 export const runsOn = "local";
-if (target.kind !== "local" || target.plain) throw new Error("perf/coldstart runs on the local Worker only: its seeding and reset hooks do not exist on a deployment");
+
+// Refused before any load, in setup (not at init: k6 inspect and k6 archive read the script with no target).
+export function setup(): void {
+  if (target.kind !== "local" || target.plain) throw new Error("perf/coldstart runs on the local Worker only: its seeding and reset hooks do not exist on a deployment");
+}
 
 const SIZES_MB = (__ENV.PERFDO_COLD_SIZES ?? "0,1,10,100").split(",").map(Number).filter((n) => Number.isFinite(n) && n >= 0);
 const MB = 1024 * 1024;

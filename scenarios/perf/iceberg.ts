@@ -1,4 +1,4 @@
-// Iceberg on R2 (contract §10), the plan's "R2/Iceberg query benchmarks": setup() loads NAICS and
+// Iceberg on R2 (contract §10), perf.do's "R2/Iceberg query benchmarks": setup() loads NAICS and
 // UNSPSC as Iceberg tables (skipped where already loaded); each iteration then times, on the UNSPSC
 // table (60,500 rows in 55 files):
 // - iceberg.point-lookup.cold: a lookup on this VU's own object (unspsc-vu<N>.) after dropping its

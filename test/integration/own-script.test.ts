@@ -64,6 +64,11 @@ describe("perfdo run ./own-script.js against your own API", () => {
     assert.ok(statSync(join(dir, "own.csv")).size > 1000);
     assert.ok((JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { iterations: number }).iterations > 25);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes("perfdo-bundle")), [], "the bundle beside the script is removed");
+    // The report of this history: the lines, and no perf.do claims table (it judges perf.do, not your API).
+    const report = await perfdoIn(dir, ["report", "--results-dir", results]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /test\.js \/ create item/);
+    assert.doesNotMatch(report.stdout, /claim|cold start|perf\.do/i);
   });
 
   it("runs the catalog's example scenario (the generic client) against the same API: no body-is-JSON check on a plain API", async () => {
@@ -100,13 +105,16 @@ describe("perfdo run ./own-script.js against your own API", () => {
     assert.match(res.stdout, /escape\s.*│\s+1 \(100\.0%\)/);
   });
 
-  it("refuses in one line, before any load: a host not allowed, a k6 flag the harness owns, a script that does not build", async () => {
+  it("refuses in one line, before any load: a host not allowed, a k6 flag the harness owns, --instances, a script that does not build", async () => {
     const refused = await perfdoIn(dir, ["run", "./test.js", "--target", "http://10.1.2.3:8080/api"]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /^perfdo: target host "10\.1\.2\.3" is not allow-listed .*--allow 10\.1\.2\.3/m);
     const reserved = await perfdoIn(dir, ["run", "./test.js", "--target", url, "--", "--summary-export", "x.json"]);
     assert.equal(reserved.code, 2);
     assert.match(reserved.stderr, /k6 flag --summary-export cannot be passed through/);
+    const split = await perfdoIn(dir, ["run", "./test.js", "--target", url, "--instances", "2"]);
+    assert.equal(split.code, 2);
+    assert.match(split.stderr, /--instances applies to catalog scenarios/);
     writeFileSync(join(dir, "broken.ts"), "import { nothing } from './missing';\nexport default function () { nothing(); }\n");
     const broken = await perfdoIn(dir, ["run", "./broken.ts", "--target", url]);
     assert.equal(broken.code, 2);

@@ -2,7 +2,7 @@
 // client once remembered parsed bodies in a WeakMap; sobek keys a WeakMap by the object's address
 // and forgets a collected key only later (runtime.AddCleanup), so a new response allocated where a
 // collected one was got that one's body: `events.batch` read as an earlier response, the e2e/stores
-// flake of issue 11. Many responses with distinct bodies, each checked against what was sent.
+// flake once seen in e2e/stores. Many responses with distinct bodies, each checked against what was sent.
 
 import { check } from "k6";
 import exec from "k6/execution";

@@ -1,4 +1,4 @@
-// Shows the sobek bug behind the e2e/stores flake (issue 11): a WeakMap keyed by object address
+// Shows the sobek bug behind the e2e/stores flake once seen: a WeakMap keyed by object address
 // answers `has` for fresh objects allocated where a collected key was, until a deferred cleanup runs.
 // test/integration/body-memo.test.ts runs it: the day it finds no stale hit, sobek is fixed.
 export const options = { vus: 1, iterations: 1 };

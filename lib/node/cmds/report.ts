@@ -14,6 +14,7 @@ import { loadLedger } from "../claims/ledger";
 import { consoleClaims, htmlClaims, markdownClaims } from "../claims/render";
 import { emit, judgeFrom, judgeOptions, type JudgeFlags } from "./judged";
 import { runReport, writeLinkedRunReports } from "../report/run-report-file";
+import { listScenarios } from "../build/catalog";
 
 // `perfdo report`: the newest runs (or the whole history) as console, Markdown, JUnit, JSON or HTML.
 // `--run <runId> --format html`: the report of that one run over time, from its raw capture
@@ -38,7 +39,10 @@ export function reportCommand(root: string): Command {
       const shifts = changePoints(j.history);
       // The claims table, as `perfdo claims` prints it, judged from the same history.
       const ledgerPath = resolve(root, "claims", "perf-do.json");
-      const ledger = existsSync(ledgerPath) ? loadLedger(ledgerPath, root) : null;
+      // perf.do's claims are about perf.do: a history of your own API's runs alone gets no claims table.
+      const catalog = new Set(listScenarios(root).map((s) => s.name).filter((name) => !name.startsWith("examples/")));
+      const perfdo = j.history.some((r) => catalog.has(r.scenario));
+      const ledger = perfdo && existsSync(ledgerPath) ? loadLedger(ledgerPath, root) : null;
       const claimRows = ledger ? judgeClaims(ledger, j.history) : [];
       const text =
         flags.format === "markdown" ? markdownReport(rows, j.comparisons, shifts, readinessLines(j.current), ledger ? markdownClaims(ledger, claimRows) : "")

@@ -6,7 +6,7 @@ import { appendResults } from "../history/append";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../results/schema";
 import { runScenarios } from "../run/run-scenarios";
 import { failsLimits, levelRow, nextRate, sweepTable, type LevelRow } from "../sweep/levels";
-import { resultsDirOption, targetOption } from "./options";
+import { resultsDirOption, targetEnv, targetOption, targetUrlOptions } from "./options";
 import { addProfileOptions, overridesFrom, positiveNumber } from "./script-env";
 
 // `perfdo sweep <scenario> --rates 50,100,200` (or `--vus 1,2,10`): the scenario at each level, one
@@ -27,6 +27,8 @@ interface SweepFlags {
   rates?: number[];
   vus?: number[];
   target: string;
+  allow?: string;
+  namespaceIn?: string;
   profile?: ProfileName;
   findLimit: boolean;
   p95?: number;
@@ -77,7 +79,8 @@ export function sweepCommand(root: string): Command {
     .option("--no-results", "do not append to results/")
 
     .option("-q, --quiet", "hide k6's own progress and summary", true);
-  targetOption(command, "local", 'where load goes: "local", "local=127.0.0.1:PORT" or a base domain');
+  targetOption(command, "local", 'where load goes: "local", "local=127.0.0.1:PORT", a base domain or a URL');
+  targetUrlOptions(command);
   resultsDirOption(command, root, "where history lines go");
   addProfileOptions(command, ["rate", "vus"]);
   return command.action(async (scenario: string, flags: SweepFlags) => {
@@ -91,7 +94,7 @@ export function sweepCommand(root: string): Command {
     const at = async (level: number): Promise<{ row: LevelRow; results: BenchmarkResult[] }> => {
       const overrides: ProfileOverrides = kind === "vus" ? { ...base, vus: level, maxVUs: Math.max(level, base.maxVUs ?? 0) } : { ...base, rate: level };
       const report = await runScenarios({
-        root, scenarios: [scenario], profile, overrides, target: flags.target,
+        root, scenarios: [scenario], profile, overrides, target: flags.target, env: targetEnv(flags),
         resultsDir: resolve(flags.resultsDir), writeResults: flags.results, quiet: flags.quiet,
         sweep: { id: sweepId, kind, level },
       });

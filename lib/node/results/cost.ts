@@ -1,6 +1,6 @@
 import type { BenchmarkResult } from "./schema";
 
-// What a run would cost on the platform at list price (Workers Paid), before the plan's included
+// What a run would cost on the platform at list price (Workers Paid), before the pricing plan's included
 // usage: every request passes the Worker and reaches one Durable Object; every object the run
 // touched is billed duration for the run (128 MB, awake the whole time: an upper bound, since an
 // object that can hibernate between requests is not billed idle time); incoming WebSocket messages

@@ -109,6 +109,11 @@ export function validateRequest(req: RunRequest): { entries: ScenarioEntry[]; ta
   const catalog = findScenarios(req.root, req.scenarios.filter((s) => !isOwnScript(req.root, s)), req.thresholdsDir);
   const entries = req.scenarios.map((s) => (isOwnScript(req.root, s) ? ownScriptEntry(s) : (catalog.shift() as ScenarioEntry)));
   checkPassthrough(req.k6Args ?? []);
+  if (instances > 1 && entries.some((e) => e.own)) {
+    // Its thresholds are k6's own, judged by the one k6 that saw the whole run; split into segments,
+    // no process would see them whole.
+    throw inputError(`--instances applies to catalog scenarios; a script of your own runs as one k6 process (its thresholds are k6's verdict over the whole run)`);
+  }
   const target = targetOf(req.target, req.env ?? process.env);
   try {
     if (req.resolve !== undefined) resolveHosts(target, req.resolve);
@@ -142,6 +147,10 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
     throw inputError(`build: ${(err as Error).message.split("\n")[0]}`);
   }
   for (const entry of entries) if (entry.own) await buildOwnScript(entry);
+  const profileFlags = Object.keys(req.overrides);
+  if (entries.some((e) => e.own) && (req.profile !== undefined || profileFlags.length > 0)) {
+    log(`perfdo: --profile and ${profileFlags.length > 0 ? profileFlags.join(", ") : "its overrides"} apply to catalog scenarios; a script of your own takes k6's flags after -- (e.g. -- --vus 10 --duration 30s)`);
+  }
   const k6 = ensureK6(req.root, req.env ?? process.env, log);
   if (!k6.perfdoOutput) log(`perfdo: ${k6.bin} (${k6.source}) has no perfdo output extension: raw capture uses k6's JSON output, which costs k6 about half its throughput under load`);
 
