@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { command, ROOT, tempDir } from "./helpers";
+import { command, perfdo, ROOT, tempDir } from "./helpers";
 
 // The GitHub Actions load job (.github/workflows/load.yml): linted by the pinned actionlint, and its
 // pull_request job's scripts run here in the workflow's own order, as Actions would run them.
@@ -98,6 +98,28 @@ describe("GitHub Actions load workflow", () => {
     const commit = steps.find((s) => s.run === "scripts/ci/commit-results.sh");
     assert.ok((suite?.["timeout-minutes"] ?? Infinity) < (workflow.jobs.full?.["timeout-minutes"] ?? 0) - 5, "the suite step times out well before the job");
     assert.match(commit?.if ?? "", /failure\(\)/, "a suite that failed or timed out still commits what it measured");
+  });
+
+  it("a dispatched run against a named deployment: the suite gets its allow-list and token, and leaves out what only the local Worker can run", async () => {
+    const steps = workflow.jobs.full?.steps as Step[];
+    const suite = steps.find((s) => s.run === "scripts/ci/full-suite.sh");
+    assert.equal(suite?.env?.PERFDO_ALLOWED_DOMAINS, "${{ vars.PERFDO_ALLOWED_DOMAINS }}");
+    assert.equal(suite?.env?.PERFDO_TOKEN, "${{ secrets.PERFDO_TOKEN }}");
+    // The list full-suite.sh runs, as it asks for it: every scenario on the local Worker; no
+    // perf/coldstart elsewhere; a host not in the variable refused in one line, exit 2.
+    const list = (target: string, env: NodeJS.ProcessEnv = {}) => perfdo(["scenarios", "--target", target], env);
+    const local = await list("local");
+    assert.match(local.stdout, /^perf\/coldstart$/m);
+    const deployed = await list("bench.example.dev", { PERFDO_ALLOWED_DOMAINS: "bench.example.dev" });
+    assert.equal(deployed.code, 0, deployed.stderr);
+    assert.doesNotMatch(deployed.stdout, /coldstart/);
+    assert.equal(deployed.stdout.split("\n").filter(Boolean).length, local.stdout.split("\n").filter(Boolean).length - 1);
+    const refused = await list("bench.example.dev", { PERFDO_ALLOWED_DOMAINS: "" });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /not allow-listed/);
+    // One trend series for both jobs: a PR compares its operations with the newest full run's.
+    const names = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((st) => st.uses?.startsWith("benchmark-action/")).map((st) => st.with?.name));
+    assert.deepEqual(names, ["perf.do load", "perf.do load"]);
   });
 
   it("commit-results: two runs finishing together both land (union merge of results/*.jsonl, rebase and retry)", async () => {
