@@ -119,6 +119,7 @@ describe("perfdo run ./own-script.js against your own API", () => {
     const broken = await perfdoIn(dir, ["run", "./broken.ts", "--target", url]);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /broken\.ts: does not build: .*missing/);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes("perfdo-bundle")), [], "no bundle is left behind by a refused run");
     assert.ok(!existsSync(join(dir, "results")) || readResults(join(dir, "results")).every((r) => r.scenario === "test.js"));
   });
 });

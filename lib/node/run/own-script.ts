@@ -25,7 +25,8 @@ export function ownScriptEntry(input: string, cwd = process.cwd()): ScenarioEntr
   return {
     name,
     source,
-    script: join(dirname(source), `.${basename(source, extname(source))}.perfdo-bundle.js`),
+    // Per process: two runs of one script at once must not remove each other's bundle.
+    script: join(dirname(source), `.${basename(source, extname(source))}.perfdo-bundle-${process.pid}.js`),
     thresholds: "",
     own: true,
   };

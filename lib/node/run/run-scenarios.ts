@@ -146,7 +146,6 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
     if (err instanceof PerfdoError) throw err;
     throw inputError(`build: ${(err as Error).message.split("\n")[0]}`);
   }
-  for (const entry of entries) if (entry.own) await buildOwnScript(entry);
   const profileFlags = Object.keys(req.overrides);
   if (entries.some((e) => e.own) && (req.profile !== undefined || profileFlags.length > 0)) {
     log(`perfdo: --profile and ${profileFlags.length > 0 ? profileFlags.join(", ") : "its overrides"} apply to catalog scenarios; a script of your own takes k6's flags after -- (e.g. -- --vus 10 --duration 30s)`);
@@ -157,6 +156,7 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
   let local: LocalTarget | null = null;
   const runs: ScenarioRun[] = [];
   try {
+    for (const entry of entries) if (entry.own) await buildOwnScript(entry); // removed below, whatever happens
     let address = target.address;
     if (started) {
       // perfdo's own SIGINT/SIGTERM handling stops k6 first and saves its samples (Interrupt).
