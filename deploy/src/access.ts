@@ -8,12 +8,18 @@ import type { Env } from "./env";
 
 const encoder = new TextEncoder();
 
-/** Constant-time equality (Workers' crypto.subtle.timingSafeEqual), so the comparison leaks no prefix. */
+/**
+ * Constant-time equality (Workers' crypto.subtle.timingSafeEqual), so the comparison leaks no prefix;
+ * and no early return on a length mismatch, which would time how long the token is: what was sent is
+ * compared at the token's own length (cut or zero-padded), and the lengths only after that.
+ */
 function sameSecret(given: string, expected: string): boolean {
-  const a = encoder.encode(given);
-  const b = encoder.encode(expected);
-  if (a.byteLength !== b.byteLength) return false;
-  return (crypto.subtle as unknown as { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean }).timingSafeEqual(a, b);
+  const want = encoder.encode(expected);
+  const got = encoder.encode(given);
+  const atLength = new Uint8Array(want.byteLength);
+  atLength.set(got.subarray(0, want.byteLength));
+  const equal = (crypto.subtle as unknown as { timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean }).timingSafeEqual(atLength, want);
+  return equal && got.byteLength === want.byteLength;
 }
 
 /** Null when the request may go on; otherwise the refusal to answer with. */
