@@ -13,7 +13,7 @@ export function scenariosCommand(root: string): Command {
       .option("-t, --target <target>", "only those that can run on this target (perf/coldstart needs the local Worker)"),
   ).action((flags: { target?: string; allow?: string; namespaceIn?: string }) => {
     const target = flags.target === undefined ? null : targetOf(flags.target, targetEnv(flags));
-    const local = target === null || (target.kind === "local" && !target.plain && target.baseDomain === "perf.do");
+    const local = target === null || target.address !== undefined; // the local Worker: only it has an address
     for (const s of listScenarios(root)) if (local || !isLocalOnly(s)) console.log(s.name);
   });
 }

@@ -105,7 +105,7 @@ export function targetOf(spec: string, env: NodeJS.ProcessEnv = process.env): Ta
  * or a URL with its carrier. A bare base domain stays bare, so a script sees what it always saw.
  */
 function targetSpecEnv(target: Target): Record<string, string> {
-  if (target.kind === "local" && !target.plain && target.port === undefined && target.baseDomain === "perf.do") return { PERFDO_TARGET: "local" };
+  if (target.address !== undefined) return { PERFDO_TARGET: "local" }; // the local Worker: only it has an address
   const bare = target.scheme === "https" && target.port === undefined && target.prefix === undefined && (target.carrier === undefined || (target.carrier === "path" && target.baseDomain.endsWith(".workers.dev")));
   if (bare) return { PERFDO_TARGET: target.baseDomain };
   return { PERFDO_TARGET: targetUrl(target), PERFDO_NAMESPACE_IN: target.carrier ?? "subdomain" };

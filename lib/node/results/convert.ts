@@ -93,7 +93,11 @@ export function toBenchmarkResults(
     const iterations = op.latency.count + failures;
     const own = outcomes.byOperation.get(op.name) ?? [];
     // A threshold filtered to one k6 scenario (`http_req_duration{scenario:browse}`) judges that scenario's lines only.
-    const applied = [...own, ...(raw.perScenario ? outcomes.scenarioWide.filter((t) => [undefined, scenarioOf(op.tags)].includes(scenarioOfMetric(t.metric))) : outcomes.scenarioWide)];
+    const judges = (t: { metric: string }): boolean => {
+      const only = raw.perScenario ? scenarioOfMetric(t.metric) : undefined;
+      return only === undefined || only === scenarioOf(op.tags);
+    };
+    const applied = [...own, ...outcomes.scenarioWide.filter(judges)];
     const colos = Object.keys(op.colos).length > 0 ? op.colos : undefined;
     const result: BenchmarkResult = {
       schemaVersion: 2,
@@ -134,9 +138,8 @@ export function toBenchmarkResults(
     if (shardCount !== undefined) result.shardCount = shardCount;
     if (op.tags.colo) result.colo = op.tags.colo;
     if (op.tags.load_zone) result.loadZone = op.tags.load_zone;
-    if (ctx.plain) {
-      // a plain API: colos are Cloudflare's, and this target is not a perf.do deployment
-    } else if (ctx.targetKind === "local") result.coloServed = "local";
+    // A plain API has no colo (its client reads no cf-ray, so `colos` is empty there too).
+    if (ctx.targetKind === "local" && !ctx.plain) result.coloServed = "local";
     else if (colos) {
       result.coloServed = mostFrequent(colos);
       result.colosServed = colos;
