@@ -257,10 +257,8 @@ export function correctLatency(op: { latency: LatencyAccumulator; key: string },
 }
 
 /** The key an operation's samples are kept under (raw-run.ts `operation`): its name, and its load zone. */
-export const operationKey = (tags: Record<string, string>): string => {
-  const name = operationName(tags);
-  return tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
-};
+export const operationKey = (tags: Record<string, string>, name: string = operationName(tags)): string =>
+  tags.load_zone ? `${name} @ ${tags.load_zone}` : name;
 
 /**
  * An operation's name: its requests' `name` tag. A request given no name carries its URL there (k6's

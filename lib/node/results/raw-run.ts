@@ -86,8 +86,8 @@ export function scenarioOf(tags: Tags): string {
 
 /** An operation's samples: one per `name`, and per load zone in a Grafana Cloud k6 run (`load_zone` tag), and per scenario (`run.perScenario`). */
 export function operation(run: RawRun, tags: Tags): OperationSamples {
-  const name = operationName(tags);
-  const key = run.perScenario ? `${operationKey(tags)} \u0000${scenarioOf(tags)}` : operationKey(tags);
+  const name = operationName(tags); // once per sample: the key is built from it, not named again
+  const key = run.perScenario ? `${operationKey(tags, name)} \u0000${scenarioOf(tags)}` : operationKey(tags, name);
   let op = run.operations.get(key);
   if (!op) {
     op = { name, host: tags.host ?? null, latency: new LatencyAccumulator(), failures: 0, measured: 0, tags: { ...tags }, colos: {}, overloads: {}, retries: 0 };
