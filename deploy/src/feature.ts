@@ -1,4 +1,5 @@
-import type { RouterType } from "itty-router";
+import type { IRequest, RouterType } from "itty-router";
+import { boundParams, paramNames } from "./input";
 import type { Fault } from "./faults";
 import type { ObjectStore } from "./iceberg/store";
 import type { Served } from "./namespaces";
@@ -116,7 +117,7 @@ export function migrate(sql: SqlStorage, transaction: <T>(fn: () => T) => T, fea
 
 const METHODS = ["get", "post", "put", "patch", "delete", "all"] as const;
 
-type Handler = (...args: never[]) => unknown;
+export type Handler = (...args: never[]) => unknown;
 
 /** Set on a request whose path a feature has but does not serve on this namespace: the 404 names it. */
 export const UNSERVED = Symbol("perfdo.unserved");
@@ -132,23 +133,24 @@ export function featureRouter(
   feature: Feature,
   ready: () => void,
   served: () => boolean,
-  onRoute?: (method: string, path: string) => void,
+  onRoute?: (method: string, path: string, handlers: readonly Handler[]) => void,
 ): RouterType {
-  const wrap = (handler: Handler): Handler =>
+  const wrap = (handler: Handler, route: string, params: readonly string[]): Handler =>
     ((...args: never[]) => {
       if (!served()) {
         const request = args[0] as unknown as { [UNSERVED]?: string };
         request[UNSERVED] ??= feature.name;
         return undefined;
       }
+      if (params.length > 0) boundParams(args[0] as unknown as IRequest, route, params);
       ready();
       return handler(...args);
     }) as Handler;
   const facade: Record<string, unknown> = {};
   for (const method of METHODS) {
     facade[method] = (path: string, ...handlers: Handler[]) => {
-      onRoute?.(method.toUpperCase(), path);
-      (router[method] as (path: string, ...h: Handler[]) => unknown)(path, ...handlers.map(wrap));
+      onRoute?.(method.toUpperCase(), path, handlers);
+      (router[method] as (path: string, ...h: Handler[]) => unknown)(path, ...handlers.map((h) => wrap(h, `${method.toUpperCase()} ${path}`, paramNames(path))));
       return facade;
     };
   }

@@ -16,3 +16,19 @@ export function fail(status: number, message: string): Response {
   return json({ error: message }, status);
 }
 
+
+/**
+ * A reply thrown from anywhere in a route (a helper that finds no table, a body that fails its
+ * schema), as Hono's HTTPException is: the object answers it as `fail(status, message)`, so a helper
+ * returns its value and never `T | Response`.
+ */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Throws the reply: `table ?? refuse(404, "no table t")`. */
+export function refuse(status: number, message: string): never {
+  throw new HttpError(status, message);
+}

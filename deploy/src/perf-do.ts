@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { featureRouter, migrate, SCHEMA_TABLE, UNSERVED, type Feature, type FeatureContext } from "./feature";
 import { CLAIMED, FEATURE_BY_NAME, FEATURES } from "./features";
 import { faultOf } from "./faults";
-import { fail } from "./http";
+import { fail, HttpError } from "./http";
 import { failingStore, gatewayStore, r2Store } from "./iceberg/store";
 import { namespaceFromHost } from "./namespace";
 import { serves } from "./namespaces";
@@ -47,7 +47,11 @@ export class PerfDO extends DurableObject<Env> {
       local: env.PERFDO_LOCAL === "1",
       // After the response has gone: abort() throws into whatever is running in the object.
       resetSoon: () => void setTimeout(() => ctx.abort("reset on request (cold start measurement)"), 0),
-      deleteAll: () => ctx.storage.deleteAll(),
+      // Every table goes, so every feature's tables are made again on its next request.
+      deleteAll: async () => {
+        await ctx.storage.deleteAll();
+        this.readyFeatures.clear();
+      },
       store:
         env.PERFDO_LOCAL === "1" && faultOf(env.PERFDO_FAULT) === "r2-unavailable"
           ? failingStore()
@@ -156,15 +160,22 @@ export class PerfDO extends DurableObject<Env> {
       this.ctx.acceptWebSocket(server);
       return new Response(null, { status: 101, webSocket: client });
     }
+    let response: Response;
     try {
-      const response = (await this.router.fetch(request)) as Response;
-      // A route that ignores its body (`POST /cache/clear {}`) must still consume it: workerd will not
-      // reuse a connection whose request body was left unread, and the client's next request on it fails.
-      if (!request.bodyUsed && request.body) await request.arrayBuffer();
-      return response;
+      response = (await this.router.fetch(request)) as Response;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      return fail(500, `internal error: ${message}`);
+      // A reply thrown by a route (./http.ts HttpError) is its answer; anything else is a fault of ours.
+      if (err instanceof HttpError) response = fail(err.status, err.message);
+      // SQLite in a Durable Object refuses a LIKE pattern over 50 bytes, and only once a row is
+      // compared: the search text a request gave is too long, whichever route built the pattern.
+      else if (err instanceof Error && err.message.includes("LIKE or GLOB pattern too complex")) {
+        response = fail(400, `${request.method} ${url.pathname}: the search text is too long: a LIKE pattern is at most 50 bytes (Durable Object SQLite's limit)`);
+      } else response = fail(500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // A route that ignores its body (`POST /cache/clear {}`), or is refused before reading it, must
+    // still consume it: workerd will not reuse a connection whose request body was left unread, and
+    // the client's next request on it fails.
+    if (!request.bodyUsed && request.body) await request.arrayBuffer().catch(() => undefined);
+    return response;
   }
 }

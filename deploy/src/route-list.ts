@@ -1,5 +1,6 @@
 import { Router } from "itty-router";
 import { featureRouter, type Feature, type FeatureContext } from "./feature";
+import { INPUT, paramsDeclared, type Declared } from "./input";
 import { EVERY, UNCLAIMED } from "./namespaces";
 
 // Every route each feature registers, in the order the object's router tries them: read by the
@@ -10,6 +11,8 @@ export interface Registration {
   feature: string;
   method: string;
   path: string;
+  /** The input the route declares (./input.ts); its path parameters always, with the router's bound where it declares none. */
+  input: Declared & { shared?: boolean };
 }
 
 export function registrations(features: readonly Feature[]): Registration[] {
@@ -17,7 +20,10 @@ export function registrations(features: readonly Feature[]): Registration[] {
   const router = Router();
   const ctx = { sql: {}, namespace: () => "ns", baseDomain: "perf.do" } as unknown as FeatureContext;
   for (const feature of features) {
-    feature.routes(featureRouter(router, feature, () => {}, () => true, (method, path) => out.push({ feature: feature.name, method, path })), ctx);
+    feature.routes(featureRouter(router, feature, () => {}, () => true, (method, path, handlers) => {
+      const input = handlers.map((h) => (h as { [INPUT]?: Declared & { shared?: boolean } })[INPUT]).find(Boolean);
+      out.push({ feature: feature.name, method, path, input: { ...input, params: paramsDeclared(path, input?.params) } });
+    }), ctx);
   }
   return out;
 }

@@ -49,13 +49,20 @@ function rangeShard(key: string, shardCount: number, ranges: readonly Range[] | 
   return Math.min(shardCount - 1, Math.floor((value / 2 ** 32) * shardCount));
 }
 
-/** Sorted ring positions, `VIRTUAL_NODES` per shard. */
+const rings = new Map<number, Array<{ at: number; shard: number }>>();
+
+/** Sorted ring positions, `VIRTUAL_NODES` per shard: built once per shard count (a route asks for it per key). */
 export function ring(shardCount: number): Array<{ at: number; shard: number }> {
+  const known = rings.get(shardCount);
+  if (known) return known;
   const points: Array<{ at: number; shard: number }> = [];
   for (let shard = 0; shard < shardCount; shard++) {
     for (let v = 0; v < VIRTUAL_NODES; v++) points.push({ at: mix(fnv1a(`shard-${shard}#${v}`)), shard });
   }
-  return points.sort((a, b) => a.at - b.at);
+  points.sort((a, b) => a.at - b.at);
+  if (rings.size >= 64) rings.clear();
+  rings.set(shardCount, points);
+  return points;
 }
 
 function consistentShard(key: string, points: ReadonlyArray<{ at: number; shard: number }>): number {

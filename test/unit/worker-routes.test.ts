@@ -111,7 +111,7 @@ describe("reference Worker routes (miniflare dispatchFetch)", () => {
     const ns = fresh("cache");
     const bad = await call(ns, "POST", "/cache/set", { key: "", ttl: "soon" });
     assert.equal(bad.status, 400);
-    assert.equal(bad.json.error, "POST /cache/set: key: expected a string of at least 1 character(s); value: required; ttl: expected a positive number");
+    assert.equal(bad.json.error, "POST /cache/set: key: expected a string of 1–65536 characters; value: required; ttl: expected a positive number");
     assert.equal((await call(ns, "GET", "/cache/stats")).json.entries, 0, "nothing was written");
     assert.equal((await call(ns, "POST", "/cache/set", { key: "k", value: { a: 1 }, ttl: 60_000 })).status, 201);
   });

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
@@ -67,7 +67,7 @@ export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/actions", withBody(NewAction, (body) => {
     const durability = body.durability ?? "try";
     const requestId = body.requestId ?? null;
-    if (requestId) {
+    if (requestId !== null) {
       const existing = first<ActionRow>(sql, "SELECT * FROM actions WHERE request_id = ?", requestId);
       if (existing) return json({ ...view(existing), deduplicated: true });
     }

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s, withBody } from "../body";
+import { s, withBody } from "../input";
 import { fail, json } from "../http";
 import { fnv1a } from "../shard-routing";
 import { changed, all, first, parseJson, type Row } from "../sql";

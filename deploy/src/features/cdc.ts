@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { check, s as v, withBody, type Infer } from "../body";
+import { check, s as v, withBody, type Infer } from "../input";
 import { fail, isObject, json } from "../http";
 import { changed, all, first, parseJson } from "../sql";
 

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { EVERY } from "../namespaces";
 

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { fnv1a, mix } from "../shard-routing";
 import { all, first, type Row } from "../sql";
@@ -76,6 +76,7 @@ function columnarRoutes(router: RouterType, ctx: FeatureContext): void {
     const blooms = body.buildBloomFilter ?? [];
     const outcome = ctx.transaction((): string | { inserted: number } => {
       const known = columns();
+      if (rows.some((row) => Object.keys(row).length === 0)) return "a row has no columns";
       for (const row of rows) for (const [name, v] of Object.entries(row)) {
         const col = ensureColumn(known, name, v);
         if (typeof col === "string") return col;

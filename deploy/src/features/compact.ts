@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s, withBody } from "../body";
+import { s, withBody } from "../input";
 import { json } from "../http";
 import { emit } from "./lifecycle";
 import type { Feature, FeatureContext } from "../feature";

@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
-import { s, withBody } from "../body";
+import { s, withBody } from "../input";
 import type { Infer } from "../schema";
-import { fail, json } from "../http";
+import { fail, json, refuse } from "../http";
 import { first, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, exportSnapshot, getMeta, LOCAL_COLO, setMeta, type ImportRequest, type Snapshot, type SnapshotFilter } from "./lifecycle";
@@ -71,9 +71,9 @@ async function sendSnapshot(ctx: FeatureContext, target: string, snapshot: Snaps
   }
 }
 
-function targetNamespace(value: unknown, self: string): string | Response {
-  if (typeof value !== "string" || !NAMESPACE.test(value)) return fail(400, "the target must be a namespace label (a-z, 0-9, -)");
-  if (value === self) return fail(400, "the target must differ from the source namespace");
+function targetNamespace(value: unknown, self: string): string {
+  if (typeof value !== "string" || !NAMESPACE.test(value)) return refuse(400, "the target must be a namespace label (a-z, 0-9, -)");
+  if (value === self) return refuse(400, "the target must differ from the source namespace");
   return value;
 }
 
@@ -92,7 +92,6 @@ export function copyRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   router.post("/fork", withBody(ForkBody, async (input) => {
     const target = targetNamespace(input.namespace ?? input.id ?? `${ctx.namespace()}-fork-${crypto.randomUUID().slice(0, 8)}`, ctx.namespace());
-    if (target instanceof Response) return target;
     const snapshot = exportSnapshot(sql, filterOf(input));
     const failed = await sendSnapshot(ctx, target, snapshot, "fork");
     if (failed) return failed;
@@ -111,7 +110,6 @@ export function copyRoutes(router: RouterType, ctx: FeatureContext): void {
 
   router.post("/clone/prepare", withBody(PrepareBody, (input) => {
     const target = targetNamespace(input.targetId, ctx.namespace());
-    if (target instanceof Response) return target;
     const snapshot = exportSnapshot(sql);
     const token = crypto.randomUUID();
     const expiresAt = Date.now() + tokenTtl(input.tokenTtl);
@@ -180,7 +178,6 @@ export function copyRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/clone", withBody(CloneBody, async (input) => {
     const mode = input.mode ?? "atomic";
     const target = targetNamespace(input.targetId, ctx.namespace());
-    if (target instanceof Response) return target;
     if (mode === "atomic") {
       const failed = await sendSnapshot(ctx, target, exportSnapshot(sql), "clone");
       if (failed) return failed;

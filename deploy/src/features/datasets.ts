@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, whenBody, withBody } from "../body";
+import { q, s as v, whenBody, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { ReadOnlySql } from "../regions";
 import { all, first, param } from "../sql";
@@ -15,12 +15,13 @@ import { all, first, param } from "../sql";
 
 const NAMESPACES = ["naics", "unspsc", "onet", "standards"];
 
-const TABLES: Record<string, { table: string; columns: string[] }> = {
-  industries: { table: "industries", columns: ["code", "title", "level", "parent"] },
-  commodities: { table: "commodities", columns: ["code", "title", "segment", "family", "class", "segment_title"] },
-  occupations: { table: "occupations", columns: ["code", "title", "major_group"] },
-  tasks: { table: "tasks", columns: ["id", "occupation", "task", "type", "importance"] },
-  tools: { table: "tools", columns: ["id", "occupation", "tool", "category", "unspsc"] },
+/** Each table's columns; `required` are NOT NULL (a row must give them, not empty). */
+const TABLES: Record<string, { table: string; columns: string[]; required: string[] }> = {
+  industries: { table: "industries", columns: ["code", "title", "level", "parent"], required: ["code", "title"] },
+  commodities: { table: "commodities", columns: ["code", "title", "segment", "family", "class", "segment_title"], required: ["code", "title"] },
+  occupations: { table: "occupations", columns: ["code", "title", "major_group"], required: ["code", "title"] },
+  tasks: { table: "tasks", columns: ["id", "occupation", "task", "type", "importance"], required: ["id", "occupation", "task"] },
+  tools: { table: "tools", columns: ["id", "occupation", "tool", "category", "unspsc"], required: ["id", "occupation", "tool"] },
 };
 
 function migrateDatasets(sql: SqlStorage): void {
@@ -36,17 +37,23 @@ function migrateDatasets(sql: SqlStorage): void {
   sql.exec("CREATE INDEX IF NOT EXISTS tools_category ON tools (category)");
 }
 
-const RowsBody = v.object({ rows: v.array(v.record(), { min: 1, max: 5000 }) });
+/** A batch of rows for one table: each column a string or a number (or absent), the required ones given. */
+const rowsOf = ({ columns, required }: { columns: string[]; required: string[] }) => {
+  const Cell = v.union(v.string({ max: 4096 }), v.number(), "a string or a number");
+  const filled = v.union(v.string({ min: 1, max: 4096 }), v.number(), "a string that is not empty, or a number");
+  return v.object({ rows: v.array(v.object(Object.fromEntries(columns.map((c) => [c, required.includes(c) ? filled : v.optional(Cell)]))), { min: 1, max: 5000 }) });
+};
 const QueryBody = v.object({ sql: ReadOnlySql, params: v.optional(v.array(v.scalar())) });
 
 function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  for (const [path, { table, columns }] of Object.entries(TABLES)) {
+  for (const [path, spec] of Object.entries(TABLES)) {
+    const { table, columns } = spec;
     // Rows are objects with (some of) the table's columns; a column left out or "" is null. A body
     // without `rows` falls through (onet.ts reads O*NET's own `{tools}` and `{tasks}` there).
-    router.post(`/${path}/batch`, (path === "tools" || path === "tasks" ? whenBody : withBody)(RowsBody, ({ rows }) => {
+    router.post(`/${path}/batch`, (path === "tools" || path === "tasks" ? whenBody : withBody)(rowsOf(spec), ({ rows }) => {
       const insert = `INSERT OR REPLACE INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
-      ctx.transaction(() => rows.forEach((r) => sql.exec(insert, ...columns.map((c) => (r[c] === undefined || r[c] === "" ? null : (r[c] as SqlStorageValue))))));
+      ctx.transaction(() => rows.forEach((r) => sql.exec(insert, ...columns.map((c) => ((r as Record<string, unknown>)[c] === undefined || (r as Record<string, unknown>)[c] === "" ? null : ((r as Record<string, unknown>)[c] as SqlStorageValue))))));
       return json({ imported: rows.length, total: first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0 }, 201);
     }));
   }
@@ -60,30 +67,26 @@ function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
   });
   router.post("/datasets/query", query);
   router.post("/query", (request) => (ctx.namespace() === "standards" ? query(request) : undefined));
-  router.get("/tasks", (request) => {
-    const q = new URL(request.url).searchParams;
+  const Limit = v.withDefault(q.int({ min: 1, max: 1000 }), 100);
+  router.get("/tasks", withQuery({ occupation: v.optional(q.string()), minImportance: v.optional(q.number({ min: 0, max: 100 })), type: v.optional(q.string()), majorGroup: v.optional(q.string({ pattern: /^\d{2}$/, expected: "two digits" })), limit: Limit }, (query) => {
     const where: string[] = [];
     const params: SqlStorageValue[] = [];
-    if (q.get("occupation")) (where.push("occupation = ?"), params.push(q.get("occupation") as string));
-    if (q.get("minImportance")) (where.push("importance >= ?"), params.push(Number(q.get("minImportance"))));
-    if (q.get("type")) (where.push("type = ?"), params.push(q.get("type") as string));
-    if (q.get("majorGroup")) (where.push("occupation LIKE ?"), params.push(`${q.get("majorGroup")}-%`));
-    const limit = Math.min(Math.max(Number(q.get("limit") ?? 100) || 100, 1), 1000);
+    if (query.occupation) (where.push("occupation = ?"), params.push(query.occupation));
+    if (query.minImportance !== undefined) (where.push("importance >= ?"), params.push(query.minImportance));
+    if (query.type) (where.push("type = ?"), params.push(query.type));
+    if (query.majorGroup) (where.push("occupation LIKE ?"), params.push(`${query.majorGroup}-%`));
+    const limit = query.limit;
     const rows = all(sql, `SELECT * FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY importance DESC, id LIMIT ?`, ...params, limit);
     return json({ tasks: rows, count: rows.length });
-  });
-  router.get("/tools", (request) => {
-    const q = new URL(request.url).searchParams;
-    const by = ["occupation", "category", "unspsc"].find((k) => q.get(k) !== null);
-    const limit = Math.min(Math.max(Number(q.get("limit") ?? 100) || 100, 1), 1000);
-    const rows = by ? all(sql, `SELECT * FROM tools WHERE ${by} = ? ORDER BY id LIMIT ?`, q.get(by) as string, limit) : all(sql, "SELECT * FROM tools ORDER BY id LIMIT ?", limit);
+  }));
+  router.get("/tools", withQuery({ occupation: v.optional(q.string()), category: v.optional(q.string()), unspsc: v.optional(q.string()), limit: Limit }, (query) => {
+    const by = (["occupation", "category", "unspsc"] as const).find((k) => query[k] !== undefined);
+    const rows = by ? all(sql, `SELECT * FROM tools WHERE ${by} = ? ORDER BY id LIMIT ?`, query[by] as string, query.limit) : all(sql, "SELECT * FROM tools ORDER BY id LIMIT ?", query.limit);
     return json({ tools: rows, count: rows.length });
-  });
-  router.get("/occupations/:code/related", (request) => {
+  }));
+  // "equipment" is O*NET's own word for its tools.
+  router.get("/occupations/:code/related", withQuery({ via: v.withDefault(q.oneOf("tools", "equipment"), "tools") }, ({ via }, request) => {
     const code = param(request, "code");
-    const via = new URL(request.url).searchParams.get("via") ?? "tools";
-    // "equipment" is O*NET's own word for its tools.
-    if (via !== "tools" && via !== "equipment") return fail(400, "via must be tools (or equipment, the same)");
     // Occupations sharing the most tool commodities with this one.
     const rows = all(
       sql,
@@ -92,7 +95,7 @@ function datasetRoutes(router: RouterType, ctx: FeatureContext): void {
       code,
     );
     return json({ occupation: code, via, related: rows });
-  });
+  }));
   router.get("/datasets/stats", () => json(Object.fromEntries(Object.values(TABLES).map(({ table }) => [table, first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0]))));
 }
 

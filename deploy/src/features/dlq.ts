@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s, withBody } from "../body";
+import { s, withBody } from "../input";
 import { fail, json } from "../http";
 import { all, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import { appendEvent } from "./events";

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../body";
+import { s as v, withBody, type Infer } from "../input";
 import { fail, json } from "../http";
 import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";

@@ -1,9 +1,9 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { s as v, withBody, withQuery } from "../input";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json } from "../http";
+import { fail, json, refuse } from "../http";
 import { Bloom, ngrams } from "../iceberg/bloom";
-import { fromBase64, IndexName, indexNameOf, Location, readJsonLocation, toBase64, writeLocation } from "../iceberg/index-store";
+import { fromBase64, IndexName, indexNameOf, IndexQuery, Location, readJsonLocation, toBase64, writeLocation } from "../iceberg/index-store";
 import { terms } from "../search-text";
 import { all, first } from "../sql";
 
@@ -106,12 +106,12 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT OR REPLACE INTO ix_blooms (name, items, fpr, ngram, data) VALUES (?, ?, ?, ?, ?)", name, items, fpr, ngram, bloom.serialize());
     hold(name, { bloom, items, fpr, ngram });
   };
-  const bloomOf = (name: string, route: string): Held | Response => {
+  const bloomOf = (name: string, route: string): Held => {
     const h = held.get(name);
     if (h) return hold(name, h);
     const row = first<{ items: number | null; fpr: number | null; ngram: number; data: ArrayBuffer }>(sql, "SELECT items, fpr, ngram, data FROM ix_blooms WHERE name = ?", name);
     const bloom = row ? Bloom.deserialize(new Uint8Array(row.data)) : null;
-    return row && bloom ? hold(name, { bloom, items: row.items, fpr: row.fpr, ngram: row.ngram }) : fail(404, `${route}: no bloom filter ${name}`);
+    return row && bloom ? hold(name, { bloom, items: row.items, fpr: row.fpr, ngram: row.ngram }) : refuse(404, `${route}: no bloom filter ${name}`);
   };
   const create = (items: string[], fpr: number, name: string, ngram: number): Response => {
     const values = ngram > 0 ? [...new Set(items.flatMap((i) => ngrams(i, ngram)))] : [...new Set(items)];
@@ -125,19 +125,17 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/iceberg/bloom/ngram/create", withBody(v.object({ items: Items, fpr: v.optional(Fpr), ngramSize: v.optional(v.number({ integer: true, min: 2, max: 8 })), namespace: IndexName }), ({ items, fpr, ngramSize, namespace }) => create(items, fpr ?? 0.01, namespace, ngramSize ?? 3)));
   router.post("/iceberg/bloom/contains", withBody(v.object({ namespace: IndexName, item: v.string() }), ({ namespace, item }) => {
     const b = bloomOf(namespace, "POST /iceberg/bloom/contains");
-    return b instanceof Response ? b : json({ namespace, item, mightContain: b.bloom.has(item) });
+    return json({ namespace, item, mightContain: b.bloom.has(item) });
   }));
   // A substring test: every n-gram of the pattern in the filter (a miss is certain, a hit probable).
   router.post("/iceberg/bloom/ngram/contains", withBody(v.object({ namespace: IndexName, pattern: v.string({ min: 1 }) }), ({ namespace, pattern }) => {
     const b = bloomOf(namespace, "POST /iceberg/bloom/ngram/contains");
-    if (b instanceof Response) return b;
     if (b.ngram === 0) return fail(409, `POST /iceberg/bloom/ngram/contains: ${namespace} is a filter of values, not of n-grams`);
     const grams = ngrams(pattern, b.ngram);
     return json({ namespace, pattern, ngrams: grams.length, mightContain: grams.every((g) => b.bloom.has(g)) });
   }));
   const batch = (route: string) => withBody(v.object({ namespace: IndexName, items: Items }), ({ namespace, items }) => {
     const b = bloomOf(namespace, route);
-    if (b instanceof Response) return b;
     const hits = items.map((i) => b.bloom.has(i));
     const positives = hits.filter(Boolean).length;
     return route.endsWith("contains-batch")
@@ -149,14 +147,12 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/iceberg/bloom/test-batch", batch("POST /iceberg/bloom/test-batch"));
   router.post("/iceberg/bloom/stats", withBody(v.object({ namespace: IndexName }), ({ namespace }) => {
     const b = bloomOf(namespace, "POST /iceberg/bloom/stats");
-    if (b instanceof Response) return b;
     const fill = b.bloom.fill();
     // Split block filters set 8 bits per value, one per word of a block: a false positive needs all 8.
     return json({ namespace, items: b.items, fpr: b.fpr, ngramSize: b.ngram || undefined, sizeBytes: b.bloom.sizeBytes, blocks: b.bloom.blocks.length / 8, bitsPerItem: b.items ? (b.bloom.sizeBytes * 8) / b.items : null, fill, estimatedFpr: fill ** 8 });
   }));
   router.post("/iceberg/bloom/serialize", withBody(v.object({ namespace: IndexName }), ({ namespace }) => {
     const b = bloomOf(namespace, "POST /iceberg/bloom/serialize");
-    if (b instanceof Response) return b;
     const bytes = b.bloom.serialize();
     return json({ namespace, format: "parquet-sbbf", bytes: bytes.length, data: toBase64(bytes) });
   }));
@@ -169,9 +165,9 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
 
   // ---- range ----
-  const rangeOf = (name: string, route: string): RangeIndex | Response => {
+  const rangeOf = (name: string, route: string): RangeIndex => {
     const row = first<{ doc: string }>(sql, "SELECT doc FROM ix_ranges WHERE name = ?", name);
-    return row ? (JSON.parse(row.doc) as RangeIndex) : fail(404, `${route}: no range index ${name}`);
+    return row ? (JSON.parse(row.doc) as RangeIndex) : refuse(404, `${route}: no range index ${name}`);
   };
   const saveRange = (name: string, index: RangeIndex): void => void sql.exec("INSERT OR REPLACE INTO ix_ranges (name, doc) VALUES (?, ?)", name, JSON.stringify(index));
   router.post("/iceberg/range/build", withBody(v.object({
@@ -194,16 +190,14 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
       return [c, { min: all?.min ?? null, max: all?.max ?? null, nulls: index.blocks.reduce((s, b) => s + (b.columns[c]?.nulls ?? 0), 0) }];
     })),
   });
-  router.get("/iceberg/range/stats", (request) => {
-    const name = indexNameOf(request);
-    const index = name instanceof Response ? name : rangeOf(name, "GET /iceberg/range/stats");
-    return index instanceof Response ? index : json(summary(name as string, index));
-  });
-  router.get("/iceberg/range/block-stats", (request) => {
-    const name = indexNameOf(request);
-    const index = name instanceof Response ? name : rangeOf(name, "GET /iceberg/range/block-stats");
-    return index instanceof Response ? index : json({ namespace: name, blocks: index.blocks.map((b, i) => ({ block: i, ...b })) });
-  });
+  router.get("/iceberg/range/stats", withQuery(IndexQuery, (query, request) => {
+    const name = indexNameOf(request, query);
+    return json(summary(name, rangeOf(name, "GET /iceberg/range/stats")));
+  }));
+  router.get("/iceberg/range/block-stats", withQuery(IndexQuery, (query, request) => {
+    const name = indexNameOf(request, query);
+    return json({ namespace: name, blocks: rangeOf(name, "GET /iceberg/range/block-stats").blocks.map((b, i) => ({ block: i, ...b })) });
+  }));
   router.post("/iceberg/range/prune", withBody(v.object({
     namespace: IndexName,
     column: v.optional(v.string({ pattern: FIELD })),
@@ -212,7 +206,6 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
     conditions: v.optional(v.array(ConditionBody, { min: 1, max: 32 })),
   }), ({ namespace, column, min, max, conditions }) => {
     const index = rangeOf(namespace, "POST /iceberg/range/prune");
-    if (index instanceof Response) return index;
     const conds = conditions ?? (column ? [{ column, min, max }] : []);
     if (conds.length === 0) return fail(400, "POST /iceberg/range/prune: give column (with min and/or max) or conditions");
     const unknown = conds.find((c) => !index.columns.includes(c.column));
@@ -229,16 +222,14 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   router.post("/iceberg/range/serialize", withBody(v.object({ namespace: IndexName, destination: v.optional(Location) }), async ({ namespace, destination }) => {
     const index = rangeOf(namespace, "POST /iceberg/range/serialize");
-    if (index instanceof Response) return index;
     const bytes = new TextEncoder().encode(JSON.stringify({ format: "perfdo-range-v1", ...index }));
     if (!destination) return json({ namespace, bytes: bytes.length, data: toBase64(bytes) });
-    const key = await writeLocation(ctx.store, destination, bytes, "POST /iceberg/range/serialize");
-    return key instanceof Response ? key : json({ namespace, destination, bytes: bytes.length }, 201);
+    await writeLocation(ctx.store, destination, bytes, "POST /iceberg/range/serialize");
+    return json({ namespace, destination, bytes: bytes.length }, 201);
   }));
   router.post("/iceberg/range/deserialize", withBody(v.object({ namespace: IndexName, source: Location }), async ({ namespace, source }) => {
     const route = "POST /iceberg/range/deserialize";
     const read = await readJsonLocation(ctx.store, source, route);
-    if (read instanceof Response) return read;
     const index = (read ?? {}) as RangeIndex & { format?: string };
     if (index.format !== "perfdo-range-v1" || !Array.isArray(index.blocks)) return fail(400, `${route}: ${source} is not a range index`);
     saveRange(namespace, { rows: index.rows, blockSize: index.blockSize, columns: index.columns, blocks: index.blocks });
@@ -301,17 +292,15 @@ function indexRoutes(router: RouterType, ctx: FeatureContext): void {
     for (const p of sql.exec<{ term: string; id: string }>("SELECT term, id FROM ix_postings WHERE name = ? ORDER BY term, id", name)) (postings[p.term] ??= []).push(at.get(p.id) as number);
     return new TextEncoder().encode(JSON.stringify({ format: "perfdo-inverted-v1", documents: ids, postings }));
   };
-  router.get("/iceberg/inverted/stats", (request) => {
-    const name = indexNameOf(request);
-    if (name instanceof Response) return name;
+  router.get("/iceberg/inverted/stats", withQuery(IndexQuery, (query, request) => {
+    const name = indexNameOf(request, query);
     const docs = first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM ix_docs WHERE name = ?", name)?.n ?? 0;
     const t = first<{ terms: number; postings: number }>(sql, "SELECT COUNT(DISTINCT term) AS terms, COUNT(*) AS postings FROM ix_postings WHERE name = ?", name);
     return json({ namespace: name, documents: docs, termCount: t?.terms ?? 0, postings: t?.postings ?? 0, sizeBytes: serialized(name).length });
-  });
+  }));
   router.post("/iceberg/inverted/serialize", withBody(v.object({ destination: Location, namespace: v.optional(IndexName) }), async ({ destination, namespace }) => {
     const bytes = serialized(nameOr(namespace));
-    const key = await writeLocation(ctx.store, destination, bytes, "POST /iceberg/inverted/serialize");
-    if (key instanceof Response) return key;
+    await writeLocation(ctx.store, destination, bytes, "POST /iceberg/inverted/serialize");
     return json({ namespace: nameOr(namespace), destination, bytes: bytes.length }, 201);
   }));
   router.post("/iceberg/inverted/clear", withBody(v.object({ namespace: v.optional(IndexName) }), ({ namespace }) => {

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { toBase64 } from "../iceberg/index-store";

@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json } from "../http";
+import { fail, HttpError, isObject, json, refuse } from "../http";
 import { Bloom, filterBytes, ngrams } from "../iceberg/bloom";
 import { fromBase64, keyOfLocation, Location, toBase64 } from "../iceberg/index-store";
 import { readPuffinFooter, writePuffin, type PuffinBlob } from "../iceberg/puffin";
@@ -161,22 +161,27 @@ function planningRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
 
   // ---- Puffin ----
-  const DataFile = v.string({ pattern: /^(?:r2:\/\/)?(?:[\w.=-]+\/){0,10}[\w.=-]+\.parquet$/, expected: "a Parquet object in the bucket (…/data/….parquet)" });
+  const DataFile = v.string({ max: 512, pattern: /^(?:r2:\/\/)?(?:[\w.=-]+\/){0,10}[\w.=-]+\.parquet$/, expected: "a Parquet object in the bucket (…/data/….parquet)" });
   const dataKey = (file: string) => keyOf(file).replace(/^r2:\/\//, "");
   /** A data file's columns as values, read from the bucket; 404 when there is none. */
-  const readColumns = async (file: string, route: string): Promise<Response | { rows: number; columns: Record<string, unknown[]>; names: string[] }> => {
-    if (!ctx.store) return fail(503, "no R2 bucket is bound (ICEBERG)");
+  const readColumns = async (file: string, route: string): Promise<{ rows: number; columns: Record<string, unknown[]>; names: string[] }> => {
+    if (!ctx.store) return refuse(503, "no R2 bucket is bound (ICEBERG)");
+    let buf: Awaited<ReturnType<typeof storeBuffer>>;
     try {
-      const buf = await storeBuffer(ctx.store, dataKey(file));
-      if (!buf) return fail(404, `${route}: no data file ${dataKey(file)} in the bucket`);
+      buf = await storeBuffer(ctx.store, dataKey(file));
+    } catch (err) {
+      return refuse(err instanceof R2Error ? 502 : 422, `${route}: ${(err as Error).message}`);
+    }
+    if (!buf) return refuse(404, `${route}: no data file ${dataKey(file)} in the bucket`);
+    try {
       const metadata = await parquetMetadataAsync(buf);
-      if (Number(metadata.num_rows) > MAX_ROWS) return fail(413, `${route}: ${file} has ${metadata.num_rows} rows; at most ${MAX_ROWS}`);
+      if (Number(metadata.num_rows) > MAX_ROWS) return refuse(413, `${route}: ${file} has ${metadata.num_rows} rows; at most ${MAX_ROWS}`);
       const rows = (await parquetReadObjects({ file: buf, metadata })) as Array<Record<string, unknown>>;
       const names = metadata.schema.slice(1).map((s) => s.name);
       return { rows: rows.length, names, columns: Object.fromEntries(names.map((n) => [n, rows.map((r) => r[n])])) };
     } catch (err) {
-      if (err instanceof R2Error) return fail(502, `${route}: ${err.message}`);
-      return fail(422, `${route}: ${file} is not a readable Parquet file: ${(err as Error).message}`);
+      if (err instanceof HttpError) throw err;
+      return refuse(422, `${route}: ${file} is not a readable Parquet file: ${(err as Error).message}`);
     }
   };
   /** A column by name or by Iceberg field id (1-based, in schema order). */
@@ -186,7 +191,6 @@ function planningRoutes(router: RouterType, ctx: FeatureContext): void {
   };
   router.post("/iceberg/puffin/column-stats", withBody(v.object({ dataFile: DataFile, columnId: v.number({ integer: true, min: 1, max: 10_000 }), columnType: v.optional(v.string()) }), async ({ dataFile, columnId }) => {
     const data = await readColumns(dataFile, "POST /iceberg/puffin/column-stats");
-    if (data instanceof Response) return data;
     const c = columnOf(data.names, columnId);
     return c ? json({ dataFile, ...columnStats(c.name, c.fieldId, data.columns[c.name] ?? []).stats }) : fail(404, `POST /iceberg/puffin/column-stats: ${dataFile} has no field ${columnId} (fields 1-${data.names.length})`);
   }));
@@ -217,7 +221,6 @@ function planningRoutes(router: RouterType, ctx: FeatureContext): void {
     const { bytes, footer } = writePuffin(parts, { "created-by": "perfdo reference Worker" });
     if (destination) {
       const key = keyOfLocation(destination, route);
-      if (key instanceof Response) return key;
       if (!ctx.store) return fail(503, "no R2 bucket is bound (ICEBERG)");
       await ctx.store.put(key, bytes);
     }
@@ -227,7 +230,6 @@ function planningRoutes(router: RouterType, ctx: FeatureContext): void {
   const Col = v.object({ id: v.optional(v.number({ integer: true, min: 1 })), name: v.optional(v.string()), type: v.optional(v.string()), bloom: v.optional(v.boolean()), ngram: v.optional(v.boolean()), setIndex: v.optional(v.boolean()) });
   const puffinFor = async (route: string, dataFile: string, cols: Array<{ id?: number; name?: string; bloom?: boolean; ngram?: boolean; setIndex?: boolean }>): Promise<Response> => {
     const data = await readColumns(dataFile, route);
-    if (data instanceof Response) return data;
     const blobs: PuffinBlob[] = [];
     const stats: ColumnStats[] = [];
     for (const c of cols) {
@@ -262,7 +264,6 @@ function planningRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/iceberg/puffin/read", withBody(v.object({ source: Location }), async ({ source }) => {
     const route = "POST /iceberg/puffin/read";
     const key = keyOfLocation(source, route);
-    if (key instanceof Response) return key;
     const buf = await ctx.store?.get(key);
     if (!buf) return fail(404, `${route}: nothing at ${source}`);
     const footer = readPuffinFooter(new Uint8Array(buf));

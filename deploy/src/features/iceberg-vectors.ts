@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../body";
+import { s as v, withBody, type Infer } from "../input";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json } from "../http";
+import { fail, json, refuse } from "../http";
 import { IndexName, keyOfLocation, Location, NO_BUCKET, readJsonLocation, readLocation } from "../iceberg/index-store";
 import { first } from "../sql";
 import { exact } from "./vector";
@@ -92,11 +92,11 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
   const meta = (name: string) => first<{ dims: number; metric: Metric; quantization: string; params: string }>(sql, "SELECT dims, metric, quantization, params FROM iv_indexes WHERE name = ?", name);
   const count = (name: string) => first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM iv_vectors WHERE name = ?", name)?.n ?? 0;
-  const put = (name: string, dims: number, quantization: string, items: Array<Infer<typeof Item>>, route: string): Response | number => {
+  const put = (name: string, dims: number, quantization: string, items: Array<Infer<typeof Item>>, route: string): number => {
     const wrong = items.find((i) => i.vector.length !== dims);
-    if (wrong) return fail(400, `${route}: vector ${wrong.id.slice(0, 40)} has ${wrong.vector.length} dimensions; index ${name} has ${dims}`);
+    if (wrong) return refuse(400, `${route}: vector ${wrong.id.slice(0, 40)} has ${wrong.vector.length} dimensions; index ${name} has ${dims}`);
     const have = count(name);
-    if (have + items.length > MAX_INDEX_VECTORS) return fail(413, `${route}: index ${name} would hold more than ${MAX_INDEX_VECTORS} vectors (has ${have})`);
+    if (have + items.length > MAX_INDEX_VECTORS) return refuse(413, `${route}: index ${name} would hold more than ${MAX_INDEX_VECTORS} vectors (has ${have})`);
     transaction(() => {
       for (const i of items) {
         const { scale, bytes } = encode(i.vector, quantization);
@@ -125,13 +125,13 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("DELETE FROM iv_vectors WHERE name = ?", namespace);
     sql.exec("INSERT OR REPLACE INTO iv_indexes (name, dims, metric, quantization, params) VALUES (?, ?, ?, ?, ?)", namespace, dims, metric ?? "cosine", q, JSON.stringify({ M: M ?? null, efConstruction: efConstruction ?? null }));
     const r = put(namespace, dims, q, vectors, "POST /iceberg/vector/build");
-    return r instanceof Response ? r : json(describe(namespace), 201);
+    return json(describe(namespace), 201);
   }));
   const adding = (route: string) => (namespace: string, items: Array<Infer<typeof Item>>) => {
     const m = meta(namespace);
     if (!m) return fail(404, `${route}: no vector index ${namespace} (build it first)`);
     const r = put(namespace, m.dims, m.quantization, items, route);
-    return r instanceof Response ? r : json({ namespace, added: items.length, vectors: r }, 201);
+    return json({ namespace, added: items.length, vectors: r }, 201);
   };
   const addOne = adding("POST /iceberg/vector/add");
   const addMany = adding("POST /iceberg/vector/add-batch");
@@ -155,7 +155,6 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     const m = meta(namespace);
     if (!m) return fail(404, `${route}: no vector index ${namespace}`);
     const key = keyOfLocation(destination, route);
-    if (key instanceof Response) return key;
     if (!ctx.store) return fail(503, NO_BUCKET);
     const limit = chunkSize ?? 10 * 1024 * 1024;
     const header: Header = { format: FORMAT, dimensions: m.dims, metric: m.metric, quantization: m.quantization, count: 0, chunks: [] };
@@ -186,28 +185,21 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     await ctx.store.put(key, JSON.stringify(header));
     return json({ namespace, destination, vectors: header.count, chunks: header.chunks.length, bytes: header.chunks.reduce((s, c) => s + c.bytes, 0) }, 201);
   }));
-  const headerAt = async (source: string, route: string): Promise<{ header: Header } | Response> => {
+  const headerAt = async (source: string, route: string): Promise<{ header: Header }> => {
     const read = await readJsonLocation(ctx.store, source, route);
-    if (read instanceof Response) return read;
     const header = (read ?? {}) as Header;
-    return header.format === FORMAT && Array.isArray(header.chunks) ? { header } : fail(400, `${route}: ${source} is not a persisted vector index`);
+    return header.format === FORMAT && Array.isArray(header.chunks) ? { header } : refuse(400, `${route}: ${source} is not a persisted vector index`);
   };
-  const chunks = async function* (header: Header, route: string): AsyncGenerator<Uint8Array | Response> {
-    for (const c of header.chunks) {
-      const data = await readLocation(ctx.store, c.key, route);
-      yield data;
-      if (data instanceof Response) return;
-    }
+  const chunks = async function* (header: Header, route: string): AsyncGenerator<Uint8Array> {
+    for (const c of header.chunks) yield await readLocation(ctx.store, c.key, route);
   };
   router.post("/iceberg/vector/load", withBody(v.object({ namespace: IndexName, source: Location }), async ({ namespace, source }) => {
     const route = "POST /iceberg/vector/load";
     const h = await headerAt(source, route);
-    if (h instanceof Response) return h;
     const { header } = h;
     if (header.count > MAX_INDEX_VECTORS) return fail(413, `${route}: ${source} holds ${header.count} vectors; an index holds at most ${MAX_INDEX_VECTORS}`);
     const records: Array<{ id: string; scale: number | null; bytes: Uint8Array }> = [];
     for await (const chunk of chunks(header, route)) {
-      if (chunk instanceof Response) return chunk;
       records.push(...unpack(chunk, header.dimensions, header.quantization === "int8"));
     }
     transaction(() => {
@@ -220,7 +212,6 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/iceberg/vector/search-streaming", withBody(v.object({ source: Location, vector: Numbers, k: K }), async ({ source, vector, k }) => {
     const route = "POST /iceberg/vector/search-streaming";
     const h = await headerAt(source, route);
-    if (h instanceof Response) return h;
     const { header } = h;
     if (vector.length !== header.dimensions) return fail(400, `${route}: the query has ${vector.length} dimensions; ${source} has ${header.dimensions}`);
     const query = Float32Array.from(vector);
@@ -228,7 +219,6 @@ function vectorRoutes(router: RouterType, ctx: FeatureContext): void {
     let searched = 0;
     let bytes = 0;
     for await (const chunk of chunks(header, route)) {
-      if (chunk instanceof Response) return chunk;
       bytes += chunk.length;
       for (const r of unpack(chunk, header.dimensions, header.quantization === "int8")) {
         top.offer(r.id, exact(query, decode(r.scale, r.bytes), header.metric));

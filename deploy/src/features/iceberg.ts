@@ -1,7 +1,8 @@
 import type { IRequest, RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { q, s as v, withBody, withInput, withQuery } from "../input";
+import type { Schema } from "../schema";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json } from "../http";
+import { fail, HttpError, json, refuse } from "../http";
 import { TableReader, type Pruning } from "../iceberg/read";
 import { R2Error } from "../iceberg/store";
 import { keyRange, matches, parseSelect, type Condition } from "../iceberg/sql";
@@ -36,6 +37,19 @@ const MAX_SHARDS = 16;
 
 const TableName = v.literal(...(Object.keys(ICEBERG_TABLES) as [string, ...string[]]));
 const StageBody = v.object({ rows: v.array(v.record(), { min: 1, max: 5000 }) });
+/** Rows staged for one table, at most: a commit reads them all into memory (UNSPSC, the largest, is 60,500). */
+const MAX_STAGED = 100_000;
+/** A row of `table` as staged: its columns only, each a string or null, the key a string that is not empty. */
+const rowSchemas = new Map<string, Schema<unknown>>();
+function checkStaged(table: string, rows: ReadonlyArray<Record<string, unknown>>, issues: string[]): void {
+  const spec = ICEBERG_TABLES[table] as TableSpec;
+  let row = rowSchemas.get(table);
+  if (!row) rowSchemas.set(table, (row = v.object(Object.fromEntries(spec.columns.map((c) => [c, c === spec.key ? v.string({ min: 1, max: 1024 }) : v.optional(v.string())])))));
+  rows.forEach((r, i) => {
+    row.check(r, `rows[${i}]`, issues);
+    for (const k of Object.keys(r)) if (!spec.columns.includes(k)) issues.push(`rows[${i}].${k}: not a column of ${table} (${spec.columns.join(", ")})`);
+  });
+}
 const QueryBody = v.object({
   sql: v.string({ min: 1 }),
   params: v.optional(v.array(v.union(v.string(), v.number(), "a string or a number"), { max: 100 })),
@@ -92,41 +106,48 @@ async function shardLookup(ctx: FeatureContext, p: { table: string; min: string;
 }
 
 /** A failed read: the bucket's failure is a 502 that names R2; anything else is the table's absence. */
-const failure = (table: string, err: unknown): Response => {
+const failed = (table: string, err: unknown): [number, string] => {
   const message = (err as Error).message;
   // Through an RPC to a shard the error arrives as a plain Error whose message keeps "R2: ".
-  return err instanceof R2Error || /\bR2: /.test(message) ? fail(502, `table ${table}: ${message.replace(/^R2Error: /, "")}`) : fail(404, `table ${table}: ${message}`);
+  return err instanceof R2Error || /\bR2: /.test(message) ? [502, `table ${table}: ${message.replace(/^R2Error: /, "")}`] : [404, `table ${table}: ${message}`];
 };
+const failure = (table: string, err: unknown): Response => fail(...failed(table, err));
 
 function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
-  const reader = (table: string): TableReader | Response => readerFor(ctx, table) ?? fail(503, NO_BUCKET);
-  const tableOf = (request: IRequest): string | Response => {
+  const reader = (table: string): TableReader => readerFor(ctx, table) ?? refuse(503, NO_BUCKET);
+  const tableOf = (request: IRequest): string => {
     const name = param(request, "table");
-    return ICEBERG_TABLES[name] ? name : fail(404, `no Iceberg table ${name} (tables: ${Object.keys(ICEBERG_TABLES).join(", ")})`);
+    return ICEBERG_TABLES[name] ? name : refuse(404, `no Iceberg table ${name} (tables: ${Object.keys(ICEBERG_TABLES).join(", ")})`);
   };
   // Fault switch (local only): read every file and row group, as an engine without pruning would.
   const pruning = () => ctx.fault !== "iceberg-no-pruning";
-  const query = async (table: string, min: string, max: string, cold: boolean): Promise<Response | { rows: TableRow[]; pruning: Pruning }> => {
+  const query = async (table: string, min: string, max: string, cold: boolean): Promise<{ rows: TableRow[]; pruning: Pruning }> => {
     const r = reader(table);
-    if (r instanceof Response) return r;
     try {
       const { rows, report } = await r.query(min, max, { cold, pruning: pruning() });
       return { rows, pruning: report };
     } catch (err) {
-      return failure(table, err);
+      throw new HttpError(...failed(table, err));
     }
   };
 
   // ---- loading (iceberg.) --------------------------------------------------------------------------
+  // Rows are checked against the table's columns as they are staged (every column is a string, the
+  // key required), so a commit never meets a value its Parquet column cannot hold.
   router.post("/iceberg/tables/:table/stage", withBody(StageBody, ({ rows }, request) => {
     const table = tableOf(request);
-    if (table instanceof Response) return table;
+    const issues: string[] = [];
+    checkStaged(table, rows, issues);
+    if (issues.length > 0) return fail(400, `POST /iceberg/tables/${table}/stage: ${issues.slice(0, 5).join("; ")}`);
+    const staged = ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ice_stage WHERE tbl = ?", table).one().n;
+    if (staged + rows.length > MAX_STAGED) return fail(413, `POST /iceberg/tables/${table}/stage: ${staged} rows are staged; a commit takes at most ${MAX_STAGED}`);
     ctx.transaction(() => rows.forEach((row) => ctx.sql.exec("INSERT INTO ice_stage (tbl, row) VALUES (?, ?)", table, JSON.stringify(row))));
-    return json({ table, staged: ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ice_stage WHERE tbl = ?", table).one().n });
+    return json({ table, staged: staged + rows.length });
   }));
+  // The commit writes the new table beside the old one and swaps the pointer last (writeTable), so a
+  // commit that fails leaves the previous table readable and the stage as it was.
   router.post("/iceberg/tables/:table/commit", async (request) => {
     const table = tableOf(request);
-    if (table instanceof Response) return table;
     if (!ctx.store) return fail(503, NO_BUCKET);
     const rows = all<{ row: string }>(ctx.sql, "SELECT row FROM ice_stage WHERE tbl = ? ORDER BY seq", table).map((r) => JSON.parse(r.row) as TableRow);
     if (rows.length === 0) return fail(409, `nothing staged for ${table}`);
@@ -134,7 +155,8 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     try {
       written = await writeTable(ctx.store, table, ICEBERG_TABLES[table] as TableSpec, rows);
     } catch (err) {
-      return failure(table, err);
+      if (err instanceof R2Error) return fail(502, `table ${table}: ${err.message}`);
+      throw err;
     }
     ctx.sql.exec("DELETE FROM ice_stage WHERE tbl = ?", table);
     readersOf.get(ctx)?.delete(table);
@@ -142,9 +164,7 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   });
   router.get("/iceberg/tables/:table", async (request) => {
     const table = tableOf(request);
-    if (table instanceof Response) return table;
     const r = reader(table);
-    if (r instanceof Response) return r;
     try {
       return json(await r.describe());
     } catch (err) {
@@ -153,17 +173,14 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   });
 
   // ---- queries ---------------------------------------------------------------------------------------
-  router.get("/iceberg/tables/:table/lookup", async (request) => {
+  const Cold = v.optional(q.bool());
+  router.get("/iceberg/tables/:table/lookup", withQuery({ key: q.string({ min: 1, max: 1024 }), cold: Cold, scatter: v.optional(q.bool()) }, async ({ key, cold: coldParam, scatter: scatterParam }, request) => {
     const table = tableOf(request);
-    if (table instanceof Response) return table;
-    const q = new URL(request.url).searchParams;
-    const key = q.get("key");
-    if (!key) return fail(400, "GET /iceberg/tables/:table/lookup needs ?key=");
-    const cold = q.get("cold") === "true";
-    const scatter = q.get("scatter");
+    const cold = coldParam === true;
+    const scatter = scatterParam === undefined ? null : String(scatterParam);
     if (scatter === null) {
       const out = await query(table, key, key, cold);
-      return out instanceof Response ? out : json({ table, key, row: out.rows[0] ?? null, found: out.rows.length > 0, pruning: out.pruning });
+      return json({ table, key, row: out.rows[0] ?? null, found: out.rows.length > 0, pruning: out.pruning });
     }
     // Across shards: every shard (scatter) or the one owning the key's partition (targeted).
     const spec = ICEBERG_TABLES[table] as TableSpec;
@@ -178,12 +195,11 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     }
     const rows = parts.flatMap((p) => p.rows);
     return json({ table, key, row: rows[0] ?? null, found: rows.length > 0, scatter: scatter === "true", shardsQueried: shards.length, ownerShard: owner, gatherMs: performance.now() - started, pruning: parts.map((p) => p.pruning) });
-  });
+  }));
   router.post("/iceberg/tables/:table/scan", withBody(ScanBody, async ({ min, max, cold }, request) => {
     const table = tableOf(request);
-    if (table instanceof Response) return table;
     const out = await query(table, min, max, cold === true);
-    return out instanceof Response ? out : json({ table, min, max, rows: out.rows, count: out.rows.length, pruning: out.pruning });
+    return json({ table, min, max, rows: out.rows, count: out.rows.length, pruning: out.pruning });
   }));
   // SQL over the tables (./iceberg/sql.ts: one SELECT, comparisons joined by AND, parameters only);
   // conditions on the key prune files and row groups as a scan does, the others filter what is read.
@@ -191,7 +207,13 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   // that hash to it): `?shard=i` asks one, `?shardKey=k` the owner of k's partition, `?scatter=true`
   // all (`&shards=n`, default 4), `?scatter=partial` those in the body's `shards`, `?scatter=range`
   // those owning a partition the key range holds. A COUNT(*) is counted on each shard and summed.
-  router.post("/iceberg/query", withBody(QueryBody, async ({ sql, params, cold, metadataCache, shards: listed }, request) => {
+  const ShardQuery = {
+    scatter: v.optional(q.oneOf("true", "partial", "range")),
+    shard: v.optional(q.int({ min: 0, max: MAX_SHARDS - 1 })),
+    shardKey: v.optional(q.string({ max: 1024 })),
+    shards: v.optional(q.int({ min: 1, max: MAX_SHARDS })),
+  };
+  router.post("/iceberg/query", withInput({ body: QueryBody, query: ShardQuery }, async ({ body: { sql, params, cold, metadataCache, shards: listed }, query: { scatter, shard: shardParam, shardKey, shards } }) => {
     const route = "POST /iceberg/query";
     const q = parseSelect(sql, params ?? []);
     if (typeof q === "string") return fail(400, `${route}: ${q}`);
@@ -210,25 +232,19 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     const answer = (rows: TableRow[], count: number, extra: Record<string, unknown>) =>
       json(q.count ? { table, rows: [{ [q.count]: count }], count: 1, ...extra } : { table, rows: project(rows), count: Math.min(rows.length, q.limit ?? 1000), ...extra });
 
-    const url = new URL(request.url).searchParams;
-    const scatter = url.get("scatter");
-    const shardParam = url.get("shard");
-    const shardKey = url.get("shardKey");
-    if (scatter === null && shardParam === null && shardKey === null) {
+    if (scatter === undefined && shardParam === undefined && shardKey === undefined) {
       if (range.min > range.max) return answer([], 0, { pruning: null });
       const out = await query(table, range.min, range.max, isCold);
-      if (out instanceof Response) return out;
       const rows = out.rows.filter((r) => matches(r, q.where));
       return answer(rows, rows.length, { pruning: out.pruning });
     }
-    const n = Number(url.get("shards") ?? ICEBERG_SHARDS);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) return fail(400, `${route}: shards must be an integer from 1 to ${MAX_SHARDS}`);
+    const n = shards ?? ICEBERG_SHARDS;
     let asked: number[];
-    if (shardParam !== null) {
-      const i = Number(shardParam);
-      if (!Number.isInteger(i) || i < 0 || i >= n) return fail(400, `${route}: shard ${shardParam.slice(0, 20)} is not one of the ${n} shards (0-${n - 1}; ?shards= sets how many)`);
+    if (shardParam !== undefined) {
+      const i = shardParam;
+      if (i >= n) return fail(400, `${route}: shard ${i} is not one of the ${n} shards (0-${n - 1}; ?shards= sets how many)`);
       asked = [i];
-    } else if (shardKey !== null) {
+    } else if (shardKey !== undefined) {
       asked = [shardOf(shardKey.slice(0, spec.truncate), n)];
     } else if (scatter === "true") {
       asked = Array.from({ length: n }, (_, i) => i);
@@ -239,7 +255,6 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
       asked = [...new Set(listed)];
     } else if (scatter === "range") {
       const r = reader(table);
-      if (r instanceof Response) return r;
       let partitions: Array<string | null>;
       try {
         partitions = await r.partitions();
@@ -249,7 +264,7 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
       const [lo, hi] = [range.min.slice(0, spec.truncate), range.max.slice(0, spec.truncate)];
       asked = [...new Set(partitions.filter((p) => p === null || (p >= lo && p <= hi)).map((p) => shardOf(p ?? "", n)))].sort((a, b) => a - b);
     } else {
-      return fail(400, `${route}: scatter must be true, partial or range`);
+      return fail(400, `${route}: query.scatter: expected one of "true", "partial", "range"`);
     }
     const started = performance.now();
     let parts: ShardAnswer[];
@@ -274,12 +289,11 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   });
 
   // ---- naics. and unspsc.: their point lookups read the Iceberg tables ---------------------------------
-  const pointLookup = (table: string) => async (request: IRequest) => {
+  const pointLookup = (table: string) => withQuery({ cold: Cold }, async ({ cold }, request) => {
     const code = param(request, "code");
-    const out = await query(table, code, code, new URL(request.url).searchParams.get("cold") === "true");
-    if (out instanceof Response) return out;
+    const out = await query(table, code, code, cold === true);
     return out.rows[0] ? json({ row: out.rows[0], pruning: out.pruning }) : fail(404, `no ${table.toUpperCase()} code ${code}`);
-  };
+  });
   router.get("/naics/:code", pointLookup("naics"));
   router.get("/unspsc/:code", pointLookup("unspsc"));
 

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { check, s as v, withBody } from "../body";
+import { check, s as v, withBody } from "../input";
 import { fail, isObject, json } from "../http";
 import { terms } from "../search-text";
 import { changed, all, first, parseJson, type Row } from "../sql";

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s, withBody } from "../body";
+import { q, s, s as v, withBody, withInput, withQuery } from "../input";
 import { fail, isObject, json } from "../http";
 import { seedRecords as seedRecordsOf } from "../snapshot";
 import { keyPasses, type Snapshot, type SnapshotFilter } from "../snapshot";
@@ -102,15 +102,14 @@ export function lifecycleRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   // Reads every stored value: the cost of a first query that touches all of an object's state.
   router.get("/state/stats", () => json({ ...sql.exec<{ keys: number; bytes: number }>("SELECT COUNT(*) AS keys, COALESCE(SUM(length(key) + length(value)), 0) AS bytes FROM kv").one(), databaseSize: sql.databaseSize }));
-  router.get("/state", (request) => {
-    const key = new URL(request.url).searchParams.get("key");
-    if (!key) return fail(400, "GET /state needs ?key=");
+  const KeyQuery = { key: v.optional(q.string({ min: 1, max: 1024 })) };
+  router.get("/state", withQuery({ key: q.string({ min: 1, max: 1024 }) }, ({ key }) => {
     const row = first<KvRow>(sql, "SELECT value FROM kv WHERE key = ?", key);
     return row ? json({ key, value: parseJson(row.value) }) : fail(404, `no state ${key} in ${namespace()}`);
-  });
-  router.delete("/state", withBody(StateKey, (body, request) => {
+  }));
+  router.delete("/state", withInput({ body: StateKey, query: KeyQuery }, ({ body, query }) => {
     // In the body or the query: a rule of this route, not a shape.
-    const key = body.key ?? new URL(request.url).searchParams.get("key");
+    const key = body.key ?? query.key;
     if (!key) return fail(400, "DELETE /state: key (in the body or ?key=): required");
     return json({ key, deleted: sql.exec("DELETE FROM kv WHERE key = ?", key).rowsWritten > 0 });
   }));
@@ -147,16 +146,14 @@ export function lifecycleRoutes(router: RouterType, ctx: FeatureContext): void {
     setMeta(sql, "subscriptions", JSON.stringify(events));
     return json({ subscribed: true, events });
   }));
-  router.get("/events/recent", (request) => {
-    const limit = Math.min(Number(new URL(request.url).searchParams.get("limit") ?? 50) || 50, 500);
+  router.get("/events/recent", withQuery({ limit: v.withDefault(q.int({ min: 1, max: 500 }), 50) }, ({ limit }) => {
     const rows = all<{ type: string }>(sql, "SELECT type FROM lifecycle_events ORDER BY seq DESC LIMIT ?", limit);
     return json({ events: rows.map((r) => r.type).reverse() });
-  });
-  router.get("/events/last", (request) => {
-    const type = new URL(request.url).searchParams.get("type");
+  }));
+  router.get("/events/last", withQuery({ type: v.optional(q.string()) }, ({ type }) => {
     const row = first<{ type: string; metadata: string }>(sql, `SELECT type, metadata FROM lifecycle_events ${type ? "WHERE type = ?" : ""} ORDER BY seq DESC LIMIT 1`, ...(type ? [type] : []));
     return row ? json({ type: row.type, metadata: parseJson(row.metadata) }) : fail(404, `no ${type ?? ""} event yet`);
-  });
+  }));
 
   router.get("/status", () => json({ namespace: namespace(), colo: getMeta(sql, "colo", LOCAL_COLO), status: getMeta(sql, "status", "active") }));
 

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { namespaceFromHost } from "../namespace";
 import { COLO_COORDINATES, HOME_COLO, modelRttMs } from "../colos";

@@ -1,5 +1,5 @@
-import type { IRequest, RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../body";
+import type { RouterType } from "itty-router";
+import { q, s as v, withBody, withQuery, type Infer } from "../input";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { terms } from "../search-text";
@@ -73,7 +73,11 @@ function migrateOnet(sql: SqlStorage): void {
 
 const Code = v.string({ pattern: /^\d{2}-\d{4}\.\d{2}$/, expected: "an O*NET-SOC code like 15-1252.00" });
 const Id = v.string({ pattern: /^[\w.:-]{1,128}$/, expected: "an id (letters, digits, _ . : -)" });
-const Limit = (request: IRequest, fallback = 100) => Math.min(1_000, Math.max(1, Number(new URL(request.url).searchParams.get("limit")) || fallback));
+/** `?limit=`: 1 to 1,000. */
+const Limited = { limit: v.optional(q.int({ min: 1, max: 1_000 })) };
+/** `?q=`: the words to find (the first 8 are used). */
+const Words = { ...Limited, q: q.string({ min: 1, max: 500 }) };
+const MajorGroup = { majorGroup: q.string({ pattern: /^\d{2}$/, expected: "the two digits an O*NET-SOC code starts with" }) };
 const Skill = v.string({ pattern: /^[\w ,'-]{1,80}$/, expected: "a skill name" });
 
 /** A UNSPSC code's hierarchy, read from its digits: segment (2), family (4), class (6), commodity (8). */
@@ -144,14 +148,12 @@ function onetRoutes(router: RouterType, ctx: FeatureContext): void {
     const cls = (ts: typeof a) => [...new Set(ts.map((t) => t.unspsc?.slice(0, 6)).filter((x): x is string => !!x))];
     return json({ occupation_a, occupation_b, tools: { a: a.length, b: b.length, jaccard: jaccard(a.map((t) => t.id), b.map((t) => t.id)) }, unspscClasses: { jaccard: jaccard(cls(a), cls(b)) } });
   }));
-  router.get("/occupations", (request) => {
-    const prefix = new URL(request.url).searchParams.get("usesUnspsc");
-    if (prefix !== null && !/^\d{1,8}$/.test(prefix)) return fail(400, "GET /occupations: usesUnspsc is 1-8 digits of a UNSPSC code");
-    const rows = prefix === null
-      ? all(sql, "SELECT code, title, major_group FROM occupations ORDER BY code LIMIT ?", Limit(request))
-      : all(sql, `SELECT o.code, o.title, COUNT(*) AS tools FROM tools t JOIN occupations o ON o.code = t.occupation WHERE t.unspsc >= ? AND t.unspsc < ? GROUP BY o.code ORDER BY tools DESC, o.code LIMIT ?`, prefix, `${prefix}\uffff`, Limit(request, 20));
+  router.get("/occupations", withQuery({ ...Limited, usesUnspsc: v.optional(q.string({ pattern: /^\d{1,8}$/, expected: "1-8 digits of a UNSPSC code" })) }, ({ usesUnspsc: prefix, limit }) => {
+    const rows = prefix === undefined
+      ? all(sql, "SELECT code, title, major_group FROM occupations ORDER BY code LIMIT ?", limit ?? 100)
+      : all(sql, `SELECT o.code, o.title, COUNT(*) AS tools FROM tools t JOIN occupations o ON o.code = t.occupation WHERE t.unspsc >= ? AND t.unspsc < ? GROUP BY o.code ORDER BY tools DESC, o.code LIMIT ?`, prefix, `${prefix}\uffff`, limit ?? 20);
     return json({ count: rows.length, occupations: rows });
-  });
+  }));
   const TechBody = v.object({ id: Id, name: v.string({ min: 1, pattern: /^.{1,300}$/s }), occupation_codes: v.array(Code, { min: 1, max: 100 }), category: v.optional(v.string()), hot_technology: v.optional(v.boolean()), example_products: v.optional(v.array(v.string(), { max: 50 })) });
   router.post("/technologies", withBody(TechBody, (t) => {
     transaction(() => {
@@ -161,30 +163,22 @@ function onetRoutes(router: RouterType, ctx: FeatureContext): void {
     });
     return json({ id: t.id, occupations: t.occupation_codes.length }, 201);
   }));
-  router.get("/technologies", (request) => {
-    const q = new URL(request.url).searchParams;
-    const occupation = q.get("occupation");
-    const hot = q.get("hotOnly") === "true";
+  router.get("/technologies", withQuery({ ...Limited, occupation: v.optional(Code), hotOnly: v.optional(q.bool()) }, ({ occupation, hotOnly, limit }) => {
+    const hot = hotOnly === true;
     const rows = all<{ id: string; name: string; category: string | null; hot: number; examples: string }>(sql, `SELECT DISTINCT t.id, t.name, t.category, t.hot, t.examples FROM onet_technologies t
-      ${occupation ? "JOIN onet_technology_occupations o ON o.tech = t.id AND o.occupation = ?" : ""} ${hot ? "WHERE t.hot = 1" : ""} ORDER BY t.id LIMIT ?`, ...(occupation ? [occupation] : []), Limit(request));
+      ${occupation ? "JOIN onet_technology_occupations o ON o.tech = t.id AND o.occupation = ?" : ""} ${hot ? "WHERE t.hot = 1" : ""} ORDER BY t.id LIMIT ?`, ...(occupation ? [occupation] : []), limit ?? 100);
     return json({ count: rows.length, technologies: rows.map((r) => ({ id: r.id, name: r.name, category: r.category, hot: r.hot === 1, examples: JSON.parse(r.examples) as string[] })) });
-  });
-  router.get("/equipment/search", (request) => {
-    const words = terms(new URL(request.url).searchParams.get("q") ?? "").slice(0, 8);
+  }));
+  router.get("/equipment/search", withQuery(Words, (query) => {
+    const words = terms(query.q).slice(0, 8);
     if (!words.length) return fail(400, "GET /equipment/search: q= names what to find");
-    const rows = all(sql, `SELECT id, tool, category, unspsc, occupation FROM tools WHERE ${words.map(() => "tool LIKE ?").join(" AND ")} ORDER BY id LIMIT ?`, ...words.map((w) => `%${w}%`), Limit(request, 20));
+    const rows = all(sql, `SELECT id, tool, category, unspsc, occupation FROM tools WHERE ${words.map(() => "tool LIKE ?").join(" AND ")} ORDER BY id LIMIT ?`, ...words.map((w) => `%${w}%`), query.limit ?? 20);
     return json({ q: words.join(" "), count: rows.length, tools: rows });
-  });
-  const majorGroup = (request: IRequest): string | Response => {
-    const g = new URL(request.url).searchParams.get("majorGroup") ?? "";
-    return /^\d{2}$/.test(g) ? g : fail(400, `${request.method} ${new URL(request.url).pathname}: majorGroup is the two digits an O*NET-SOC code starts with`);
-  };
-  router.get("/equipment/export", (request) => {
-    const g = majorGroup(request);
-    if (g instanceof Response) return g;
+  }));
+  router.get("/equipment/export", withQuery(MajorGroup, ({ majorGroup: g }) => {
     const rows = all(sql, "SELECT id, occupation, tool, category, unspsc FROM tools WHERE occupation >= ? AND occupation < ? ORDER BY occupation, id LIMIT 10000", `${g}-`, `${g}.`);
     return json({ majorGroup: g, count: rows.length, tools: rows });
-  });
+  }));
 
   // ---- tasks and skills ----
   const TaskBody = v.object({ id: Id, occupation_code: Code, description: v.string({ min: 1, pattern: /^.{1,2000}$/s }), importance: v.optional(v.number({ min: 0, max: 5 })), relevance: v.optional(v.number({ min: 0, max: 100 })), frequency: v.optional(v.number({ integer: true, min: 1, max: 7 })), type: v.optional(v.string()) });
@@ -201,18 +195,16 @@ function onetRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ imported: tasks.length }, 201);
   }));
   router.get("/tasks/count-by-occupation", () => json({ occupations: all<{ occupation: string; n: number }>(sql, "SELECT occupation, COUNT(*) AS n FROM tasks GROUP BY occupation ORDER BY n DESC, occupation LIMIT 1000").map((r) => ({ occupation: r.occupation, count: r.n })) }));
-  router.get("/tasks/search", (request) => {
-    const words = terms(new URL(request.url).searchParams.get("q") ?? "").slice(0, 8);
+  router.get("/tasks/search", withQuery(Words, (query) => {
+    const words = terms(query.q).slice(0, 8);
     if (!words.length) return fail(400, "GET /tasks/search: q= names what to find");
-    const rows = all(sql, `SELECT id, occupation, task, type, importance FROM tasks WHERE ${words.map(() => "task LIKE ?").join(" AND ")} ORDER BY importance DESC, id LIMIT ?`, ...words.map((w) => `%${w}%`), Limit(request, 20));
+    const rows = all(sql, `SELECT id, occupation, task, type, importance FROM tasks WHERE ${words.map(() => "task LIKE ?").join(" AND ")} ORDER BY importance DESC, id LIMIT ?`, ...words.map((w) => `%${w}%`), query.limit ?? 20);
     return json({ q: words.join(" "), count: rows.length, tasks: rows });
-  });
-  router.get("/tasks/export", (request) => {
-    const g = majorGroup(request);
-    if (g instanceof Response) return g;
+  }));
+  router.get("/tasks/export", withQuery(MajorGroup, ({ majorGroup: g }) => {
     const rows = all(sql, "SELECT id, occupation, task, type, importance FROM tasks WHERE occupation >= ? AND occupation < ? ORDER BY occupation, id LIMIT 10000", `${g}-`, `${g}.`);
     return json({ majorGroup: g, count: rows.length, tasks: rows });
-  });
+  }));
   router.get("/tasks/:id", (request) => {
     const id = param(request, "id");
     const t = first(sql, "SELECT t.id, t.occupation, t.task, t.type, t.importance, e.relevance, e.frequency FROM tasks t LEFT JOIN onet_task_extra e ON e.task = t.id WHERE t.id = ?", id);
@@ -242,17 +234,16 @@ function onetRoutes(router: RouterType, ctx: FeatureContext): void {
     const [sa, sb] = [a.skills.map((s) => s.skill), b.skills.map((s) => s.skill)];
     return json({ occupation_a, occupation_b, sources: [a.source, b.source], shared: sa.filter((s) => sb.includes(s)).sort(), jaccard: jaccard(sa, sb) });
   }));
-  router.get("/occupations/rank-by-skill", (request) => {
-    const skill = new URL(request.url).searchParams.get("skill") ?? "";
+  router.get("/occupations/rank-by-skill", withQuery({ ...Limited, skill: q.string({ max: 80 }) }, ({ skill, limit }) => {
     const name = Object.keys(SKILLS).find((s) => s.toLowerCase() === skill.toLowerCase() || s.toLowerCase().startsWith(skill.toLowerCase()));
     if (!skill || !name) return fail(400, `GET /occupations/rank-by-skill: skill= names one of O*NET's skills (${Object.keys(SKILLS).slice(0, 5).join(", ")}, …)`);
-    const rated = all<{ occupation: string; importance: number }>(sql, "SELECT occupation, importance FROM onet_skills WHERE skill = ? ORDER BY importance DESC, occupation LIMIT ?", name, Limit(request, 20));
+    const rated = all<{ occupation: string; importance: number }>(sql, "SELECT occupation, importance FROM onet_skills WHERE skill = ? ORDER BY importance DESC, occupation LIMIT ?", name, limit ?? 20);
     if (rated.length) return json({ skill: name, source: "rated", occupations: rated });
     // Inferred: occupations by how many of their tasks point at the skill (at most 20,000 tasks read).
     const counts = new Map<string, number>();
     for (const t of sql.exec<{ occupation: string; task: string }>("SELECT occupation, task FROM tasks LIMIT 20000")) if (inferSkills(t.task).includes(name)) counts.set(t.occupation, (counts.get(t.occupation) ?? 0) + 1);
-    return json({ skill: name, source: "inferred", occupations: [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, Limit(request, 20)).map(([occupation, tasks]) => ({ occupation, tasks })) });
-  });
+    return json({ skill: name, source: "inferred", occupations: [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit ?? 20).map(([occupation, tasks]) => ({ occupation, tasks })) });
+  }));
   router.post("/skills/batch", withBody(v.object({ rows: v.array(v.object({ occupation: Code, skill: Skill, importance: v.optional(v.number({ min: 1, max: 5 })), level: v.optional(v.number({ min: 0, max: 7 })) }), { min: 1, max: 10_000 }) }), ({ rows }) => {
     const unknown = rows.find((r) => !SKILLS[r.skill]);
     if (unknown) return fail(400, `POST /skills/batch: ${unknown.skill} is not one of O*NET's skills`);

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { fnv1a, mix } from "../shard-routing";
 import { changed, all, first, param, parseJson } from "../sql";
@@ -54,7 +54,7 @@ function ringPartition(key: string, partitions: number, vnodes: number): number 
     ring = [];
     for (let p = 0; p < partitions; p++) for (let v = 0; v < vnodes; v++) ring.push([murmur3(`partition-${p}#${v}`), p]);
     ring.sort((a, b) => a[0] - b[0]);
-    if (rings.size >= 64) rings.clear();
+    if (rings.size >= 8) rings.clear();
     rings.set(`${partitions}/${vnodes}`, ring);
   }
   const h = murmur3(key);
@@ -94,7 +94,7 @@ function assign(strategy: "range" | "round-robin" | "sticky", consumers: string[
   for (const [c, ps] of Object.entries(previous)) for (const p of ps) if (p < partitions) owner.set(p, c);
   for (let p = 0; p < partitions; p++) {
     const c = owner.get(p);
-    if (c !== undefined && out[c] && (out[c] as number[]).length < cap) (out[c] as number[]).push(p);
+    if (c !== undefined && Object.hasOwn(out, c) && (out[c] as number[]).length < cap) (out[c] as number[]).push(p);
     else free.push(p);
   }
   for (const p of free) {
@@ -107,17 +107,24 @@ function assign(strategy: "range" | "round-robin" | "sticky", consumers: string[
 
 // A key is a string or a number (range routing compares numbers as numbers, strings as strings).
 const Key = v.union(v.string(), v.number(), "a string or a number");
-const Partitions = v.optional(v.number({ integer: true, min: 1, max: 100_000 }));
-const AssignmentMap = v.optional(v.record()); // consumer → partitions
+const Partitions = v.optional(v.number({ integer: true, min: 1, max: 10_000 }));
+/** Points a consistent-hash ring holds at most (partitions × virtual nodes): each request may build one. */
+const MAX_RING_POINTS = 65_536;
+const Consumers = v.array(v.string({ max: 256 }), { min: 1, max: 1_000 });
+/** consumer → the partitions it owns. */
+const AssignmentMap = v.optional(v.parsed<Assignment>("an object of consumer → [partition numbers]", (x) =>
+  typeof x === "object" && x !== null && !Array.isArray(x) && Object.keys(x).length <= 1_000 &&
+  Object.values(x).every((ps) => Array.isArray(ps) && ps.length <= 10_000 && ps.every((p) => Number.isInteger(p) && p >= 0))
+    ? (x as Assignment) : null, { a: [0] }));
 const HashBody = v.object({ key: Key, partitions: Partitions });
 const HashBatchBody = v.object({ keys: v.array(Key), partitions: Partitions });
-const ConsistentBody = v.object({ key: Key, partitions: Partitions, nodes: v.optional(v.array(v.string(), { min: 1 })), virtualNodes: v.optional(v.number({ integer: true, min: 1, max: 512 })) });
+const ConsistentBody = v.object({ key: Key, partitions: Partitions, nodes: v.optional(v.array(v.string({ max: 256 }), { min: 1, max: 10_000 })), virtualNodes: v.optional(v.number({ integer: true, min: 1, max: 512 })) });
 const RangesBody = v.object({ ranges: v.array(v.object({ min: Key, max: Key, partition: v.number({ integer: true, min: 0 }) }), { min: 1 }) });
 const KeyBody = v.object({ key: Key });
 const KeysBody = v.object({ keys: v.array(Key) });
-const AssignBody = v.object({ consumers: v.array(v.string(), { min: 1 }), partitions: Partitions, previous: AssignmentMap });
-const GroupsBody = v.object({ groups: v.array(v.object({ group: v.optional(v.value()), consumers: v.array(v.string()), partitions: Partitions })) });
-const PlanBody = v.object({ consumers: v.array(v.string(), { min: 1 }), partitions: Partitions, current: AssignmentMap });
+const AssignBody = v.object({ consumers: Consumers, partitions: Partitions, previous: AssignmentMap });
+const GroupsBody = v.object({ groups: v.array(v.object({ group: v.optional(v.value()), consumers: Consumers, partitions: Partitions }), { max: 100 }) });
+const PlanBody = v.object({ consumers: Consumers, partitions: Partitions, current: AssignmentMap });
 const PlanIdBody = v.object({ planId: v.string() });
 const TableBody = v.object({ key: Key, partition: v.number({ integer: true, min: 0 }) });
 
@@ -142,6 +149,7 @@ function routerRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/router/consistent-hash", withBody(ConsistentBody, (body) => {
     const n = body.partitions ?? body.nodes?.length ?? DEFAULT_PARTITIONS;
     const vnodes = body.virtualNodes ?? 64;
+    if (n * vnodes > MAX_RING_POINTS) return fail(400, `POST /router/consistent-hash: partitions × virtualNodes is ${n * vnodes}; at most ${MAX_RING_POINTS}`);
     const p = ringPartition(String(body.key), n, vnodes);
     return json({ key: String(body.key), partition: p, node: body.nodes?.[p], virtualNodes: vnodes });
   }));
@@ -152,13 +160,18 @@ function routerRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES ('ranges', ?)", JSON.stringify(ranges));
     return json({ ranges: ranges.length });
   }));
-  const rangeOf = (key: unknown): number | null => {
-    const ranges = parseJson(first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = 'ranges'")?.value ?? "[]") as Array<{ min: unknown; max: unknown; partition: number }>;
+  type Ranges = Array<{ min: unknown; max: unknown; partition: number }>;
+  const configured = (): Ranges => parseJson(first<{ value: string }>(sql, "SELECT value FROM rt_config WHERE name = 'ranges'")?.value ?? "[]") as Ranges;
+  /** The partition whose range holds `key` (ranges read once per request: a batch asks per key). */
+  const rangeOf = (key: unknown, ranges = configured()): number | null => {
     const numeric = typeof key === "number";
     const hit = ranges.find((r) => (numeric ? Number(key) >= Number(r.min) && Number(key) < Number(r.max) : String(key) >= String(r.min) && String(key) < String(r.max)));
     return hit ? Number(hit.partition) : null;
   };
-  router.post("/router/range/batch", withBody(KeysBody, ({ keys }) => json({ routes: keys.map((key) => ({ key, partition: rangeOf(key) })) })));
+  router.post("/router/range/batch", withBody(KeysBody, ({ keys }) => {
+    const ranges = configured();
+    return json({ routes: keys.map((key) => ({ key, partition: rangeOf(key, ranges) })) });
+  }));
   router.post("/router/range", withBody(KeyBody, ({ key }) => {
     const p = rangeOf(key);
     return p === null ? fail(404, `no configured range holds ${String(key)}`) : json({ key, partition: p });
@@ -172,7 +185,7 @@ function routerRoutes(router: RouterType, ctx: FeatureContext): void {
       const previous = (body.previous as Assignment | undefined) ?? storedAssignment();
       const result = assign(strategy, body.consumers, n, previous);
       sql.exec("INSERT OR REPLACE INTO rt_config (name, value) VALUES ('assignment', ?)", JSON.stringify(result));
-      const kept = Object.entries(result).reduce((s, [c, ps]) => s + ps.filter((p) => previous[c]?.includes(p)).length, 0);
+      const kept = Object.entries(result).reduce((s, [c, ps]) => s + ps.filter((p) => (Object.hasOwn(previous, c) ? previous[c] : undefined)?.includes(p)).length, 0);
       return json({ strategy, assignment: result, partitions: n, kept });
     });
   router.post("/router/assignment/batch", withBody(GroupsBody, ({ groups }) =>

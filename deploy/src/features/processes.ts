@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { q, s as v, withBody, withInput, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, first, limitParam, param, type Row as SqlRow } from "../sql";
+import { all, first, type Row as SqlRow } from "../sql";
 
 // APQC's Process Classification Framework (apqc.): a process hierarchy whose ids say where a process
 // sits. `8.0` is a category (level 1), `8.1` a process group under it, `8.1.1` a process, `8.1.1.1` an
@@ -64,10 +64,7 @@ function processRoutes(router: RouterType, ctx: FeatureContext): void {
       ? all<Row>(sql, "SELECT * FROM apqc_processes WHERE category = ? AND level <= ? ORDER BY level, pcf_id LIMIT ?", root, below, MAX_ROWS)
       : all<Row>(sql, "SELECT * FROM apqc_processes WHERE (pcf_id = ? OR pcf_id LIKE ? || '.%') AND level <= ? ORDER BY level, pcf_id LIMIT ?", root, root, below, MAX_ROWS);
   };
-  const pcfParam = (request: { params: Record<string, string | undefined> }, name: string): string | Response => {
-    const pcf = param(request, name);
-    return PCF.test(pcf) ? pcf : fail(400, `${pcf.slice(0, 32)} is not a PCF id (digits and dots, like 8.1.1)`);
-  };
+  const Pcf = { pcf: v.string({ max: 64, pattern: PCF, expected: "a PCF id (digits and dots, like 8.1.1)" }) };
 
   router.post("/processes/batch", withBody(v.object({ processes: v.array(Process, { min: 1, max: 1000 }) }), ({ processes }) => {
     transaction(() => processes.forEach(put));
@@ -83,27 +80,19 @@ function processRoutes(router: RouterType, ctx: FeatureContext): void {
     put(p);
     return json(view(get(p.pcf_id) as Row), 201);
   }));
-  router.get("/processes", (request) => {
-    const url = new URL(request.url);
-    const category = url.searchParams.get("category");
-    const level = url.searchParams.get("level");
-    const where = [category !== null ? "category = ?" : null, level !== null ? "level = ?" : null].filter((w) => w !== null);
-    const params = [...(category !== null ? [category] : []), ...(level !== null ? [Number(level)] : [])];
-    return json(all<Row>(sql, `SELECT * FROM apqc_processes ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY pcf_id LIMIT ?`, ...params, limitParam(url)).map(view));
-  });
-  router.get("/processes/search", (request) => {
-    const url = new URL(request.url);
-    const q = (url.searchParams.get("q") ?? "").replace(/[\\%_]/g, (c) => `\\${c}`);
-    if (!q) return fail(400, "GET /processes/search needs ?q=");
-    return json(all<Row>(sql, "SELECT * FROM apqc_processes WHERE name LIKE '%' || ? || '%' ESCAPE '\\' ORDER BY level, pcf_id LIMIT ?", q, limitParam(url, 20)).map(view));
-  });
+  const Limit = q.int({ min: 1, max: 1000 });
+  router.get("/processes", withQuery({ category: v.optional(q.string({ max: 64 })), level: v.optional(q.int({ min: 1, max: 10 })), limit: v.withDefault(Limit, 100) }, ({ category, level, limit }) => {
+    const where = [category !== undefined ? "category = ?" : null, level !== undefined ? "level = ?" : null].filter((w) => w !== null);
+    const params = [...(category !== undefined ? [category] : []), ...(level !== undefined ? [level] : [])];
+    return json(all<Row>(sql, `SELECT * FROM apqc_processes ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY pcf_id LIMIT ?`, ...params, limit).map(view));
+  }));
+  router.get("/processes/search", withQuery({ q: q.string({ min: 1 }), limit: v.withDefault(Limit, 20) }, (query) => {
+    const words = query.q.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return json(all<Row>(sql, "SELECT * FROM apqc_processes WHERE name LIKE '%' || ? || '%' ESCAPE '\\' ORDER BY level, pcf_id LIMIT ?", words, query.limit).map(view));
+  }));
   router.get("/processes/count-by-category", () => json(all(sql, "SELECT category AS category_id, COUNT(*) AS count FROM apqc_processes GROUP BY category ORDER BY CAST(category AS REAL)")));
   router.get("/processes/count-by-level", () => json(all(sql, "SELECT level, COUNT(*) AS count FROM apqc_processes GROUP BY level ORDER BY level")));
-  router.get("/processes/export", (request) => {
-    const category = new URL(request.url).searchParams.get("category");
-    if (!category || !PCF.test(category)) return fail(400, "GET /processes/export needs ?category=<a category id like 8.0>");
-    return json(under(categoryOf(category), 8).map(view));
-  });
+  router.get("/processes/export", withQuery({ category: Pcf.pcf }, ({ category }) => json(under(categoryOf(category), 8).map(view))));
   // Every imported process as one nested tree (at most MAX_ROWS).
   router.get("/processes/hierarchy-view", () => {
     const rows = all<Row>(sql, "SELECT * FROM apqc_processes ORDER BY level, pcf_id LIMIT ?", MAX_ROWS);
@@ -131,39 +120,24 @@ function processRoutes(router: RouterType, ctx: FeatureContext): void {
     const common = [node_a, ...ancestorsOf(node_a)].find((p) => b.has(p)) ?? null;
     return json({ node_a, node_b, common_ancestor: common === null ? null : named(common) });
   }));
-  router.get("/processes/pcf/:pcf/ancestors", (request) => {
-    const pcf = pcfParam(request, "pcf");
-    return pcf instanceof Response ? pcf : json(ancestorsOf(pcf).map(named));
-  });
-  router.get("/processes/pcf/:pcf/siblings", (request) => {
-    const pcf = pcfParam(request, "pcf");
-    if (pcf instanceof Response) return pcf;
+  router.get("/processes/pcf/:pcf/ancestors", withInput({ params: Pcf }, ({ params: { pcf } }) => json(ancestorsOf(pcf).map(named))));
+  router.get("/processes/pcf/:pcf/siblings", withInput({ params: Pcf }, ({ params: { pcf } }) => {
     const parent = parentOf(pcf);
     const rows = parent === null ? all<Row>(sql, "SELECT * FROM apqc_processes WHERE level = 1 AND pcf_id != ? ORDER BY pcf_id LIMIT ?", pcf, MAX_ROWS) : all<Row>(sql, "SELECT * FROM apqc_processes WHERE parent = ? AND pcf_id != ? ORDER BY pcf_id LIMIT ?", parent, pcf, MAX_ROWS);
     return json(rows.map(view));
-  });
-  router.get("/processes/pcf/:pcf", (request) => {
-    const pcf = pcfParam(request, "pcf");
-    if (pcf instanceof Response) return pcf;
+  }));
+  router.get("/processes/pcf/:pcf", withInput({ params: Pcf }, ({ params: { pcf } }) => {
     const r = get(pcf);
     return r ? json(view(r)) : fail(404, `no process ${pcf}`);
-  });
-  router.get("/processes/:pcf/children", (request) => {
-    const pcf = pcfParam(request, "pcf");
-    return pcf instanceof Response ? pcf : json(all<Row>(sql, "SELECT * FROM apqc_processes WHERE parent = ? ORDER BY pcf_id LIMIT ?", pcf, MAX_ROWS).map(view));
-  });
-  router.get("/processes/:pcf/count", (request) => {
-    const pcf = pcfParam(request, "pcf");
-    return pcf instanceof Response ? pcf : json({ pcf_id: pcf, descendants: Math.max(0, under(pcf, 8).filter((r) => r.pcf_id !== pcf).length) });
-  });
-  router.get("/processes/:pcf/depth-stats", (request) => {
-    const pcf = pcfParam(request, "pcf");
-    if (pcf instanceof Response) return pcf;
+  }));
+  router.get("/processes/:pcf/children", withInput({ params: Pcf }, ({ params: { pcf } }) => json(all<Row>(sql, "SELECT * FROM apqc_processes WHERE parent = ? ORDER BY pcf_id LIMIT ?", pcf, MAX_ROWS).map(view))));
+  router.get("/processes/:pcf/count", withInput({ params: Pcf }, ({ params: { pcf } }) => json({ pcf_id: pcf, descendants: Math.max(0, under(pcf, 8).filter((r) => r.pcf_id !== pcf).length) })));
+  router.get("/processes/:pcf/depth-stats", withInput({ params: Pcf }, ({ params: { pcf } }) => {
     const byLevel: Record<number, number> = {};
     for (const r of under(pcf, 8)) if (r.pcf_id !== pcf) byLevel[r.level] = (byLevel[r.level] ?? 0) + 1;
     const levels = Object.keys(byLevel).map(Number);
     return json({ pcf_id: pcf, byLevel, maxDepth: levels.length ? Math.max(...levels) - levelOf(pcf) : 0 });
-  });
+  }));
 }
 
 export const processes: Feature = {

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import { tokenState, tokenTtl } from "../clone-token";
-import { s as v, whenBody, withBody, type Infer } from "../body";
+import { s as v, whenBody, withBody, type Infer } from "../input";
 import { fail, json } from "../http";
 import { all, first, now, param, parseJson, type Row } from "../sql";
 import { emit } from "./lifecycle";

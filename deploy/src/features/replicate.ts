@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, whenBody, withBody } from "../body";
+import { s as v, whenBody, withBody } from "../input";
 import { fail, json } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";

@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
-import { s as v, whenBody, withBody } from "../body";
+import { s as v, whenBody, withBody, withQuery } from "../input";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, isObject, json } from "../http";
-import { IndexName, indexNameOf, Location, readJsonLocation, writeLocation } from "../iceberg/index-store";
+import { fail, isObject, json, refuse } from "../http";
+import { IndexName, indexNameOf, IndexQuery, Location, readJsonLocation, writeLocation } from "../iceberg/index-store";
 import { first } from "../sql";
 import { describeIndex } from "./iceberg-indexes";
 
@@ -64,9 +64,9 @@ const Field = v.string({ pattern: /^[\w.-]{1,128}$/, expected: "a field name" })
 
 function manifestRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  const load = (name: string, route: string): SearchManifest | Response => {
+  const load = (name: string, route: string): SearchManifest => {
     const row = first<{ doc: string }>(sql, "SELECT doc FROM sm_manifests WHERE name = ?", name);
-    return row ? (JSON.parse(row.doc) as SearchManifest) : fail(404, `${route}: no search manifest ${name}`);
+    return row ? (JSON.parse(row.doc) as SearchManifest) : refuse(404, `${route}: no search manifest ${name}`);
   };
   const save = (name: string, m: unknown, route: string, status = 201): Response => {
     const errors = manifestErrors(m);
@@ -101,61 +101,54 @@ function manifestRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   router.post("/iceberg/manifest/build-url", withBody(v.object({ namespace: IndexName, indexType: IndexType, field: Field }), ({ namespace, indexType, field }) => {
     const m = load(namespace, "POST /iceberg/manifest/build-url");
-    if (m instanceof Response) return m;
     const e = entry(m, indexType, field);
     return e ? json({ namespace, indexType, field, url: url(m, e.file) }) : fail(404, `POST /iceberg/manifest/build-url: ${namespace} has no ${indexType} index on ${field}`);
   }));
   router.post("/iceberg/manifest/build-all-urls", withBody(v.object({ namespace: IndexName }), ({ namespace }) => {
     const m = load(namespace, "POST /iceberg/manifest/build-all-urls");
-    if (m instanceof Response) return m;
     const urls = Object.fromEntries(Object.entries(m.indexes).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields ?? {}).map(([f, e]) => [f, url(m, e.file)]))]));
     return json({ namespace, urls });
   }));
-  router.get("/iceberg/manifest/discover", (request) => {
-    const name = indexNameOf(request);
-    const m = name instanceof Response ? name : load(name, "GET /iceberg/manifest/discover");
-    if (m instanceof Response) return m;
+  router.get("/iceberg/manifest/discover", withQuery(IndexQuery, (query, request) => {
+    const name = indexNameOf(request, query);
+    const m = load(name, "GET /iceberg/manifest/discover");
     return json({ namespace: name, base: m.base, indexes: Object.entries(m.indexes).flatMap(([type, fields]) => Object.entries(fields ?? {}).map(([field, cfg]) => ({ type, field, ...cfg, url: url(m, cfg.file) }))) });
-  });
+  }));
   router.post("/iceberg/manifest/get-config", withBody(v.object({ namespace: IndexName, indexType: IndexType, field: Field }), ({ namespace, indexType, field }) => {
     const m = load(namespace, "POST /iceberg/manifest/get-config");
-    if (m instanceof Response) return m;
     const e = entry(m, indexType, field);
     return e ? json({ namespace, indexType, field, config: e }) : fail(404, `POST /iceberg/manifest/get-config: ${namespace} has no ${indexType} index on ${field}`);
   }));
   router.post("/iceberg/manifest/has-index", withBody(v.object({ namespace: IndexName, indexType: IndexType, field: Field }), ({ namespace, indexType, field }) => {
     const m = load(namespace, "POST /iceberg/manifest/has-index");
-    return m instanceof Response ? m : json({ namespace, indexType, field, hasIndex: entry(m, indexType, field) !== undefined });
+    return json({ namespace, indexType, field, hasIndex: entry(m, indexType, field) !== undefined });
   }));
   router.post("/iceberg/manifest/serialize", withBody(v.object({ namespace: IndexName }), ({ namespace }) => {
     const m = load(namespace, "POST /iceberg/manifest/serialize");
-    if (m instanceof Response) return m;
     const text = JSON.stringify(m);
     return json({ namespace, bytes: new TextEncoder().encode(text).length, json: text });
   }));
-  router.get("/iceberg/manifest/data-urls", (request) => {
-    const name = indexNameOf(request);
-    const m = name instanceof Response ? name : load(name, "GET /iceberg/manifest/data-urls");
-    return m instanceof Response ? m : json({ namespace: name, urls: m.data.files.map((f) => url(m, f)) });
-  });
+  router.get("/iceberg/manifest/data-urls", withQuery(IndexQuery, (query, request) => {
+    const name = indexNameOf(request, query);
+    const m = load(name, "GET /iceberg/manifest/data-urls");
+    return json({ namespace: name, urls: m.data.files.map((f) => url(m, f)) });
+  }));
   router.post("/iceberg/manifest/data-url", withBody(v.object({ namespace: IndexName, index: v.number({ integer: true, min: 0, max: MAX_FILES }) }), ({ namespace, index }) => {
     const m = load(namespace, "POST /iceberg/manifest/data-url");
-    if (m instanceof Response) return m;
     const file = m.data.files[index];
     return file ? json({ namespace, index, file, url: url(m, file) }) : fail(404, `POST /iceberg/manifest/data-url: ${namespace} has ${m.data.files.length} data files; no index ${index}`);
   }));
   router.post("/iceberg/manifest/persist", withBody(v.object({ namespace: IndexName, destination: Location }), async ({ namespace, destination }) => {
     const route = "POST /iceberg/manifest/persist";
     const m = load(namespace, route);
-    if (m instanceof Response) return m;
     const text = JSON.stringify(m);
-    const key = await writeLocation(ctx.store, destination, text, route);
-    return key instanceof Response ? key : json({ namespace, destination, bytes: text.length }, 201);
+    await writeLocation(ctx.store, destination, text, route);
+    return json({ namespace, destination, bytes: text.length }, 201);
   }));
   router.post("/iceberg/manifest/load", withBody(v.object({ namespace: IndexName, source: Location }), async ({ namespace, source }) => {
     const route = "POST /iceberg/manifest/load";
     const parsed = await readJsonLocation(ctx.store, source, route);
-    return parsed instanceof Response ? parsed : save(namespace, parsed, route);
+    return save(namespace, parsed, route);
   }));
   // A manifest describing indexes built here: each source index named, typed and given the field it covers.
   const Source = v.object({ namespace: IndexName, type: IndexType, field: Field, file: v.optional(v.string({ min: 1 })) });

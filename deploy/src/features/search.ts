@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../body";
+import { s as v, withBody, type Infer } from "../input";
 import { fail, json } from "../http";
 import { cosine, ftsQuery, termVector } from "../search-text";
 import { all, limitParam, param, type Row } from "../sql";

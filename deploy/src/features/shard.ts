@@ -1,9 +1,9 @@
 import type { RouterType } from "itty-router";
-import { check, s as v, withBody, type Infer } from "../body";
-import { fail, json } from "../http";
+import { q, s as v, withBody, withInput, withQuery, type Infer } from "../input";
+import { fail, json, refuse } from "../http";
 import type { Schema } from "../schema";
 import { distribution, route, type Range, type Strategy } from "../shard-routing";
-import { all, first, limitParam, parseJson, type Row } from "../sql";
+import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { emit, type ImportRequest } from "./lifecycle";
 import { UNCLAIMED } from "../namespaces";
@@ -69,13 +69,18 @@ function configOf(sql: SqlStorage, ns: string | null | undefined): ConfigRow | u
     : first<ConfigRow>(sql, "SELECT * FROM shard_configs WHERE ns = ?", ns);
 }
 
-const Namespace = { namespace: v.optional(v.string()) };
-const ShardCount = v.number({ integer: true, min: 1, max: 64 });
+const Namespace = { namespace: v.optional(v.string({ max: 256 })) };
+/** `?namespace=`: the sharded namespace a GET asks about. */
+const NamespaceQuery = { namespace: v.optional(q.string()) };
+const MAX_SHARDS = 64;
+const ShardCount = v.number({ integer: true, min: 1, max: MAX_SHARDS });
+/** Keys a distribution places at most: each is a string built and hashed in one request. */
+const MAX_KEYS = 10_000;
 const Strategy = v.literal("hash", "range", "roundRobin", "consistent");
 const Key = v.union(v.string(), v.number(), "a string or a number");
 const CreateBody = v.object({ ...Namespace, strategy: v.optional(Strategy), shardCount: v.optional(ShardCount), ranges: v.optional(v.array(v.object({ min: v.number(), max: v.number() }))) });
 const RebalanceBody = v.object({ ...Namespace, newShardCount: ShardCount });
-const DistributionBody = v.object({ shardCount: v.optional(ShardCount), strategy: v.optional(Strategy), keys: v.optional(v.array(Key)) });
+const DistributionBody = v.object({ shardCount: v.optional(ShardCount), strategy: v.optional(Strategy), keys: v.optional(v.array(Key, { max: MAX_KEYS })) });
 const RouteBody = v.object({ ...Namespace, key: Key, strategy: v.optional(Strategy) });
 const DirectWriteBody = v.object({ ...Namespace, shardId: v.number({ integer: true, min: 0 }), id: v.optional(v.string()), data: v.optional(v.record()) });
 const WriteBody = v.object({ ...Namespace, id: v.optional(v.string()), data: v.optional(v.record()) });
@@ -105,15 +110,12 @@ function coordinatorOf(ctx: FeatureContext) {
     sql.exec("INSERT INTO shard_sticky (ns, key, shard) VALUES (?, ?, ?) ON CONFLICT(ns, key) DO UPDATE SET shard = excluded.shard", c.ns, key, shard);
     return shard;
   };
-  const requireConfig = (ns: string | undefined): ConfigRow | Response => {
-    return configOf(sql, ns) ?? fail(404, ns == null ? "no namespace is sharded (POST /shard first)" : `namespace ${ns} is not sharded (POST /shard first)`);
+  const requireConfig = (ns: string | undefined): ConfigRow => {
+    return configOf(sql, ns) ?? refuse(404, ns == null ? "no namespace is sharded (POST /shard first)" : `namespace ${ns} is not sharded (POST /shard first)`);
   };
   /** A route acting on one sharded namespace: the body (checked by `schema`) names it, and it must have been sharded. */
   const withConfig = <S extends Schema<{ namespace?: string }>>(schema: S, handler: (body: Infer<S>, c: ConfigRow) => Promise<Response>) =>
-    withBody(schema, (body) => {
-      const c = requireConfig(body.namespace);
-      return c instanceof Response ? c : handler(body, c);
-    });
+    withBody(schema, (body) => handler(body, requireConfig(body.namespace)));
   /** A namespace's config, or the defaults (hash, DEFAULT_SHARDS; not stored) where it was never sharded. */
   const configOrDefault = (ns: string | null): { c: ConfigRow; configured: boolean } => {
     const c = configOf(sql, ns);
@@ -145,25 +147,20 @@ function configRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
 
   // The same question by POST body or GET query (`?shardCount=&strategy=&count=`), answered alike.
-  const distributionOf = (body: Infer<typeof DistributionBody>, url: URL): Response => {
+  const distributionOf = (body: Infer<typeof DistributionBody>, count: number): Response => {
     const shardCount = body.shardCount ?? DEFAULT_SHARDS;
     const strategy = body.strategy ?? "hash";
-    const keys = body.keys?.map(String) ?? Array.from({ length: Number(url.searchParams.get("count") ?? 1000) }, (_, i) => `key-${i}`);
+    const keys = body.keys?.map(String) ?? Array.from({ length: count }, (_, i) => `key-${i}`);
     const d = distribution(keys, { strategy, shardCount, sticky: new Map(), next: { value: 0 } });
     return json({ ...d, distribution: d.shardCounts, strategy, keys: keys.length });
   };
-  router.post("/shard/distribution", withBody(DistributionBody, (body, request) => distributionOf(body, new URL(request.url))));
-  router.get("/shard/distribution", (request) => {
-    const url = new URL(request.url);
-    const q = url.searchParams;
-    const query = check(DistributionBody, { shardCount: q.has("shardCount") ? Number(q.get("shardCount")) : undefined, strategy: q.get("strategy") ?? undefined });
-    return typeof query === "string" ? fail(400, `GET /shard/distribution: ${query}`) : distributionOf(query, url);
-  });
+  // `count`: how many keys (key-0, key-1, …) are placed when the body lists none.
+  const Count = v.withDefault(q.int({ min: 1, max: MAX_KEYS }), 1000);
+  router.post("/shard/distribution", withInput({ body: DistributionBody, query: { count: Count } }, ({ body, query }) => distributionOf(body, query.count)));
+  router.get("/shard/distribution", withQuery({ count: Count, shardCount: v.optional(q.int({ min: 1, max: MAX_SHARDS })), strategy: v.optional(Strategy) }, ({ count, shardCount, strategy }) =>
+    distributionOf({ shardCount, strategy }, count)));
 
-  router.get("/shard/counter", (request) => {
-    const c = configOf(sql, new URL(request.url).searchParams.get("namespace"));
-    return json({ value: c?.writes ?? 0 });
-  });
+  router.get("/shard/counter", withQuery(NamespaceQuery, ({ namespace }) => json({ value: configOf(sql, namespace ?? null)?.writes ?? 0 })));
 
   router.post("/shard", withBody(CreateBody, (body) => {
     const strategy = body.strategy ?? "hash";
@@ -182,16 +179,12 @@ function configRoutes(router: RouterType, ctx: FeatureContext): void {
   // GET forms read the key and namespace from the query string; on an object where nothing was sharded
   // they route with the defaults (hash over 4 shards, not stored; `configured: false` says so), which
   // is what a fresh object's first request measures (perf.do's cold-start suite).
-  router.get("/shard/route", (request) => {
-    const q = new URL(request.url).searchParams;
-    const key = q.get("key");
-    if (key === null || key.length === 0) return fail(400, "GET /shard/route needs ?key=");
-    const { c, configured } = configOrDefault(q.get("namespace"));
+  router.get("/shard/route", withQuery({ ...NamespaceQuery, key: q.string({ min: 1, max: 1024 }) }, ({ key, namespace }) => {
+    const { c, configured } = configOrDefault(namespace ?? null);
     return json({ key, shardId: routeKey(c, key), strategy: c.strategy, shardCount: c.shard_count, namespace: c.ns, configured });
-  });
+  }));
   router.post("/route", withBody(RouteBody, (body) => {
     const c = requireConfig(body.namespace);
-    if (c instanceof Response) return c;
     const strategy = body.strategy ?? (c.strategy as Strategy);
     return json({ key: body.key, shardId: routeKey(c, String(body.key), strategy), strategy, shardCount: c.shard_count });
   }));
@@ -241,19 +234,15 @@ function queryRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ field, sum, count: values.length, avg: values.length > 0 ? sum / values.length : 0, shardsQueried: c.shard_count });
   }));
   // Scatter-gather over every shard object of a namespace (the defaults where nothing was sharded).
-  router.get("/shard/scatter", async (request) => {
-    const q = new URL(request.url).searchParams;
-    const query = q.get("query") ?? "all";
-    if (query !== "all") return fail(400, `GET /shard/scatter: query ${query.slice(0, 64)} is not one this route knows (all)`);
-    const { c, configured } = configOrDefault(q.get("namespace"));
+  router.get("/shard/scatter", withQuery({ ...NamespaceQuery, query: v.withDefault(q.oneOf("all"), "all"), limit: v.withDefault(q.int({ min: 1, max: 1000 }), 100) }, async ({ query, namespace, limit }) => {
+    const { c, configured } = configOrDefault(namespace ?? null);
     const rows = await dumpAll(c);
-    return json({ query, namespace: c.ns, configured, shardsQueried: c.shard_count, total: rows.length, results: rows.slice(0, limitParam(new URL(request.url))).map(({ id, data, shard }) => ({ id, data, shardId: shard })) });
-  });
-  router.get("/count", async (request) => {
-    const c = requireConfig(new URL(request.url).searchParams.get("namespace") ?? undefined);
-    if (c instanceof Response) return c;
+    return json({ query, namespace: c.ns, configured, shardsQueried: c.shard_count, total: rows.length, results: rows.slice(0, limit).map(({ id, data, shard }) => ({ id, data, shardId: shard })) });
+  }));
+  router.get("/count", withQuery(NamespaceQuery, async ({ namespace }) => {
+    const c = requireConfig(namespace);
     return json({ namespace: c.ns, count: (await dumpAll(c)).length, shards: c.shard_count, unshardedTo: c.unsharded_to ?? undefined });
-  });
+  }));
 }
 
 /** Unsharding: every shard's rows into one object, by lifecycle's import. */

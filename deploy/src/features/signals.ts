@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody, type Infer } from "../body";
+import { s as v, withBody, type Infer } from "../input";
 import { json } from "../http";
 import { all, first, parseJson } from "../sql";
 
@@ -10,7 +10,8 @@ import { all, first, parseJson } from "../sql";
 // is a promise the next `send` resolves); `cross-workflow` signals another workflow on behalf of one;
 // `broadcast` sends one signal to many. History keeps every signal, consumed or not.
 
-const MAX_WAIT_MS = 30_000;
+/** The longest a wait holds its request open: a caller asking for longer is refused (400), not kept waiting. */
+const MAX_WAIT_MS = 5_000;
 
 interface SignalRow {
   id: string;
@@ -36,7 +37,7 @@ const BatchBody = v.object({ signals: v.array(Signal, { min: 1, max: 1000 }) });
 const CrossBody = v.object({ fromWorkflowId: v.string(), toWorkflowId: v.string(), name: v.string(), payload: v.optional(v.value()) });
 const BroadcastBody = v.object({ workflowIds: v.array(v.string(), { min: 1 }), name: v.string(), payload: v.optional(v.value()) });
 const ConsumeBody = v.object({ workflowId: v.string(), name: v.optional(v.string()) });
-const WaitBody = v.object({ workflowId: v.string(), name: v.optional(v.string()), timeout: v.optional(v.number({ min: 0 })) });
+const WaitBody = v.object({ workflowId: v.string(), name: v.optional(v.string()), timeout: v.optional(v.number({ min: 0, max: MAX_WAIT_MS })) });
 
 function signalRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
@@ -81,11 +82,11 @@ function signalRoutes(router: RouterType, ctx: FeatureContext): void {
     const row = takeOldest(body.workflowId, body.name ?? null);
     return json(row ? { consumed: true, signal: view({ ...row, status: "consumed" }) } : { consumed: false, signal: null });
   }));
-  // The wait is at most MAX_WAIT_MS, whatever `timeout` asks (ms, 1000 when absent).
+  // `timeout`: ms, 1000 when absent, at most MAX_WAIT_MS (declared).
   router.post("/signals/wait", withBody(WaitBody, async (body) => {
     const workflowId = body.workflowId;
     const name = body.name ?? null;
-    const timeout = Math.min(body.timeout ?? 1000, MAX_WAIT_MS);
+    const timeout = body.timeout ?? 1000;
     const started = Date.now();
     const ready = takeOldest(workflowId, name);
     if (ready) return json({ received: true, timedOut: false, waitedMs: 0, signal: view({ ...ready, status: "consumed" }) });

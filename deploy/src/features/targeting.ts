@@ -1,10 +1,10 @@
-import type { RouterType } from "itty-router";
+import type { IRequest, RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
-import { fail, json } from "../http";
+import { INPUT, q, s as v, withInput, withQuery, type DeclaredHandler } from "../input";
+import { fail, json, refuse } from "../http";
 import { ReadOnlySql, NEAREST_REGION, REGION_COLOS, REGIONS, replicaChoice, SHARDS } from "../regions";
 import { fnv1a, mix } from "../shard-routing";
-import { first, parseJson } from "../sql";
+import { first, param, parseJson } from "../sql";
 
 // Shard and replica targeting (contract §4) on sharded.perf.do and replicated.perf.do.
 // sharded: five shard objects (`sharded/shard-<n>`), each with its own `items` table;
@@ -79,65 +79,66 @@ function targetingRoutes(router: RouterType, ctx: FeatureContext): void {
   };
 
   // ---- sharded.perf.do --------------------------------------------------------------------------
-  const shardedQuery = withBody(ShardQuery, async (body, request) => {
-    const url = new URL(request.url);
+  /** A route on one of the two namespaces this feature serves; on the other its path falls through. */
+  const only = (namespace: string, handler: DeclaredHandler): DeclaredHandler =>
+    Object.assign((request: IRequest) => (ctx.namespace() === namespace ? handler(request) : Promise.resolve(undefined)), { [INPUT]: handler[INPUT] });
+  const ShardTarget = {
+    scatter: v.optional(q.bool()),
+    shards: v.withDefault(q.int({ min: 1, max: SHARDS }), SHARDS),
+    shard: v.withDefault(q.int({ min: 0, max: 1_000 }), 0),
+    failover: v.optional(q.bool()),
+  };
+  const shardedQuery = withInput({ body: ShardQuery, query: ShardTarget }, async ({ body, query }) => {
     const text = body.sql ?? "SELECT * FROM items LIMIT 10";
-    if (url.searchParams.get("scatter") === "true") {
-      const n = Math.min(Math.max(Number(url.searchParams.get("shards") ?? SHARDS) || SHARDS, 1), SHARDS);
+    if (query.scatter === true) {
+      const n = query.shards;
       const parts = await Promise.all(Array.from({ length: n }, (_, i) => shardCall(i, "query", { sql: text })));
       const results = parts.flatMap((p) => (Array.isArray(p.rows) ? p.rows : []).map((row) => ({ ...(row as object), shard: p.shard })));
       return json({ results, shardsQueried: n, aggregated: { totalCount: results.length } });
     }
-    const shard = Number(url.searchParams.get("shard") ?? 0);
-    if (!Number.isInteger(shard) || shard < 0) return fail(400, "shard must be a whole number");
+    const shard = query.shard;
     if (shard >= SHARDS) {
-      if (url.searchParams.get("failover") !== "true") return fail(404, `shard ${shard} does not exist (0–${SHARDS - 1}); add failover=true to fall back`);
+      if (query.failover !== true) return fail(404, `shard ${shard} does not exist (0–${SHARDS - 1}); add failover=true to fall back`);
       return json({ ...(await shardCall(shard % SHARDS, "query", { sql: text })), requestedShard: shard, failedOver: true });
     }
     return json(await shardCall(shard, "query", { sql: text }));
   });
-  router.post("/query", (request) => (ctx.namespace() === "sharded" ? shardedQuery(request) : undefined));
-  router.get("/things/:key", async (request) => {
-    if (ctx.namespace() !== "sharded") return undefined;
-    const shardKey = new URL(request.url).searchParams.get("shardKey") ?? request.params.key ?? "";
+  router.post("/query", only("sharded", shardedQuery));
+  router.get("/things/:key", only("sharded", withQuery({ shardKey: v.optional(q.string({ max: 1024 })) }, async (query, request) => {
+    const shardKey = query.shardKey ?? param(request, "key");
     return json(await shardCall(mix(fnv1a(shardKey)) % SHARDS, "thing", { key: shardKey }));
-  });
+  })));
 
   // ---- replicated.perf.do -----------------------------------------------------------------------
-  const choose = (url: URL): { region: string | "primary"; failedOver?: boolean } | Response => {
-    const choice = replicaChoice(url.searchParams.get("replica"));
-    if (choice.kind === "invalid") return fail(400, choice.reason);
-    if (url.searchParams.get("simulateFailure") === "primary" && choice.kind === "primary") return { region: NEAREST_REGION, failedOver: true };
+  // `?replica=` primary, nearest or a region; `?simulateFailure=primary` as if the primary were down.
+  const Replica = { replica: v.optional(q.oneOf("primary", "nearest", ...REGIONS)), simulateFailure: v.optional(q.oneOf("primary")) };
+  const choose = (query: { replica?: string; simulateFailure?: string }): { region: string | "primary"; failedOver?: boolean } => {
+    const choice = replicaChoice(query.replica ?? null);
+    if (choice.kind === "invalid") return refuse(400, choice.reason);
+    if (query.simulateFailure === "primary" && choice.kind === "primary") return { region: NEAREST_REGION, failedOver: true };
     return choice.kind === "primary" ? { region: "primary" } : { region: choice.region, failedOver: undefined };
   };
-  const writeData = withBody(DataWrite, async (body, request) => {
-    const url = new URL(request.url);
+  const writeData = withInput({ body: DataWrite, query: Replica }, async ({ body, query }) => {
     const key = body.key ?? UNNAMED;
-    const where = choose(url);
-    if (where instanceof Response) return where;
+    const where = choose(query);
     // Writes always go to the primary (or, when it is failing, to the nearest region) and then to every region.
     if (where.region === "primary") sql.exec("INSERT INTO region_data (key, value, version) VALUES (?, ?, 1) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = region_data.version + 1", key, JSON.stringify(body.value));
     await Promise.all(REGIONS.map((r) => regionCall(r, "put", { key, value: body.value })));
     return served(where.region === "primary" ? "primary" : where.region, { key: body.key ?? null, value: body.value, written: true, failedOver: where.failedOver });
   });
-  router.post("/data", (request) => (ctx.namespace() === "replicated" ? writeData(request) : undefined));
-  const readData = async (request: Request & { params: Record<string, string | undefined> }): Promise<Response | undefined> => {
-    if (ctx.namespace() !== "replicated") return undefined;
-    const url = new URL(request.url);
-    const where = choose(url);
-    if (where instanceof Response) return where;
-    const key = request.params.key ?? url.searchParams.get("key");
-    if (where.region === "primary") return served("primary", valueOf(sql, key ?? undefined));
+  router.post("/data", only("replicated", writeData));
+  const readData = only("replicated", withQuery({ ...Replica, key: v.optional(q.string({ max: 1024 })) }, async (query, request) => {
+    const where = choose(query);
+    const key = request.params?.key !== undefined ? param(request, "key") : query.key;
+    if (where.region === "primary") return served("primary", valueOf(sql, key));
     return served(where.region, { ...(await regionCall(where.region, "get", key ? { key } : {})), failedOver: where.failedOver });
-  };
+  }));
   router.get("/data/:key", readData);
   router.get("/data", readData);
-  router.get("/ping", (request) => {
-    if (ctx.namespace() !== "replicated") return undefined;
-    const where = choose(new URL(request.url));
-    if (where instanceof Response) return where;
+  router.get("/ping", only("replicated", withQuery(Replica, (query) => {
+    const where = choose(query);
     return served(where.region, { ok: true, failedOver: where.failedOver });
-  });
+  })));
 }
 
 export const targeting: Feature = {

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../body";
+import { s as v, withBody, type Infer } from "../input";
 import { fail, isObject, json } from "../http";
 import { param } from "../sql";
 import type { Feature, FeatureContext } from "../feature";

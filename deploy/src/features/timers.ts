@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody, type Infer } from "../body";
-import { fail, json } from "../http";
+import { q, s as v, withBody, withQuery, type Infer } from "../input";
+import { fail, json, refuse } from "../http";
 import { all, changed, first, parseJson } from "../sql";
 
 // Timers on workflow.perf.do (contract §8), fired by the Durable Object's alarm: the object keeps
@@ -95,43 +95,35 @@ function timerRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   router.post("/timers/clear", () => json({ cleared: changed(sql, "DELETE FROM timers") }));
 
-  const byId = (request: Request): TimerRow | Response => {
-    const id = new URL(request.url).searchParams.get("timerId") ?? "";
-    return first<TimerRow>(sql, "SELECT * FROM timers WHERE id = ?", id) ?? fail(404, `no timer ${id}`);
-  };
-  router.get("/timers/status", (request) => {
-    const t = byId(request);
-    return t instanceof Response ? t : json(view(t));
-  });
-  router.get("/timers/remaining", (request) => {
-    const t = byId(request);
-    return t instanceof Response ? t : json({ timerId: t.id, status: t.status, remainingMs: view(t).remainingMs });
-  });
+  const ById = { timerId: v.withDefault(q.string(), "") };
+  const byId = (id: string): TimerRow => first<TimerRow>(sql, "SELECT * FROM timers WHERE id = ?", id) ?? refuse(404, `no timer ${id}`);
+  router.get("/timers/status", withQuery(ById, ({ timerId }) => json(view(byId(timerId)))));
+  router.get("/timers/remaining", withQuery(ById, ({ timerId }) => {
+    const t = byId(timerId);
+    return json({ timerId: t.id, status: t.status, remainingMs: view(t).remainingMs });
+  }));
   const list = (where: string, ...params: SqlStorageValue[]) => all<TimerRow>(sql, `SELECT * FROM timers WHERE ${where} ORDER BY fires_at, id LIMIT 10000`, ...params).map((t) => view(t));
-  const workflowFilter = (request: Request): [string, SqlStorageValue[]] => {
-    const wf = new URL(request.url).searchParams.get("workflowId");
-    return wf ? [" AND workflow_id = ?", [wf]] : ["", []];
-  };
-  router.get("/timers/fired", (request) => {
-    const [w, p] = workflowFilter(request);
+  const ByWorkflow = { workflowId: v.optional(q.string()) };
+  const workflowFilter = (wf: string | undefined): [string, SqlStorageValue[]] => (wf ? [" AND workflow_id = ?", [wf]] : ["", []]);
+  router.get("/timers/fired", withQuery(ByWorkflow, ({ workflowId }) => {
+    const [w, p] = workflowFilter(workflowId);
     const timers = list(`status = 'fired'${w}`, ...p);
     return json({ timers, count: timers.length });
-  });
-  router.get("/timers/list", (request) => {
-    const [w, p] = workflowFilter(request);
+  }));
+  router.get("/timers/list", withQuery(ByWorkflow, ({ workflowId }) => {
+    const [w, p] = workflowFilter(workflowId);
     const timers = list(`status = 'pending'${w}`, ...p);
     return json({ timers, count: timers.length });
-  });
+  }));
   router.get("/timers/deadline-exceeded", () => {
     const timers = list("status = 'pending' AND fires_at < ?", Date.now());
     return json({ timers, count: timers.length });
   });
-  router.get("/timers/approaching", (request) => {
-    const within = Math.max(0, Number(new URL(request.url).searchParams.get("withinMs") ?? 60_000) || 0);
+  router.get("/timers/approaching", withQuery({ withinMs: v.withDefault(q.int({ min: 0, max: 365 * 86_400_000 }), 60_000) }, ({ withinMs: within }) => {
     const now = Date.now();
     const timers = list("status = 'pending' AND fires_at >= ? AND fires_at <= ?", now, now + within);
     return json({ timers, count: timers.length, withinMs: within });
-  });
+  }));
   router.get("/timers/stats", () => {
     const rows = all<{ status: string; n: number }>(sql, "SELECT status, COUNT(*) AS n FROM timers GROUP BY status");
     return json(Object.fromEntries(rows.map((r) => [r.status, r.n])));

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import { distance } from "fastest-levenshtein";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { all, limitParam, param, type Row } from "../sql";
 

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s, withBody } from "../body";
-import { fail, json } from "../http";
+import { q, s, s as v, withBody, withQuery } from "../input";
+import { fail, json, refuse } from "../http";
 import { changed, all, first, param, parseJson } from "../sql";
 
 // Transactions on streaming.perf.do (contract §7), the exactly-once toolkit of a stream processor:
@@ -48,10 +48,10 @@ const Prepare = s.object({ transactionId: s.optional(s.string()), participants: 
 function txRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
   const status = (id: string): string | undefined => first<{ status: string }>(sql, "SELECT status FROM tx_transactions WHERE id = ?", id)?.status;
-  const needOpen = (id: string): string | Response => {
+  const needOpen = (id: string): string => {
     const current = status(id);
-    if (!current) return fail(404, `no transaction ${id}`);
-    if (current !== "open") return fail(409, `transaction ${id} is ${current}`);
+    if (!current) return refuse(404, `no transaction ${id}`);
+    if (current !== "open") return refuse(409, `transaction ${id} is ${current}`);
     return id;
   };
 
@@ -66,13 +66,11 @@ function txRoutes(router: RouterType, ctx: FeatureContext): void {
     const records = body.records ?? (body.record !== undefined ? [body.record] : []);
     if (records.length === 0) return fail(400, "POST /transactions/add-record: record or records: required");
     const id = needOpen(body.transactionId);
-    if (id instanceof Response) return id;
     ctx.transaction(() => records.forEach((r) => sql.exec("INSERT INTO tx_staged (tx, record) VALUES (?, ?)", id, JSON.stringify(r))));
     return json({ transactionId: id, staged: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM tx_staged WHERE tx = ?", id)?.n ?? 0 });
   }));
   router.post("/transactions/commit", withBody(Open, (body) => {
     const id = needOpen(body.transactionId);
-    if (id instanceof Response) return id;
     const n = ctx.transaction(() => {
       const moved = changed(sql, "INSERT INTO tx_output (tx, record) SELECT tx, record FROM tx_staged WHERE tx = ? ORDER BY seq", id);
       sql.exec("DELETE FROM tx_staged WHERE tx = ?", id);
@@ -83,7 +81,6 @@ function txRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   router.post("/transactions/abort", withBody(Open, (body) => {
     const id = needOpen(body.transactionId);
-    if (id instanceof Response) return id;
     const n = ctx.transaction(() => {
       const dropped = changed(sql, "DELETE FROM tx_staged WHERE tx = ?", id);
       sql.exec("UPDATE tx_transactions SET status = 'aborted', finished_at = ? WHERE id = ?", Date.now(), id);
@@ -195,11 +192,10 @@ function twoPhaseRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("UPDATE tx_2pc SET status = ? WHERE id = ?", outcome, row.id);
     return json({ transactionId: row.id, status: outcome, participants: (parseJson(row.participants) as string[]).length });
   }));
-  router.get("/transactions/2pc/participant", (request) => {
-    const q = new URL(request.url).searchParams;
-    const row = first<{ status: string; data: string }>(sql, "SELECT status, data FROM tx_prepared WHERE id = ?", q.get("transactionId") ?? "");
-    return json({ transactionId: q.get("transactionId"), status: row?.status ?? null, data: row ? parseJson(row.data) : null });
-  });
+  router.get("/transactions/2pc/participant", withQuery({ transactionId: v.optional(q.string()) }, ({ transactionId }) => {
+    const row = first<{ status: string; data: string }>(sql, "SELECT status, data FROM tx_prepared WHERE id = ?", transactionId ?? "");
+    return json({ transactionId: transactionId ?? null, status: row?.status ?? null, data: row ? parseJson(row.data) : null });
+  }));
   router.post("/transactions/clear", () =>
     json({ cleared: ctx.transaction(() => ["tx_transactions", "tx_staged", "tx_output", "tx_dedup", "tx_checkpoints", "tx_barriers", "tx_2pc", "tx_prepared"].reduce((n, t) => n + changed(sql, `DELETE FROM ${t}`), 0)) }),
   );

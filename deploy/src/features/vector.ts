@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody, type Infer } from "../body";
+import { s as v, withBody, type Infer } from "../input";
 import { isObject, json } from "../http";
 import { changed, first, parseJson, type Row } from "../sql";
 

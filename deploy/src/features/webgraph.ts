@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { all, first, limitParam, param, parseJson } from "../sql";
 import { components, hits, hops, hostOfUrl, indexed, labelPropagation, pageRank, registeredDomain, tldOf, type Edge } from "../graph-algorithms";
@@ -405,6 +405,7 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/algorithms/subgraph/extract", withBody(v.object({ pattern: v.string({ min: 1 }), includeOutbound: v.optional(v.boolean()), includeInbound: v.optional(v.boolean()), limit: v.optional(v.number({ integer: true, min: 1, max: MAX_ITEMS })) }), (body) => {
     const like = body.pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, "%");
     const sides = [body.includeOutbound !== false ? "src LIKE ? ESCAPE '\\'" : null, body.includeInbound ? "dst LIKE ? ESCAPE '\\'" : null].filter((s) => s !== null);
+    if (sides.length === 0) return fail(400, "POST /algorithms/subgraph/extract: includeOutbound and includeInbound are both false: no side to match");
     const rows = all<{ src: string; dst: string; weight: number }>(sql, `SELECT src, dst, weight FROM web_edges WHERE ${sides.join(" OR ")} LIMIT ?`, ...sides.map(() => like), body.limit ?? 1000);
     const nodes = new Set(rows.flatMap((r) => [r.src, r.dst]));
     return json({ pattern: body.pattern, nodes: nodes.size, edges: rows.map((r) => ({ from: r.src, to: r.dst, weight: r.weight })) });

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
-import { fail, json } from "../http";
+import { s as v, withBody } from "../input";
+import { fail, json, refuse } from "../http";
 import { all, first, limitParam, param, parseJson } from "../sql";
 
 // Wikidata (wiki.): entities and properties in Wikibase's JSON shape, their statements as a
@@ -92,10 +92,10 @@ function wikidataRoutes(router: RouterType, ctx: FeatureContext): void {
     return n;
   };
   /** An entity (item or property) in Wikibase's JSON: kept whole, and read into labels, statements and sitelinks. */
-  const putEntity = (e: Json, id = String(e.id ?? "")): Response | { id: string; statements: number } => {
-    if (!ENTITY_ID.test(id)) return fail(400, `entity id ${id.slice(0, 32)} is not a Wikidata id (Q42, P31)`);
+  const putEntity = (e: Json, id = String(e.id ?? "")): { id: string; statements: number } => {
+    if (!ENTITY_ID.test(id)) return refuse(400, `entity id ${id.slice(0, 32)} is not a Wikidata id (Q42, P31)`);
     const doc = JSON.stringify({ ...e, id });
-    if (doc.length > MAX_ENTITY_CHARS) return fail(400, `entity ${id} is ${doc.length} characters; at most ${MAX_ENTITY_CHARS}`);
+    if (doc.length > MAX_ENTITY_CHARS) return refuse(400, `entity ${id} is ${doc.length} characters; at most ${MAX_ENTITY_CHARS}`);
     const statements = claimsOf(id, e.claims);
     sql.exec("INSERT INTO wd_entities (id, type, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET type = excluded.type, doc = excluded.doc", id, String(e.type ?? (id.startsWith("P") ? "property" : "item")), doc);
     sql.exec("DELETE FROM wd_labels WHERE id = ?", id);
@@ -106,8 +106,7 @@ function wikidataRoutes(router: RouterType, ctx: FeatureContext): void {
   };
   const putEntities = (list: Json[]): Response => {
     const results = transaction(() => list.map((e) => putEntity(e)));
-    const bad = results.find((r) => r instanceof Response);
-    return bad instanceof Response ? bad : json({ entities: results.length, statements: results.reduce((s, r) => s + (r as { statements: number }).statements, 0) }, 201);
+    return json({ entities: results.length, statements: results.reduce((s, r) => s + r.statements, 0) }, 201);
   };
   const entity = (id: string): Json | null => {
     const row = first<{ doc: string }>(sql, "SELECT doc FROM wd_entities WHERE id = ?", id);
@@ -132,15 +131,9 @@ function wikidataRoutes(router: RouterType, ctx: FeatureContext): void {
   };
 
   // ---- ingest ---------------------------------------------------------------------------------------
-  router.post("/ingest/entity", withBody(v.record(), (e) => {
-    const r = transaction(() => putEntity(e));
-    return r instanceof Response ? r : json(r, 201);
-  }));
+  router.post("/ingest/entity", withBody(v.record(), (e) => json(transaction(() => putEntity(e)), 201)));
   router.post("/ingest/batch", withBody(v.object({ entities: Entities }), ({ entities }) => putEntities(entities)));
-  router.post("/ingest/property", withBody(v.record(), (p) => {
-    const r = transaction(() => putEntity({ type: "property", ...p }));
-    return r instanceof Response ? r : json(r, 201);
-  }));
+  router.post("/ingest/property", withBody(v.record(), (p) => json(transaction(() => putEntity({ type: "property", ...p })), 201)));
   router.post("/ingest/properties/batch", withBody(v.object({ properties: Entities }), ({ properties }) => putEntities(properties.map((p) => ({ type: "property", ...p })))));
   router.post("/ingest/statement", withBody(WikibaseStatement, (s) => putWikibase([s])));
   router.post("/ingest/statements", withBody(v.object({ statements: v.array(WikibaseStatement, { max: MAX_ITEMS }) }), ({ statements }) => putWikibase(statements)));
@@ -182,8 +175,7 @@ function wikidataRoutes(router: RouterType, ctx: FeatureContext): void {
     return row ? json({ id: param(request, "id"), language: param(request, "language"), value: row.value }) : fail(404, `no ${param(request, "language")} label for ${param(request, "id")}`);
   });
   const putOne = (request: { params: Record<string, string | undefined> }, e: Json, type?: string): Response => {
-    const r = transaction(() => putEntity(type ? { type, ...e } : e, param(request, "id")));
-    return r instanceof Response ? r : json(r);
+    return json(transaction(() => putEntity(type ? { type, ...e } : e, param(request, "id"))));
   };
   router.put("/entities/:id", withBody(v.record(), (e, request) => putOne(request, e)));
   router.get("/entities/:id", (request) => entity(param(request, "id")) ? json(entity(param(request, "id"))) : fail(404, `no entity ${param(request, "id")}`));

@@ -1,5 +1,5 @@
 import type { IRequest, RouterType } from "itty-router";
-import { check, s as v, withBody } from "../body";
+import { check, s as v, withBody } from "../input";
 import type { Feature, FeatureContext } from "../feature";
 import { hits, indexed, pageRank } from "../graph-algorithms";
 import { fail, json } from "../http";

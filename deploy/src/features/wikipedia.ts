@@ -1,7 +1,7 @@
 import type { IRequest, RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { q, s as v, withBody, withQuery } from "../input";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json } from "../http";
+import { fail, json, refuse } from "../http";
 import { fromBase64, Location, readJsonLocation, toBase64, writeLocation } from "../iceberg/index-store";
 import { ftsQuery, terms } from "../search-text";
 import { all, first, param } from "../sql";
@@ -178,10 +178,10 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
 
   // ---- articles ------------------------------------------------------------------------------------
   type Row = { title: string; id: number | null; text: string; summary: string; sections: string; rowid: number };
-  const article = (request: IRequest): Row | Response => {
+  const article = (request: IRequest): Row => {
     const title = normalTitle(param(request, "title"));
     const row = first<Row>(sql, "SELECT rowid, title, id, text, summary, sections FROM wp_articles WHERE title = ?", title);
-    if (!row) return fail(404, `no article ${title.slice(0, 100)}`);
+    if (!row) return refuse(404, `no article ${title.slice(0, 100)}`);
     sql.exec("UPDATE wp_articles SET reads = reads + 1 WHERE rowid = ?", row.rowid);
     return row;
   };
@@ -190,11 +190,12 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
     (popularity
       ? all<{ dst: string; n: number }>(sql, "SELECT l.dst, (SELECT COUNT(*) FROM wp_links i WHERE i.dst = l.dst) AS n FROM wp_links l WHERE l.src = ? ORDER BY n DESC, l.dst LIMIT ?", title, limit)
       : all<{ dst: string }>(sql, "SELECT dst FROM wp_links WHERE src = ? ORDER BY dst LIMIT ?", title, limit)).map((r) => r.dst);
-  const limitOf = (request: IRequest, fallback = 100): number => Math.min(1_000, Math.max(1, Number(new URL(request.url).searchParams.get("limit")) || fallback));
-  router.get("/article/:title", (request) => {
+  /** `?limit=`: 1 to 1,000. */
+  const Limited = { limit: v.optional(q.int({ min: 1, max: 1_000 })) };
+  const Parts = q.list(q.oneOf("content", "infobox", "categories", "links"), { max: 4 });
+  router.get("/article/:title", withQuery({ include: v.withDefault(Parts, ["content"]) }, (query, request) => {
     const row = article(request);
-    if (row instanceof Response) return row;
-    const include = new Set((new URL(request.url).searchParams.get("include") ?? "content").split(","));
+    const include = new Set(query.include);
     const box = include.has("infobox") ? first<{ template: string; fields: string }>(sql, "SELECT template, fields FROM wp_infobox WHERE title = ?", row.title) : undefined;
     return json({
       title: row.title,
@@ -205,18 +206,17 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
       ...(include.has("categories") ? { categories: categoriesOf(row.title) } : {}),
       ...(include.has("links") ? { links: linksOut(row.title, 1_000, false) } : {}),
     });
-  });
+  }));
   router.get("/article/:title/summary", (request) => {
     const row = article(request);
-    return row instanceof Response ? row : json({ title: row.title, summary: row.summary });
+    return json({ title: row.title, summary: row.summary });
   });
-  router.get("/article/:title/sections", (request) => {
+  router.get("/article/:title/sections", withQuery({ names: v.optional(q.list(q.string(), { max: 100 })) }, (query, request) => {
     const row = article(request);
-    if (row instanceof Response) return row;
-    const names = new URL(request.url).searchParams.get("names")?.split(",").map((n) => n.trim().toLowerCase());
+    const names = query.names?.map((n) => n.toLowerCase());
     const sections = (JSON.parse(row.sections) as Array<{ title: string; depth: number; text: string }>).filter((s) => !names || names.includes(s.title.toLowerCase()));
     return json({ title: row.title, sections });
-  });
+  }));
   router.get("/article/:title/infobox", (request) => {
     const title = normalTitle(param(request, "title"));
     const box = first<{ template: string; fields: string }>(sql, "SELECT template, fields FROM wp_infobox WHERE title = ?", title);
@@ -226,43 +226,43 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
     const title = normalTitle(param(request, "title"));
     return json({ title, categories: categoriesOf(title) });
   });
-  router.get("/article/:title/links/outbound", (request) => {
+  router.get("/article/:title/links/outbound", withQuery({ ...Limited, sort: v.optional(q.oneOf("popularity", "title")) }, (query, request) => {
     const title = normalTitle(param(request, "title"));
-    const links = linksOut(title, limitOf(request, 1_000), new URL(request.url).searchParams.get("sort") === "popularity");
+    const links = linksOut(title, query.limit ?? 1_000, query.sort === "popularity");
     return json({ title, count: links.length, links });
-  });
-  router.get("/article/:title/links/inbound", (request) => {
+  }));
+  router.get("/article/:title/links/inbound", withQuery(Limited, (query, request) => {
     const title = normalTitle(param(request, "title"));
-    const links = all<{ src: string }>(sql, "SELECT src FROM wp_links WHERE dst = ? ORDER BY src LIMIT ?", title, limitOf(request, 1_000)).map((r) => r.src);
+    const links = all<{ src: string }>(sql, "SELECT src FROM wp_links WHERE dst = ? ORDER BY src LIMIT ?", title, query.limit ?? 1_000).map((r) => r.src);
     return json({ title, count: links.length, links });
-  });
+  }));
   router.get("/article/:title/links/inbound/count", (request) => {
     const title = normalTitle(param(request, "title"));
     return json({ title, count: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM wp_links WHERE dst = ?", title)?.n ?? 0 });
   });
   // Out-links with each target's summary, where this object holds the target.
-  router.get("/article/:title/links/expand", (request) => {
+  router.get("/article/:title/links/expand", withQuery(Limited, (query, request) => {
     const title = normalTitle(param(request, "title"));
-    const rows = all<{ dst: string; summary: string | null }>(sql, "SELECT l.dst, a.summary FROM wp_links l LEFT JOIN wp_articles a ON a.title = l.dst WHERE l.src = ? ORDER BY l.dst LIMIT ?", title, limitOf(request, 100));
+    const rows = all<{ dst: string; summary: string | null }>(sql, "SELECT l.dst, a.summary FROM wp_links l LEFT JOIN wp_articles a ON a.title = l.dst WHERE l.src = ? ORDER BY l.dst LIMIT ?", title, query.limit ?? 100);
     return json({ title, links: rows.map((r) => ({ title: r.dst, summary: r.summary, held: r.summary !== null })) });
-  });
+  }));
   router.post("/query/links/common", withBody(v.object({ articles: v.array(Title, { min: 2, max: 10 }), direction: v.optional(v.literal("outbound", "inbound")) }), ({ articles, direction }) => json({ articles: articles.map(normalTitle), direction: direction ?? "outbound", common: commonLinks(sql, articles.map(normalTitle), direction ?? "outbound") })));
 
   // ---- categories ----------------------------------------------------------------------------------
   const categoryOf = (request: IRequest) => categoryName(param(request, "category"));
-  router.get("/category/:category/articles", (request) => {
+  router.get("/category/:category/articles", withQuery(Limited, (query, request) => {
     const c = categoryOf(request);
-    const titles = all<{ title: string }>(sql, "SELECT title FROM wp_categories WHERE category = ? ORDER BY title LIMIT ?", c, limitOf(request, 100)).map((r) => r.title);
+    const titles = all<{ title: string }>(sql, "SELECT title FROM wp_categories WHERE category = ? ORDER BY title LIMIT ?", c, query.limit ?? 100).map((r) => r.title);
     return json({ category: c, count: titles.length, articles: titles });
-  });
+  }));
   router.get("/category/:category/parents", (request) => {
     const c = categoryOf(request);
     return json({ category: c, parents: all<{ parent: string }>(sql, "SELECT parent FROM wp_parents WHERE child = ? ORDER BY parent", c).map((r) => r.parent) });
   });
-  router.get("/category/:category/children", (request) => {
+  router.get("/category/:category/children", withQuery(Limited, (query, request) => {
     const c = categoryOf(request);
-    return json({ category: c, children: all<{ child: string }>(sql, "SELECT child FROM wp_parents WHERE parent = ? ORDER BY child LIMIT ?", c, limitOf(request, 1_000)).map((r) => r.child) });
-  });
+    return json({ category: c, children: all<{ child: string }>(sql, "SELECT child FROM wp_parents WHERE parent = ? ORDER BY child LIMIT ?", c, query.limit ?? 1_000).map((r) => r.child) });
+  }));
 
   // ---- search --------------------------------------------------------------------------------------
   router.post("/search", withBody(v.object({ query: v.string({ min: 1, pattern: /^.{1,500}$/s }), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), ({ query, limit }) => json(search(sql, query, limit ?? 20))));
@@ -317,14 +317,12 @@ function wikipediaRoutes(router: RouterType, ctx: FeatureContext): void {
       vectors: want.has("vectors") ? all<{ id: string; vec: ArrayBuffer }>(sql, "SELECT id, vec FROM wp_vectors").map((r) => ({ id: r.id, vec: toBase64(new Uint8Array(r.vec)) })) : [],
     };
     const bytes = new TextEncoder().encode(JSON.stringify(dump));
-    const key = await writeLocation(ctx.store, destination, bytes, route);
-    if (key instanceof Response) return key;
+    await writeLocation(ctx.store, destination, bytes, route);
     return json({ destination, bytes: bytes.length, articles: dump.articles.length, infoboxes: dump.infobox.length, memberships: dump.categories.length, links: dump.links.length, vectors: dump.vectors.length }, 201);
   }));
   router.post("/index/deserialize", withBody(v.object({ source: Location }), async ({ source }) => {
     const route = "POST /index/deserialize";
     const read = await readJsonLocation(ctx.store, source, route);
-    if (read instanceof Response) return read;
     const d = (read ?? {}) as { format?: string; articles: Array<Record<string, string | number | null>>; infobox: Array<Record<string, string>>; categories: Array<Record<string, string>>; parents: Array<Record<string, string>>; links: Array<Record<string, string>>; vectors: Array<{ id: string; vec: string }> };
     if (d.format !== "perfdo-wikipedia-v1") return fail(400, `${route}: ${source} is not a serialized Wikipedia index`);
     transaction(() => {

@@ -1,7 +1,7 @@
 import type { IRequest, RouterType } from "itty-router";
-import { check, s as v, withBody, type Infer } from "../body";
+import { check, q, s as v, withBody, withInput, withQuery, type Infer } from "../input";
 import type { Feature, FeatureContext } from "../feature";
-import { fail, json } from "../http";
+import { fail, json, refuse } from "../http";
 import { Bloom } from "../iceberg/bloom";
 import { Location, writeLocation } from "../iceberg/index-store";
 import { ftsQuery, hashedEmbedding, terms } from "../search-text";
@@ -77,20 +77,17 @@ export function etymologyTree(text: string): Array<{ language: string; term: str
 
 function entryRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
-  const entriesOf = (request: IRequest): Json[] | Response => {
+  const entriesOf = (request: IRequest, insensitive: boolean): Json[] => {
     const word = param(request, "word");
-    const insensitive = new URL(request.url).searchParams.get("case") === "insensitive";
     const rows = all<{ doc: string }>(sql, `SELECT doc FROM wk_entries WHERE word = ?${insensitive ? " COLLATE NOCASE" : ""} ORDER BY id`, word);
-    return rows.length ? rows.map((r) => JSON.parse(r.doc) as Json) : fail(404, `no entry for ${word.slice(0, 100)}`);
+    return rows.length ? rows.map((r) => JSON.parse(r.doc) as Json) : refuse(404, `no entry for ${word.slice(0, 100)}`);
   };
-  const wordRoute = (suffix: string, shape: (word: string, entries: Json[], request: IRequest) => unknown) =>
-    router.get(`/word/:word${suffix}`, (request) => {
-      const e = entriesOf(request);
-      return e instanceof Response ? e : json(shape(param(request, "word"), e, request));
-    });
+  // `?case=insensitive` on every word route; `?pos=` (a part of speech) on definitions.
+  const WordQuery = { case: v.optional(q.oneOf("sensitive", "insensitive")), pos: v.optional(q.string({ max: 64 })) };
+  const wordRoute = (suffix: string, shape: (word: string, entries: Json[], pos: string | undefined) => unknown) =>
+    router.get(`/word/:word${suffix}`, withQuery(WordQuery, (query, request) => json(shape(param(request, "word"), entriesOf(request, query.case === "insensitive"), query.pos))));
   wordRoute("", (word, entries) => ({ word, entries, count: entries.length }));
-  wordRoute("/definitions", (word, entries, request) => {
-    const pos = new URL(request.url).searchParams.get("pos");
+  wordRoute("/definitions", (word, entries, pos) => {
     return { word, definitions: entries.filter((e) => !pos || e.pos === pos).flatMap((e) => arr(e.senses).map((s) => ({ pos: e.pos, glosses: s.glosses ?? [], tags: s.tags ?? [], examples: s.examples ?? [] }))) };
   });
   wordRoute("/etymology", (word, entries) => ({ word, etymologies: entries.map((e) => e.etymology_text).filter((t) => typeof t === "string") }));
@@ -111,8 +108,8 @@ function entryRoutes(router: RouterType, ctx: FeatureContext): void {
     const postings: Record<string, number[]> = {};
     for (const r of sql.exec<{ word: string; rowid: number; glosses: string }>("SELECT rowid, word, glosses FROM wk_fts")) for (const t of new Set(terms(`${r.word} ${r.glosses}`))) (postings[t] ??= []).push(r.rowid);
     const bytes = new TextEncoder().encode(JSON.stringify({ format: "perfdo-wiktionary-inverted-v1", postings }));
-    const key = await writeLocation(ctx.store, destination, bytes, "POST /index/inverted/serialize");
-    return key instanceof Response ? key : json({ destination, bytes: bytes.length, terms: Object.keys(postings).length }, 201);
+    await writeLocation(ctx.store, destination, bytes, "POST /index/inverted/serialize");
+    return json({ destination, bytes: bytes.length, terms: Object.keys(postings).length }, 201);
   }));
   router.post("/search", withBody(v.object({ query: v.string({ min: 1, pattern: /^.{1,500}$/s }), fields: v.optional(v.array(v.literal("word", "definitions", "glosses"), { max: 3 })), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), ({ query, fields, limit }) => json(searchEntries(sql, query, fields ?? ["definitions"], limit ?? 20))));
   router.post("/autocomplete", withBody(v.object({ prefix: v.string({ min: 1, pattern: /^[^%_]{1,100}$/, expected: "a prefix without % or _" }), limit: v.optional(v.number({ integer: true, min: 1, max: 100 })) }), ({ prefix, limit }) => {
@@ -288,22 +285,14 @@ async function scatterCount(ctx: FeatureContext, partitions: unknown): Promise<R
 }
 
 function partitionRoutes(router: RouterType, ctx: FeatureContext): void {
-  const letter = (request: IRequest): string | Response => {
-    const p = param(request, "partition");
-    return LETTERS.includes(p) ? p : fail(404, `no partition ${p.slice(0, 20)} (partitions: a-z and 0)`);
-  };
-  const inPartition = (method: string, body = false) => async (request: IRequest) => {
-    const p = letter(request);
-    if (p instanceof Response) return p;
-    let payload: unknown = {};
-    if (body) {
-      const b = check(v.object({ entries: Entries }), await (request as unknown as Request).json().catch(() => null));
-      if (typeof b === "string") return fail(400, `POST /partition/${p}/${method}: ${b}`);
-      payload = b.entries;
-    }
-    return json({ partition: `${family(ctx)}-${p}`, ...(await ctx.peer(`${family(ctx)}-${p}`).call<Json>("wiktionary-partitions", method, payload)) }, method === "write" ? 201 : 200);
-  };
-  router.post("/partition/:partition/write", inPartition("write", true));
+  const inPartition = (method: string) => withInput({ params: { partition: v.literal(...LETTERS) } }, async ({ params }) => {
+    const p = params.partition;
+    return json({ partition: `${family(ctx)}-${p}`, ...(await ctx.peer(`${family(ctx)}-${p}`).call<Json>("wiktionary-partitions", method, {})) });
+  });
+  router.post("/partition/:partition/write", withInput({ params: { partition: v.literal(...LETTERS) }, body: v.object({ entries: Entries }) }, async ({ params, body }) => {
+    const p = params.partition;
+    return json({ partition: `${family(ctx)}-${p}`, ...(await ctx.peer(`${family(ctx)}-${p}`).call<Json>("wiktionary-partitions", "write", body.entries)) }, 201);
+  }));
   router.post("/partition/:partition/flush", inPartition("flush"));
   router.post("/partition/:partition/merge", inPartition("merge"));
   router.post("/partition/:partition/cleanup", inPartition("cleanup"));

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import { fail, json } from "../http";
 import { all, changed, first, parseJson } from "../sql";
 import { nextRun, parseCron } from "../workflow/cron";
@@ -36,9 +36,10 @@ const RetryBody = v.object({
   retryPolicy: v.optional(v.object({
     type: v.optional(v.literal("fixed", "exponential")),
     maxAttempts: v.optional(v.number({ integer: true, min: 1, max: 10 })),
-    initialDelayMs: v.optional(v.number({ min: 0, max: 1000 })),
-    multiplier: v.optional(v.number({ min: 1 })),
-    maxDelayMs: v.optional(v.number({ min: 0 })),
+    // A retry sleeps in the request: at most 9 waits of maxDelayMs, so one request waits 4.5 s at most.
+    initialDelayMs: v.optional(v.number({ min: 0, max: 500 })),
+    multiplier: v.optional(v.number({ min: 1, max: 10 })),
+    maxDelayMs: v.optional(v.number({ min: 0, max: 500 })),
     jitter: v.optional(v.boolean()),
   })),
   // The activity fails this many times before it succeeds (a flaky dependency).
@@ -126,7 +127,7 @@ function retryRoutes(router: RouterType, ctx: FeatureContext): void {
       maxAttempts: rp?.maxAttempts ?? 3,
       initialDelayMs: rp?.initialDelayMs ?? 10,
       multiplier: rp?.multiplier ?? 2,
-      maxDelayMs: rp?.maxDelayMs ?? 1000,
+      maxDelayMs: rp?.maxDelayMs ?? 500,
       jitter: rp?.jitter === true,
     };
     const failures = body.failTimes ?? 0;

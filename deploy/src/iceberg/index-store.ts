@@ -1,6 +1,6 @@
 import type { IRequest } from "itty-router";
-import { s as v } from "../body";
-import { fail } from "../http";
+import { s as v } from "../input";
+import { refuse } from "../http";
 import type { ObjectStore } from "./store";
 
 // What the Iceberg index routes share: the name of an index (`namespace` in a body, `X-Namespace`
@@ -10,33 +10,36 @@ import type { ObjectStore } from "./store";
 export const INDEX_NAME = /^[\w.:@-]{1,128}$/;
 export const IndexName = v.string({ pattern: INDEX_NAME, expected: "an index name (1-128 letters, digits, _ . : @ -)" });
 
-/** The index a GET names: `X-Namespace`, then `?namespace=`, then "default". */
-export function indexNameOf(request: IRequest): string | Response {
-  const name = request.headers.get("x-namespace") ?? new URL(request.url).searchParams.get("namespace") ?? "default";
-  return INDEX_NAME.test(name) ? name : fail(400, `${request.method} ${new URL(request.url).pathname}: index name ${JSON.stringify(name.slice(0, 40))} is not 1-128 letters, digits, _ . : @ -`);
+/** A GET's query naming its index (`?namespace=`). */
+export const IndexQuery = { namespace: v.optional(IndexName) };
+
+/** The index a GET names: `X-Namespace`, then `?namespace=` (declared as IndexQuery), then "default". */
+export function indexNameOf(request: IRequest, query: { namespace?: string }): string {
+  const name = request.headers.get("x-namespace") ?? query.namespace ?? "default";
+  return INDEX_NAME.test(name) ? name : refuse(400, `${request.method} ${new URL(request.url).pathname}: index name ${JSON.stringify(name.slice(0, 40))} is not 1-128 letters, digits, _ . : @ -`);
 }
 
 // Indexes and manifests go to the bucket under these prefixes only: a destination can never
 // overwrite an Iceberg table's files (warehouse/…).
 const WRITABLE = ["indexes/", "manifests/"];
 const LOCATION = /^r2:\/\/((?:[\w.-]+\/)*[\w.-]+)$/;
-export const Location = v.string({ pattern: LOCATION, expected: "r2://indexes/… or r2://manifests/… (letters, digits, _ . - and /)" });
+export const Location = v.string({ max: 512, pattern: LOCATION, expected: "r2://indexes/… or r2://manifests/… of at most 512 characters (letters, digits, _ . - and /)" });
 
 /** The bucket key of an `r2://indexes/…` or `r2://manifests/…` location, or the 400 saying why not. */
-export function keyOfLocation(location: string, route: string): string | Response {
+export function keyOfLocation(location: string, route: string): string {
   const key = LOCATION.exec(location)?.[1];
-  if (!key || key.split("/").some((part) => part === "." || part === "..")) return fail(400, `${route}: ${location.slice(0, 80)} is not an r2:// location`);
-  if (!WRITABLE.some((p) => key.startsWith(p))) return fail(400, `${route}: ${location.slice(0, 80)} is outside ${WRITABLE.map((p) => `r2://${p}`).join(" and ")}`);
+  if (!key || key.split("/").some((part) => part === "." || part === "..")) return refuse(400, `${route}: ${location.slice(0, 80)} is not an r2:// location`);
+  if (!WRITABLE.some((p) => key.startsWith(p))) return refuse(400, `${route}: ${location.slice(0, 80)} is outside ${WRITABLE.map((p) => `r2://${p}`).join(" and ")}`);
   return key;
 }
 
 export const NO_BUCKET = "no R2 bucket is bound (ICEBERG)";
 
-/** The object at `key` as bytes, or the 404/503 answer. */
-export async function readLocation(store: ObjectStore | null, key: string, route: string): Promise<Uint8Array | Response> {
-  if (!store) return fail(503, NO_BUCKET);
+/** The object at `key` as bytes (the 404/503 answer thrown). */
+export async function readLocation(store: ObjectStore | null, key: string, route: string): Promise<Uint8Array> {
+  if (!store) return refuse(503, NO_BUCKET);
   const bytes = await store.get(key);
-  return bytes ? new Uint8Array(bytes) : fail(404, `${route}: nothing at r2://${key}`);
+  return bytes ? new Uint8Array(bytes) : refuse(404, `${route}: nothing at r2://${key}`);
 }
 
 export function toBase64(bytes: Uint8Array): string {
@@ -56,23 +59,20 @@ export function fromBase64(text: string): Uint8Array | null {
   }
 }
 
-/** Writes `data` at an `r2://indexes/…` or `r2://manifests/…` location: its key, or the 400/503 answer. */
-export async function writeLocation(store: ObjectStore | null, location: string, data: Uint8Array | string, route: string): Promise<string | Response> {
+/** Writes `data` at an `r2://indexes/…` or `r2://manifests/…` location: its key (the 400/503 answer thrown). */
+export async function writeLocation(store: ObjectStore | null, location: string, data: Uint8Array | string, route: string): Promise<string> {
   const key = keyOfLocation(location, route);
-  if (key instanceof Response) return key;
-  if (!store) return fail(503, NO_BUCKET);
+  if (!store) return refuse(503, NO_BUCKET);
   await store.put(key, data);
   return key;
 }
 
-/** The JSON at a location, or the 400/404/503 answer (400 naming the location when it is not JSON). */
+/** The JSON at a location (the 400/404/503 answer thrown; 400 naming the location when it is not JSON). */
 export async function readJsonLocation(store: ObjectStore | null, location: string, route: string): Promise<unknown> {
-  const key = keyOfLocation(location, route);
-  const bytes = key instanceof Response ? key : await readLocation(store, key, route);
-  if (bytes instanceof Response) return bytes;
+  const bytes = await readLocation(store, keyOfLocation(location, route), route);
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch {
-    return fail(400, `${route}: ${location.slice(0, 80)} is not JSON`);
+    return refuse(400, `${route}: ${location.slice(0, 80)} is not JSON`);
   }
 }

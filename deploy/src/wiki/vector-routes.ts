@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../body";
+import { s as v, withBody } from "../input";
 import type { FeatureContext } from "../feature";
 import { exact } from "../features/vector";
-import { fail, json } from "../http";
+import { fail, json, refuse } from "../http";
 import { EMBED_DIMS, hashedEmbedding } from "../search-text";
 import { first } from "../sql";
 
@@ -21,11 +21,11 @@ export function vectorRoutes(router: RouterType, ctx: FeatureContext, table: "wp
   const { sql, transaction } = ctx;
   const used = (model?: string) => ({ model: `hashed-bag-of-words-${EMBED_DIMS}`, requestedModel: model ?? null, dimensions: EMBED_DIMS });
   const count = () => first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM ${table}`)?.n ?? 0;
-  const put = (items: Array<{ id: string; vector: number[] }>, route: string): Response | number => {
+  const put = (items: Array<{ id: string; vector: number[] }>, route: string): number => {
     const dims = items[0]?.vector.length ?? 0;
     const wrong = items.find((e) => e.vector.length !== dims);
-    if (wrong) return fail(400, `${route}: ${wrong.id.slice(0, 40)} has ${wrong.vector.length} dimensions, the first ${dims}`);
-    if (count() + items.length > MAX_VECTORS) return fail(413, `${route}: the index would hold more than ${MAX_VECTORS} vectors`);
+    if (wrong) return refuse(400, `${route}: ${wrong.id.slice(0, 40)} has ${wrong.vector.length} dimensions, the first ${dims}`);
+    if (count() + items.length > MAX_VECTORS) return refuse(413, `${route}: the index would hold more than ${MAX_VECTORS} vectors`);
     transaction(() => items.forEach((e) => sql.exec(`INSERT OR REPLACE INTO ${table} (id, vec) VALUES (?, ?)`, e.id, new Uint8Array(Float32Array.from(e.vector).buffer))));
     return count();
   };
@@ -33,11 +33,11 @@ export function vectorRoutes(router: RouterType, ctx: FeatureContext, table: "wp
   router.post("/index/vector/batch-embed", withBody(v.object({ texts: v.array(Text, { min: 1, max: 500 }), model: Model }), ({ texts, model }) => json({ ...used(model), embeddings: texts.map(hashedEmbedding) })));
   router.post("/index/vector/build", withBody(v.object({ embeddings: v.array(v.object({ id: Id, vector: Vec }), { min: 1, max: 5_000 }), indexType: v.optional(v.string()), params: v.optional(v.record()) }), ({ embeddings, indexType }) => {
     const n = put(embeddings, "POST /index/vector/build");
-    return n instanceof Response ? n : json({ indexed: embeddings.length, vectors: n, dimensions: embeddings[0]?.vector.length, index: "flat", requestedIndexType: indexType ?? null }, 201);
+    return json({ indexed: embeddings.length, vectors: n, dimensions: embeddings[0]?.vector.length, index: "flat", requestedIndexType: indexType ?? null }, 201);
   }));
   router.post("/index/vector/add", withBody(v.object({ id: Id, vector: Vec }), (e) => {
     const n = put([e], "POST /index/vector/add");
-    return n instanceof Response ? n : json({ added: e.id, vectors: n }, 201);
+    return json({ added: e.id, vectors: n }, 201);
   }));
   router.post("/index/vector/clear", () => {
     const n = count();
