@@ -1,6 +1,6 @@
 import type { IRequest } from "itty-router";
 import { HttpError } from "./http";
-import { s, type Infer, type ObjectOf, type Schema } from "./schema";
+import { q, s, type Infer, type ObjectOf, type Schema } from "./schema";
 
 export { q, s } from "./schema";
 export type { Infer } from "./schema";
@@ -133,6 +133,12 @@ export function withInput<D extends Declared>(declared: D, handler: Handler<D>):
   };
   return Object.assign(run, { [INPUT]: declared });
 }
+
+/** `?limit=`: 1 to `max`, `fallback` when absent (a list route's page size). */
+export const limitQuery = (fallback = 100, max = 1000) => ({ limit: s.withDefault(q.int({ min: 1, max }), fallback) });
+/** `?name=` for each equality filter a list route takes: text of at most 256 characters. */
+export const filterQuery = <const K extends string>(...names: K[]): Record<K, Schema<string | undefined>> =>
+  Object.fromEntries(names.map((n) => [n, s.optional(q.string())])) as Record<K, Schema<string | undefined>>;
 
 /** A route with a body only: `withBody(schema, (body, request) => …)`. */
 export function withBody<S extends Schema<unknown>>(schema: S, handler: (body: Infer<S>, request: IRequest) => Response | Promise<Response>): DeclaredHandler {

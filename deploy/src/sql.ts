@@ -10,21 +10,15 @@ export function first<T extends Row>(sql: SqlStorage, query: string, ...params: 
   return all<T>(sql, query, ...params)[0];
 }
 
-/** `?limit=` clamped to 1..max (default `fallback`). */
-export function limitParam(url: URL, fallback = 100, max = 1000): number {
-  const n = Number(url.searchParams.get("limit") ?? fallback);
-  return Math.min(Math.max(Number.isFinite(n) ? Math.trunc(n) : fallback, 1), max);
-}
-
-/** WHERE clause from optional equality filters (only those present in the query string). */
-export function filters(url: URL, columns: Record<string, string>): { where: string; params: SqlStorageValue[] } {
+/** WHERE clause from optional equality filters: the query's declared fields that are present. */
+export function filters(query: Readonly<Record<string, unknown>>, columns: Record<string, string>): { where: string; params: SqlStorageValue[] } {
   const clauses: string[] = [];
   const params: SqlStorageValue[] = [];
-  for (const [param, column] of Object.entries(columns)) {
-    const value = url.searchParams.get(param);
-    if (value !== null) {
+  for (const [field, column] of Object.entries(columns)) {
+    const value = query[field];
+    if (value !== undefined) {
       clauses.push(`${column} = ?`);
-      params.push(value);
+      params.push(value as SqlStorageValue);
     }
   }
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", params };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { migrate, patternsOverlap, SCHEMA_TABLE, type Feature } from "../../deploy/src/feature";
 import { FEATURES } from "../../deploy/src/features";
@@ -102,6 +102,32 @@ function fakeSql(): { sql: SqlStorage; versions: Map<string, number>; ran: strin
   };
   return { sql: sql as unknown as SqlStorage, versions, ran };
 }
+
+const REPO = join(import.meta.dirname, "..", "..");
+
+describe("reference Worker: declared input", () => {
+  const sources = (dir: string): Array<[string, string]> =>
+    readdirSync(join(REPO, dir), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => [`${dir}/${f}`, readFileSync(join(REPO, dir, f), "utf8")]);
+  const worker = sources("deploy/src");
+
+
+  it("no route reads the query string itself: input.ts reads what a route declares (three routes take open-ended filters, bounded where they read them)", () => {
+    const readers = worker.filter(([, text]) => text.includes("searchParams")).map(([file]) => file).sort();
+    assert.deepEqual(readers, ["deploy/src/features/items.ts", "deploy/src/features/replicate.ts", "deploy/src/features/wikidata.ts", "deploy/src/input.ts"]);
+  });
+
+  it("no helper returns T | Response for its caller to check: replies are thrown (http.ts refuse)", () => {
+    const checks = worker.flatMap(([file, text]) => text.split("\n").filter((line) => /instanceof Response\)\s*return/.test(line)).map((line) => `${file}: ${line.trim()}`));
+    assert.ok(checks.length <= 2, checks.join("\n"));
+  });
+
+  it("declares every route's path parameters, typed or bounded by the router", () => {
+    for (const r of registrations(FEATURES)) {
+      const names = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+      assert.deepEqual(Object.keys(r.input.params ?? {}).sort(), names.sort(), `${r.method} ${r.path}`);
+    }
+  });
+});
 
 describe("reference Worker: schema versions", () => {
   const v1 = (sql: SqlStorage) => void sql.exec("v1");

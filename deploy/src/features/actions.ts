@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../input";
+import { filterQuery, limitQuery, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
+import { all, filters, first, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
 // Actions store (contract §5): a lifecycle pending → running → completed | failed, retry back to
@@ -83,11 +83,10 @@ export function actionRoutes(router: RouterType, ctx: FeatureContext): void {
     );
     return json(view(row), 201);
   }));
-  router.get("/actions", (request) => {
-    const url = new URL(request.url);
-    const { where, params } = filters(url, { target: "target", actor: "actor", status: "status", verb: "verb" });
-    return json(all<ActionRow>(sql, `SELECT * FROM actions ${where} ORDER BY created_at LIMIT ?`, ...params, limitParam(url)).map(view));
-  });
+  router.get("/actions", withQuery({ ...filterQuery("target", "actor", "status", "verb"), ...limitQuery() }, (query) => {
+    const { where, params } = filters(query, { target: "target", actor: "actor", status: "status", verb: "verb" });
+    return json(all<ActionRow>(sql, `SELECT * FROM actions ${where} ORDER BY created_at LIMIT ?`, ...params, query.limit).map(view));
+  }));
   router.get("/actions/:id", (request) => {
     const row = first<ActionRow>(sql, "SELECT * FROM actions WHERE id = ?", param(request, "id"));
     return row ? json(view(row)) : fail(404, `action ${param(request, "id")} not found`);

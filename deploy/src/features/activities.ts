@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody, type Infer } from "../input";
+import { type Infer, q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { fnv1a } from "../shard-routing";
 import { first, parseJson } from "../sql";
@@ -104,12 +104,12 @@ function activityRoutes(router: RouterType, ctx: FeatureContext): void {
     if (statusOf(row) === "running") sql.exec("UPDATE act_long SET status = 'cancelled' WHERE id = ?", row.id);
     return json({ activityId: row.id, status: statusOf(longOf(row.id) as LongRow) });
   }));
-  router.get("/activities/is-alive", (request) => {
-    const row = longOf(new URL(request.url).searchParams.get("activityId") ?? "");
+  router.get("/activities/is-alive", withQuery({ activityId: v.withDefault(q.string(), "") }, ({ activityId }) => {
+    const row = longOf(activityId);
     if (!row) return fail(404, "no such activity");
     const status = statusOf(row);
     return json({ activityId: row.id, alive: status === "running", status, heartbeats: row.heartbeats, lastHeartbeatAgoMs: Date.now() - row.last_heartbeat, details: row.details === null ? null : parseJson(row.details) });
-  });
+  }));
 }
 
 export const activities: Feature = {

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s, withBody } from "../input";
+import { q, s, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { fnv1a } from "../shard-routing";
 import { changed, all, first, parseJson, type Row } from "../sql";
@@ -89,12 +89,10 @@ function cacheRoutes(router: RouterType, ctx: FeatureContext): void {
     });
     return json({ ...view(row), value: undefined, dependencies: deps }, 201);
   }));
-  router.get("/cache/get", (request) => {
-    const key = new URL(request.url).searchParams.get("key");
-    if (!key) return fail(400, "GET /cache/get needs ?key=");
+  router.get("/cache/get", withQuery({ key: q.string({ min: 1, max: 1024 }) }, ({ key }) => {
     const row = live(sql, key);
     return json(row ? { ...view(row), hit: true } : { key, value: null, hit: false });
-  });
+  }));
   router.post("/cache/invalidate-cascade", withBody(KeyBody, ({ key }) => {
     // Fault switch (local only): invalidate the key alone, as a cache without dependency tracking would.
     const keys = cascade(sql, key, ctx.fault === "cache-shallow-invalidate");

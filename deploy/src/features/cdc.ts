@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { check, s as v, withBody, type Infer } from "../input";
+import { check, type Infer, q, s as v, withBody, withQuery } from "../input";
 import { fail, isObject, json } from "../http";
 import { changed, all, first, parseJson } from "../sql";
 
@@ -44,10 +44,11 @@ const MultiSinkBody = v.object({ ...Events, sinks: v.array(v.string(), { min: 1 
 const RetrySinkBody = v.object({
   ...Events,
   sink: v.optional(v.string()),
-  maxRetries: v.optional(v.number({ integer: true, min: 0 })),
+  // The backoff sleeps in the request: at most 10 retries, each wait at most 500 ms (5 s in all).
+  maxRetries: v.optional(v.number({ integer: true, min: 0, max: 10 })),
   // Test hook: the sink fails this many attempts before it accepts (a flaky downstream).
   failTimes: v.optional(v.number({ integer: true, min: 0 })),
-  backoffMs: v.optional(v.number({ min: 0 })),
+  backoffMs: v.optional(v.number({ min: 0, max: 100 })),
 });
 const BufferBody = v.object({ events: v.optional(v.array(ChangeEvent)), event: v.optional(ChangeEvent) });
 const OffsetBody = v.object({ offset: v.number({ integer: true, min: 0 }), source: v.optional(v.string()) });
@@ -133,11 +134,11 @@ function captureRoutes(router: RouterType, ctx: FeatureContext): void {
     const c = stamped(checked);
     return json({ offset: append([c])[0], table: c.table, operation: c.operation }, 201);
   }));
-  router.get("/cdc/log", (request) => {
-    const from = Number(new URL(request.url).searchParams.get("fromOffset") ?? 1) || 1;
+  router.get("/cdc/log", withQuery({ fromOffset: v.withDefault(q.int({ min: 0, max: Number.MAX_SAFE_INTEGER }), 1) }, ({ fromOffset }) => {
+    const from = fromOffset || 1;
     const rows = all<{ offset: number; event: string }>(sql, "SELECT offset, event FROM cdc_log WHERE offset >= ? ORDER BY offset LIMIT 1000", from);
     return json({ events: rows.map((r) => ({ offset: r.offset, ...(parseJson(r.event) as object) })), latestOffset: latest() });
-  });
+  }));
 
 }
 
@@ -192,23 +193,23 @@ function sinkRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   router.post("/cdc/sink/with-retry", withBody(RetrySinkBody, async (body) => {
     const events = eventsOf(body);
-    const maxRetries = Math.min(body.maxRetries ?? 3, 10);
+    const maxRetries = body.maxRetries ?? 3;
     const failures = body.failTimes ?? 0;
-    const baseMs = Math.min(body.backoffMs || 1, 100);
+    const baseMs = body.backoffMs || 1;
     const delays: number[] = [];
     // Attempt n fails while n <= failTimes; after a failure, wait base·2^(n-1) ms and retry, up to maxRetries.
     for (let attempt = 1; ; attempt++) {
       if (attempt > failures) return json({ sink: sinkName(body.sink), delivered: true, written: deliver(sinkName(body.sink), events), attempts: attempt, backoffMs: delays });
       if (attempt > maxRetries) return json({ sink: sinkName(body.sink), delivered: false, attempts: attempt, backoffMs: delays, deadLettered: events.length });
-      delays.push(baseMs * 2 ** (attempt - 1));
+      delays.push(Math.min(baseMs * 2 ** (attempt - 1), 500));
       await new Promise((r) => setTimeout(r, delays[delays.length - 1]));
     }
   }));
   router.post("/cdc/sink", sinkRoute);
-  router.get("/cdc/sink/count", (request) => {
-    const sink = sinkName(new URL(request.url).searchParams.get("sink") ?? undefined);
+  router.get("/cdc/sink/count", withQuery({ sink: v.optional(q.string()) }, (query) => {
+    const sink = sinkName(query.sink);
     return json({ sink, count: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM cdc_sinks WHERE sink = ?", sink)?.n ?? 0 });
-  });
+  }));
 
 }
 

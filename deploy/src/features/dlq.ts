@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
-import { s, withBody } from "../input";
+import { filterQuery, limitQuery, q, s, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, first, limitParam, now, param, parseJson, type Row } from "../sql";
+import { all, first, now, param, parseJson, type Row } from "../sql";
 import { appendEvent } from "./events";
 import type { Feature, FeatureContext } from "../feature";
 
@@ -63,17 +63,14 @@ export function dlqRoutes(router: RouterType, ctx: FeatureContext): void {
     const byVerb = Object.fromEntries(all<{ verb: string; n: number }>(sql, "SELECT verb, COUNT(*) AS n FROM dlq GROUP BY verb").map((r) => [r.verb, r.n]));
     return json({ total: s?.total ?? 0, exhausted: s?.exhausted ?? 0, pending: (s?.total ?? 0) - (s?.exhausted ?? 0), totalRetries: s?.retries ?? 0, byVerb });
   });
-  router.get("/dlq", (request) => {
-    const url = new URL(request.url);
+  router.get("/dlq", withQuery({ ...filterQuery("verb"), exhausted: s.optional(q.bool()), ...limitQuery() }, ({ verb, exhausted, limit }) => {
     const clauses: string[] = [];
     const params: SqlStorageValue[] = [];
-    const verb = url.searchParams.get("verb");
     if (verb) (clauses.push("verb = ?"), params.push(verb));
-    const exhausted = url.searchParams.get("exhausted");
-    if (exhausted !== null) clauses.push(exhausted === "true" ? "retries >= max_retries" : "retries < max_retries");
+    if (exhausted !== undefined) clauses.push(exhausted ? "retries >= max_retries" : "retries < max_retries");
     const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
-    return json(all<DlqRow>(sql, `SELECT * FROM dlq ${where} ORDER BY created_at LIMIT ?`, ...params, limitParam(url)).map(view));
-  });
+    return json(all<DlqRow>(sql, `SELECT * FROM dlq ${where} ORDER BY created_at LIMIT ?`, ...params, limit).map(view));
+  }));
   router.get("/dlq/:id", (request) => {
     const row = first<DlqRow>(sql, "SELECT * FROM dlq WHERE id = ?", param(request, "id"));
     return row ? json(view(row)) : fail(404, `dlq entry ${param(request, "id")} not found`);

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../input";
+import { filterQuery, type Infer, limitQuery, q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, filters, first, limitParam, now, param, parseJson, type Row } from "../sql";
+import { all, filters, first, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
 // Events store (contract §5): an append-only log with a monotonic, unique sequence, and replay from
@@ -48,24 +48,19 @@ export function eventRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ created: created.length, events: created }, 201);
   }));
   router.post("/events", withBody(NewEvent, (body) => json(appendEvent(sql, body), 201)));
-  router.get("/events/replay", (request) => {
-    const url = new URL(request.url);
-    const from = Number(url.searchParams.get("fromSequence") ?? 0);
-    if (!Number.isInteger(from)) return fail(400, "fromSequence must be an integer");
-    const limit = limitParam(url);
+  // `fromSequence`: negative for the last N.
+  router.get("/events/replay", withQuery({ fromSequence: v.withDefault(q.int({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), 0), ...limitQuery() }, ({ fromSequence: from, limit }) => {
     const start = from < 0 ? Math.max(0, ((first<{ m: number }>(sql, "SELECT COALESCE(MAX(sequence), 0) AS m FROM events")?.m ?? 0) as number) + from + 1) : from;
     const rows = all<EventRow>(sql, "SELECT * FROM events WHERE sequence >= ? ORDER BY sequence LIMIT ?", start, limit);
     return json({ events: rows.map(view), fromSequence: start, nextSequence: rows.length > 0 ? (rows[rows.length - 1] as EventRow).sequence + 1 : start });
-  });
-  router.get("/events", (request) => {
-    const url = new URL(request.url);
-    const { where, params } = filters(url, { source: "source", verb: "verb" });
-    const streamed = url.searchParams.get("streamed");
-    const clause = streamed === null ? where : `${where ? `${where} AND` : "WHERE"} streamed = ?`;
-    if (streamed !== null) params.push(streamed === "true" ? 1 : 0);
-    const order = (url.searchParams.get("order") ?? "asc").toLowerCase() === "desc" ? "DESC" : "ASC";
-    return json(all<EventRow>(sql, `SELECT * FROM events ${clause} ORDER BY sequence ${order} LIMIT ?`, ...params, limitParam(url)).map(view));
-  });
+  }));
+  router.get("/events", withQuery({ ...filterQuery("source", "verb"), streamed: v.optional(q.bool()), order: v.withDefault(q.oneOf("asc", "desc", "ASC", "DESC"), "asc"), ...limitQuery() }, (query) => {
+    const { where, params } = filters(query, { source: "source", verb: "verb" });
+    const clause = query.streamed === undefined ? where : `${where ? `${where} AND` : "WHERE"} streamed = ?`;
+    if (query.streamed !== undefined) params.push(query.streamed ? 1 : 0);
+    const order = query.order.toLowerCase() === "desc" ? "DESC" : "ASC";
+    return json(all<EventRow>(sql, `SELECT * FROM events ${clause} ORDER BY sequence ${order} LIMIT ?`, ...params, query.limit).map(view));
+  }));
   router.post("/events/:id/streamed", (request) => {
     const id = param(request, "id");
     const row = first<EventRow>(sql, "UPDATE events SET streamed = 1 WHERE id = ? RETURNING *", id);

@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody } from "../input";
+import { q, s as v, withBody, withQuery } from "../input";
 import type { Feature, FeatureContext } from "../feature";
 import { fail, json } from "../http";
 import { toBase64 } from "../iceberg/index-store";
@@ -252,15 +252,14 @@ function metadataRoutes(router: RouterType, ctx: FeatureContext): void {
     const entries = await entriesOf(r, key, reads, !forceRefresh);
     return { table, manifest: key, files: entries.map(dataFile), cached: reads.objects === 0 };
   })));
-  router.get("/iceberg/cache/stats", (request) => {
+  router.get("/iceberg/cache/stats", withQuery({ table: v.optional(q.string({ pattern: /^(?:[\w.-]+\/){0,4}[\w.-]+$/, expected: "a table name or path" })) }, (query) => {
     const r = reader();
     if (!r) return fail(503, "no R2 bucket is bound (ICEBERG)");
-    const table = new URL(request.url).searchParams.get("table");
-    if (table !== null && !/^(?:[\w.-]+\/){0,4}[\w.-]+$/.test(table)) return fail(400, `GET /iceberg/cache/stats: table ${JSON.stringify(table.slice(0, 40))} is not a table name or path`);
+    const table = query.table ?? null;
     const prefix = table ? `${rootOf(table)}/` : "";
     const keys = [...r.cache.keys()].filter((k) => k.startsWith(prefix));
     return json({ table, entries: keys.length, cacheSizeBytes: keys.reduce((s, k) => s + (r.cache.get(k)?.byteLength ?? 0), 0), hits: r.hits, misses: r.misses, budgetBytes: MAX_CACHE_BYTES });
-  });
+  }));
   router.post("/iceberg/cache/invalidate", withBody(v.object({ table: TablePath, scope: v.optional(v.literal("metadata", "manifests", "all")) }), ({ table, scope }) => {
     const r = reader();
     if (!r) return fail(503, "no R2 bucket is bound (ICEBERG)");

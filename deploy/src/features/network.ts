@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../input";
+import { q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { namespaceFromHost } from "../namespace";
 import { COLO_COORDINATES, HOME_COLO, modelRttMs } from "../colos";
@@ -46,15 +46,15 @@ function networkRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   // GET /colo-probe?target=<COLO> with cf-ipcolo: <source> (and X-Target-Colo): one cell of the colo
   // matrix. Locally the answer waits the colo model's round trip between the two (colos.ts).
-  router.get("/colo-probe", async (request) => {
-    const url = new URL(request.url);
-    const source = (request.headers.get("cf-ipcolo") ?? url.searchParams.get("source") ?? HOME_COLO).toUpperCase();
-    const targetColo = (request.headers.get("x-target-colo") ?? url.searchParams.get("target") ?? "").toUpperCase();
+  const Colo = v.optional(q.string({ max: 8 }));
+  router.get("/colo-probe", withQuery({ source: Colo, target: Colo }, async (query, request) => {
+    const source = (request.headers.get("cf-ipcolo") ?? query.source ?? HOME_COLO).toUpperCase();
+    const targetColo = (request.headers.get("x-target-colo") ?? query.target ?? "").toUpperCase();
     if (!COLO_COORDINATES[source] || !COLO_COORDINATES[targetColo]) return fail(400, `colo-probe needs known colos (source ${source}, target ${targetColo || "missing"}; known: ${Object.keys(COLO_COORDINATES).join(", ")})`);
     const modelMs = ctx.local ? (modelRttMs(source, targetColo) as number) : null;
     if (modelMs) await new Promise((r) => setTimeout(r, modelMs));
     return json({ source, target: targetColo, servedBy: ctx.local ? targetColo : undefined, model: ctx.local ? "great-circle distance at 100 km per ms of round trip" : undefined, modelMs: modelMs ?? undefined });
-  });
+  }));
   router.get("/ws/stats", () => json({ namespace: ctx.namespace(), connections: ctx.sockets() }));
 }
 

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
-import { s, withBody } from "../input";
+import { filterQuery, limitQuery, s, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, filters, first, limitParam, now, param, type Row } from "../sql";
+import { all, filters, first, now, param, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 import { UNCLAIMED } from "../namespaces";
 
@@ -68,11 +68,10 @@ export function objectRoutes(router: RouterType, ctx: FeatureContext): void {
     const row = first<ObjectRow>(sql, "SELECT * FROM objects WHERE ns = ?", param(request, "ns"));
     return row ? json(view(row)) : fail(404, `object ${param(request, "ns")} not found`);
   });
-  router.get("/objects", (request) => {
-    const url = new URL(request.url);
-    const { where, params } = filters(url, { class: "class", region: "region", colo: "colo" });
-    return json(all<ObjectRow>(sql, `SELECT * FROM objects ${where} ORDER BY ns LIMIT ?`, ...params, limitParam(url)).map(view));
-  });
+  router.get("/objects", withQuery({ ...filterQuery("class", "region", "colo"), ...limitQuery() }, (query) => {
+    const { where, params } = filters(query, { class: "class", region: "region", colo: "colo" });
+    return json(all<ObjectRow>(sql, `SELECT * FROM objects ${where} ORDER BY ns LIMIT ?`, ...params, query.limit).map(view));
+  }));
   router.patch("/objects/:ns", withBody(s.object({ colo: s.string() }), (body, request) => {
     const row = first<ObjectRow>(sql, "UPDATE objects SET colo = ?, updated_at = ? WHERE ns = ? RETURNING *", body.colo, now(), param(request, "ns"));
     return row ? json(view(row)) : fail(404, `object ${param(request, "ns")} not found`);

@@ -107,7 +107,10 @@ function assign(strategy: "range" | "round-robin" | "sticky", consumers: string[
 
 // A key is a string or a number (range routing compares numbers as numbers, strings as strings).
 const Key = v.union(v.string(), v.number(), "a string or a number");
-const Partitions = v.optional(v.number({ integer: true, min: 1, max: 10_000 }));
+/** Partitions a key is hashed into (a modulus: any count costs the same). */
+const Partitions = v.optional(v.number({ integer: true, min: 1, max: 100_000 }));
+/** Partitions an assignment or plan lists one by one, for each consumer. */
+const AssignedPartitions = v.optional(v.number({ integer: true, min: 1, max: 10_000 }));
 /** Points a consistent-hash ring holds at most (partitions × virtual nodes): each request may build one. */
 const MAX_RING_POINTS = 65_536;
 const Consumers = v.array(v.string({ max: 256 }), { min: 1, max: 1_000 });
@@ -122,9 +125,9 @@ const ConsistentBody = v.object({ key: Key, partitions: Partitions, nodes: v.opt
 const RangesBody = v.object({ ranges: v.array(v.object({ min: Key, max: Key, partition: v.number({ integer: true, min: 0 }) }), { min: 1 }) });
 const KeyBody = v.object({ key: Key });
 const KeysBody = v.object({ keys: v.array(Key) });
-const AssignBody = v.object({ consumers: Consumers, partitions: Partitions, previous: AssignmentMap });
-const GroupsBody = v.object({ groups: v.array(v.object({ group: v.optional(v.value()), consumers: Consumers, partitions: Partitions }), { max: 100 }) });
-const PlanBody = v.object({ consumers: Consumers, partitions: Partitions, current: AssignmentMap });
+const AssignBody = v.object({ consumers: Consumers, partitions: AssignedPartitions, previous: AssignmentMap });
+const GroupsBody = v.object({ groups: v.array(v.object({ group: v.optional(v.value()), consumers: Consumers, partitions: AssignedPartitions }), { max: 100 }) });
+const PlanBody = v.object({ consumers: Consumers, partitions: AssignedPartitions, current: AssignmentMap });
 const PlanIdBody = v.object({ planId: v.string() });
 const TableBody = v.object({ key: Key, partition: v.number({ integer: true, min: 0 }) });
 

@@ -1,7 +1,7 @@
 import type { RouterType } from "itty-router";
-import { s, withBody } from "../input";
+import { filterQuery, limitQuery, s, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, filters, limitParam, now, param, parseJson, type Row } from "../sql";
+import { all, filters, now, param, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
 // Relationships store (contract §5): directed, verb-labelled edges between things; the graph. and
@@ -33,20 +33,17 @@ export function relationshipRoutes(router: RouterType, ctx: FeatureContext): voi
     sql.exec("INSERT INTO relationships (id, verb, src, dst, data, created_at) VALUES (?, ?, ?, ?, ?, ?)", rel.id, rel.verb, rel.src, rel.dst, rel.data, rel.created_at);
     return json(view(rel), 201);
   }));
-  const edges = (column: "src" | "dst") => (request: { url: string; params: Record<string, string | undefined> }) => {
-    const url = new URL(request.url);
-    const verb = url.searchParams.get("verb");
-    const rows = all<RelRow>(sql, `SELECT * FROM relationships WHERE ${column} = ? ${verb ? "AND verb = ?" : ""} ORDER BY created_at LIMIT ?`, param(request, "id"), ...(verb ? [verb] : []), limitParam(url));
+  const edges = (column: "src" | "dst") => withQuery({ ...filterQuery("verb"), ...limitQuery() }, ({ verb, limit }, request) => {
+    const rows = all<RelRow>(sql, `SELECT * FROM relationships WHERE ${column} = ? ${verb ? "AND verb = ?" : ""} ORDER BY created_at LIMIT ?`, param(request, "id"), ...(verb ? [verb] : []), limit);
     return json(rows.map(view));
-  };
+  });
   // `:id+`: an id may hold a slash, encoded (`Occupation%2F15-1252.00`) or not (`RandomNode/12`)
   router.get("/relationships/from/:id+", edges("src"));
   router.get("/relationships/to/:id+", edges("dst"));
-  router.get("/relationships", (request) => {
-    const url = new URL(request.url);
-    const { where, params } = filters(url, { verb: "verb", from: "src", to: "dst" });
-    return json(all<RelRow>(sql, `SELECT * FROM relationships ${where} ORDER BY created_at LIMIT ?`, ...params, limitParam(url)).map(view));
-  });
+  router.get("/relationships", withQuery({ ...filterQuery("verb", "from", "to"), ...limitQuery() }, (query) => {
+    const { where, params } = filters(query, { verb: "verb", from: "src", to: "dst" });
+    return json(all<RelRow>(sql, `SELECT * FROM relationships ${where} ORDER BY created_at LIMIT ?`, ...params, query.limit).map(view));
+  }));
   router.delete("/relationships/:id", (request) => {
     const id = param(request, "id");
     return sql.exec("DELETE FROM relationships WHERE id = ?", id).rowsWritten > 0 ? json({ id, deleted: true }) : fail(404, `relationship ${id} not found`);

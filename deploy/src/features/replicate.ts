@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, whenBody, withBody } from "../input";
+import { q, s as v, whenBody, withBody, withInput, withQuery } from "../input";
 import { fail, json } from "../http";
 import { all, first, parseJson, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
@@ -120,8 +120,8 @@ function replicaRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ replicaId: r.id, status: "active", lagMs: lagMs(sql, r.id) });
   }));
   // The replica is named in the body or by `?replicaId=`.
-  router.delete("/replicate/remove", withBody(RemoveBody, (body, request) => {
-    const id = body.replicaId ?? new URL(request.url).searchParams.get("replicaId");
+  router.delete("/replicate/remove", withInput({ body: RemoveBody, query: { replicaId: v.optional(q.string()) } }, ({ body, query }) => {
+    const id = body.replicaId ?? query.replicaId ?? null;
     const r = replicaOf(sql, id);
     if (!r) return fail(404, `no replica ${String(id)}`);
     transaction(() => {
@@ -146,11 +146,11 @@ function replicaRoutes(router: RouterType, ctx: FeatureContext): void {
     });
   });
   router.post("/replicate", withBody(CreateBody, (body) => json(view(sql, createReplica(sql, body.mode, body.replicaId, body.targetRegion, body.config?.maxLagMs)), 201)));
-  router.get("/replica/status", (request) => {
+  router.get("/replica/status", withQuery({ replicaId: v.optional(q.string()) }, ({ replicaId }) => {
     applyDue(sql);
-    const r = replicaOf(sql, new URL(request.url).searchParams.get("replicaId"));
+    const r = replicaOf(sql, replicaId ?? null);
     return r ? json(view(sql, r)) : fail(404, "no such replica");
-  });
+  }));
   router.get("/replicas", () => {
     applyDue(sql);
     return json(all<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status != 'removed' ORDER BY id").map((r) => view(sql, r)));
@@ -215,23 +215,25 @@ function read(sql: SqlStorage, key: string, q: URLSearchParams): Response {
   return json({ key, value, data: value, version: row?.version ?? 0, source: "replica", servedBy: r.id, region: r.region, lagMs: lagMs(sql, r.id, at) });
 }
 
+/** What a read's query may say (read() reads them from the query string, declared here). */
+const Flag = v.optional(q.bool());
+const ReadQuery = {
+  key: q.string({ min: 1, max: 1024 }), replica: v.optional(q.string()), replicaId: v.optional(q.string()), source: v.optional(q.oneOf("primary", "replica")),
+  strategy: v.optional(q.string({ max: 64 })), simulateReplicaFailure: Flag, allowFallback: Flag, autoFailover: Flag,
+};
+
 /** Reads: one key (from where `?replica=` says), the nearest replica, a batch. */
 function readRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql } = ctx;
-  router.get("/read/nearest", (request) => {
+  router.get("/read/nearest", withQuery(ReadQuery, (_query, request) => {
     const url = new URL(request.url);
-    const key = url.searchParams.get("key");
-    if (!key) return fail(400, "GET /read/nearest needs ?key=");
+    const key = _query.key;
     const nearest = first<ReplicaRow>(sql, "SELECT * FROM repl_replicas WHERE status = 'active' ORDER BY lag_ms, id LIMIT 1");
     const q = new URLSearchParams(url.search);
     if (nearest) q.set("replica", nearest.id);
     return read(sql, key, q);
-  });
-  router.get("/read", (request) => {
-    const url = new URL(request.url);
-    const key = url.searchParams.get("key");
-    return key ? read(sql, key, url.searchParams) : fail(400, "GET /read needs ?key=");
-  });
+  }));
+  router.get("/read", withQuery(ReadQuery, (query, request) => read(sql, query.key, new URL(request.url).searchParams)));
   router.post("/read/batch", withBody(ReadBatchBody, async ({ keys, source }) => {
     const q = new URLSearchParams(source !== undefined && source !== "primary" ? { source: "replica" } : {});
     const results = await Promise.all(keys.map((k) => read(sql, k, q).json()));

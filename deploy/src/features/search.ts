@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../input";
+import { type Infer, limitQuery, q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { cosine, ftsQuery, termVector } from "../search-text";
-import { all, limitParam, param, type Row } from "../sql";
+import { all, param, type Row } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
 
 // Search store (contract §5). Full-text search is SQLite FTS5 with BM25 ranking. The reference
@@ -80,20 +80,16 @@ export function searchRoutes(router: RouterType, ctx: FeatureContext): void {
     const id = param(request, "id");
     return sql.exec("DELETE FROM search_docs WHERE id = ?", id).rowsWritten > 0 ? json({ $id: id, deleted: true }) : fail(404, `document ${id} not indexed`);
   });
-  const query = (request: { url: string }) => {
-    const url = new URL(request.url);
-    const q = url.searchParams.get("q") ?? "";
-    if (q.trim() === "") return { error: fail(400, "q is required") };
-    return { url, q, type: url.searchParams.get("type"), limit: limitParam(url, 10, 100) };
-  };
-  router.get("/search/semantic", (request) => {
-    const p = query(request);
-    if ("error" in p) return p.error;
+  // `?q=` (not blank), `&type=`, `&limit=` (1–100, 10), `&facets=true` on the keyword search.
+  const SearchQuery = { q: q.string({ min: 1, max: 500, pattern: /\S/, expected: "a search text (not blank)" }), type: v.optional(q.string()), facets: v.optional(q.bool()), ...limitQuery(10, 100) };
+  type Search = { q: string; type?: string; facets?: boolean; limit: number };
+  const query = (p: Search) => ({ ...p, type: p.type ?? null });
+  router.get("/search/semantic", withQuery(SearchQuery, (s) => {
+    const p = query(s);
     return json({ query: p.q, mode: "semantic", results: semanticHits(sql, p.q, p.type, p.limit) });
-  });
-  router.get("/search/hybrid", (request) => {
-    const p = query(request);
-    if ("error" in p) return p.error;
+  }));
+  router.get("/search/hybrid", withQuery(SearchQuery, (s) => {
+    const p = query(s);
     const keyword = keywordHits(sql, p.q, p.type, 100);
     const top = Math.max(...keyword.map((h) => h.score), 0) || 1;
     const scores = new Map<string, Hit>();
@@ -104,13 +100,12 @@ export function searchRoutes(router: RouterType, ctx: FeatureContext): void {
     }
     const results = [...scores.values()].sort((a, b) => b.score - a.score || a.$id.localeCompare(b.$id)).slice(0, p.limit);
     return json({ query: p.q, mode: "hybrid", results });
-  });
-  router.get("/search", (request) => {
-    const p = query(request);
-    if ("error" in p) return p.error;
+  }));
+  router.get("/search", withQuery(SearchQuery, (s) => {
+    const p = query(s);
     const results = keywordHits(sql, p.q, p.type, p.limit);
     const body: Record<string, unknown> = { query: p.q, mode: "keyword", results, total: results.length };
-    if (p.url.searchParams.get("facets") === "true") {
+    if (p.facets === true) {
       const match = ftsQuery(p.q);
       body.facets = {
         type: Object.fromEntries(
@@ -119,7 +114,7 @@ export function searchRoutes(router: RouterType, ctx: FeatureContext): void {
       };
     }
     return json(body);
-  });
+  }));
 }
 
 export const search: Feature = {

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody, type Infer } from "../input";
+import { type Infer, q, s as v, withBody, withQuery } from "../input";
 import { json } from "../http";
 import { all, first, parseJson } from "../sql";
 
@@ -102,16 +102,15 @@ function signalRoutes(router: RouterType, ctx: FeatureContext): void {
     });
     return json(got ? { received: true, timedOut: false, waitedMs: Date.now() - started, signal: view(got) } : { received: false, timedOut: true, waitedMs: Date.now() - started, signal: null });
   }));
-  router.get("/signals/pending", (request) => {
-    const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
+  const ByWorkflow = { workflowId: v.withDefault(q.string(), "") };
+  router.get("/signals/pending", withQuery(ByWorkflow, ({ workflowId: wf }) => {
     const rows = all<SignalRow>(sql, "SELECT * FROM signals WHERE workflow_id = ? AND status = 'pending' ORDER BY seq LIMIT 1000", wf);
     return json({ workflowId: wf, signals: rows.map(view), count: rows.length });
-  });
-  router.get("/signals/history", (request) => {
-    const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
+  }));
+  router.get("/signals/history", withQuery(ByWorkflow, ({ workflowId: wf }) => {
     const rows = all<SignalRow>(sql, "SELECT * FROM signals WHERE workflow_id = ? ORDER BY seq LIMIT 10000", wf);
     return json({ workflowId: wf, signals: rows.map(view), count: rows.length });
-  });
+  }));
   router.post("/signals/clear", () => json({ cleared: sql.exec("SELECT COUNT(*) AS n FROM signals").one().n, ...(sql.exec("DELETE FROM signals"), {}) }));
 }
 

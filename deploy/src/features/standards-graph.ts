@@ -151,7 +151,8 @@ function standardsGraphRoutes(router: RouterType, ctx: FeatureContext): void {
   router.post("/graph/similarity", withBody(SimilarityBody, (body) => {
     const tables = tablesNow();
     const factors = body.factors ?? ["tasks", "tools"];
-    const sets: Record<string, (code: string) => Set<string>> = {};
+    // A map with no prototype: a factor named "__proto__" or "constructor" is simply unavailable.
+    const sets: Record<string, (code: string) => Set<string>> = Object.create(null) as Record<string, (code: string) => Set<string>>;
     if (tables.has("tasks")) sets.tasks = (code) => new Set(all<{ t: string }>(sql, "SELECT task AS t FROM tasks WHERE occupation = ? LIMIT 1000", code).map((r) => r.t));
     if (tables.has("tools")) sets.tools = (code) => new Set(all<{ t: string }>(sql, "SELECT substr(unspsc, 1, 6) AS t FROM tools WHERE occupation = ? AND unspsc IS NOT NULL LIMIT 1000", code).map((r) => r.t));
     const used = factors.filter((f) => sets[f]);

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../input";
+import { q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { changed, all, first, parseJson, type Row } from "../sql";
 
@@ -72,25 +72,16 @@ function temporalRoutes(router: RouterType, ctx: FeatureContext): void {
     return json(row && row.value !== null ? { ...view(row), found: true } : { key, value: null, found: false, timestamp: row?.ts });
   };
   router.post("/temporal/get", withBody(GetBody, ({ key, timestamp }) => get(key, timestamp ?? Number.MAX_SAFE_INTEGER)));
-  router.get("/temporal/get", (request) => {
-    const q = new URL(request.url).searchParams;
-    const key = q.get("key");
-    if (!key) return fail(400, "GET /temporal/get needs ?key=");
-    const at = q.get("timestamp");
-    const checked: string[] = [];
-    const ts = at === null ? Number.MAX_SAFE_INTEGER : v.time().check(at, "timestamp", checked);
-    return ts === undefined ? fail(400, `GET /temporal/get: ${checked.join("; ")}`) : get(key, ts);
-  });
+  const Key = { key: q.string({ min: 1, max: 1024 }) };
+  router.get("/temporal/get", withQuery({ ...Key, timestamp: v.withDefault(v.time(), Number.MAX_SAFE_INTEGER) }, ({ key, timestamp }) => get(key, timestamp)));
   router.post("/temporal/query", withBody(QueryBody, ({ key, startTime = 0, endTime = Number.MAX_SAFE_INTEGER }) => {
     const rows = all<VersionRow>(sql, "SELECT * FROM temporal_versions WHERE key = ? AND ts >= ? AND ts <= ? ORDER BY ts, seq LIMIT 10000", key, startTime, endTime);
     return json({ key, startTime, endTime, versions: rows.map(view), count: rows.length });
   }));
-  router.get("/temporal/history", (request) => {
-    const key = new URL(request.url).searchParams.get("key");
-    if (!key) return fail(400, "GET /temporal/history needs ?key=");
+  router.get("/temporal/history", withQuery(Key, ({ key }) => {
     const rows = all<VersionRow>(sql, "SELECT * FROM temporal_versions WHERE key = ? ORDER BY ts, seq LIMIT 10000", key);
     return json({ key, versions: rows.map(view), count: rows.length });
-  });
+  }));
 
   const keysAt = (at: number): number =>
     first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM (SELECT key, value FROM temporal_versions v WHERE ts <= ? AND seq = (SELECT seq FROM temporal_versions w WHERE w.key = v.key AND w.ts <= ? ORDER BY ts DESC, seq DESC LIMIT 1)) WHERE value IS NOT NULL", at, at)?.n ?? 0;

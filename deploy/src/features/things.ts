@@ -1,5 +1,5 @@
 import type { RouterType } from "itty-router";
-import { s as v, withBody, type Infer } from "../input";
+import { type Infer, limitQuery, q, s as v, withBody, withInput, withQuery } from "../input";
 import { fail, isObject, json } from "../http";
 import { param } from "../sql";
 import type { Feature, FeatureContext } from "../feature";
@@ -147,14 +147,17 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
     return thing ? json(thing, 201) : fail(409, `thing ${parsed.id} exists`);
   }));
 
-  router.get("/things", (request) => {
-    const url = new URL(request.url);
-    const limit = Math.min(Math.max(Number(url.searchParams.get("limit") ?? 100) || 100, 1), MAX_LIMIT);
-    const offset = Math.max(Number(url.searchParams.get("offset") ?? 0) || 0, 0);
-    const orderBy = ORDER_COLUMNS[url.searchParams.get("orderBy") ?? "createdAt"];
-    if (!orderBy) return fail(400, `orderBy must be one of ${Object.keys(ORDER_COLUMNS).join(", ")}`);
-    const order = (url.searchParams.get("order") ?? "asc").toLowerCase() === "desc" ? "DESC" : "ASC";
-    const type = url.searchParams.get("type");
+  const ListQuery = {
+    ...limitQuery(100, MAX_LIMIT),
+    offset: v.withDefault(q.int({ min: 0, max: Number.MAX_SAFE_INTEGER }), 0),
+    orderBy: v.withDefault(q.oneOf(...(Object.keys(ORDER_COLUMNS) as [string, ...string[]])), "createdAt"),
+    order: v.withDefault(q.oneOf("asc", "desc", "ASC", "DESC"), "asc"),
+    type: v.optional(q.string()),
+  };
+  router.get("/things", withQuery(ListQuery, (query) => {
+    const { limit, offset, type } = query;
+    const orderBy = ORDER_COLUMNS[query.orderBy] as string;
+    const order = query.order.toLowerCase() === "desc" ? "DESC" : "ASC";
     const where = type ? "WHERE type = ?" : "";
     const params: SqlStorageValue[] = type ? [type] : [];
     const rows = sql
@@ -162,7 +165,7 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
       .toArray();
     const total = sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM things ${where}`, ...params).one().n;
     return json({ things: rows.map(toThing), total, limit, offset });
-  });
+  }));
 
   router.get("/things/:id/versions", (request) => {
     const id = param(request, "id");
@@ -174,27 +177,24 @@ export function thingsRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ $id: id, versions });
   });
 
-  router.get("/things/:id", (request) => {
+  router.get("/things/:id", withQuery({ version: v.optional(q.int({ min: 1, max: Number.MAX_SAFE_INTEGER })) }, ({ version }, request) => {
     const id = param(request, "id");
     const row = getRow(sql, id);
     if (!row) return fail(404, `thing ${id} not found`);
-    const versionParam = new URL(request.url).searchParams.get("version");
-    if (versionParam === null) {
+    if (version === undefined) {
       const history = historyOf(id);
       return json(history.length > 0 ? { ...toThing(row), history } : toThing(row));
     }
-    const version = Number(versionParam);
-    if (!Number.isInteger(version) || version < 1) return fail(400, "version must be a positive integer");
     const old = sql
       .exec<ThingRow>("SELECT * FROM thing_versions WHERE id = ? AND version = ?", id, version)
       .toArray()[0];
     if (!old) return fail(404, `thing ${id} has no version ${version}`);
     return json({ ...toThing({ ...old, created_at: row.created_at }), version });
-  });
+  }));
 
-  router.patch("/things/:id", withBody(Patch, (body, request) => {
+  router.patch("/things/:id", withInput({ body: Patch, query: { merge: v.optional(q.bool()) } }, ({ body, query }, request) => {
     const id = param(request, "id");
-    const merge = new URL(request.url).searchParams.get("merge") === "true";
+    const merge = query.merge === true;
     return transaction(() => {
       const row = getRow(sql, id);
       if (!row) return fail(404, `thing ${id} not found`);

@@ -1,9 +1,9 @@
 import type { RouterType } from "itty-router";
 import { distance } from "fastest-levenshtein";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../input";
+import { limitQuery, q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, limitParam, param, type Row } from "../sql";
+import { all, param, type Row } from "../sql";
 
 // Job titles (job-titles.): the titles people write, each mapped to an O*NET occupation. A title is
 // normalised (lower case, punctuation gone, `Sr.` → senior, `Mgr` → manager) and split into its
@@ -111,28 +111,19 @@ function titleRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   router.post("/titles", withBody(TitleIn, (t) => json({ id: put(t), normalised: normaliseTitle(t.title) }, 201)));
   router.get("/titles/count-by-occupation", () => json(all(sql, "SELECT occupation, COUNT(*) AS titles FROM jt_titles GROUP BY occupation ORDER BY titles DESC LIMIT 1000")));
-  router.get("/titles/popular", (request) => {
-    const url = new URL(request.url);
-    const occupation = url.searchParams.get("occupation");
-    if (!occupation) return fail(400, "GET /titles/popular needs ?occupation=");
-    return json(all(sql, "SELECT normalised, MIN(title) AS title, COUNT(*) AS count, MAX(confidence) AS confidence FROM jt_titles WHERE occupation = ? GROUP BY normalised ORDER BY count DESC, confidence DESC LIMIT ?", occupation, limitParam(url, 10)));
-  });
-  router.get("/titles/search", (request) => {
-    const url = new URL(request.url);
-    const prefix = normaliseTitle(url.searchParams.get("prefix") ?? "").replace(/[\\%_]/g, (c) => `\\${c}`);
+  const Occupation = { occupation: q.string({ min: 1 }) };
+  router.get("/titles/popular", withQuery({ ...Occupation, ...limitQuery(10) }, ({ occupation, limit }) =>
+    json(all(sql, "SELECT normalised, MIN(title) AS title, COUNT(*) AS count, MAX(confidence) AS confidence FROM jt_titles WHERE occupation = ? GROUP BY normalised ORDER BY count DESC, confidence DESC LIMIT ?", occupation, limit))));
+  router.get("/titles/search", withQuery({ prefix: q.string({ min: 1, max: 200 }), ...limitQuery(20) }, (query) => {
+    const prefix = normaliseTitle(query.prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
     if (!prefix) return fail(400, "GET /titles/search needs ?prefix=");
-    return json(all(sql, "SELECT title, occupation, confidence FROM jt_titles WHERE normalised LIKE ? || '%' ESCAPE '\\' ORDER BY confidence DESC, title LIMIT ?", prefix, limitParam(url, 20)));
-  });
-  router.get("/titles", (request) => {
-    const url = new URL(request.url);
-    const occupation = url.searchParams.get("occupation");
-    if (!occupation) return fail(400, "GET /titles needs ?occupation=");
-    return json(all(sql, "SELECT id, title, occupation, confidence FROM jt_titles WHERE occupation = ? ORDER BY confidence DESC, title LIMIT ?", occupation, limitParam(url)));
-  });
+    return json(all(sql, "SELECT title, occupation, confidence FROM jt_titles WHERE normalised LIKE ? || '%' ESCAPE '\\' ORDER BY confidence DESC, title LIMIT ?", prefix, query.limit));
+  }));
+  router.get("/titles", withQuery({ ...Occupation, ...limitQuery() }, ({ occupation, limit }) =>
+    json(all(sql, "SELECT id, title, occupation, confidence FROM jt_titles WHERE occupation = ? ORDER BY confidence DESC, title LIMIT ?", occupation, limit))));
   // Occupations that share a title base with this one's titles, by how many bases they share.
-  router.get("/occupations/:code/related", (request) =>
-    json(all(sql, "SELECT o.occupation, COUNT(DISTINCT o.base) AS sharedTitles FROM jt_titles t JOIN jt_titles o ON o.base = t.base AND o.occupation != t.occupation WHERE t.occupation = ? GROUP BY o.occupation ORDER BY sharedTitles DESC, o.occupation LIMIT ?", param(request, "code"), limitParam(new URL(request.url), 10))),
-  );
+  router.get("/occupations/:code/related", withQuery(limitQuery(10), ({ limit }, request) =>
+    json(all(sql, "SELECT o.occupation, COUNT(DISTINCT o.base) AS sharedTitles FROM jt_titles t JOIN jt_titles o ON o.base = t.base AND o.occupation != t.occupation WHERE t.occupation = ? GROUP BY o.occupation ORDER BY sharedTitles DESC, o.occupation LIMIT ?", param(request, "code"), limit))));
 }
 
 export const titles: Feature = {

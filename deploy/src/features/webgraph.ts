@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../input";
+import { limitQuery, q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
-import { all, first, limitParam, param, parseJson } from "../sql";
+import { all, first, param, parseJson } from "../sql";
 import { components, hits, hops, hostOfUrl, indexed, labelPropagation, pageRank, registeredDomain, tldOf, type Edge } from "../graph-algorithms";
 
 // The web crawl graph (web., and its TLD partitions com.web., org.web.): one object holds a host-level
@@ -42,12 +42,6 @@ const hostOf = (text: string): string | null => hostOfUrl(text) ?? (/^[a-z0-9.-]
 
 function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
   const { sql, transaction } = ctx;
-  const numberParam = (url: URL, name: string): number | null => {
-    const raw = url.searchParams.get(name);
-    const n = raw === null ? NaN : Number(raw);
-    return Number.isFinite(n) ? n : null;
-  };
-  const offsetParam = (url: URL): number => Math.min(Math.max(Math.trunc(numberParam(url, "offset") ?? 0), 0), 1_000_000);
 
   /** Adds edges (a repeated one adds its weight), in one transaction. */
   const addEdges = (edges: ReadonlyArray<{ from: string; to: string; weight?: number }>): number =>
@@ -186,15 +180,19 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ domain, distribution: all<{ tld: string; count: number }>(sql, "SELECT src_tld AS tld, COUNT(*) AS count FROM web_edges WHERE dst = ? GROUP BY src_tld ORDER BY count DESC, tld", domain) });
   });
   // Out-links or backlinks: ?minWeight= &maxWeight=, ?sort=weight&order=desc, ?limit= &offset=.
-  const edgeList = (column: "src" | "dst") => (request: { url: string; params: Record<string, string | undefined> }) => {
-    const url = new URL(request.url);
-    const min = numberParam(url, "minWeight") ?? -Infinity;
-    const max = numberParam(url, "maxWeight") ?? Infinity;
-    const order = url.searchParams.get("sort") === "weight" ? `weight ${url.searchParams.get("order") === "asc" ? "ASC" : "DESC"}` : column === "src" ? "dst" : "src";
-    const rows = all<{ src: string; dst: string; weight: number }>(sql, `SELECT src, dst, weight FROM web_edges WHERE ${column} = ? AND weight >= ? AND weight <= ? ORDER BY ${order} LIMIT ? OFFSET ?`,
-      param(request, "domain"), min === -Infinity ? -1e308 : min, max === Infinity ? 1e308 : max, limitParam(url), offsetParam(url));
-    return json(rows.map((r) => ({ from: r.src, to: r.dst, weight: r.weight })));
+  const EdgeQuery = {
+    minWeight: v.optional(q.number({ min: -1e300, max: 1e300 })), maxWeight: v.optional(q.number({ min: -1e300, max: 1e300 })),
+    sort: v.optional(q.oneOf("weight", "domain")), order: v.optional(q.oneOf("asc", "desc")),
+    offset: v.withDefault(q.int({ min: 0, max: 1_000_000 }), 0), ...limitQuery(),
   };
+  const edgeList = (column: "src" | "dst") => withQuery(EdgeQuery, (query, request) => {
+    const min = query.minWeight ?? -Infinity;
+    const max = query.maxWeight ?? Infinity;
+    const order = query.sort === "weight" ? `weight ${query.order === "asc" ? "ASC" : "DESC"}` : column === "src" ? "dst" : "src";
+    const rows = all<{ src: string; dst: string; weight: number }>(sql, `SELECT src, dst, weight FROM web_edges WHERE ${column} = ? AND weight >= ? AND weight <= ? ORDER BY ${order} LIMIT ? OFFSET ?`,
+      param(request, "domain"), min === -Infinity ? -1e308 : min, max === Infinity ? 1e308 : max, query.limit, query.offset);
+    return json(rows.map((r) => ({ from: r.src, to: r.dst, weight: r.weight })));
+  });
   router.get("/edges/from/:domain", edgeList("src"));
   router.get("/edges/to/:domain", edgeList("dst"));
   router.post("/partition/route", withBody(EdgesBody, ({ edges }) => {
@@ -212,12 +210,10 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
     const s = first<{ edges: number; domains: number; weight: number }>(sql, "SELECT COUNT(*) AS edges, COUNT(DISTINCT src) AS domains, COALESCE(SUM(weight), 0) AS weight FROM web_edges WHERE src_tld = ?", tld);
     return json({ tld, ...s });
   });
-  router.get("/partition/:tld/top", (request) =>
-    json(all(sql, "SELECT src AS domain, COUNT(*) AS outbound FROM web_edges WHERE src_tld = ? GROUP BY src ORDER BY outbound DESC LIMIT ?", param(request, "tld"), limitParam(new URL(request.url)))),
-  );
-  router.get("/stats/tld/top", (request) =>
-    json(all(sql, "SELECT tld, COUNT(*) AS domains FROM (SELECT src AS d, src_tld AS tld FROM web_edges UNION SELECT dst, dst_tld FROM web_edges) GROUP BY tld ORDER BY domains DESC LIMIT ?", limitParam(new URL(request.url)))),
-  );
+  router.get("/partition/:tld/top", withQuery(limitQuery(), ({ limit }, request) =>
+    json(all(sql, "SELECT src AS domain, COUNT(*) AS outbound FROM web_edges WHERE src_tld = ? GROUP BY src ORDER BY outbound DESC LIMIT ?", param(request, "tld"), limit))));
+  router.get("/stats/tld/top", withQuery(limitQuery(), ({ limit }) =>
+    json(all(sql, "SELECT tld, COUNT(*) AS domains FROM (SELECT src AS d, src_tld AS tld FROM web_edges UNION SELECT dst, dst_tld FROM web_edges) GROUP BY tld ORDER BY domains DESC LIMIT ?", limit))));
   router.get("/stats/tld/:tld/count", (request) => {
     const tld = param(request, "tld");
     return json({ tld, count: first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM (SELECT src FROM web_edges WHERE src_tld = ? UNION SELECT dst FROM web_edges WHERE dst_tld = ?)", tld, tld)?.n ?? 0 });
@@ -236,16 +232,15 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
     return json({ domain: body.domain, stored: true }, 201);
   }));
   // Counts given by /domains/stats where there are some, else counted from the edges.
-  router.get("/domains/top", (request) => {
-    const url = new URL(request.url);
-    const by = url.searchParams.get("sortBy") === "outbound" ? "outbound" : "inbound";
+  router.get("/domains/top", withQuery({ sortBy: v.optional(q.oneOf("inbound", "outbound")), ...limitQuery() }, ({ sortBy, limit }) => {
+    const by = sortBy === "outbound" ? "outbound" : "inbound";
     const counted = by === "inbound" ? "SELECT dst AS domain, COUNT(*) AS n FROM web_edges GROUP BY dst" : "SELECT src AS domain, COUNT(*) AS n FROM web_edges GROUP BY src";
-    return json(all(sql, `SELECT domain, MAX(n) AS ${by} FROM (SELECT domain, ${by} AS n FROM web_domains WHERE ${by} IS NOT NULL UNION ALL ${counted}) GROUP BY domain ORDER BY ${by} DESC LIMIT ?`, limitParam(url)));
-  });
-  router.get("/domains/prefix/:prefix", (request) => {
+    return json(all(sql, `SELECT domain, MAX(n) AS ${by} FROM (SELECT domain, ${by} AS n FROM web_domains WHERE ${by} IS NOT NULL UNION ALL ${counted}) GROUP BY domain ORDER BY ${by} DESC LIMIT ?`, limit));
+  }));
+  router.get("/domains/prefix/:prefix", withQuery(limitQuery(), ({ limit }, request) => {
     const prefix = param(request, "prefix").replace(/[\\%_]/g, (c) => `\\${c}`);
-    return json(all(sql, "SELECT domain, tld FROM web_domains WHERE domain LIKE ? ESCAPE '\\' ORDER BY domain LIMIT ?", `${prefix}%`, limitParam(new URL(request.url))));
-  });
+    return json(all(sql, "SELECT domain, tld FROM web_domains WHERE domain LIKE ? ESCAPE '\\' ORDER BY domain LIMIT ?", `${prefix}%`, limit));
+  }));
   router.get("/domains/:domain", (request) => {
     const domain = param(request, "domain");
     const row = first<{ metadata: string | null; inbound: number | null; outbound: number | null }>(sql, "SELECT metadata, inbound, outbound FROM web_domains WHERE domain = ?", domain);
@@ -266,14 +261,14 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
   }));
   const authorityOf = (domain: string) => first<{ domain: string; score: number; inbound: number | null; outbound: number | null }>(sql, "SELECT domain, authority_score AS score, inbound, outbound FROM web_domains WHERE domain = ? AND authority_score IS NOT NULL", domain);
   router.post("/authority/batch", withBody(v.object({ domains: v.array(Domain, { max: 1000 }) }), ({ domains }) => json({ results: domains.map((d) => authorityOf(d) ?? { domain: d, score: null }) })));
-  router.get("/authority/top", (request) => json(all(sql, "SELECT domain, authority_score AS score FROM web_domains WHERE authority_score IS NOT NULL ORDER BY authority_score DESC LIMIT ?", limitParam(new URL(request.url)))));
+  router.get("/authority/top", withQuery(limitQuery(), ({ limit }, request) => json(all(sql, "SELECT domain, authority_score AS score FROM web_domains WHERE authority_score IS NOT NULL ORDER BY authority_score DESC LIMIT ?", limit))));
   router.get("/authority/:domain", (request) => authorityOf(param(request, "domain")) ? json(authorityOf(param(request, "domain"))) : fail(404, `no authority score for ${param(request, "domain")}`));
   router.post("/embeddings/seed", withBody(v.object({ domains: v.array(v.object({ domain: Domain, embedding: v.array(v.number(), { min: 1, max: 1024 }) }), { max: MAX_ITEMS }) }), ({ domains }) => {
     transaction(() => domains.forEach((d) => setDomain(d.domain, "embedding", JSON.stringify(d.embedding))));
     return json({ seeded: domains.length }, 201);
   }));
   // Cosine similarity against every seeded embedding of the same length (at most MAX_ITEMS rows read).
-  router.get("/embeddings/similar/:domain", (request) => {
+  router.get("/embeddings/similar/:domain", withQuery(limitQuery(10), ({ limit }, request) => {
     const domain = param(request, "domain");
     const mine = first<{ embedding: string }>(sql, "SELECT embedding FROM web_domains WHERE domain = ? AND embedding IS NOT NULL", domain);
     if (!mine) return fail(404, `no embedding for ${domain}`);
@@ -284,8 +279,8 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
       .filter((r) => r.e.length === q.length)
       .map((r) => ({ domain: r.domain, similarity: r.e.reduce((s, a, i) => s + a * (q[i] as number), 0) / (norm(r.e) * norm(q)) }))
       .sort((a, b) => b.similarity - a.similarity);
-    return json(scored.slice(0, limitParam(new URL(request.url), 10)));
-  });
+    return json(scored.slice(0, limit));
+  }));
   router.post("/algorithms/cluster/seed", withBody(v.object({ assignments: v.array(v.object({ domain: Domain, clusterId: v.string(), confidence: v.optional(v.number({ min: 0, max: 1 })) }), { max: MAX_ITEMS }) }), ({ assignments }) => {
     transaction(() => assignments.forEach((a) => (setDomain(a.domain, "cluster", a.clusterId), setDomain(a.domain, "cluster_confidence", a.confidence ?? null))));
     return json({ seeded: assignments.length }, 201);
@@ -355,7 +350,7 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
     transaction(() => rows.forEach((s) => setDomain(s.domain, "pagerank", s.score)));
     return json({ seeded: rows.length }, 201);
   }));
-  router.get("/algorithms/pagerank/top", (request) => json(all(sql, "SELECT domain, pagerank AS pageRank FROM web_domains WHERE pagerank IS NOT NULL ORDER BY pagerank DESC LIMIT ?", limitParam(new URL(request.url)))));
+  router.get("/algorithms/pagerank/top", withQuery(limitQuery(), ({ limit }, request) => json(all(sql, "SELECT domain, pagerank AS pageRank FROM web_domains WHERE pagerank IS NOT NULL ORDER BY pagerank DESC LIMIT ?", limit))));
   router.get("/algorithms/pagerank/:domain", (request) => {
     const row = first<{ s: number }>(sql, "SELECT pagerank AS s FROM web_domains WHERE domain = ? AND pagerank IS NOT NULL", param(request, "domain"));
     return row ? json({ domain: param(request, "domain"), pageRank: row.s }) : fail(404, `no PageRank for ${param(request, "domain")}`);
@@ -376,8 +371,8 @@ function webgraphRoutes(router: RouterType, ctx: FeatureContext): void {
     transaction(() => rows.forEach((s) => (setDomain(s.domain, "hub", s.hub), setDomain(s.domain, "authority", s.authority))));
     return json({ seeded: rows.length }, 201);
   }));
-  router.get("/algorithms/hits/top-hubs", (request) => json(all(sql, "SELECT domain, hub AS hubScore FROM web_domains WHERE hub IS NOT NULL ORDER BY hub DESC LIMIT ?", limitParam(new URL(request.url)))));
-  router.get("/algorithms/hits/top-authorities", (request) => json(all(sql, "SELECT domain, authority AS authorityScore FROM web_domains WHERE authority IS NOT NULL ORDER BY authority DESC LIMIT ?", limitParam(new URL(request.url)))));
+  router.get("/algorithms/hits/top-hubs", withQuery(limitQuery(), ({ limit }, request) => json(all(sql, "SELECT domain, hub AS hubScore FROM web_domains WHERE hub IS NOT NULL ORDER BY hub DESC LIMIT ?", limit))));
+  router.get("/algorithms/hits/top-authorities", withQuery(limitQuery(), ({ limit }, request) => json(all(sql, "SELECT domain, authority AS authorityScore FROM web_domains WHERE authority IS NOT NULL ORDER BY authority DESC LIMIT ?", limit))));
 
   // ---- whole-graph statistics, subgraphs, aggregation -----------------------------------------------------
   const nodeCount = (): number => first<{ n: number }>(sql, "SELECT COUNT(*) AS n FROM (SELECT src FROM web_edges UNION SELECT dst FROM web_edges)")?.n ?? 0;

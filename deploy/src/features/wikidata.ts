@@ -1,8 +1,8 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../input";
+import { filterQuery, limitQuery, q, s as v, withBody, withQuery } from "../input";
 import { fail, json, refuse } from "../http";
-import { all, first, limitParam, param, parseJson } from "../sql";
+import { all, first, param, parseJson } from "../sql";
 
 // Wikidata (wiki.): entities and properties in Wikibase's JSON shape, their statements as a
 // subject–predicate–object graph (with rank, qualifiers and whether a reference backs them), labels
@@ -194,42 +194,36 @@ function wikidataRoutes(router: RouterType, ctx: FeatureContext): void {
   interface StatementRow { subject: string; predicate: string; object: string; rank: string; qualifiers: string; refs: number }
   const statementView = (r: StatementRow) => ({ subject: r.subject, predicate: r.predicate, object: r.object, rank: r.rank, qualifiers: parseJson(r.qualifiers), references: r.refs });
   // ?subject ?predicate ?object ?rank ?hasReference=true ?qualifier.P580[gte|lte|eq]=<value> ?limit
-  router.get("/statements", (request) => {
-    const url = new URL(request.url);
-    const q = url.searchParams;
+  // Any other parameter is a qualifier bound, `qualifier.P580[gte]=…`: at most 16, each value at most 256 characters.
+  router.get("/statements", withQuery({ ...filterQuery("subject", "predicate", "object", "rank"), hasReference: v.optional(q.bool()), ...limitQuery() }, (query, request) => {
     const where: string[] = [];
     const params: string[] = [];
-    for (const col of ["subject", "predicate", "object", "rank"]) if (q.has(col)) (where.push(`${col} = ?`), params.push(q.get(col) as string));
-    if (q.get("hasReference") === "true") where.push("refs > 0");
+    for (const col of ["subject", "predicate", "object", "rank"] as const) if (query[col] !== undefined) (where.push(`${col} = ?`), params.push(query[col]));
+    if (query.hasReference === true) where.push("refs > 0");
     if (where.length === 0) return fail(400, "GET /statements needs one of ?subject, ?predicate, ?object");
     const bounds: Array<{ p: string; op: string; value: string }> = [];
-    for (const [k, val] of q) {
+    const qualifiers = [...new URL(request.url).searchParams].filter(([k]) => k.startsWith("qualifier."));
+    if (qualifiers.length > 16 || qualifiers.some(([, val]) => val.length > 256)) return fail(400, "GET /statements: at most 16 qualifier bounds, each at most 256 characters");
+    for (const [k, val] of qualifiers) {
       const m = /^qualifier\.(P\d+)\[(gte|lte|gt|lt|eq)\]$/.exec(k);
       // `+` in a time reads back as a space from a query string
       if (m) bounds.push({ p: m[1] as string, op: m[2] as string, value: val.trim().replace(/^(\d)/, "+$1") });
     }
     const rows = all<StatementRow & Record<string, SqlStorageValue>>(sql, `SELECT * FROM wd_statements WHERE ${where.join(" AND ")} LIMIT 1000`, ...params).map(statementView);
     const kept = rows.filter((r) => bounds.every((b) => ((r.qualifiers as Record<string, string[]>)[b.p] ?? []).some((x) => (b.op === "gte" ? x >= b.value : b.op === "lte" ? x <= b.value : b.op === "gt" ? x > b.value : b.op === "lt" ? x < b.value : x === b.value))));
-    return json(kept.slice(0, limitParam(url)));
-  });
-  const edges = (column: "subject" | "object") => (request: { url: string; params: Record<string, string | undefined> }) => {
-    const url = new URL(request.url);
-    const predicate = url.searchParams.get("predicate");
-    return json(all(sql, `SELECT subject, predicate, object FROM wd_statements WHERE ${column} = ? ${predicate ? "AND predicate = ?" : ""} ORDER BY predicate, ${column === "subject" ? "object" : "subject"} LIMIT ?`, param(request, "id"), ...(predicate ? [predicate] : []), limitParam(url)));
-  };
+    return json(kept.slice(0, query.limit));
+  }));
+  const edges = (column: "subject" | "object") => withQuery({ ...filterQuery("predicate"), ...limitQuery() }, ({ predicate, limit }, request) =>
+    json(all(sql, `SELECT subject, predicate, object FROM wd_statements WHERE ${column} = ? ${predicate ? "AND predicate = ?" : ""} ORDER BY predicate, ${column === "subject" ? "object" : "subject"} LIMIT ?`, param(request, "id"), ...(predicate ? [predicate] : []), limit)));
   router.get("/graph/edges/from/:id", edges("subject"));
   router.get("/graph/edges/to/:id", edges("object"));
 
   // ---- lookups by label, sitelink, identifier -----------------------------------------------------------
-  router.get("/labels/search", (request) => {
-    const url = new URL(request.url);
-    const raw = url.searchParams.get("q") ?? "";
-    if (!raw) return fail(400, "GET /labels/search needs ?q=");
+  router.get("/labels/search", withQuery({ q: q.string({ min: 1 }), ...filterQuery("language"), ...limitQuery(20) }, ({ q: raw, language: lang, limit }) => {
     const prefix = raw.endsWith("*");
     const text = (prefix ? raw.slice(0, -1) : raw).replace(/[\\%_]/g, (c) => `\\${c}`);
-    const lang = url.searchParams.get("language");
-    return json(all(sql, `SELECT id, language, kind, value FROM wd_labels WHERE kind != 'description' AND value LIKE ? ESCAPE '\\' ${lang ? "AND language = ?" : ""} ORDER BY length(value), value LIMIT ?`, prefix ? `${text}%` : `%${text}%`, ...(lang ? [lang] : []), limitParam(url, 20)));
-  });
+    return json(all(sql, `SELECT id, language, kind, value FROM wd_labels WHERE kind != 'description' AND value LIKE ? ESCAPE '\\' ${lang ? "AND language = ?" : ""} ORDER BY length(value), value LIMIT ?`, prefix ? `${text}%` : `%${text}%`, ...(lang ? [lang] : []), limit));
+  }));
   router.post("/sitelinks/:site", withBody(v.object({ entries: v.array(v.object({ title: v.string({ min: 1 }), qid: Id }), { max: MAX_ITEMS }) }), ({ entries }, request) => {
     transaction(() => entries.forEach((e) => sql.exec("INSERT OR REPLACE INTO wd_sitelinks (site, title, id) VALUES (?, ?, ?)", param(request, "site"), e.title, e.qid)));
     return json({ site: param(request, "site"), entries: entries.length }, 201);

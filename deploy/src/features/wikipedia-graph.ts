@@ -1,5 +1,5 @@
 import type { IRequest, RouterType } from "itty-router";
-import { check, s as v, withBody } from "../input";
+import { check, q, s as v, withBody, withQuery } from "../input";
 import type { Feature, FeatureContext } from "../feature";
 import { hits, indexed, pageRank } from "../graph-algorithms";
 import { fail, json } from "../http";
@@ -54,20 +54,21 @@ function graphRoutes(router: RouterType, ctx: FeatureContext): void {
   const cats = (t: string) => all<{ c: string }>(sql, "SELECT category AS c FROM wp_categories WHERE title = ?", t).map((r) => r.c);
   const cat = (request: IRequest) => categoryName(param(request, "category"));
   const title = (request: IRequest) => normalTitle(param(request, "title"));
-  const depthOf = (request: IRequest, fallback: number, max: number) => Math.min(max, Math.max(1, Number(new URL(request.url).searchParams.get("maxDepth")) || fallback));
+  /** `?maxDepth=`: 1 to `max`, `fallback` when absent. */
+  const DepthQuery = (fallback: number, max: number) => ({ maxDepth: v.withDefault(q.int({ min: 1, max }), fallback) });
 
   // ---- categories ----
   router.get("/graph/category/:category/parents", (request) => json({ category: cat(request), parents: parents(cat(request)).sort() }));
   router.get("/graph/category/:category/children", (request) => json({ category: cat(request), children: children(cat(request)).sort() }));
-  router.get("/graph/category/:category/ancestors", (request) => {
-    const found = walk([cat(request)], parents, depthOf(request, 10, 20));
+  router.get("/graph/category/:category/ancestors", withQuery(DepthQuery(10, 20), ({ maxDepth }, request) => {
+    const found = walk([cat(request)], parents, maxDepth);
     found.delete(cat(request));
     return json({ category: cat(request), ancestors: [...found].map(([category, depth]) => ({ category, depth })).sort((a, b) => a.depth - b.depth || (a.category < b.category ? -1 : 1)) });
-  });
-  router.get("/graph/category/:category/descendants/count", (request) => {
-    const found = walk([cat(request)], children, depthOf(request, 5, 10));
+  }));
+  router.get("/graph/category/:category/descendants/count", withQuery(DepthQuery(5, 10), ({ maxDepth }, request) => {
+    const found = walk([cat(request)], children, maxDepth);
     return json({ category: cat(request), descendants: found.size - 1, capped: found.size >= MAX_NODES });
-  });
+  }));
   router.post("/graph/category/common-ancestors", withBody(v.object({ categories: v.array(v.string({ min: 1 }), { min: 2, max: 10 }), maxDepth: Depth(20) }), ({ categories, maxDepth }) => {
     const maps = categories.map((c) => walk([categoryName(c)], parents, maxDepth ?? 5));
     const shared = [...(maps[0] ?? new Map<string, number>()).keys()].filter((c) => maps.every((m) => m.has(c)));

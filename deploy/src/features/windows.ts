@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody, type Infer } from "../input";
+import { type Infer, q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { all, first, param, type Row } from "../sql";
 
@@ -162,13 +162,12 @@ function windowRoutes(router: RouterType, ctx: FeatureContext): void {
     ctx.transaction(() => due.forEach((s) => sql.exec("UPDATE win_sessions SET closed = 1 WHERE id = ?", s.id)));
     return json({ closedAt: at, closed: due.map((s) => ({ key: s.key, sessionId: s.id, start: s.start, end: s.last + s.gap_ms, ...view(s) })) });
   }));
-  router.get("/windows/session/count", (request) => {
-    const key = new URL(request.url).searchParams.get("key");
+  router.get("/windows/session/count", withQuery({ key: v.optional(q.string({ max: 1024 })) }, ({ key }) => {
     const n = (closed: number) => first<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM win_sessions WHERE closed = ?${key ? " AND key = ?" : ""}`, ...(key ? [closed, key] : [closed]))?.n ?? 0;
     const open = n(0);
     const closed = n(1);
     return json({ open, closed, total: open + closed });
-  });
+  }));
 
   // ---- aggregates over raw events ----------------------------------------------------------------
   router.post("/windows/aggregate/:fn", withBody(AggregateBody, (body, request) => {

@@ -1,6 +1,6 @@
 import type { RouterType } from "itty-router";
 import type { Feature, FeatureContext } from "../feature";
-import { s as v, withBody } from "../input";
+import { q, s as v, withBody, withQuery } from "../input";
 import { fail, json } from "../http";
 import { all, changed, first, parseJson } from "../sql";
 import { nextRun, parseCron } from "../workflow/cron";
@@ -32,6 +32,8 @@ const ExecuteBody = v.object({ workflowId: v.string(), input: v.optional(v.value
 const ParallelBody = v.object({ executions: v.array(ExecuteBody, { min: 1 }) });
 const DagBody = v.object({ nodes: v.array(v.object({ id: v.string(), dependsOn: v.optional(v.array(v.string())) }), { min: 1 }) });
 const DagIdBody = v.object({ dagId: v.string() });
+/** `?workflowId=` of a GET about one workflow. */
+const ByWorkflow = { workflowId: v.withDefault(q.string(), "") };
 const RetryBody = v.object({
   retryPolicy: v.optional(v.object({
     type: v.optional(v.literal("fixed", "exponential")),
@@ -77,11 +79,10 @@ function runRoutes(router: RouterType, ctx: FeatureContext): void {
     const results = await Promise.all(executions.map(async (r) => execute(r.workflowId, r.input) ?? { workflowId: r.workflowId, status: "not-found" }));
     return json({ results, completed: results.filter((r) => r.status === "completed").length });
   }));
-  router.get("/workflows/executions", (request) => {
-    const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
+  router.get("/workflows/executions", withQuery(ByWorkflow, ({ workflowId: wf }) => {
     const rows = all<{ id: string; status: string; output: string | null; error: string | null }>(sql, "SELECT * FROM wf_executions WHERE workflow_id = ? ORDER BY at, id", wf);
     return json({ workflowId: wf, executions: rows.map((r) => ({ executionId: r.id, status: r.status, output: r.output === null ? undefined : parseJson(r.output), error: r.error ?? undefined })) });
-  });
+  }));
 
 }
 
@@ -107,13 +108,13 @@ function dagRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("UPDATE wf_dags SET status = 'completed', done = ? WHERE id = ?", JSON.stringify(done), dag.id);
     return json({ dagId: dag.id, status: "completed", executed: done });
   }));
-  router.get("/workflows/dag/status", (request) => {
-    const dag = first<{ id: string; levels: string; status: string; done: string }>(sql, "SELECT * FROM wf_dags WHERE id = ?", new URL(request.url).searchParams.get("dagId") ?? "");
+  router.get("/workflows/dag/status", withQuery({ dagId: v.withDefault(q.string(), "") }, ({ dagId }) => {
+    const dag = first<{ id: string; levels: string; status: string; done: string }>(sql, "SELECT * FROM wf_dags WHERE id = ?", dagId);
     if (!dag) return fail(404, "no such DAG");
     const done = new Set(parseJson(dag.done) as string[]);
     const levels = parseJson(dag.levels) as string[][];
     return json({ dagId: dag.id, status: dag.status, levels, nodes: Object.fromEntries(levels.flat().map((id) => [id, done.has(id) ? "completed" : "pending"])) });
-  });
+  }));
 
 }
 
@@ -155,13 +156,14 @@ function scheduleRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT INTO wf_schedules (id, name, cron, created_at) VALUES (?, ?, ?, ?)", id, name ?? null, cron, Date.now());
     return json({ scheduleId: id, cron, nextRun: nextRun(sets, Date.now()) }, 201);
   }));
-  router.get("/workflows/schedule/next", (request) => {
-    const q = new URL(request.url).searchParams;
-    const row = first<{ cron: string }>(sql, "SELECT cron FROM wf_schedules WHERE id = ?", q.get("scheduleId") ?? "");
-    if (!row) return fail(404, `no schedule ${q.get("scheduleId")}`);
+  // `after`: ms since the epoch (now when absent); `count`: 1 to 50 runs.
+  const NextQuery = { scheduleId: v.withDefault(q.string(), ""), after: v.optional(q.int({ min: 0, max: 8.64e15 })), count: v.withDefault(q.int({ min: 1, max: 50 }), 1) };
+  router.get("/workflows/schedule/next", withQuery(NextQuery, (query) => {
+    const row = first<{ cron: string }>(sql, "SELECT cron FROM wf_schedules WHERE id = ?", query.scheduleId);
+    if (!row) return fail(404, `no schedule ${query.scheduleId}`);
     const sets = parseCron(row.cron) as Array<Set<number>>;
-    const after = Number(q.get("after") ?? Date.now());
-    const count = Math.min(Math.max(Number(q.get("count") ?? 1) || 1, 1), 50);
+    const after = query.after ?? Date.now();
+    const count = query.count;
     const runs: number[] = [];
     for (let t = after; runs.length < count; ) {
       const n = nextRun(sets, t);
@@ -169,8 +171,8 @@ function scheduleRoutes(router: RouterType, ctx: FeatureContext): void {
       runs.push(n);
       t = n;
     }
-    return json({ scheduleId: q.get("scheduleId"), cron: row.cron, nextRun: runs[0] ?? null, nextRuns: runs.map((r) => new Date(r).toISOString()) });
-  });
+    return json({ scheduleId: query.scheduleId, cron: row.cron, nextRun: runs[0] ?? null, nextRuns: runs.map((r) => new Date(r).toISOString()) });
+  }));
 
 }
 
@@ -184,11 +186,10 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT INTO wf_state (workflow_id, state, version) VALUES (?, ?, 1) ON CONFLICT(workflow_id) DO UPDATE SET state = excluded.state, version = wf_state.version + 1", workflowId, JSON.stringify(merged));
     return json({ workflowId, version: stateOf(workflowId)?.version, state: merged });
   }));
-  router.get("/workflows/state/load", (request) => {
-    const wf = new URL(request.url).searchParams.get("workflowId") ?? "";
+  router.get("/workflows/state/load", withQuery(ByWorkflow, ({ workflowId: wf }) => {
     const s = stateOf(wf);
     return json({ workflowId: wf, state: s ? parseJson(s.state) : null, version: s?.version ?? 0 });
-  });
+  }));
   router.post("/workflows/state/checkpoint", withBody(WorkflowIdBody, ({ workflowId }) => {
     const s = stateOf(workflowId);
     if (!s) return fail(404, `no state for workflow ${workflowId}`);
@@ -209,13 +210,13 @@ function stateRoutes(router: RouterType, ctx: FeatureContext): void {
     sql.exec("INSERT INTO wf_sensors (id, workflow_id, key, equals) VALUES (?, ?, ?, ?)", id, workflowId, condition.key, JSON.stringify(condition.equals));
     return json({ sensorId: id }, 201);
   }));
-  router.get("/workflows/sensor/check", (request) => {
-    const sensor = first<{ workflow_id: string; key: string; equals: string }>(sql, "SELECT * FROM wf_sensors WHERE id = ?", new URL(request.url).searchParams.get("sensorId") ?? "");
+  router.get("/workflows/sensor/check", withQuery({ sensorId: v.withDefault(q.string(), "") }, ({ sensorId }) => {
+    const sensor = first<{ workflow_id: string; key: string; equals: string }>(sql, "SELECT * FROM wf_sensors WHERE id = ?", sensorId);
     if (!sensor) return fail(404, "no such sensor");
     const s = stateOf(sensor.workflow_id);
     const value = s ? (parseJson(s.state) as Record<string, unknown>)[sensor.key] : undefined;
     return json({ satisfied: JSON.stringify(value) === sensor.equals, value: value ?? null });
-  });
+  }));
 
 }
 
