@@ -160,6 +160,22 @@ describe("Iceberg tables on R2", () => {
     for (const p of shards) assert.ok(p.reads.dataFiles === 1 && p.reads.metadataFiles >= 3 && p.files.read === 1, JSON.stringify(p));
   });
 
+  it("refuses a staged value its column cannot hold, naming the column, and the committed table still reads whole", async () => {
+    const before = await call("iceberg", "GET", "/iceberg/tables/naics");
+    const wrong = await call("iceberg", "POST", "/iceberg/tables/naics/stage", { rows: [{ code: "11", title: "Agriculture" }, { code: "21", title: 42 }, { code: "22", title: "Utilities", sector: "x" }] });
+    assert.equal(wrong.status, 400, JSON.stringify(wrong.json));
+    assert.match(String(wrong.json.error), /rows\[1\]\.title: expected a string/);
+    assert.match(String(wrong.json.error), /rows\[2\]\.sector: not a column of naics/);
+    // Nothing of that request was staged: a commit now has nothing to write, and the table is as it was.
+    assert.equal((await call("iceberg", "POST", "/iceberg/tables/naics/commit")).status, 409);
+    const after = await call("iceberg", "GET", "/iceberg/tables/naics");
+    assert.equal(after.status, 200);
+    assert.equal(after.json.records, naics.length);
+    assert.equal(after.json.snapshotId, before.json.snapshotId);
+    const lookup = await call("iceberg", "GET", `/iceberg/tables/naics/lookup?key=${(naics[0] as Record<string, string>).code}`);
+    assert.equal(lookup.json.found, true);
+  });
+
   it("answers 502 naming R2 when the bucket fails, never 404", async () => {
     const failing = await startWorkerMiniflare({ PERFDO_FAULT: "r2-unavailable" });
     try {

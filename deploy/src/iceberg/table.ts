@@ -175,11 +175,18 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /**
  * Writes `rows` as a new table (replacing one of that name): one Parquet file per partition, one
- * manifest, one manifest list, metadata v1. Returns what was written.
+ * manifest, one manifest list, metadata v<n+1>. As Iceberg commits, every new file is written
+ * first, under a name no reader uses yet, and the table's pointer (version-hint.text) is swapped
+ * last: a commit that fails part-way leaves the previous version whole and readable. Only after the
+ * swap are the previous version's files deleted. Returns what was written.
  */
-export async function writeTable(store: ObjectStore, table: string, spec: TableSpec, rows: TableRow[]): Promise<{ files: number; rows: number; snapshotId: number; bytes: number }> {
+export async function writeTable(store: ObjectStore, table: string, spec: TableSpec, rows: TableRow[]): Promise<{ files: number; rows: number; snapshotId: number; bytes: number; version: number }> {
   const root = tableRoot(table);
-  await store.delete(await store.list(`${root}/`));
+  const hint = await store.get(`${root}/metadata/version-hint.text`);
+  const previous = hint ? Number(new TextDecoder().decode(hint).trim()) || 0 : 0;
+  const version = previous + 1;
+  const written = new Set<string>();
+  const put = async (key: string, data: Uint8Array | ArrayBuffer | string) => (written.add(key), await store.put(key, data));
   const snapshotId = Date.now() * 1000 + Math.floor(Math.random() * 1000);
   const partitions = new Map<string, TableRow[]>();
   for (const row of rows) {
@@ -201,7 +208,7 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
       statisticsTruncateLength: Infinity,
     });
     const path = `${root}/data/${partitionName(spec)}=${value}/${crypto.randomUUID()}.parquet`;
-    await store.put(path, buffer);
+    await put(path, buffer);
     bytes += buffer.byteLength;
     const keyFieldId = spec.columns.indexOf(spec.key) + 1;
     entries.push({
@@ -230,10 +237,10 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
     "format-version": "2",
     content: "data",
   });
-  await store.put(manifestKey, manifest);
+  await put(manifestKey, manifest);
   const listKey = `${root}/metadata/snap-${snapshotId}-1.avro`;
   const listMetadata = { "snapshot-id": String(snapshotId), "parent-snapshot-id": "null", "sequence-number": "1", "format-version": "2" };
-  await store.put(listKey, avro(MANIFEST_FILE_SCHEMA, [{
+  await put(listKey, avro(MANIFEST_FILE_SCHEMA, [{
     manifest_path: `${LOCATION}/${manifestKey}`,
     manifest_length: BigInt(manifest.byteLength),
     partition_spec_id: 0,
@@ -270,7 +277,10 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
     "snapshot-log": [{ "timestamp-ms": now, "snapshot-id": snapshotId }],
     "metadata-log": [],
   };
-  await store.put(`${root}/metadata/v1.metadata.json`, JSON.stringify(metadata));
-  await store.put(`${root}/metadata/version-hint.text`, "1");
-  return { files: entries.length, rows: rows.length, snapshotId, bytes };
+  await put(`${root}/metadata/v${version}.metadata.json`, JSON.stringify(metadata));
+  // The commit: readers follow the hint to the new metadata from here on.
+  await put(`${root}/metadata/version-hint.text`, String(version));
+  // The previous version's files, now unreferenced (a failure here leaves orphans, never a broken table).
+  await store.delete((await store.list(`${root}/`)).filter((key) => !written.has(key))).catch(() => undefined);
+  return { files: entries.length, rows: rows.length, snapshotId, bytes, version };
 }
