@@ -19,6 +19,11 @@ export type Env = Omit<Cloudflare.Env, "BASE_DOMAIN"> & {
   PERFDO_FAULT?: string;
   /** Local only: the gateway to miniflare's R2 (lib/node/target/r2-sidecar.ts), where a deployment binds ICEBERG. */
   ICEBERG_STORE?: Fetcher;
+  /**
+   * Local only: miniflare's R2 bound directly (the route tests, the miniflare backend). Not ICEBERG:
+   * that name is a deployment's binding, and PERFDO_LOCAL beside it is refused (index.ts).
+   */
+  ICEBERG_LOCAL?: R2Bucket;
   /** Local only: answer with a `cf-ray` header ending in this colo, as Cloudflare's edge does (TLS rehearsal). */
   PERFDO_CF_RAY_COLO?: string;
 };

@@ -37,6 +37,9 @@ function localAdmin(url: URL, request: Request): Response | null {
   return null;
 }
 
+const LOCAL_ON_DEPLOYMENT =
+  "this deployment sets PERFDO_LOCAL, which only the embedded local target may (it turns off authentication and opens the admin routes): remove the variable and deploy again";
+
 // Local only (fault do-overloaded): which request fails next, and as which kind.
 let overloadTick = 0;
 const KINDS = Object.keys(OVERLOADS);
@@ -44,6 +47,10 @@ const KINDS = Object.keys(OVERLOADS);
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     let url = new URL(request.url);
+    // PERFDO_LOCAL turns off authentication and opens the admin routes: the embedded local target's
+    // alone. Beside a deployment's own binding (the ICEBERG bucket of deploy/wrangler.jsonc; the local
+    // target binds its R2 under other names) it is a configuration mistake, and nothing is served.
+    if (env.PERFDO_LOCAL !== undefined && env.ICEBERG) return fail(503, LOCAL_ON_DEPLOYMENT);
     const local = env.PERFDO_LOCAL === "1";
     if (local && url.pathname.startsWith("/_perfdo/")) {
       return localAdmin(url, request) ?? fail(404, `no admin route ${url.pathname}`);

@@ -55,7 +55,7 @@ export class PerfDO extends DurableObject<Env> {
       store:
         env.PERFDO_LOCAL === "1" && faultOf(env.PERFDO_FAULT) === "r2-unavailable"
           ? failingStore()
-          : env.ICEBERG ? r2Store(env.ICEBERG) : env.ICEBERG_STORE ? gatewayStore(env.ICEBERG_STORE) : null,
+          : env.ICEBERG ? r2Store(env.ICEBERG) : env.ICEBERG_LOCAL ? r2Store(env.ICEBERG_LOCAL) : env.ICEBERG_STORE ? gatewayStore(env.ICEBERG_STORE) : null,
       // The Worker's own entry refuses a request without the deployment's token (access.ts): an
       // object calling through it is a client like any other and carries it.
       owners: (hook) => FEATURES.filter((f) => f[hook] !== undefined).map((f) => (this.ready(f), f)),

@@ -55,6 +55,34 @@ describe("perfdo deploy with the real wrangler, against a loopback Cloudflare AP
     }
   });
 
+  it("refuses a configuration that sets PERFDO_LOCAL before anything reaches the API, and the Worker refuses to serve with it beside a deployment's binding", async () => {
+    const api = await startFakeCloudflare({ account: ACCOUNT, subdomain: "someone" });
+    const dir = tempDir("deploy-local");
+    const config = join(dir, "wrangler.jsonc");
+    const ours = readFileSync(join(ROOT, "deploy", "wrangler.jsonc"), "utf8").replace(/"main":\s*"src\/index\.ts"/, `"main": ${JSON.stringify(join(ROOT, "deploy", "src", "index.ts"))}`);
+    writeFileSync(config, ours.replace(/"vars":\s*\{/, '"vars": { "PERFDO_LOCAL": "1",'));
+    try {
+      const res = await perfdo(["deploy", "--config", config], deployEnv(api, { PERFDO_TOKEN: TOKEN }));
+      assert.equal(res.code, 2, res.stdout + res.stderr);
+      assert.match(res.stderr, /sets PERFDO_LOCAL: only the embedded local target may/);
+      assert.deepEqual(api.calls, [], "nothing was sent to Cloudflare's API");
+    } finally {
+      await api.close();
+    }
+    // Set some other way (a dashboard variable, a secret): the Worker itself answers nothing but the refusal.
+    const { startWorkerMiniflare } = await import("../support/worker-miniflare");
+    const deployed = await startWorkerMiniflare({}, { r2: "ICEBERG" });
+    try {
+      for (const path of ["/health", "/_perfdo/requests", "/@stores/cache/get?key=a"]) {
+        const res = await deployed.mf.dispatchFetch(`https://stores.perf.do${path}`);
+        assert.equal(res.status, 503, path);
+        assert.match(((await res.json()) as { error: string }).error, /sets PERFDO_LOCAL/);
+      }
+    } finally {
+      await deployed.dispose();
+    }
+  });
+
   it("routes *.<zone>/* only for a zone the caller names, with that zone as the base domain; a zone the account lacks fails with exit 7", async () => {
     // This account has the bucket already: wrangler's "already exists" (10004) is no failure.
     const api = await startFakeCloudflare({ account: ACCOUNT, subdomain: "someone", zones: [{ id: "zone1", name: "bench.example.com" }], buckets: ["perfdo-iceberg"] });

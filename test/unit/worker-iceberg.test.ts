@@ -47,7 +47,7 @@ after(() => worker?.dispose());
 
 describe("Iceberg tables on R2", () => {
   it("are read whole by an independent Iceberg reader (icebird), every row equal to its CSV row", async () => {
-    const bucket = await mf.getR2Bucket("ICEBERG");
+    const bucket = await mf.getR2Bucket("ICEBERG_LOCAL");
     const realFetch = globalThis.fetch;
     // icebird fetches the table's absolute paths; r2://perfdo-iceberg/<key> is served from the bucket (HEAD and Range included).
     globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -75,7 +75,7 @@ describe("Iceberg tables on R2", () => {
 
   it("are read whole by Apache's iceberg-go (another family of reader), every row equal to its CSV row", async () => {
     // The bucket's objects as files; iceberg-read (tools/iceberg-read) maps r2://perfdo-iceberg/<key> to them.
-    const bucket = await mf.getR2Bucket("ICEBERG");
+    const bucket = await mf.getR2Bucket("ICEBERG_LOCAL");
     const dir = mkdtempSync(join(tmpdir(), "perfdo-bucket-"));
     try {
       let cursor: string | undefined;
@@ -302,7 +302,7 @@ describe("Planning a scan: pruning decisions and Puffin statistics (iceberg-plan
     const file = (sector.files as Array<{ path: string; records: number }>)[0] as { path: string; records: number };
     const made = await post("/iceberg/puffin/workflow", { dataFile: file.path, columns: [{ name: "code", bloom: true }, { name: "level", setIndex: true }, { name: "title", ngram: true }] });
     assert.deepEqual((made.columns as Array<{ name: string; count: number }>).map((c) => [c.name, c.count]), [["code", file.records], ["level", file.records], ["title", file.records]]);
-    const bucket = await mf.getR2Bucket("ICEBERG");
+    const bucket = await mf.getR2Bucket("ICEBERG_LOCAL");
     const bytes = new Uint8Array(await (await bucket.get(String(made.puffin).replace("r2://", "")))!.arrayBuffer());
     // The spec's layout, read here by hand: magic, blobs, magic, footer JSON, its size (int32 LE), flags, magic.
     const magic = (at: number) => Buffer.from(bytes.subarray(at, at + 4)).toString();

@@ -70,7 +70,7 @@ describe("reference Worker: Wiktionary partitions", () => {
     const f1 = await ok<{ chunk: string; flushed: number }>(ns, "POST", "/partition/a/flush");
     await ok(ns, "POST", "/partition/a/write", { entries: [entry("axe", "noun", "A tool.")] });
     const f2 = await ok<{ chunk: string }>(ns, "POST", "/partition/a/flush");
-    const bucket = await worker.mf.getR2Bucket("ICEBERG");
+    const bucket = await worker.mf.getR2Bucket("ICEBERG_LOCAL");
     const text = await (await bucket.get(f1.chunk))!.text();
     assert.deepEqual(text.trim().split("\n").map((l) => (JSON.parse(l) as { word: string }).word), ["apple", "apricot"]);
     const merged = await ok<{ merged: number; into: string }>(ns, "POST", "/partition/a/merge");

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
@@ -51,6 +51,16 @@ function runWrangler(root: string, args: string[]): Promise<{ code: number; stdo
   });
 }
 
+/** The local target's own knobs: a deployment that sets one is open (no authentication, admin routes) or broken on purpose. */
+const LOCAL_ONLY = ["PERFDO_LOCAL", "PERFDO_FAULT", "PERFDO_DELAY_MS", "PERFDO_CF_RAY_COLO"];
+
+/** The local-only variables a wrangler configuration (JSONC) sets, in its vars or an environment's. */
+export function localKnobsOf(configText: string): string[] {
+  // Comments out first (a knob named in a comment sets nothing); strings stay whole.
+  const code = configText.replace(/"(?:[^"\\]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m) => (m.startsWith('"') ? m : ""));
+  return LOCAL_ONLY.filter((name) => new RegExp(`"${name}"\\s*:`).test(code));
+}
+
 /** The R2 buckets the configuration binds (`"bucket_name": "…"`). */
 export const bucketsOf = (configText: string): string[] => [...configText.matchAll(/"bucket_name"\s*:\s*"([^"]+)"/g)].map((m) => m[1] as string);
 
@@ -76,6 +86,10 @@ export function deployCommand(root: string): Command {
     .action(async (opts: { zone?: string; config: string; dryRun?: boolean }) => {
       const zone = (opts.zone ?? process.env.PERFDO_ZONE ?? "").trim().toLowerCase() || undefined;
       if (zone !== undefined && !isDomainName(zone)) throw inputError(`--zone "${zone}" is not a domain name (a zone of your account, e.g. example.com)`);
+      const configFile = resolve(root, opts.config);
+      if (!existsSync(configFile)) throw inputError(`--config ${opts.config}: no such file`);
+      const knobs = localKnobsOf(readFileSync(configFile, "utf8"));
+      if (knobs.length > 0) throw inputError(`${opts.config} sets ${knobs.join(", ")}: only the embedded local target may (PERFDO_LOCAL turns off authentication and opens the admin routes); remove ${knobs.length > 1 ? "them" : "it"} and deploy again`);
       const token = process.env.PERFDO_TOKEN;
       let dir: string | undefined;
       let secretsFile: string | undefined;

@@ -83,7 +83,7 @@ async function viaMiniflare(workerScript: string, bindings: Record<string, strin
     host: "127.0.0.1",
     port: options.port ?? 0,
     durableObjects: { PERF_DO: { className: "PerfDO", useSQLite: true } },
-    r2Buckets: ["ICEBERG"],
+    r2Buckets: ["ICEBERG_LOCAL"],
     r2Persist: false,
     bindings,
     // In memory: every run starts from empty objects, like a fresh deployment.
