@@ -16,6 +16,8 @@ export const EXIT = {
   toolMissing: 6,
   /** `perfdo deploy`: wrangler refused or failed (its own message is printed above perfdo's line). */
   deployFailed: 7,
+  /** The history could not be appended to (the disk is full, no permission): nothing of the run was written, the history is as it was. */
+  historyWrite: 8,
   /** Stopped by SIGINT (Ctrl-C): k6 stopped gracefully, what it measured is kept, marked interrupted. */
   interrupted: 130,
   /** Stopped by SIGTERM (a CI runner's cancel): as for SIGINT. */

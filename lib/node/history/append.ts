@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
+import { EXIT, PerfdoError } from "../errors";
 import { firstIssue } from "../json-file";
 import { BenchmarkResultSchema, type BenchmarkResult } from "../results/schema";
 
@@ -21,25 +22,37 @@ export function serialiseResults(results: readonly BenchmarkResult[]): string {
     .join("");
 }
 
-function appendLocked(file: string, text: string): void {
+/** Appends `text`; returns how many bytes a torn last line had (kept apart on its own line), or 0. */
+function appendLocked(file: string, text: string): number {
   const fd = openSync(file, "a+");
   try {
     const size = fstatSync(fd).size;
     let prefix = "";
+    let torn = 0;
     if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) prefix = "\n";
+      const tail = Buffer.alloc(Math.min(size, 1 << 20));
+      readSync(fd, tail, 0, tail.length, size - tail.length);
+      if (tail[tail.length - 1] !== 0x0a) {
+        prefix = "\n";
+        const lastNewline = tail.lastIndexOf(0x0a);
+        torn = lastNewline < 0 ? tail.length : tail.length - lastNewline - 1;
+      }
     }
     const buffer = Buffer.from(prefix + text, "utf8");
     let written = 0;
     try {
       written = writeSync(fd, buffer);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOSPC" || code === "EDQUOT") throw new PerfdoError(`${file}: the disk is full (${code}); nothing of this run was appended and the history is as it was (free space and run again)`, EXIT.historyWrite);
+      throw new PerfdoError(`${file}: could not append (${(err as Error).message}); nothing of this run was appended and the history is as it was`, EXIT.historyWrite);
     } finally {
       // Under the lock nobody else appended since `size`: a partial write can be taken back whole.
       if (written !== buffer.length) ftruncateSync(fd, size);
     }
-    if (written !== buffer.length) throw new Error(`${file}: short write (${written} of ${buffer.length} bytes), nothing appended`);
+    // A short write to a regular file is the disk running out (or a size quota) part-way.
+    if (written !== buffer.length) throw new PerfdoError(`${file}: the disk is full (only ${written} of ${buffer.length} bytes could be written); nothing of this run was appended and the history is as it was (free space and run again)`, EXIT.historyWrite);
+    return torn;
   } finally {
     closeSync(fd);
   }
@@ -51,7 +64,7 @@ function appendLocked(file: string, text: string): void {
  * writer left the file without a final newline, a newline goes first so the torn line stays alone
  * (readers report it) instead of corrupting ours.
  */
-export async function appendResults(resultsDir: string, results: readonly BenchmarkResult[], at: Date): Promise<string> {
+export async function appendResults(resultsDir: string, results: readonly BenchmarkResult[], at: Date, warn: (message: string) => void = (m) => console.error(m)): Promise<string> {
   const file = historyFile(resultsDir, at);
   if (results.length === 0) return file;
   const text = serialiseResults(results);
@@ -59,7 +72,9 @@ export async function appendResults(resultsDir: string, results: readonly Benchm
   closeSync(openSync(file, "a")); // proper-lockfile locks existing files only
   const release = await lockfile.lock(file, { retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
   try {
-    appendLocked(file, text);
+    const torn = appendLocked(file, text);
+    // A writer that lost power mid-append: its torn line stays (readers report it), ours go after it.
+    if (torn > 0) warn(`perfdo: ${file} ended in a torn line (${torn} bytes, no newline: a write cut short); it is kept apart on its own line and skipped by readers, every whole line is kept, and this run's lines follow it`);
   } finally {
     await release();
   }

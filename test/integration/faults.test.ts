@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { readHistory } from "../../lib/node/history/read";
+import { command, perfdo, ROOT, tempDir } from "./helpers";
+
+// The faults of a real day, with real processes: a results file left with a torn last line, a disk
+// that fills during the append, two runs finishing into one results folder at once.
+
+const RUN = ["run", "network/echo", "--profile", "smoke", "--vus", "1", "--iterations", "3", "--quiet"];
+const historyFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith("-benchmarks.jsonl")).map((f) => join(dir, f));
+const lines = (dir: string) => historyFiles(dir).flatMap((f) => readFileSync(f, "utf8").split("\n").filter((l) => l.length > 0));
+
+describe("the harness under a real day's faults", () => {
+  it("a results file ending in a torn line (power lost mid-append): the next run keeps every whole line, says what it skipped, and its own lines land whole", async () => {
+    const dir = tempDir("faults-torn");
+    const first = await perfdo([...RUN, "--results-dir", dir]);
+    assert.equal(first.code, 0, first.stderr);
+    const [file] = historyFiles(dir);
+    assert.ok(file);
+    const whole = readFileSync(file, "utf8");
+    const kept = whole.split("\n").filter((l) => l.length > 0);
+    const torn = (kept[0] as string).slice(0, 120);
+    writeFileSync(file, whole + torn); // the next line's first 120 bytes, then the power went
+    const second = await perfdo([...RUN, "--results-dir", dir]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /ended in a torn line \(120 bytes, no newline: a write cut short\); it is kept apart on its own line and skipped by readers, every whole line is kept/);
+    const after = readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+    assert.deepEqual(after.slice(0, kept.length), kept, "every whole line is kept, in place");
+    assert.equal(after[kept.length], torn, "the torn line stays alone on its line");
+    const history = readHistory(dir);
+    assert.deepEqual(history.problems, [`${file}:${kept.length + 1}: not valid JSON`]);
+    assert.equal(new Set(history.results.map((r) => r.runId)).size, 2, "both runs read back whole");
+  });
+
+  describe("a disk that fills during the append (a small tmpfs)", () => {
+    const mount = tempDir("faults-full");
+    let mounted = false;
+    after(() => {
+      if (mounted) execFileSync("umount", [mount]);
+    });
+
+    it("one clear line, exit 8, and the history exactly as it was", async (t) => {
+      try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mount], { stdio: "pipe" });
+        mounted = true;
+      } catch (err) {
+        // Mounting needs CAP_SYS_ADMIN: CI's container and this machine have it; say so when one does not.
+        t.skip(`cannot mount a tmpfs here (${(err as Error).message.split("\n")[0]})`);
+        return;
+      }
+      const dir = join(mount, "results");
+      mkdirSync(dir);
+      const first = await perfdo([...RUN, "--results-dir", dir]);
+      assert.equal(first.code, 0, first.stderr);
+      const [file] = historyFiles(dir);
+      assert.ok(file);
+      // Fill the disk to within a few hundred bytes: the next run's lines (a few KB) cannot fit. The
+      // append then fails part-way (a short write into the file's last page) or at once (ENOSPC).
+      const free = () => Number(execFileSync("df", ["--output=avail", "-B1", mount]).toString().trim().split("\n")[1]);
+      writeFileSync(join(mount, "filler"), Buffer.alloc(Math.max(0, free() - 512)));
+      const before = readFileSync(file);
+      const second = await perfdo([...RUN, "--results-dir", dir]);
+      assert.equal(second.code, 8, second.stdout.slice(-2000) + second.stderr);
+      const said = second.stderr.trim().split("\n").filter((l) => /disk is full/.test(l));
+      assert.equal(said.length, 1, second.stderr);
+      assert.match(said[0] as string, /-benchmarks\.jsonl: the disk is full \(.*\); nothing of this run was appended and the history is as it was/);
+      assert.deepEqual(readFileSync(file), before, "the history file is byte for byte as it was");
+    });
+  });
+
+  it("two runs into one results folder at once: every line of both lands, whole", async () => {
+    const dir = tempDir("faults-two");
+    const [a, b] = await Promise.all([perfdo([...RUN, "--results-dir", dir]), perfdo([...RUN, "--results-dir", dir])]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const history = readHistory(dir);
+    assert.deepEqual(history.problems, []);
+    const runs = new Map<string, number>();
+    for (const r of history.results) runs.set(r.runId, (runs.get(r.runId) ?? 0) + 1);
+    assert.equal(runs.size, 2, "both runs' lines are there");
+    const [first, second] = [...runs.values()];
+    assert.equal(first, second, "each run wrote the same lines");
+    assert.equal(lines(dir).length, history.results.length, "no torn or interleaved line");
+  });
+
+  it("four writers appending 40 times each at once (real processes, the same module): all 160 appends land whole", async () => {
+    // Two runs rarely finish at the same millisecond; these writers make the appends collide.
+    const dir = tempDir("faults-many");
+    const line = readHistory(join(ROOT, "results")).results[0];
+    assert.ok(line, "a line of the repository's history to append");
+    const script = `
+      import { appendResults } from ${JSON.stringify(join(ROOT, "lib", "node", "history", "append.ts"))};
+      const [dir, who, text] = process.argv.slice(1);
+      const line = JSON.parse(text);
+      for (let i = 0; i < 40; i++) await appendResults(dir, [{ ...line, runId: \`\${who}-\${i}\` }], new Date(line.timestamp));`;
+    const writers = ["a", "b", "c", "d"].map((who) => command(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, dir, who, JSON.stringify(line)], { cwd: ROOT }));
+    for (const w of await Promise.all(writers)) assert.equal(w.code, 0, w.stderr);
+    const history = readHistory(dir);
+    assert.deepEqual(history.problems, []);
+    assert.equal(new Set(history.results.map((r) => r.runId)).size, 160);
+  });
+});
