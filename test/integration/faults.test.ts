@@ -1,19 +1,67 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { readHistory } from "../../lib/node/history/read";
 import { command, perfdo, ROOT, tempDir } from "./helpers";
 
-// The faults of a real day, with real processes: a results file left with a torn last line, a disk
-// that fills during the append, two runs finishing into one results folder at once.
+// The faults of a real day, with real processes: the local Worker killed mid-run, a results file
+// left with a torn last line, a disk that fills during the append, runs and writers appending to one
+// results folder at once.
 
 const RUN = ["run", "network/echo", "--profile", "smoke", "--vus", "1", "--iterations", "3", "--quiet"];
 const historyFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith("-benchmarks.jsonl")).map((f) => join(dir, f));
 const lines = (dir: string) => historyFiles(dir).flatMap((f) => readFileSync(f, "utf8").split("\n").filter((l) => l.length > 0));
 
+/** `perfdo run` as a child we can watch: its pid, its output, its exit code and how long it took. */
+function started(args: string[]) {
+  const begun = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, "bin", "perfdo.mjs"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", () => {});
+  const done = new Promise<{ code: number | null; stderr: string; seconds: number }>((resolve) => child.on("close", (code) => resolve({ code, stderr, seconds: (Date.now() - begun) / 1000 })));
+  return { pid: child.pid as number, done, stderr: () => stderr };
+}
+/** A child of `parent` whose command line matches `pattern` (pgrep), once it exists. */
+async function childOf(parent: number, pattern: string, within = 60_000): Promise<number> {
+  const until = Date.now() + within;
+  for (;;) {
+    try {
+      return Number(execFileSync("pgrep", ["-P", String(parent), "-f", pattern]).toString().trim().split("\n")[0]);
+    } catch {
+      if (Date.now() > until) throw new Error(`no child of ${parent} matching ${pattern}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+/** Until k6 has been sending load a few seconds (its progress is on stderr). */
+const loadRunning = async (run: ReturnType<typeof started>) => {
+  for (let i = 0; i < 300 && !/k6 run network\/echo/.test(run.stderr()); i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 4_000));
+};
+
 describe("the harness under a real day's faults", () => {
+  const LONG = ["run", "network/echo", "--profile", "sustain", "--duration", "40s", "--quiet"];
+
+  it("the target dies mid-run (workerd killed): k6 is stopped gracefully, the run ends long before its schedule, its lines are kept and marked", async () => {
+    const dir = tempDir("faults-target");
+    const run = started([...LONG, "--results-dir", dir]);
+    const workerd = await childOf(run.pid, "perfdo-workerd");
+    await loadRunning(run);
+    process.kill(workerd, "SIGKILL");
+    const res = await run.done;
+    assert.equal(res.code, 5, res.stderr);
+    // 40 s scheduled; 6.5–7.1 s from start to exit over 5 runs (the kill comes ~5 s in; k6's graceful stop is quick when every request is refused).
+    assert.ok(res.seconds < 30, `took ${res.seconds} s`);
+    assert.match(res.stderr, /the local Worker stopped mid-run; what it measured until then is in .*-benchmarks\.jsonl, marked interrupted \(stoppedBy: target stopped\)/);
+    const history = readHistory(dir);
+    assert.ok(history.results.length > 0);
+    for (const r of history.results) assert.deepEqual([r.interrupted, r.stoppedBy], [true, "target stopped"], r.name);
+  });
+
+
   it("a results file ending in a torn line (power lost mid-append): the next run keeps every whole line, says what it skipped, and its own lines land whole", async () => {
     const dir = tempDir("faults-torn");
     const first = await perfdo([...RUN, "--results-dir", dir]);

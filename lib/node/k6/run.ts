@@ -4,6 +4,8 @@ import { spawn } from "node:child_process";
 // is complete and its results are valid); anything else means the run did not complete.
 
 export const K6_THRESHOLDS_FAILED = 99;
+/** What perfdo reports for a k6 that a signal ended (it has no exit code of its own then). */
+export const K6_KILLED = 128;
 
 /** System tags kept in raw output: what results and users filter on, not the whole default set. */
 export const SYSTEM_TAGS = ["status", "method", "name", "group", "check", "error", "error_code", "scenario", "expected_response"];
@@ -54,7 +56,7 @@ export function startK6(run: K6Invocation): K6Process {
   const child = spawn(run.bin, k6Args(run), { stdio: ["ignore", run.quiet ? "ignore" : "inherit", "inherit"], detached: true });
   const exited = new Promise<number>((resolve, reject) => {
     child.on("error", reject);
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? K6_KILLED : 1)));
   });
   return {
     pid: child.pid,

@@ -26,6 +26,7 @@ export interface RunContext {
   /** The open model's VU pool as run (from `k6 inspect`), and what sized it. */
   vus?: { preAllocated: number; max: number; sizedBy: string };
   interrupted?: boolean;
+  stoppedBy?: BenchmarkResult["stoppedBy"];
   resources?: Partial<Record<"k6" | "workerd", ProcessResources>>;
   /** CPU k6 could use (% of one core): with `resources`, whether the generator was saturated. */
   generatorCapacityPct?: number;
@@ -148,6 +149,7 @@ export function toBenchmarkResults(
     if (ctx.instances && ctx.instances > 1) result.instances = ctx.instances;
     if (ctx.vus) result.vus = ctx.vus;
     if (ctx.interrupted) result.interrupted = true;
+    if (ctx.interrupted && ctx.stoppedBy) result.stoppedBy = ctx.stoppedBy;
     if (ctx.sweep) result.sweep = ctx.sweep;
     if (ctx.resources && Object.keys(ctx.resources).length > 0) result.resources = ctx.resources as BenchmarkResult["resources"];
     if (generatorTicks) result.generatorTicks = generatorTicks;

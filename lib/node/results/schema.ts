@@ -152,6 +152,12 @@ const BenchmarkResultV2 = z
     vus: z.strictObject({ preAllocated: z.number().int().positive(), max: z.number().int().positive(), sizedBy: z.string() }).optional(),
     /** The run was stopped early (SIGINT/SIGTERM): what it measured up to then. Comparisons skip it by default. */
     interrupted: z.literal(true).optional(),
+    /**
+     * What cut the run short, with `interrupted`: a signal to perfdo (SIGINT, SIGTERM), k6 killed from
+     * outside (its capture up to then is what counts), or the local Worker gone mid-run (requests after
+     * that failed against nothing; the numbers describe a target that stopped).
+     */
+    stoppedBy: z.enum(["SIGINT", "SIGTERM", "k6 killed", "target stopped"]).optional(),
     /** CPU and memory of the load generator (k6) and of the local Worker (workerd), sampled during the run. */
     resources: z.partialRecord(z.enum(["k6", "workerd"]), ProcessResourcesSchema).optional(),
     /**

@@ -8,7 +8,7 @@ import { findScenarios, type ScenarioEntry } from "../build/catalog";
 import { EXIT, PerfdoError, inputError } from "../errors";
 import { ensureK6, type K6 } from "../k6/provision";
 import { iterationCeilingMs } from "../../k6/profile";
-import { K6_THRESHOLDS_FAILED, startK6, type K6Process } from "../k6/run";
+import { K6_KILLED, K6_THRESHOLDS_FAILED, startK6, type K6Process } from "../k6/run";
 import { awaitSegments, equalSegments, segmentFlags } from "../k6/segments";
 import type { K6Thresholds } from "../thresholds/compile";
 import { loadThresholds } from "../thresholds/load";
@@ -171,7 +171,8 @@ export async function runScenarios(req: RunRequest): Promise<RunReport> {
     const commit = git;
     for (const entry of entries) {
       if (req.interrupt?.signal) break; // interrupted: no further scenario starts
-      runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log, workerd: started }));
+      const worker = local;
+      runs.push(await runScenario(req, { entry, env, k6, target, commit, profile, compiled: compiled.get(entry.name) ?? {}, log, workerd: started, targetAlive: worker ? () => processAlive(worker.pid) : undefined }));
     }
   } finally {
     for (const entry of entries) if (entry.own) removeBundle(entry);
@@ -193,6 +194,18 @@ interface ScenarioJob {
   log: (line: string) => void;
   /** The local Worker runs inside this process (miniflare's workerd child): sample it too. */
   workerd: boolean;
+  /** Whether the local Worker still runs (watched during the run: a Worker gone stops k6 gracefully). */
+  targetAlive?: () => boolean;
+}
+
+/** Whether a process of ours is still there (signal 0 asks without sending anything). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Writes a bounded sample of each operation's durations, for rank tests in later comparisons. */
@@ -260,15 +273,30 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     k6: processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
     ...(job.workerd ? { workerd: childrenNamed(process.pid, "workerd") } : {}),
   }));
+  // The local Worker gone mid-run: every request after that fails against nothing, so k6 gets its
+  // graceful stop at once (it ends within its gracefulStop, not at the schedule's end).
+  let targetStopped = false;
+  const watch = job.targetAlive
+    ? setInterval(() => {
+        if (targetStopped || (job.targetAlive as () => boolean)()) return;
+        targetStopped = true;
+        log(`perfdo: ${entry.name}: the local Worker stopped mid-run; k6 is stopped gracefully and what it measured until then is kept, marked`);
+        for (const p of processes) p.interrupt();
+      }, 250)
+    : null;
   let codes: number[];
   let failedCodes: number[];
   let resources;
   try {
     ({ codes, failed: failedCodes } = await awaitSegments(processes));
   } finally {
+    if (watch) clearInterval(watch);
     resources = sampler.stop();
   }
-  const interrupted = req.interrupt?.signal != null;
+  // k6 killed from outside (SIGKILL, the OOM killer): what its capture holds up to then still counts.
+  const killed = req.interrupt?.signal == null && !targetStopped && failedCodes.includes(K6_KILLED);
+  const stoppedBy: BenchmarkResult["stoppedBy"] = req.interrupt?.signal === "SIGTERM" ? "SIGTERM" : req.interrupt?.signal ? "SIGINT" : targetStopped ? "target stopped" : killed ? "k6 killed" : undefined;
+  const interrupted = stoppedBy !== undefined;
   const failed = failedCodes[0];
   if (failed !== undefined && !interrupted) {
     throw new PerfdoError(`k6 run ${entry.name} failed with exit code ${failed}; no results written (k6 output above; artifacts in ${dir})`, EXIT.runFailed);
@@ -282,7 +310,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     if (own) raw.openScenarios = own.filter((s) => isOpenModel(s.executor)).map((s) => s.name);
   } catch (err) {
     if (!interrupted) throw err;
-    throw new PerfdoError(`k6 run ${entry.name} was interrupted before its output was complete (${(err as Error).message}); no results written`, EXIT.runFailed);
+    throw new PerfdoError(`k6 run ${entry.name} was ${stoppedBy === "k6 killed" ? "killed" : "interrupted"} before its output was complete (${(err as Error).message}); no results written`, EXIT.runFailed);
   }
   writeSamples(artifacts.samples, raw);
   const { results, historyFile, problems } = await judgeAndRecord({
@@ -303,6 +331,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
       instances,
       vus,
       interrupted,
+      stoppedBy,
       resources,
       generatorCapacityPct: generatorCapacityPct(process.env, instances),
       sweep: req.sweep,
@@ -310,6 +339,10 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     resultsDir: req.resultsDir,
     writeResults: req.writeResults,
   });
+  if (killed || targetStopped) {
+    const what = killed ? "k6 was killed from outside" : "the local Worker stopped mid-run";
+    throw new PerfdoError(`k6 run ${entry.name}: ${what}; what it measured until then is ${historyFile ? `in ${relative(process.cwd(), historyFile) || historyFile}` : "in its artifacts"}, marked interrupted (stoppedBy: ${stoppedBy})`, EXIT.runFailed);
+  }
   const checks = checkCounts(summaries);
   // The run's checks as data beside its raw output (what the console's "checks by area" table shows),
   // for scripts and tests that would otherwise read the table's drawing.
