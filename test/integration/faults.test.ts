@@ -61,7 +61,6 @@ describe("the harness under a real day's faults", () => {
     for (const r of history.results) assert.deepEqual([r.interrupted, r.stoppedBy], [true, "target stopped"], r.name);
   });
 
-
   it("a results file ending in a torn line (power lost mid-append): the next run keeps every whole line, says what it skipped, and its own lines land whole", async () => {
     const dir = tempDir("faults-torn");
     const first = await perfdo([...RUN, "--results-dir", dir]);

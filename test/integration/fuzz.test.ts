@@ -11,13 +11,15 @@ import type { LocalTarget } from "../../lib/node/target/local";
 import { measured, startWorker } from "./helpers";
 
 // Hostile requests to every route of the reference Worker, derived from what each route declares
-// (deploy/src/input.ts: its body, query string and path parameters, each with bounds). fast-check
-// generates them: values of the declared shape, then one part replaced by something hostile (a
-// wrong type, an extreme or negative number, a huge string or array, deep nesting, odd Unicode,
-// an empty or missing value, an unknown key), or a body that is not JSON at all. Every answer must
-// be below 500, come back within BUDGET_MS over a connection that is not reset, and the Worker must
-// stay within MAX_RSS and still serve normally afterwards. A failure prints fast-check's shrunk
-// counterexample and the seed that replays it (FUZZ_SEED=<seed>; FUZZ_RUNS=<n> per route).
+// (deploy/src/input.ts: its body, query string and path parameters, each with bounds). Per route,
+// first two requests with everything at its declared bounds (boundary values: random draws favour
+// small values and rarely reach them), then RUNS that fast-check generates: values of the declared
+// shape with one part replaced by something hostile (a wrong type, an extreme or negative number, a
+// huge string or array, deep nesting, odd Unicode, an empty or missing value, an unknown key), or a
+// body that is not JSON at all. Every answer must be below 500, come back within BUDGET_MS over a
+// connection that is not reset, and the Worker must stay within MAX_RSS and still serve normally
+// afterwards. A failure prints fast-check's shrunk counterexample and how to replay it
+// (FUZZ_SEED=<seed> FUZZ_ROUTE=<route>; FUZZ_RUNS=<n> per route to widen it).
 
 /**
  * The slowest answer allowed. The routes that wait in the request on a caller's say-so are bounded

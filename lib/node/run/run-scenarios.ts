@@ -293,7 +293,9 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     if (watch) clearInterval(watch);
     resources = sampler.stop();
   }
-  // k6 killed from outside (SIGKILL, the OOM killer): what its capture holds up to then still counts.
+  // k6 killed from outside (SIGKILL, the OOM killer) is told apart and its capture read. Today that
+  // capture holds no latencies (the perfdo output writes its histograms when k6 stops), so the read
+  // fails and the run says so; a capture that checkpoints them would be written, marked.
   const killed = req.interrupt?.signal == null && !targetStopped && failedCodes.includes(K6_KILLED);
   const stoppedBy: BenchmarkResult["stoppedBy"] = req.interrupt?.signal === "SIGTERM" ? "SIGTERM" : req.interrupt?.signal ? "SIGINT" : targetStopped ? "target stopped" : killed ? "k6 killed" : undefined;
   const interrupted = stoppedBy !== undefined;
