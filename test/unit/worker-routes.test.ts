@@ -107,6 +107,16 @@ describe("reference Worker routes (miniflare dispatchFetch)", () => {
     assert.equal(plain.json.servedBy, undefined);
   });
 
+  it("a route checks its query string and path parameters as it checks bodies: out of range is a 400 naming the parameter and the range", async () => {
+    const ns = fresh("lifecycle");
+    // LIMIT -1 was no limit at all; 1e10 keys would have been built in one object.
+    assert.deepEqual(await call(ns, "GET", "/events/recent?limit=-1"), { status: 400, json: { error: "GET /events/recent: query.limit: expected an integer from 1 to 500" } });
+    assert.equal((await call(ns, "GET", "/events/recent?limit=3")).status, 200);
+    assert.deepEqual(await call(ns, "GET", "/shard/distribution?count=1e10"), { status: 400, json: { error: "GET /shard/distribution: query.count: expected an integer from 1 to 10000" } });
+    assert.deepEqual(await call(ns, "GET", `/things/${"x".repeat(1025)}`), { status: 400, json: { error: "GET /things/:id: path.id: expected at most 1024 characters" } });
+    assert.deepEqual(await call("iceberg", "GET", "/iceberg/tables/nope"), { status: 400, json: { error: 'GET /iceberg/tables/nope: path.table: expected one of "naics", "unspsc", "things", "resources"' } });
+  });
+
   it("a route checks its body against its schema: one 400 naming each wrong field, the handler never runs", async () => {
     const ns = fresh("cache");
     const bad = await call(ns, "POST", "/cache/set", { key: "", ttl: "soon" });
