@@ -61,6 +61,24 @@ describe("the harness under a real day's faults", () => {
     for (const r of history.results) assert.deepEqual([r.interrupted, r.stoppedBy], [true, "target stopped"], r.name);
   });
 
+  it("k6 killed with SIGKILL: what it captured up to then is written and marked", async () => {
+    const dir = tempDir("faults-k6");
+    const run = started([...LONG, "--results-dir", dir]);
+    const k6 = await childOf(run.pid, "k6 run");
+    await loadRunning(run);
+    process.kill(k6, "SIGKILL");
+    const res = await run.done;
+    assert.equal(res.code, 5, res.stderr);
+    assert.match(res.stderr, /k6 was killed from outside; what it measured until then is in .*-benchmarks\.jsonl, marked interrupted \(stoppedBy: k6 killed\)/);
+    const history = readHistory(dir);
+    const echo = history.results.find((r) => r.name === "echo.ping");
+    assert.ok(echo, history.results.map((r) => r.name).join(", "));
+    for (const r of history.results) assert.deepEqual([r.interrupted, r.stoppedBy], [true, "k6 killed"], r.name);
+    // ~4 s of load before the kill: 304–313 echo.ping requests were read back over 4 runs (the output
+    // hands its buffer to the file each second; before it did, nothing of a killed k6 was readable).
+    assert.ok(echo.iterations > 10 && echo.latency !== null, `echo.ping measured ${echo.iterations} requests before the kill`);
+  });
+
   it("a results file ending in a torn line (power lost mid-append): the next run keeps every whole line, says what it skipped, and its own lines land whole", async () => {
     const dir = tempDir("faults-torn");
     const first = await perfdo([...RUN, "--results-dir", dir]);

@@ -57,6 +57,16 @@ describe("the perfdo raw format", () => {
     writeFileSync(file, "#perfdo-raw 1 1700000000000\n0 10 1.5\nE 20\n");
     await assert.rejects(readRawOutput(file), /cut\.perfdo:2: series 0 is used before it is declared/);
   });
+
+  it("reads a file cut short by a killed k6 for what it holds, when asked: every whole sample, not a torn last line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "perfdo-raw-"));
+    const file = join(dir, "killed.perfdo");
+    // Three whole samples, then the start of a fourth: the buffer reached the file mid-line, then SIGKILL.
+    writeFileSync(file, '#perfdo-raw 1 1700000000000\nS 0 http_req_duration {"name":"a","expected_response":"true"}\n0 10 1.5\n0 20 2.5\n0 30 3.5\n0 4');
+    await assert.rejects(readRawOutput(file), /killed\.perfdo:6: not a sample line/, "not asked: refused");
+    const raw = await readRawOutput(file, { cutShort: true });
+    assert.equal(raw.operations.get("a")?.latency.count, 3);
+  });
 });
 
 describe("VU sizing (Little's law)", () => {

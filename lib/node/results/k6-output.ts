@@ -227,7 +227,8 @@ export const isPerfdoOutput = (path: string): boolean => /\.perfdo(\.gz)?$/.test
 export const isPodLog = (path: string): boolean => /\.log$/.test(path);
 
 /** One raw output, in either format: k6's JSON (`--out json=`) or the perfdo extension's (`--out perfdo=`). */
-export async function readRawOutput(path: string, options: { observe?: SampleObserver; perScenario?: boolean } = {}): Promise<RawRun> {
+/** `cutShort`: k6 was killed, so a capture without its end is read for what it holds (perfdo output only). */
+export async function readRawOutput(path: string, options: { observe?: SampleObserver; perScenario?: boolean; cutShort?: boolean } = {}): Promise<RawRun> {
   if (isPerfdoOutput(path)) return readPerfdoOutput(path, options);
   if (isPodLog(path)) return readPerfdoOutput(path, { log: true, perScenario: options.perScenario });
   const reader = new RawOutputReader(path, options.perScenario);
@@ -236,7 +237,7 @@ export async function readRawOutput(path: string, options: { observe?: SampleObs
 }
 
 /** Reads several outputs of one distributed run (k6 execution segments) as one: the union of samples. */
-export async function readRawOutputs(paths: readonly string[], options: { perScenario?: boolean } = {}): Promise<RawRun> {
+export async function readRawOutputs(paths: readonly string[], options: { perScenario?: boolean; cutShort?: boolean } = {}): Promise<RawRun> {
   const runs = await Promise.all(paths.map((p) => readRawOutput(p, options)));
   return mergeRawRuns(runs);
 }

@@ -27,7 +27,9 @@ import { worstWindowShare } from "../run/saturation";
 // The stdout form arrives through `kubectl logs` mixed with whatever else the pod printed (k6's
 // summary, its log lines on stderr): read as a log, lines that are not the output's are skipped.
 //
-// A file without its end line was cut short (k6 killed): its totals are missing, so it is refused.
+// A file without its end line was cut short (k6 killed): refused, unless the caller knows k6 was
+// killed and asks for what it holds (cutShort): every sample up to the output's last checkpoint (it
+// hands its buffer to the file once a second), without the totals k6 writes when it stops.
 
 const TagsSchema = z.record(z.string(), z.string());
 
@@ -243,9 +245,10 @@ class PerfdoOutputReader {
     if (this.run.lines === 1 && Number.isNaN(this.startMs)) this.fail("no #perfdo-raw header");
   }
 
-  finish(): RawRun {
+  finish(cutShort = false): RawRun {
     if (this.run.lines === 0) throw new Error(`${this.source}: empty (k6 did not start the perfdo output)`);
-    if (!this.ended) throw new Error(`${this.source}: cut short (no end line): k6 did not stop cleanly`);
+    if (!this.ended && !cutShort) throw new Error(`${this.source}: cut short (no end line): k6 did not stop cleanly`);
+    if (!this.ended) this.endMicros = Number.isFinite(this.loadToMicros) ? this.loadToMicros : 0;
     this.run.timelines = this.timeline.timelines;
     if (this.run.ticks) {
       // Time behind is judged over the load's own span: setup() may build large payloads (a table
@@ -264,8 +267,8 @@ class PerfdoOutputReader {
   }
 }
 
-export async function readPerfdoOutput(path: string, options: { log?: boolean; observe?: SampleObserver; perScenario?: boolean } = {}): Promise<RawRun> {
+export async function readPerfdoOutput(path: string, options: { log?: boolean; observe?: SampleObserver; perScenario?: boolean; cutShort?: boolean } = {}): Promise<RawRun> {
   const reader = new PerfdoOutputReader(path, options.log, options.observe, options.perScenario);
-  await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end));
-  return reader.finish();
+  await forEachLine(rawChunks(path), (buf, start, end) => reader.line(buf, start, end), { dropUnfinished: options.cutShort });
+  return reader.finish(options.cutShort);
 }

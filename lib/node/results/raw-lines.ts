@@ -6,7 +6,7 @@ import { createGunzip } from "node:zlib";
 // perfdo output, perfdo-output.ts), so neither imports the other.
 
 /** Splits a byte stream into lines without decoding them; `onLine` gets [start, end) of each. */
-export async function forEachLine(input: AsyncIterable<Buffer>, onLine: (buf: Buffer, start: number, end: number) => void): Promise<void> {
+export async function forEachLine(input: AsyncIterable<Buffer>, onLine: (buf: Buffer, start: number, end: number) => void, options: { dropUnfinished?: boolean } = {}): Promise<void> {
   const emit = (buf: Buffer, start: number, nl: number): void => {
     const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
     if (end > start) onLine(buf, start, end);
@@ -31,7 +31,8 @@ export async function forEachLine(input: AsyncIterable<Buffer>, onLine: (buf: Bu
     }
     if (start < chunk.length) carry = Buffer.from(chunk.subarray(start)); // copy: the chunk is not kept alive
   }
-  if (carry && carry.length > 0) onLine(carry, 0, carry.length);
+  // A last line with no newline: kept, unless the writer was cut off mid-line (dropUnfinished).
+  if (carry && carry.length > 0 && !options.dropUnfinished) onLine(carry, 0, carry.length);
 }
 
 const CHUNK = 1 << 20;

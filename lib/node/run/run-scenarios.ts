@@ -293,9 +293,8 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
     if (watch) clearInterval(watch);
     resources = sampler.stop();
   }
-  // k6 killed from outside (SIGKILL, the OOM killer) is told apart and its capture read. Today that
-  // capture holds no latencies (the perfdo output writes its histograms when k6 stops), so the read
-  // fails and the run says so; a capture that checkpoints them would be written, marked.
+  // k6 killed from outside (SIGKILL, the OOM killer): its capture is read for what it holds, every
+  // sample up to the output's last checkpoint (a second at most before the kill), without k6's totals.
   const killed = req.interrupt?.signal == null && !targetStopped && failedCodes.includes(K6_KILLED);
   const stoppedBy: BenchmarkResult["stoppedBy"] = req.interrupt?.signal === "SIGTERM" ? "SIGTERM" : req.interrupt?.signal ? "SIGINT" : targetStopped ? "target stopped" : killed ? "k6 killed" : undefined;
   const interrupted = stoppedBy !== undefined;
@@ -308,7 +307,7 @@ async function runScenario(req: RunRequest, job: ScenarioJob): Promise<ScenarioR
   try {
     // An interrupted k6 may not have written its summary; the raw output is what counts.
     summaries = artifacts.summaryExports.filter((f) => !interrupted || existsSync(f)).map(readK6Summary);
-    raw = await readRawOutputs(artifacts.rawOutputs, { perScenario: entry.own });
+    raw = await readRawOutputs(artifacts.rawOutputs, { perScenario: entry.own, cutShort: killed });
     if (own) raw.openScenarios = own.filter((s) => isOpenModel(s.executor)).map((s) => s.name);
   } catch (err) {
     if (!interrupted) throw err;

@@ -62,6 +62,9 @@ import (
 
 const flushPeriod = 50 * time.Millisecond
 
+// How often what is buffered reaches the file (checkpoint).
+const checkpointPeriod = time.Second
+
 // A flush tick this far behind its schedule counts as late.
 const lateTick = 25 * time.Millisecond
 
@@ -163,11 +166,13 @@ type Output struct {
 	flusher  *output.PeriodicFlusher
 	file     io.WriteCloser
 	buffered *bufio.Writer
-	gz       *gzip.Writer
-	w        io.Writer
-	start    time.Time
-	ids      map[metrics.TimeSeries]int
-	nextID   int
+	// When checkpoint last handed the buffer to the file.
+	flushedAt time.Time
+	gz        *gzip.Writer
+	w         io.Writer
+	start     time.Time
+	ids       map[metrics.TimeSeries]int
+	nextID    int
 	// The series of a metric summed per second: declared once, with no tags.
 	metricIDs map[string]int
 	totals    map[metrics.TimeSeries]*total
@@ -264,7 +269,9 @@ func (o *Output) metricSeries(name string) (int, error) {
 }
 
 func (o *Output) flush() {
-	o.clock.observe(time.Now())
+	now := time.Now()
+	o.clock.observe(now)
+	defer o.checkpoint(now)
 	for _, container := range o.GetBufferedSamples() {
 		for _, s := range container.GetSamples() {
 			name := s.Metric.Name
@@ -321,6 +328,21 @@ func (o *Output) flush() {
 			o.writeSample(id, s)
 		}
 	}
+}
+
+// checkpoint hands what is buffered to the file once a second (the file form only), so a k6
+// killed from outside (SIGKILL, the OOM killer) leaves every sample up to the last second readable;
+// the harness reads such a file as cut short. A flush tick ends with whole lines, so the file does
+// too unless the buffer filled mid-line just before the kill (the reader drops a torn last line).
+func (o *Output) checkpoint(now time.Time) {
+	if o.toStdout || now.Sub(o.flushedAt) < checkpointPeriod {
+		return
+	}
+	o.flushedAt = now
+	if o.gz != nil {
+		_ = o.gz.Flush()
+	}
+	_ = o.buffered.Flush()
 }
 
 func (o *Output) writeSample(id int, s metrics.Sample) {
