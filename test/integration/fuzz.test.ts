@@ -23,11 +23,13 @@ import { measured, startWorker } from "./helpers";
 
 /**
  * The slowest answer allowed. The routes that wait in the request on a caller's say-so are bounded
- * to 5 s (a signal wait, a sink's or a workflow's retries); over 9 runs of this file with different
- * seeds, the slowest answer was 1.9–5.0 s, those waits included. Before those bounds, one answer took
- * 13 s and another never came.
+ * to 5 s (a signal wait, a sink's or a workflow's retries); over 9 runs of this file alone, with
+ * different seeds, the slowest answer was 1.9–5.0 s, those waits included. Beside three other test
+ * files (npm test), the heaviest legitimate request, 40 MB put to the local R2 by
+ * /r2/multipart/benchmark, took 9.4 s. Before the bounds, answers took 13 s, 100 s and for ever, and
+ * at their declared maximum (the boundary requests) longer still.
  */
-const BUDGET_MS = 8_000;
+const BUDGET_MS = 15_000;
 /** workerd's resident memory at most, during and after: the same 9 runs peaked at 286–467 MB (1,192 MB before the ring bound). */
 const MAX_RSS = 1_024 * 1024 * 1024;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10);

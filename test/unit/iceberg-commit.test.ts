@@ -47,16 +47,22 @@ const summary = (rs: TableRow[]): Array<{ code: unknown; title: unknown }> => rs
 const readAll = async (store: ObjectStore) => summary((await new TableReader(store, "naics").query("", "\uffff")).rows);
 
 describe("an Iceberg commit", () => {
-  it("replaces the table whole, and deletes the previous version's files only after the pointer moves", async () => {
+  it("replaces the table whole, keeps the previous version's files for readers that still hold it, and deletes older ones", async () => {
     const store = memoryStore();
     const first = await writeTable(store, "naics", SPEC, rows(120, "first"));
     assert.equal(first.version, 1);
     assert.deepEqual(await readAll(store), summary(rows(120, "first")));
-    const firstKeys = new Set(store.objects.keys());
+    const v1 = await store.list("warehouse/");
+    const stale = new TableReader(store, "naics"); // a reader in another object, holding version 1
+    assert.equal((await stale.describe()).records, 120);
     const second = await writeTable(store, "naics", SPEC, rows(80, "second"));
     assert.equal(second.version, 2);
     assert.deepEqual(await readAll(store), summary(rows(80, "second")));
-    assert.ok([...firstKeys].every((k) => k.endsWith("version-hint.text") || !store.objects.has(k)), "no file of version 1 is left but the pointer");
+    assert.ok(v1.every((k) => k.endsWith("version-hint.text") || store.objects.has(k)), "version 1's files stay while version 2 is current");
+    assert.equal((await stale.query("", "\uffff")).rows.length, 120, "a reader holding version 1 still reads it whole");
+    await writeTable(store, "naics", SPEC, rows(40, "third"));
+    assert.deepEqual(await readAll(store), summary(rows(40, "third")));
+    assert.ok(v1.every((k) => k.endsWith("version-hint.text") || !store.objects.has(k)), "version 1's files are gone once version 3 is current");
   });
 
   /** Where a commit fails: a predicate on the key being put (the second new data file, the manifest list, …). */
@@ -77,7 +83,9 @@ describe("an Iceberg commit", () => {
       // And the next commit succeeds, and removes what the failed one left.
       await writeTable(store, "naics", SPEC, rows(80, "second"));
       assert.deepEqual(await readAll(store), summary(rows(80, "second")));
-      assert.equal((await store.list("warehouse/")).filter((k) => k.includes("/data/")).length, new Set(rows(80, "x").map((r) => String(r.code).slice(0, 2))).size, "one data file per partition: the failed commit's are gone");
+      // Version 1's data files (kept as the previous version) and version 2's, one per partition; the failed commit's are gone.
+      const partitions = (rs: TableRow[]) => new Set(rs.map((r) => String(r.code).slice(0, 2))).size;
+      assert.equal((await store.list("warehouse/")).filter((k) => k.includes("/data/")).length, partitions(rows(120, "x")) + partitions(rows(80, "x")));
     });
   }
 

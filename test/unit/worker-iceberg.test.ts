@@ -176,6 +176,14 @@ describe("Iceberg tables on R2", () => {
     assert.equal(lookup.json.found, true);
   });
 
+  it("stages a row once: two loaders staging the same rows at once leave one copy", async () => {
+    const rows = [{ ns: "a", id: "1", type: "T" }, { ns: "a", id: "2", type: "T" }, { ns: "b", id: "1", type: "T" }];
+    const [first, second] = await Promise.all([1, 2].map(() => call("iceberg", "POST", "/iceberg/tables/resources/stage", { rows })));
+    assert.equal(first?.status, 200);
+    assert.equal(second?.status, 200);
+    assert.equal((await call("iceberg", "POST", "/iceberg/tables/resources/stage", { rows: rows.slice(0, 1) })).json.staged, 3);
+  });
+
   it("answers 502 naming R2 when the bucket fails, never 404", async () => {
     const failing = await startWorkerMiniflare({ PERFDO_FAULT: "r2-unavailable" });
     try {

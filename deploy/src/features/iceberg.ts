@@ -71,6 +71,16 @@ const LookupPayload = v.object({
   where: v.optional(Where), countOnly: v.optional(v.boolean()),
 });
 
+/**
+ * A staged row is staged once: loaders that stage the same rows at once (k6 instances of one run,
+ * each loading the table) leave one copy, so the stage's bound counts distinct rows and a commit
+ * writes no duplicates.
+ */
+function stageOnce(sql: SqlStorage): void {
+  sql.exec("DELETE FROM ice_stage WHERE seq NOT IN (SELECT MIN(seq) FROM ice_stage GROUP BY tbl, row)");
+  sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS ice_stage_row ON ice_stage (tbl, row)");
+}
+
 function migrateIceberg(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS ice_stage (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row TEXT NOT NULL)");
 }
@@ -139,12 +149,20 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     if (issues.length > 0) return fail(400, `POST /iceberg/tables/${table}/stage: ${issues.slice(0, 5).join("; ")}`);
     const staged = ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ice_stage WHERE tbl = ?", table).one().n;
     if (staged + rows.length > MAX_STAGED) return fail(413, `POST /iceberg/tables/${table}/stage: ${staged} rows are staged; a commit takes at most ${MAX_STAGED}`);
-    ctx.transaction(() => rows.forEach((row) => ctx.sql.exec("INSERT INTO ice_stage (tbl, row) VALUES (?, ?)", table, JSON.stringify(row))));
-    return json({ table, staged: staged + rows.length });
+    ctx.transaction(() => rows.forEach((row) => ctx.sql.exec("INSERT OR IGNORE INTO ice_stage (tbl, row) VALUES (?, ?)", table, JSON.stringify(row))));
+    return json({ table, staged: ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ice_stage WHERE tbl = ?", table).one().n });
   }));
   // The commit writes the new table beside the old one and swaps the pointer last (writeTable), so a
   // commit that fails leaves the previous table readable and the stage as it was.
-  router.post("/iceberg/tables/:table/commit", withInput({ params: Table }, async ({ params: { table } }) => {
+  // Commits run one at a time in this object: each reads the stage and the table's version when its
+  // turn comes (two interleaved at their awaits both wrote version 1 and deleted each other's files).
+  let commits: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = commits.then(work);
+    commits = turn.catch(() => undefined);
+    return turn;
+  };
+  router.post("/iceberg/tables/:table/commit", withInput({ params: Table }, ({ params: { table } }) => oneAtATime(async () => {
     if (!ctx.store) return fail(503, NO_BUCKET);
     const rows = all<{ row: string }>(ctx.sql, "SELECT row FROM ice_stage WHERE tbl = ? ORDER BY seq", table).map((r) => JSON.parse(r.row) as TableRow);
     if (rows.length === 0) return fail(409, `nothing staged for ${table}`);
@@ -158,7 +176,7 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
     ctx.sql.exec("DELETE FROM ice_stage WHERE tbl = ?", table);
     readersOf.get(ctx)?.delete(table);
     return json({ table, location: tableRoot(table), ...written }, 201);
-  }));
+  })));
   router.get("/iceberg/tables/:table", withInput({ params: Table }, async ({ params: { table } }) => {
     const r = reader(table);
     try {
@@ -298,7 +316,7 @@ export const iceberg: Feature = {
   // iceberg. loads and queries; naics./unspsc. answer their lookups; metadata., resources., sharded.
   // and tenant. query too (the suite asks them), each with shard objects of its own.
   serves: ["iceberg", "naics", "unspsc", "metadata", "resources", "sharded", "tenant"],
-  schema: { migrations: [migrateIceberg] },
+  schema: { migrations: [migrateIceberg, stageOnce] },
   routes: icebergRoutes,
   rpc: {
     lookup: (ctx, payload: unknown) => {

@@ -177,8 +177,12 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
  * Writes `rows` as a new table (replacing one of that name): one Parquet file per partition, one
  * manifest, one manifest list, metadata v<n+1>. As Iceberg commits, every new file is written
  * first, under a name no reader uses yet, and the table's pointer (version-hint.text) is swapped
- * last: a commit that fails part-way leaves the previous version whole and readable. Only after the
- * swap are the previous version's files deleted. Returns what was written.
+ * last: a commit that fails part-way leaves the previous version whole and readable. After the
+ * swap, files of versions older than the previous one are deleted (and whatever a failed commit
+ * left): the previous version stays, as Iceberg keeps a snapshot until it is expired, because
+ * readers in other objects may still hold its metadata (a k6 instance's lookups, a shard's cache).
+ * Each version lists its files (v<N>.files.json) so the next commit knows what to keep. Returns
+ * what was written.
  */
 export async function writeTable(store: ObjectStore, table: string, spec: TableSpec, rows: TableRow[]): Promise<{ files: number; rows: number; snapshotId: number; bytes: number; version: number }> {
   const root = tableRoot(table);
@@ -279,8 +283,15 @@ export async function writeTable(store: ObjectStore, table: string, spec: TableS
   };
   await put(`${root}/metadata/v${version}.metadata.json`, JSON.stringify(metadata));
   // The commit: readers follow the hint to the new metadata from here on.
+  const filesOf = (v: number) => `${root}/metadata/v${v}.files.json`;
+  await put(filesOf(version), JSON.stringify([...written]));
   await put(`${root}/metadata/version-hint.text`, String(version));
-  // The previous version's files, now unreferenced (a failure here leaves orphans, never a broken table).
-  await store.delete((await store.list(`${root}/`)).filter((key) => !written.has(key))).catch(() => undefined);
+  // Older versions go; the previous one stays (see above). A table written before versions listed
+  // their files has no list: nothing is deleted then. A failure here leaves files, never a broken table.
+  const keptList = previous > 0 ? await store.get(filesOf(previous)) : null;
+  if (previous === 0 || keptList) {
+    const kept = new Set<string>([...written, filesOf(previous), ...(keptList ? (JSON.parse(new TextDecoder().decode(keptList)) as string[]) : [])]);
+    await store.delete((await store.list(`${root}/`)).filter((key) => !kept.has(key))).catch(() => undefined);
+  }
   return { files: entries.length, rows: rows.length, snapshotId, bytes, version };
 }
