@@ -294,11 +294,11 @@ describe("the reference Worker under hostile input", () => {
     measured(t, "workerd peak RSS", `${(peakRss / 1024 / 1024).toFixed(0)} MB`);
     assert.deepEqual(failures, [], `${failures.length} route(s) failed:\n${failures.join("\n")}`);
     assert.ok(peakRss < MAX_RSS, `workerd's RSS peaked at ${(peakRss / 1024 / 1024).toFixed(0)} MB; the bound is ${MAX_RSS / 1024 / 1024} MB`);
-    // Still serving: the health route, a write and a read of the stores namespace.
+    // Still serving: the health route, a write and a read of the cache namespace.
     assert.equal((await send({ method: "GET", path: "/health", query: [] })).status, 200);
-    const set = await send({ method: "POST", path: "/@stores/cache/set", query: [], body: JSON.stringify({ key: "after-fuzz", value: 1 }) });
-    assert.equal(set.status, 200, set.text);
-    const got = await send({ method: "GET", path: "/@stores/cache/get", query: [["key", "after-fuzz"]] });
+    const set = await send({ method: "POST", path: "/@cache/cache/set", query: [], body: JSON.stringify({ key: "after-fuzz", value: 1 }) });
+    assert.equal(set.status, 201, set.text);
+    const got = await send({ method: "GET", path: "/@cache/cache/get", query: [["key", "after-fuzz"]] });
     assert.equal(got.status, 200, got.text);
     assert.equal((JSON.parse(got.text) as { value: unknown }).value, 1);
   });
