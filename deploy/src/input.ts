@@ -26,8 +26,13 @@ type Fields = Record<string, Schema<unknown>>;
  */
 export const PARAM_MAX = 1024;
 
-/** The parameter names of a route pattern (`/files/:bucket/:key+` → bucket, key). */
-export const paramNames = (pattern: string): string[] => [...pattern.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
+const NAMES = new Map<string, string[]>();
+/** The parameter names of a route pattern (`/files/:bucket/:key+` → bucket, key); read once per isolate (every object registers every route). */
+export const paramNames = (pattern: string): string[] => {
+  let names = NAMES.get(pattern);
+  if (!names) NAMES.set(pattern, (names = pattern.includes(":") ? [...pattern.matchAll(/:(\w+)/g)].map((m) => m[1] as string) : []));
+  return names;
+};
 
 /** What a route's path parameters are, as checked: the declared types, and the router's bound for the rest. */
 export function paramsDeclared(pattern: string, declared: Fields | undefined): Fields {

@@ -87,9 +87,12 @@ describe("perf/coldstart against the local Worker", () => {
     assert.equal(big?.datasetSize, 100 * 1024 * 1024);
     assert.equal(lines.get("coldstart.sqlite-100mb.warm")?.coldStart, undefined, "the warm request is not marked cold");
     const read = (mb: number) => lines.get(`coldstart.sqlite-${mb}mb.read`)?.latency?.p50 ?? NaN;
-    // Seen over 9 runs: 6.1x to 27.6x; the limit, 3x, is half the lowest.
+    // Seen over 9 runs on an earlier day: 6.1x to 27.6x. On 2026-12-08, alone: 4.1x and 9.2x before
+    // the declared-input change, 4.2x and 5.0x after (a cold object now builds its routes' schemas:
+    // about +1 ms on a 4–5 ms cold start); in npm test beside other files, 1.7x and 2.5x. The limit,
+    // 2x, is half the lowest seen alone: a read that did not grow with size would be ~1x.
     measured(t, "coldstart read 100mb / 0mb", read(100) / read(0));
-    assert.ok(read(100) > 3 * read(0), `reading 100 MB (${read(100)} ms) takes longer than an empty database (${read(0)} ms)`);
+    assert.ok(read(100) > 2 * read(0), `reading 100 MB (${read(100)} ms) takes longer than an empty database (${read(0)} ms)`);
   });
 });
 
