@@ -164,8 +164,11 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
   };
   router.post("/iceberg/tables/:table/commit", withInput({ params: Table }, ({ params: { table } }) => oneAtATime(async () => {
     if (!ctx.store) return fail(503, NO_BUCKET);
-    const rows = all<{ row: string }>(ctx.sql, "SELECT row FROM ice_stage WHERE tbl = ? ORDER BY seq", table).map((r) => JSON.parse(r.row) as TableRow);
+    const staged = all<{ seq: number; row: string }>(ctx.sql, "SELECT seq, row FROM ice_stage WHERE tbl = ? ORDER BY seq", table);
+    const rows = staged.map((r) => JSON.parse(r.row) as TableRow);
     if (rows.length === 0) return fail(409, `nothing staged for ${table}`);
+    // What this commit read, and no more: rows staged while it writes wait for the next commit.
+    const last = (staged[staged.length - 1] as { seq: number }).seq;
     let written;
     try {
       written = await writeTable(ctx.store, table, ICEBERG_TABLES[table] as TableSpec, rows);
@@ -173,7 +176,7 @@ function icebergRoutes(router: RouterType, ctx: FeatureContext): void {
       if (err instanceof R2Error) return fail(502, `table ${table}: ${err.message}`);
       throw err;
     }
-    ctx.sql.exec("DELETE FROM ice_stage WHERE tbl = ?", table);
+    ctx.sql.exec("DELETE FROM ice_stage WHERE tbl = ? AND seq <= ?", table, last);
     readersOf.get(ctx)?.delete(table);
     return json({ table, location: tableRoot(table), ...written }, 201);
   })));
