@@ -118,21 +118,27 @@ function paramsOf(request: IRequest): Record<string, string> {
 }
 
 /** Checks the declared parts; `undefined` with issues pushed when any is wrong. */
-async function read(declared: Declared, request: IRequest, issues: string[]): Promise<Input<Declared>> {
-  const out = { body: undefined, query: {}, params: {} } as { body: unknown; query: unknown; params: unknown };
-  if (declared.params) out.params = s.object(declared.params).check(paramsOf(request), "path", issues);
-  if (declared.query) out.query = s.object(declared.query).check(queryOf(request, declared.query), "query", issues);
-  if (declared.body) out.body = declared.body.check(await parsedBody(request), "", issues);
-  return out as Input<Declared>;
+/** A route's reader of its declared input: the object schemas built once, when the route is registered, not per request. */
+function reader(declared: Declared): (request: IRequest, issues: string[]) => Promise<Input<Declared>> {
+  const params = declared.params ? s.object(declared.params) : null;
+  const query = declared.query ? s.object(declared.query) : null;
+  return async (request, issues) => {
+    const out = { body: undefined, query: {}, params: {} } as { body: unknown; query: unknown; params: unknown };
+    if (params) out.params = params.check(paramsOf(request), "path", issues);
+    if (query) out.query = query.check(queryOf(request, declared.query as Fields), "query", issues);
+    if (declared.body) out.body = declared.body.check(await parsedBody(request), "", issues);
+    return out as Input<Declared>;
+  };
 }
 
 type Handler<D extends Declared> = (input: Input<D>, request: IRequest) => Response | Promise<Response>;
 
 /** The route's handler, run with its declared input checked; input that fails is answered 400 here. */
 export function withInput<D extends Declared>(declared: D, handler: Handler<D>): DeclaredHandler {
+  const read = reader(declared);
   const run = async (request: IRequest): Promise<Response> => {
     const issues: string[] = [];
-    const input = await read(declared, request, issues);
+    const input = await read(request, issues);
     if (issues.length > 0) throw new HttpError(400, `${route(request)}: ${issues.join("; ")}`);
     return handler(input as Input<D>, request);
   };
@@ -161,9 +167,10 @@ export function withQuery<F extends Fields>(fields: F, handler: (query: ObjectOf
  * schema (replicate's `POST /write {key, value}` before the shard coordinator's `{id, data}`).
  */
 export function whenInput<D extends Declared>(declared: D, handler: Handler<D>): DeclaredHandler {
+  const read = reader(declared);
   const run = async (request: IRequest): Promise<Response | undefined> => {
     const issues: string[] = [];
-    const input = await read(declared, request, issues);
+    const input = await read(request, issues);
     return issues.length > 0 ? undefined : handler(input as Input<D>, request);
   };
   return Object.assign(run, { [INPUT]: { ...declared, shared: true } });

@@ -36,6 +36,14 @@ async function childOf(parent: number, pattern: string, within = 60_000): Promis
     }
   }
 }
+/** A 40 s run whose child matching `pattern` is SIGKILLed a few seconds into its load: the run's end and its history. */
+async function killedMidRun(pattern: string, dir: string) {
+  const run = started(["run", "network/echo", "--profile", "sustain", "--duration", "40s", "--quiet", "--results-dir", dir]);
+  const victim = await childOf(run.pid, pattern);
+  await loadRunning(run);
+  process.kill(victim, "SIGKILL");
+  return { res: await run.done, history: readHistory(dir) };
+}
 /** Until k6 has been sending load a few seconds (its progress is on stderr). */
 const loadRunning = async (run: ReturnType<typeof started>) => {
   for (let i = 0; i < 300 && !/k6 run network\/echo/.test(run.stderr()); i++) await new Promise((r) => setTimeout(r, 100));
@@ -43,34 +51,20 @@ const loadRunning = async (run: ReturnType<typeof started>) => {
 };
 
 describe("the harness under a real day's faults", () => {
-  const LONG = ["run", "network/echo", "--profile", "sustain", "--duration", "40s", "--quiet"];
-
   it("the target dies mid-run (workerd killed): k6 is stopped gracefully, the run ends long before its schedule, its lines are kept and marked", async () => {
-    const dir = tempDir("faults-target");
-    const run = started([...LONG, "--results-dir", dir]);
-    const workerd = await childOf(run.pid, "perfdo-workerd");
-    await loadRunning(run);
-    process.kill(workerd, "SIGKILL");
-    const res = await run.done;
+    const { res, history } = await killedMidRun("perfdo-workerd", tempDir("faults-target"));
     assert.equal(res.code, 5, res.stderr);
     // 40 s scheduled; 6.5–7.1 s from start to exit over 5 runs (the kill comes ~5 s in; k6's graceful stop is quick when every request is refused).
     assert.ok(res.seconds < 30, `took ${res.seconds} s`);
     assert.match(res.stderr, /the local Worker stopped mid-run; what it measured until then is in .*-benchmarks\.jsonl, marked interrupted \(stoppedBy: target stopped\)/);
-    const history = readHistory(dir);
     assert.ok(history.results.length > 0);
     for (const r of history.results) assert.deepEqual([r.interrupted, r.stoppedBy], [true, "target stopped"], r.name);
   });
 
   it("k6 killed with SIGKILL: what it captured up to then is written and marked", async () => {
-    const dir = tempDir("faults-k6");
-    const run = started([...LONG, "--results-dir", dir]);
-    const k6 = await childOf(run.pid, "k6 run");
-    await loadRunning(run);
-    process.kill(k6, "SIGKILL");
-    const res = await run.done;
+    const { res, history } = await killedMidRun("k6 run", tempDir("faults-k6"));
     assert.equal(res.code, 5, res.stderr);
     assert.match(res.stderr, /k6 was killed from outside; what it measured until then is in .*-benchmarks\.jsonl, marked interrupted \(stoppedBy: k6 killed\)/);
-    const history = readHistory(dir);
     const echo = history.results.find((r) => r.name === "echo.ping");
     assert.ok(echo, history.results.map((r) => r.name).join(", "));
     for (const r of history.results) assert.deepEqual([r.interrupted, r.stoppedBy], [true, "k6 killed"], r.name);
